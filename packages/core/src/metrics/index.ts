@@ -1,0 +1,1 @@
+export function accuracyScore(a: unknown, b: unknown): number { throw new Error('pending'); }
