@@ -17,6 +17,14 @@ export class InvalidParameterError extends Error {
   }
 }
 
+/** Thrown for a parameter name the estimator does not have: a spec error, not a failed cell. */
+export class UnknownParameterError extends InvalidParameterError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownParameterError';
+  }
+}
+
 /** Plain, JSON-serialisable parameter values (scikit-learn names). */
 export type ParamValue = string | number | boolean | null | ParamValue[] | { [key: string]: ParamValue };
 export type Params = Record<string, ParamValue>;

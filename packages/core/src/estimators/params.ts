@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidParameterError, type Params } from './base.js';
+import { InvalidParameterError, UnknownParameterError, type Params } from './base.js';
 
 /**
  * Parameter schemas for estimators. Each helper carries the human phrase for what is
@@ -37,7 +37,7 @@ export function parseParams<S extends z.ZodObject>(estimator: string, schema: S,
   const issue = result.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const allowed = Object.keys(schema.shape).join(', ');
-    throw new InvalidParameterError(`${estimator}: unknown parameter ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${allowed}`);
+    throw new UnknownParameterError(`${estimator}: unknown parameter ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${allowed}`);
   }
   const name = issue.path.join('.');
   const value = valueAt(params ?? {}, issue.path as (string | number)[]);

@@ -1,0 +1,17 @@
+import { Command, CommanderError } from 'commander';
+import { registerRun } from './commands/run.js';
+
+const program = new Command('gridfold')
+  .description('Distributed cross-validation and hyperparameter sweeps on Redis')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerRun(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  console.error(`gridfold: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

@@ -1,0 +1,64 @@
+import type { Estimator, Params } from './base.js';
+import { InvalidParameterError } from './base.js';
+import { DummyClassifier } from './dummy.js';
+import { KNeighborsClassifier } from './knn.js';
+import { Pipeline } from './pipeline.js';
+import { SGDClassifier } from './sgd.js';
+import { StandardScaler } from './standard-scaler.js';
+
+/** The estimator part of a spec: a class by scikit-learn name, or a Pipeline of steps. */
+export interface EstimatorSpec {
+  name: string;
+  params?: Params;
+  steps?: Array<{ name: string; params?: Params }>;
+}
+
+type Step = Estimator | StandardScaler;
+
+const FINAL_STEPS: Record<string, new (params?: Params) => Estimator> = {
+  KNeighborsClassifier: KNeighborsClassifier as unknown as new (params?: Params) => Estimator,
+  SGDClassifier: SGDClassifier as unknown as new (params?: Params) => Estimator,
+  DummyClassifier: DummyClassifier as unknown as new (params?: Params) => Estimator,
+};
+const TRANSFORMERS: Record<string, new (params?: Params) => StandardScaler> = {
+  StandardScaler: StandardScaler as unknown as new (params?: Params) => StandardScaler,
+};
+
+/** Class names a spec may use. */
+export const ESTIMATOR_NAMES = [...Object.keys(FINAL_STEPS), 'Pipeline'];
+
+/**
+ * Builds an unfitted estimator from its spec, with `overrides` (one grid cell) applied on
+ * top of the spec's own params. Pipeline params use scikit-learn's `step__param` names.
+ * @throws InvalidParameterError for an unknown class or parameter, naming what is allowed.
+ */
+export function buildEstimator(spec: EstimatorSpec, overrides: Params = {}): Estimator {
+  if (spec.name !== 'Pipeline') {
+    const Ctor = FINAL_STEPS[spec.name];
+    if (!Ctor) throw new InvalidParameterError(`estimator.name must be one of ${ESTIMATOR_NAMES.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(spec.name)}`);
+    return new Ctor({ ...spec.params, ...overrides });
+  }
+  const steps = spec.steps ?? [];
+  const built: Array<[string, Step]> = steps.map((step, i) => {
+    const last = i === steps.length - 1;
+    const Ctor = last ? FINAL_STEPS[step.name] : TRANSFORMERS[step.name];
+    if (!Ctor) {
+      const allowed = Object.keys(last ? FINAL_STEPS : TRANSFORMERS);
+      throw new InvalidParameterError(`estimator.steps.${i}.name must be one of ${allowed.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(step.name)}`);
+    }
+    return [step.name.toLowerCase(), new Ctor(step.params)];
+  });
+  const pipeline = new Pipeline({ steps: built } as never) as unknown as Estimator;
+  return Object.keys(overrides).length ? pipeline.setParams(overrides) : pipeline;
+}
+
+/**
+ * The key under which cells can share one fit: cells of the same fold whose keys are equal
+ * are scored by one task from one expensive step (KNN: one neighbour search serves every
+ * `weights` and every `n_neighbors`). `null`: this estimator shares nothing.
+ */
+export function shareKey(spec: EstimatorSpec, params: Params): string | null {
+  if (spec.name !== 'KNeighborsClassifier') return null;
+  const { n_neighbors: _k, weights: _w, ...rest } = { ...spec.params, ...params };
+  return JSON.stringify(rest);
+}

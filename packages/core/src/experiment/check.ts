@@ -1,0 +1,51 @@
+import { UnknownParameterError, InvalidParameterError } from '../estimators/base.js';
+import { buildEstimator } from '../estimators/registry.js';
+import { ParameterGrid } from '../search/parameter-grid.js';
+import { SCORERS } from '../search/scorers.js';
+import type { ExperimentSpec } from '../spec/schema.js';
+import { parseSpec, SpecError, type SpecIssue } from '../spec/validate.js';
+
+/**
+ * Everything that can be known wrong about a spec before any data is loaded: its shape
+ * (parseSpec), estimator and step names, parameter names in the grid, and combinations
+ * that cannot run. A bad parameter *value* is not an error here: like scikit-learn, it
+ * fails its cell and is recorded per error_score.
+ * @throws SpecError naming every bad field.
+ */
+export function checkSpec(input: unknown): ExperimentSpec {
+  const spec = parseSpec(input);
+  const issues: SpecIssue[] = [];
+  try {
+    buildEstimator(spec.estimator);
+  } catch (err) {
+    if (!(err instanceof InvalidParameterError) || err instanceof UnknownParameterError || /estimator\.(name|steps)/.test(err.message)) {
+      issues.push({ path: 'estimator', message: (err as Error).message });
+    }
+  }
+  let grid: ParameterGrid | undefined;
+  try {
+    grid = new ParameterGrid(spec.param_grid as never);
+  } catch (err) {
+    issues.push({ path: 'param_grid', message: (err as Error).message });
+  }
+  if (grid && issues.length === 0) {
+    const names = new Set(grid.paramNames);
+    for (const name of names) {
+      const cell = Array.from(grid).find((p) => name in p)!;
+      try {
+        buildEstimator(spec.estimator, { [name]: cell[name] });
+      } catch (err) {
+        if (err instanceof UnknownParameterError) issues.push({ path: `param_grid.${name}`, message: err.message });
+      }
+    }
+    if (spec.cv === null && grid.size > 1) issues.push({ path: 'cv', message: `is null (no cross-validation) but param_grid has ${grid.size} cells; a search needs cv` });
+    if (spec.oof && grid.size > 1) issues.push({ path: 'oof', message: `out-of-fold outputs are for one estimator (cross_val_predict); param_grid has ${grid.size} cells` });
+  }
+  if (spec.cv === null && spec.refit === false) issues.push({ path: 'refit', message: 'is false and cv is null: the experiment would do nothing' });
+  if (spec.oof && spec.cv === null) issues.push({ path: 'oof', message: 'out-of-fold outputs need cv' });
+  if (SCORERS[spec.scoring].needs === 'decision_function' && spec.dataset.target?.kind !== 'binary') {
+    issues.push({ path: 'scoring', message: `${spec.scoring} needs a binary target (dataset.target.kind "binary")` });
+  }
+  if (issues.length) throw new SpecError(issues);
+  return spec;
+}

@@ -1,0 +1,29 @@
+import type { Params } from '../estimators/base.js';
+import type { CvResults, SearchSummary } from '../search/aggregate.js';
+
+export type ExperimentStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * The result of an experiment: the same object from `gridfold run --local --json`, from
+ * `gridfold run --json` through the API, and from `GET /api/experiments/:id` at the end.
+ */
+export interface ExperimentResult {
+  id: string;
+  name: string;
+  status: ExperimentStatus;
+  /** Why it failed, when it did. */
+  error?: string;
+  cv_results: CvResults | null;
+  best_params: Params | null;
+  best_score: number | null;
+  best_index: number | null;
+  /** Metrics of the refit best estimator on the test split, e.g. `{accuracy: 0.9714}`. */
+  test: Record<string, number> | null;
+  /** Metrics from out-of-fold outputs (cross_val_predict), keyed by scikit-learn's names. */
+  metrics: Record<string, unknown>;
+  /** Cells that failed (recorded per error_score), with fold and reason. */
+  errors: SearchSummary['errors'];
+  /** Milliseconds. */
+  timings: { total_ms: number; cv_ms: number; refit_ms: number; test_ms: number };
+  tasks: { done: number; total: number };
+}

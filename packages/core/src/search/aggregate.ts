@@ -1,0 +1,111 @@
+import type { Params, ParamValue } from '../estimators/base.js';
+import { numpyMean } from '../metrics/numpy-sum.js';
+import type { TaskResult } from './fit-and-score.js';
+import type { Plan } from './plan.js';
+
+/**
+ * scikit-learn's `cv_results_` as JSON: one entry per grid cell in every array; times in
+ * seconds; NaN (failed or not yet run) as null. `split<k>_test_score` keys are added per fold.
+ */
+export interface CvResults {
+  params: Params[];
+  mean_test_score: Array<number | null>;
+  std_test_score: Array<number | null>;
+  rank_test_score: number[];
+  mean_fit_time: Array<number | null>;
+  std_fit_time: Array<number | null>;
+  mean_score_time: Array<number | null>;
+  std_score_time: Array<number | null>;
+  [key: `split${number}_test_score` | `param_${string}`]: Array<number | null> | Array<ParamValue | null>;
+}
+
+/** cv_results plus the best cell, as GridSearchCV reports them. */
+export interface SearchSummary {
+  cv_results: CvResults;
+  /** null until every task has reported (partial results while a sweep runs). */
+  best_index: number | null;
+  best_params: Params | null;
+  best_score: number | null;
+  /** Tasks that reported, out of `tasks_total`. */
+  tasks_done: number;
+  tasks_total: number;
+  /** Cells that failed, with the fold and the reason. */
+  errors: Array<{ cell: number; fold: number; error: string }>;
+}
+
+/**
+ * Folds task results into cv_results the way GridSearchCV's `_format_results` does: means
+ * and population standard deviations over folds (numpy's summation order), ranks by
+ * descending mean with failed (NaN) cells tied last, best = first cell of rank 1.
+ * Missing tasks leave nulls; a task reported twice counts once.
+ */
+export function aggregateResults(plan: Plan, results: Iterable<TaskResult>): SearchSummary {
+  const nCells = plan.grid.size;
+  const nSplits = plan.cv?.n_splits ?? 0;
+  const scores = Array.from({ length: nSplits }, () => new Array<number | null | undefined>(nCells).fill(undefined));
+  const fit = Array.from({ length: nCells }, () => new Array<number | undefined>(nSplits).fill(undefined));
+  const scoreTime = Array.from({ length: nCells }, () => new Array<number | undefined>(nSplits).fill(undefined));
+  const seen = new Set<number>();
+  const errors: SearchSummary['errors'] = [];
+  for (const r of results) {
+    if (seen.has(r.task)) continue;
+    seen.add(r.task);
+    for (const c of r.cells) {
+      scores[r.fold][c.cell] = c.test_score ?? NaN;
+      fit[c.cell][r.fold] = c.fit_ms / 1000;
+      scoreTime[c.cell][r.fold] = c.score_ms / 1000;
+      if (c.error) errors.push({ cell: c.cell, fold: r.fold, error: c.error });
+    }
+  }
+  const complete = (cell: number) => scores.every((s) => s[cell] !== undefined);
+  const means = Array.from({ length: nCells }, (_, c) => (complete(c) ? numpyMean(scores.map((s) => s[c] as number)) : NaN));
+  const stds = Array.from({ length: nCells }, (_, c) => (complete(c) ? numpyStd(scores.map((s) => s[c] as number)) : NaN));
+  const ranks = rankMin(means);
+  const timeStats = (t: Array<number | undefined>[], f: (a: number[]) => number) =>
+    t.map((row) => (row.every((v) => v !== undefined) ? nanToNull(f(row as number[])) : null));
+
+  const params = Array.from(plan.grid);
+  const cv: CvResults = {
+    params,
+    mean_test_score: means.map(nanToNull),
+    std_test_score: stds.map(nanToNull),
+    rank_test_score: ranks,
+    mean_fit_time: timeStats(fit, numpyMean),
+    std_fit_time: timeStats(fit, numpyStd),
+    mean_score_time: timeStats(scoreTime, numpyMean),
+    std_score_time: timeStats(scoreTime, numpyStd),
+  };
+  for (const name of plan.grid.paramNames) cv[`param_${name}`] = params.map((p) => (name in p ? p[name] : null));
+  scores.forEach((s, k) => (cv[`split${k}_test_score`] = s.map((v) => (v === undefined ? null : nanToNull(v)))));
+
+  const done = seen.size === plan.tasks.length && plan.tasks.length > 0;
+  const best = done && means.some((m) => !Number.isNaN(m)) ? ranks.indexOf(1) : null;
+  return {
+    cv_results: cv,
+    best_index: best,
+    best_params: best === null ? null : params[best],
+    best_score: best === null ? null : means[best],
+    tasks_done: seen.size,
+    tasks_total: plan.tasks.length,
+    errors,
+  };
+}
+
+/** `np.std` (population): sqrt of the mean squared deviation. */
+function numpyStd(a: number[]): number {
+  const m = numpyMean(a);
+  return Math.sqrt(numpyMean(a.map((v) => (v - m) ** 2)));
+}
+
+/** scipy's rankdata(-means, 'min') with NaN tied below the worst, as scikit-learn 1.2 does. */
+function rankMin(means: number[]): number[] {
+  if (means.every(Number.isNaN)) return means.map(() => 1);
+  const finite = means.filter((m) => !Number.isNaN(m));
+  const floor = Math.min(...finite) - 1;
+  const vals = means.map((m) => (Number.isNaN(m) ? floor : m));
+  return vals.map((v) => 1 + vals.filter((o) => o > v).length);
+}
+
+function nanToNull(v: number): number | null {
+  return Number.isNaN(v) ? null : v;
+}

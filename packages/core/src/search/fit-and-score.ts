@@ -1,0 +1,171 @@
+import { headSplit, type Dataset } from '../datasets/load.js';
+import type { Estimator, Params } from '../estimators/base.js';
+import { buildEstimator } from '../estimators/registry.js';
+import { Matrix, takeTarget, type Target } from '../matrix.js';
+import { makeSplitter } from '../splitters/index.js';
+import type { ExperimentSpec } from '../spec/schema.js';
+import type { Plan, ResolvedCv, Task } from './plan.js';
+import { SCORERS, score } from './scorers.js';
+
+/** The outcome of one grid cell on one fold. Times in milliseconds. */
+export interface CellResult {
+  cell: number;
+  /** Test score on the fold; the spec's error_score (NaN as null) when the fit failed. */
+  test_score: number | null;
+  fit_ms: number;
+  score_ms: number;
+  /** Why the cell failed, when it did. */
+  error?: string;
+}
+
+/** Out-of-fold outputs of a task, rows in the order of `indices` (the fold's test rows). */
+export interface OofOutputs {
+  indices: number[];
+  predict?: number[] | number[][];
+  decision_function?: number[][];
+  predict_proba?: number[][];
+}
+
+/** Plain, JSON-serialisable result of one task: what a worker stores. */
+export interface TaskResult {
+  task: number;
+  fold: number;
+  cells: CellResult[];
+  oof?: OofOutputs;
+  /** Wall time of the whole task, milliseconds. */
+  ms: number;
+}
+
+/** Options for {@link fitAndScore}. */
+export interface FitAndScoreOptions {
+  /** Called with a fraction in [0, 1] as cells finish. */
+  onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Fits and scores one task: rebuilds the fold from the spec (nothing but indices travel),
+ * fits each cell (or one shared fit for a group) and scores it. A failing cell is a
+ * recorded result per `error_score`, unless that is "raise".
+ */
+export async function fitAndScore(spec: ExperimentSpec, dataset: Dataset, plan: Plan, task: Task, options: FitAndScoreOptions = {}): Promise<TaskResult> {
+  const started = performance.now();
+  if (!plan.cv) throw new Error('fitAndScore needs a plan with cross-validation');
+  const { train, test } = foldData(dataset, plan.cv, task.fold);
+  const scorer = SCORERS[spec.scoring];
+  const cellParams = task.cells.map((c) => plan.grid.at(c));
+  if (task.cells.length > 1 && scorer.needs === 'predict') {
+    const cells = await scoreShared(spec, cellParams, task.cells, train, test);
+    return { task: task.index, fold: task.fold, cells, ms: performance.now() - started };
+  }
+  const cells: CellResult[] = [];
+  let oof: OofOutputs | undefined;
+  for (const [i, cell] of task.cells.entries()) {
+    const outcome = await scoreCell(spec, cellParams[i], cell, train, test, Boolean(spec.oof));
+    cells.push(outcome.result);
+    oof ??= outcome.oof;
+    options.onProgress?.((i + 1) / task.cells.length);
+  }
+  return { task: task.index, fold: task.fold, cells, oof, ms: performance.now() - started };
+}
+
+interface FoldData {
+  train: { X: Matrix; y: Target };
+  test: { X: Matrix; y: Target; indices: Int32Array };
+}
+
+/** Rebuilds fold `fold` deterministically from the CV settings. */
+export function foldData(dataset: Dataset, cv: ResolvedCv, fold: number): FoldData {
+  const data = headSplit(dataset.train, cv.subset);
+  const splitter = makeSplitter(cv);
+  const folds = splitter.split(data.y instanceof Matrix ? data.X.rows : data.y);
+  const { train, test } = folds[fold];
+  return {
+    train: { X: data.X.take(train), y: takeTarget(data.y, train) },
+    test: { X: data.X.take(test), y: takeTarget(data.y, test), indices: test },
+  };
+}
+
+/** Fits and scores one cell; with `withOof`, the same fitted estimator also gives the out-of-fold outputs. */
+async function scoreCell(
+  spec: ExperimentSpec,
+  params: Params,
+  cell: number,
+  train: FoldData['train'],
+  test: FoldData['test'],
+  withOof = false,
+): Promise<{ result: CellResult; oof?: OofOutputs }> {
+  const scorer = SCORERS[spec.scoring];
+  let fitMs = 0;
+  const t0 = performance.now();
+  try {
+    const est = buildEstimator(spec.estimator, params);
+    await est.fit(train.X, train.y);
+    fitMs = performance.now() - t0;
+    const t1 = performance.now();
+    const s = await score(scorer, est, test.X, test.y);
+    const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1 };
+    return { result, oof: withOof ? await outOfFold(spec, est, test) : undefined };
+  } catch (err) {
+    return { result: failed(spec, cell, err, fitMs || performance.now() - t0) };
+  }
+}
+
+/** One fit and one neighbour search for all cells of a group (see `shareKey`). */
+async function scoreShared(spec: ExperimentSpec, paramsList: Params[], cells: number[], train: FoldData['train'], test: FoldData['test']): Promise<CellResult[]> {
+  const scorer = SCORERS[spec.scoring];
+  const t0 = performance.now();
+  const maxK = Math.max(...paramsList.map((p) => Number(p.n_neighbors ?? spec.estimator.params?.n_neighbors ?? 5)));
+  try {
+    const est = buildEstimator(spec.estimator, { ...paramsList[0], n_neighbors: maxK }) as Estimator & {
+      predictMany(X: Matrix, params: Params[]): Promise<Target[]>;
+    };
+    await est.fit(train.X, train.y);
+    const fitMs = (performance.now() - t0) / cells.length;
+    const t1 = performance.now();
+    const preds = await est.predictMany(test.X, paramsList);
+    const scores = preds.map((p) => scorer.fromOutput(test.y, p));
+    const scoreMs = (performance.now() - t1) / cells.length;
+    return cells.map((cell, i) => ({ cell, test_score: scores[i], fit_ms: fitMs, score_ms: scoreMs }));
+  } catch (err) {
+    // One bad cell must not sink its group: score the cells one by one to find which fail.
+    if (spec.error_score === 'raise') throw err;
+    const out: CellResult[] = [];
+    for (const [i, cell] of cells.entries()) out.push((await scoreCell(spec, paramsList[i], cell, train, test)).result);
+    return out;
+  }
+}
+
+function failed(spec: ExperimentSpec, cell: number, err: unknown, fitMs: number): CellResult {
+  if (spec.error_score === 'raise') throw err;
+  const message = err instanceof Error ? err.message : String(err);
+  return { cell, test_score: spec.error_score, fit_ms: fitMs, score_ms: 0, error: message };
+}
+
+async function outOfFold(spec: ExperimentSpec, fitted: Estimator, test: FoldData['test']): Promise<OofOutputs> {
+  const est = fitted as Estimator & {
+    decisionFunction?: (X: Matrix) => Promise<Matrix<Float64Array>>;
+    predictProba?: (X: Matrix) => Promise<Matrix<Float64Array>>;
+  };
+  const out: OofOutputs = { indices: Array.from(test.indices) };
+  for (const method of spec.oof?.methods ?? []) {
+    if (method === 'predict') out.predict = toJson(await est.predict(test.X));
+    else if (method === 'decision_function') {
+      if (!est.decisionFunction) throw new Error(`${est.name} has no decision_function`);
+      out.decision_function = rowsOf(await est.decisionFunction(test.X));
+    } else {
+      if (!est.predictProba) throw new Error(`${est.name} has no predict_proba`);
+      out.predict_proba = rowsOf(await est.predictProba(test.X));
+    }
+  }
+  return out;
+}
+
+function toJson(t: Target): number[] | number[][] {
+  return t instanceof Matrix ? rowsOf(t) : Array.from(t);
+}
+
+function rowsOf(m: Matrix): number[][] {
+  const rows: number[][] = [];
+  for (let i = 0; i < m.rows; i++) rows.push(Array.from(m.row(i)));
+  return rows;
+}

@@ -1,0 +1,57 @@
+import type { Params, ParamValue } from '../estimators/base.js';
+
+/** scikit-learn's param_grid: one dict of lists, or a list of such dicts. */
+export type ParamGridSpec = Record<string, ParamValue[]> | Array<Record<string, ParamValue[]>>;
+
+/**
+ * scikit-learn's ParameterGrid: the cells of a grid in scikit-learn's order (dicts in the
+ * given order; within one, keys sorted and the last key varying fastest), so cell `i` here
+ * is row `i` of scikit-learn's cv_results_.
+ */
+export class ParameterGrid {
+  private readonly dicts: Array<{ keys: string[]; values: ParamValue[][]; size: number }>;
+  /** Number of cells. */
+  readonly size: number;
+
+  constructor(grid: ParamGridSpec | undefined) {
+    const list = grid === undefined ? [{}] : Array.isArray(grid) ? grid : [grid];
+    this.dicts = list.map((dict) => {
+      const keys = Object.keys(dict).sort();
+      for (const k of keys) {
+        if (!Array.isArray(dict[k]) || dict[k].length === 0) throw new RangeError(`param_grid.${k} must be a non-empty list, got ${JSON.stringify(dict[k])}`);
+      }
+      const values = keys.map((k) => dict[k]);
+      return { keys, values, size: values.reduce((n, v) => n * v.length, 1) };
+    });
+    this.size = this.dicts.reduce((n, d) => n + d.size, 0);
+  }
+
+  /** The params of cell `i` (0 <= i < size). */
+  at(i: number): Params {
+    if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new RangeError(`grid cell must be an integer in [0, ${this.size - 1}], got ${i}`);
+    let rest = i;
+    for (const d of this.dicts) {
+      if (rest >= d.size) {
+        rest -= d.size;
+        continue;
+      }
+      const out: Params = {};
+      for (let k = d.keys.length - 1; k >= 0; k--) {
+        const vals = d.values[k];
+        out[d.keys[k]] = vals[rest % vals.length];
+        rest = Math.floor(rest / vals.length);
+      }
+      return Object.fromEntries(d.keys.map((k) => [k, out[k]]));
+    }
+    throw new RangeError(`grid cell ${i} out of range`);
+  }
+
+  /** Every parameter name used by some cell, sorted. */
+  get paramNames(): string[] {
+    return [...new Set(this.dicts.flatMap((d) => d.keys))].sort();
+  }
+
+  *[Symbol.iterator](): IterableIterator<Params> {
+    for (let i = 0; i < this.size; i++) yield this.at(i);
+  }
+}

@@ -1,0 +1,74 @@
+import type { Dataset } from '../datasets/load.js';
+import { shareKey } from '../estimators/registry.js';
+import type { ExperimentSpec } from '../spec/schema.js';
+import { ParameterGrid } from './parameter-grid.js';
+import { SCORERS } from './scorers.js';
+
+/** The fully resolved CV settings of a spec (an int `cv` expanded as scikit-learn does). */
+export interface ResolvedCv {
+  kind: 'stratified' | 'kfold';
+  n_splits: number;
+  shuffle: boolean;
+  random_state: number | null;
+  subset: number | null;
+}
+
+/** One unit of work: one fold x one group of grid cells that share a fit. Small and serialisable. */
+export interface Task {
+  /** Position in the plan, 0-based; stable for a given spec. */
+  index: number;
+  fold: number;
+  /** Grid cell indices (rows of cv_results) this task scores. */
+  cells: number[];
+}
+
+/** What an experiment will do: its grid, its folds and the tasks that cover them. */
+export interface Plan {
+  grid: ParameterGrid;
+  cv: ResolvedCv | null;
+  tasks: Task[];
+}
+
+/**
+ * scikit-learn's `check_cv`: an int means StratifiedKFold for class-label targets (binary or
+ * multiclass) and KFold otherwise (multilabel, multioutput), without shuffling.
+ */
+export function resolveCv(spec: ExperimentSpec): ResolvedCv | null {
+  if (spec.cv === null) return null;
+  const labels = (spec.dataset.target?.kind ?? 'multiclass') === 'multiclass' || spec.dataset.target?.kind === 'binary';
+  if (typeof spec.cv === 'number') return { kind: labels ? 'stratified' : 'kfold', n_splits: spec.cv, shuffle: false, random_state: null, subset: null };
+  return { kind: spec.cv.kind ?? (labels ? 'stratified' : 'kfold'), n_splits: spec.cv.n_splits, shuffle: spec.cv.shuffle, random_state: spec.cv.random_state, subset: spec.cv.subset };
+}
+
+/**
+ * Splits an experiment into tasks: folds x groups of cells. Cells are grouped only when the
+ * estimator can share the expensive step between them and the scorer works from predictions
+ * (`group_cells`, default on); cv_results are the same either way.
+ */
+export function planTasks(spec: ExperimentSpec): Plan {
+  const grid = new ParameterGrid(spec.param_grid as never);
+  const cv = resolveCv(spec);
+  if (!cv) {
+    if (grid.size !== 1) throw new RangeError(`cv is null (no cross-validation) but param_grid has ${grid.size} cells; a search needs cv`);
+    return { grid, cv, tasks: [] };
+  }
+  const groups = new Map<string, number[]>();
+  const canGroup = spec.group_cells && SCORERS[spec.scoring].needs === 'predict' && !spec.oof;
+  for (let cell = 0; cell < grid.size; cell++) {
+    const key = canGroup ? shareKey(spec.estimator, grid.at(cell)) : null;
+    const groupKey = key === null ? `cell:${cell}` : `shared:${key}`;
+    const list = groups.get(groupKey) ?? [];
+    list.push(cell);
+    groups.set(groupKey, list);
+  }
+  const tasks: Task[] = [];
+  for (let fold = 0; fold < cv.n_splits; fold++) {
+    for (const cells of groups.values()) tasks.push({ index: tasks.length, fold, cells });
+  }
+  return { grid, cv, tasks };
+}
+
+/** Rows available to cross-validation: the first `cv.subset` training rows, or all. */
+export function cvRows(dataset: Dataset, cv: ResolvedCv): number {
+  return cv.subset == null ? dataset.train.X.rows : Math.min(cv.subset, dataset.train.X.rows);
+}

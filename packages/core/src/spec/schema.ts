@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+const paramValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(paramValue), z.record(z.string(), paramValue)], {
+    error: 'a JSON value (string, number, boolean, null, array or object)',
+  }),
+);
+const params = z.record(z.string(), paramValue);
+
+const target = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('multiclass') }).strict(),
+  z.object({ kind: z.literal('binary'), positive: z.number().int() }).strict(),
+  z.object({ kind: z.literal('multilabel'), labels: z.array(z.enum(['large', 'odd'])).min(1) }).strict(),
+  z.object({ kind: z.literal('denoise'), noise: z.number().int().min(1).max(65280).default(100), seed: z.number().int().min(0).default(42) }).strict(),
+]);
+
+const dataset = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('mnist'), target: target.optional() }).strict(),
+  z.object({ source: z.literal('csv'), train: z.string().min(1), test: z.string().min(1).optional(), label: z.string().min(1), target: target.optional() }).strict(),
+  z
+    .object({
+      source: z.literal('idx'),
+      train_images: z.string().min(1),
+      train_labels: z.string().min(1),
+      test_images: z.string().min(1).optional(),
+      test_labels: z.string().min(1).optional(),
+      target: target.optional(),
+    })
+    .strict(),
+]);
+
+const step = z.object({ name: z.string().min(1), params: params.optional() }).strict();
+
+/** An estimator by scikit-learn class name, or a Pipeline of `steps` (transformers, then one estimator). */
+const estimator = z
+  .object({ name: z.string().min(1), params: params.optional(), steps: z.array(step).min(1).optional() })
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.name === 'Pipeline' && !e.steps) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a Pipeline needs "steps": [{name, params}, ...]' });
+    if (e.name !== 'Pipeline' && e.steps) ctx.addIssue({ code: 'custom', path: ['steps'], message: `only a Pipeline has steps, not ${e.name}` });
+  });
+
+const gridDict = z.record(z.string(), z.array(paramValue).min(1));
+
+const cv = z.union(
+  [
+  z.number().int().min(2),
+  z
+    .object({
+      kind: z.enum(['stratified', 'kfold']).optional(),
+      n_splits: z.number().int().min(2).default(5),
+      shuffle: z.boolean().default(false),
+      random_state: z.number().int().nullable().default(null),
+      /** Run cross-validation on the first N training rows (the seeds' `X_train[:10_000]`). */
+      subset: z.number().int().min(2).nullable().default(null),
+    })
+    .strict(),
+  ],
+  { error: 'an integer >= 2, or an object {kind, n_splits, shuffle, random_state, subset}' },
+);
+
+export const OOF_METHODS = ['predict', 'decision_function', 'predict_proba'] as const;
+export const OOF_METRICS = [
+  'confusion_matrix',
+  'precision',
+  'recall',
+  'f1',
+  'f1_macro',
+  'f1_weighted',
+  'roc_auc',
+  'precision_recall_curve',
+  'roc_curve',
+] as const;
+
+const oof = z
+  .object({
+    /** What cross_val_predict returns: labels, decision scores or probabilities. */
+    methods: z.array(z.enum(OOF_METHODS)).min(1).default(['predict']),
+    metrics: z.array(z.enum(OOF_METRICS)).default([]),
+    /** Normalisations of the confusion matrix to report besides the raw counts. */
+    confusion_normalize: z.array(z.enum(['true', 'pred', 'all'])).default([]),
+    /** The seeds' exercise: the lowest threshold whose precision reaches this value. */
+    threshold_for_precision: z.number().gt(0).max(1).optional(),
+    /** Points kept per stored curve; full arrays only when `full_curves` is set. */
+    curve_points: z.number().int().min(2).max(100_000).default(300),
+    full_curves: z.boolean().default(false),
+  })
+  .strict();
+
+export const SCORINGS = ['accuracy', 'f1', 'f1_macro', 'f1_weighted', 'precision', 'recall', 'roc_auc', 'neg_mean_squared_error'] as const;
+export const TEST_METRICS = ['accuracy', 'f1', 'f1_macro', 'f1_weighted', 'precision', 'recall', 'mean_squared_error', 'noisy_mean_squared_error'] as const;
+
+/** The experiment spec: dataset, estimator, grid, CV, scoring, refit. Names follow scikit-learn. */
+export const experimentSpecSchema = z
+  .object({
+    name: z.string().min(1).max(200).regex(/^[\w.-]+$/, { error: 'letters, digits, "_", "-" and "." only' }),
+    description: z.string().max(2000).optional(),
+    dataset,
+    estimator,
+    /** scikit-learn's param_grid: one dict, or a list of dicts. Absent = the estimator's params alone. */
+    param_grid: z.union([gridDict, z.array(gridDict).min(1)]).optional(),
+    /** Folds: an int (StratifiedKFold for class targets, else KFold, as scikit-learn) or an object; null = no CV. */
+    cv: cv.nullable().default(5),
+    scoring: z.enum(SCORINGS).default('accuracy'),
+    /** scikit-learn's error_score: "raise", or the score recorded for a failing cell (null = NaN). */
+    error_score: z.union([z.literal('raise'), z.number(), z.null()]).default(null),
+    /** Refit the best params on the training set (first `subset` rows, null = all) and score the test set. */
+    refit: z
+      .union([
+        z.boolean(),
+        z.object({ subset: z.number().int().min(1).nullable().default(null), metrics: z.array(z.enum(TEST_METRICS)).min(1).default(['accuracy']) }).strict(),
+      ])
+      .default(true),
+    oof: oof.optional(),
+    /** Let cells that share an expensive step (KNN neighbours) run as one task. */
+    group_cells: z.boolean().default(true),
+  })
+  .strict();
+
+export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
+export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
+export type CvSpec = Exclude<ExperimentSpec['cv'], number | null>;
