@@ -1,0 +1,4 @@
+export { KFold } from './kfold.js';
+export { makeSplitter, type SplitterSpec } from './make-splitter.js';
+export type { Fold, KFoldOptions, Splitter } from './splitter.js';
+export { StratifiedKFold, type StratifiedKFoldOptions } from './stratified-kfold.js';
