@@ -19,4 +19,5 @@ export * from './search/oof-metrics.js';
 export * from './search/refit.js';
 export * from './experiment/result.js';
 export * from './experiment/check.js';
+export * from './experiment/assemble.js';
 export * from './experiment/run-local.js';

@@ -33,7 +33,7 @@ export const param = {
  */
 export function parseParams<S extends z.ZodObject>(estimator: string, schema: S, params: Params | undefined): z.infer<S> {
   const result = schema.strict().safeParse(params ?? {});
-  if (result.success) return result.data;
+  if (result.success) return result.data as z.infer<S>;
   const issue = result.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const allowed = Object.keys(schema.shape).join(', ');

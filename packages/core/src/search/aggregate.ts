@@ -58,8 +58,8 @@ export function aggregateResults(plan: Plan, results: Iterable<TaskResult>): Sea
     }
   }
   const complete = (cell: number) => scores.every((s) => s[cell] !== undefined);
-  const means = Array.from({ length: nCells }, (_, c) => (complete(c) ? numpyMean(scores.map((s) => s[c] as number)) : NaN));
-  const stds = Array.from({ length: nCells }, (_, c) => (complete(c) ? numpyStd(scores.map((s) => s[c] as number)) : NaN));
+  const means = Array.from({ length: nCells }, (_, c) => (complete(c) ? numpyMean(scores.map((s) => (s[c] ?? NaN) as number)) : NaN));
+  const stds = Array.from({ length: nCells }, (_, c) => (complete(c) ? numpyStd(scores.map((s) => (s[c] ?? NaN) as number)) : NaN));
   const ranks = rankMin(means);
   const timeStats = (t: Array<number | undefined>[], f: (a: number[]) => number) =>
     t.map((row) => (row.every((v) => v !== undefined) ? nanToNull(f(row as number[])) : null));
@@ -76,7 +76,7 @@ export function aggregateResults(plan: Plan, results: Iterable<TaskResult>): Sea
     std_score_time: timeStats(scoreTime, numpyStd),
   };
   for (const name of plan.grid.paramNames) cv[`param_${name}`] = params.map((p) => (name in p ? p[name] : null));
-  scores.forEach((s, k) => (cv[`split${k}_test_score`] = s.map((v) => (v === undefined ? null : nanToNull(v)))));
+  scores.forEach((s, k) => (cv[`split${k}_test_score`] = s.map((v) => (v === undefined || v === null ? null : nanToNull(v)))));
 
   const done = seen.size === plan.tasks.length && plan.tasks.length > 0;
   const best = done && means.some((m) => !Number.isNaN(m)) ? ranks.indexOf(1) : null;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { ParamValue } from '../estimators/base.js';
 
-const paramValue: z.ZodType<unknown> = z.lazy(() =>
+const paramValue: z.ZodType<ParamValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(paramValue), z.record(z.string(), paramValue)], {
     error: 'a JSON value (string, number, boolean, null, array or object)',
   }),
@@ -54,7 +55,11 @@ const cv = z.union(
       /** Run cross-validation on the first N training rows (the seeds' `X_train[:10_000]`). */
       subset: z.number().int().min(2).nullable().default(null),
     })
-    .strict(),
+    .strict()
+    .refine((c) => !c.shuffle || c.random_state !== null, {
+      path: ['random_state'],
+      error: 'must be an integer when shuffle is true: every worker rebuilds the same folds from it',
+    }),
   ],
   { error: 'an integer >= 2, or an object {kind, n_splits, shuffle, random_state, subset}' },
 );

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseSpec, SpecError } from '../../src/spec/validate.js';
+
+const ok = { name: 'x', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' } };
+
+function issues(input: unknown) {
+  try {
+    parseSpec(input);
+  } catch (err) {
+    if (err instanceof SpecError) return err.issues;
+    throw err;
+  }
+  throw new Error('expected a SpecError');
+}
+
+describe('spec validation', () => {
+  it('fills scikit-learn defaults (cv=5, accuracy, error_score NaN, refit)', () => {
+    expect(parseSpec(ok)).toMatchObject({ cv: 5, scoring: 'accuracy', error_score: null, refit: true, group_cells: true });
+  });
+
+  it('names every bad field with what is allowed', () => {
+    const found = issues({ ...ok, name: 'a b', scoring: 'acc', cv: 'x', extra: 1 });
+    expect(found.map((i) => i.path).sort()).toEqual(['', 'cv', 'name', 'scoring']);
+    expect(found.find((i) => i.path === 'scoring')!.message).toContain('must be one of "accuracy"');
+    expect(found.find((i) => i.path === '')!.message).toBe('unknown field(s) "extra"');
+  });
+
+  it('rejects shuffled folds without a seed (workers must rebuild identical folds)', () => {
+    expect(issues({ ...ok, cv: { n_splits: 3, shuffle: true } })[0].path).toBe('cv.random_state');
+  });
+
+  it('requires steps for a Pipeline and no steps otherwise', () => {
+    expect(issues({ ...ok, estimator: { name: 'Pipeline' } })[0]).toEqual({ path: 'estimator.steps', message: 'a Pipeline needs "steps": [{name, params}, ...]' });
+  });
+});
