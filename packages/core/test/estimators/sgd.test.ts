@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { Matrix } from '../../src/matrix.js';
+import { InvalidParameterError } from '../../src/estimators/base.js';
+import { SGDClassifier, type SGDClassifierParams } from '../../src/estimators/sgd.js';
+import { describeConformance, matrixOf } from './conformance.js';
+import { loadLinearFixture } from './linear-fixtures.js';
+
+interface SgdCase {
+  target: 'binary' | 'multiclass';
+  params: Partial<SGDClassifierParams>;
+  coef: number[][];
+  intercept: number[];
+  n_iter: number;
+  decision_function: number[][] | number[];
+  predict: number[];
+  predict_proba?: number[][];
+}
+// Numbers from fixtures/make_linear_fixtures.py: SGDClassifier on make_classification
+// (90 x 5, 3 classes, standardised), scikit-learn 1.2.1.
+const fixture = loadLinearFixture<{ X: number[][]; y: number[]; y_binary: number[]; cases: SgdCase[] }>('sgd.json');
+const X = matrixOf(fixture.X);
+const yFor = (c: SgdCase) => Int32Array.from(c.target === 'binary' ? fixture.y_binary : fixture.y);
+
+describeConformance('SGDClassifier', (p) => new SGDClassifier(p), () => ({ X, y: Int32Array.from(fixture.y) }), {
+  paramChange: { random_state: 3, alpha: 0.001, loss: 'log_loss' },
+  invalidParams: { alpha: -1 },
+});
+
+describe('SGDClassifier against scikit-learn 1.2.1', () => {
+  for (const c of fixture.cases) {
+    // Same visiting order (shuffle=false, or the same seeded draws) and the same arithmetic:
+    // hinge-type losses agree to the last bit; log_loss only differs by exp/log rounding.
+    const tolerance = c.params.loss === 'log_loss' ? 1e-9 : 1e-12;
+    it(`${c.target} ${JSON.stringify(c.params)}: coef, intercept, n_iter, scores`, async () => {
+      const clf = await new SGDClassifier(c.params).fit(X, yFor(c));
+      expect(clf.nIter).toBe(c.n_iter);
+      expectClose(clf.coef!.data, c.coef.flat(), tolerance);
+      expectClose(clf.intercept!, c.intercept, tolerance);
+      const scores = await clf.decisionFunction(X.head(10));
+      expectClose(scores.data, c.decision_function.flat(), 1e-9);
+      expect(Array.from(await clf.predict(X))).toEqual(c.predict);
+      if (c.predict_proba) expectClose((await clf.predictProba(X.head(10))).data, c.predict_proba.flat(), 1e-9);
+    });
+  }
+});
+
+describe('SGDClassifier', () => {
+  const yBinary = Int32Array.from(fixture.y_binary);
+
+  it('takes uint8 input as its float64 values', async () => {
+    const pixels = new Matrix(Uint8Array.from(X.data, (v) => Math.round(v * 10 + 40)), X.rows, X.cols);
+    const asFloat = pixels.toFloat64();
+    const a = await new SGDClassifier({ random_state: 0 }).fit(pixels, yBinary);
+    const b = await new SGDClassifier({ random_state: 0 }).fit(asFloat, yBinary);
+    expect(a.coef!.data).toEqual(b.coef!.data);
+    expect((await a.decisionFunction(pixels)).data).toEqual((await b.decisionFunction(asFloat)).data);
+  });
+
+  it('warns about convergence only when max_iter ran out with a tolerance set', async () => {
+    const capped = await new SGDClassifier({ shuffle: false, max_iter: 2 }).fit(X, yBinary);
+    expect(capped.nIter).toBe(2);
+    expect(capped.convergenceWarning).toMatch(/Maximum number of iteration reached/);
+    const noTol = await new SGDClassifier({ shuffle: false, max_iter: 2, tol: null }).fit(X, yBinary);
+    expect(noTol.convergenceWarning).toBeUndefined();
+    const converged = await new SGDClassifier({ shuffle: false }).fit(X, yBinary);
+    expect(converged.convergenceWarning).toBeUndefined();
+  });
+
+  it('early stopping holds out rows and stops on their accuracy', async () => {
+    const clf = await new SGDClassifier({ early_stopping: true, random_state: 0, validation_fraction: 0.2 }).fit(X, yBinary);
+    expect(clf.nIter).toBeGreaterThanOrEqual(6); // n_iter_no_change = 5 epochs without gain, after a first
+    expect(clf.nIter).toBeLessThan(1000);
+  });
+
+  it('binary probabilities are [1 - p, p] with p the logistic of the decision (hand check)', async () => {
+    const clf = await new SGDClassifier({ loss: 'log_loss', random_state: 0 }).fit(X, yBinary);
+    const [d] = (await clf.decisionFunction(X.head(1))).data;
+    expectClose((await clf.predictProba(X.head(1))).data, [1 - 1 / (1 + Math.exp(-d)), 1 / (1 + Math.exp(-d))], 1e-15);
+  });
+
+  it('refuses probabilities for hinge loss, one-class targets and cross-param mistakes', async () => {
+    const hinge = await new SGDClassifier().fit(X, yBinary);
+    await expect(hinge.predictProba(X)).rejects.toThrow(/not available for loss="hinge"/);
+    await expect(new SGDClassifier().fit(X, new Int32Array(X.rows))).rejects.toThrow(/greater than one; got 1 class/);
+    expect(() => new SGDClassifier({ learning_rate: 'constant' })).toThrow(InvalidParameterError);
+    expect(() => new SGDClassifier({ loss: 'squared_error' as never })).toThrow(/loss must be one of .*got "squared_error"/);
+  });
+});
+
+function expectClose(actual: ArrayLike<number>, expected: number[], tolerance: number): void {
+  expect(actual.length).toBe(expected.length);
+  const worst = Math.max(...expected.map((v, i) => Math.abs(v - actual[i]) / Math.max(1, Math.abs(v))));
+  expect(worst).toBeLessThanOrEqual(tolerance);
+}
