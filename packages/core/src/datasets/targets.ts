@@ -1,5 +1,5 @@
 import { Matrix } from '../matrix.js';
-import { NumpyRandomState } from './numpy-random.js';
+import { RandomState } from '../estimators/legacy-random.js';
 
 /** How the labels of a dataset become the learning target. */
 export type TargetSpec =
@@ -30,7 +30,7 @@ export function multilabelTarget(y: Int32Array, labels: Array<'large' | 'odd'>):
  * noisy inputs; the clean images are the targets.
  */
 export function addSeededNoise(train: Matrix, test: Matrix | undefined, noise: number, seed: number): { train: Matrix<Uint16Array>; test?: Matrix<Uint16Array> } {
-  const rng = new NumpyRandomState(seed);
+  const rng = new RandomState(seed);
   const noisy = (m: Matrix): Matrix<Uint16Array> => {
     const out = new Uint16Array(m.data.length);
     rng.fillRandint(out, 0, noise);

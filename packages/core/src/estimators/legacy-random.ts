@@ -9,7 +9,10 @@ const N = 624;
 const M = 397;
 const MAX_INT32 = 0x7fffffff;
 
-/** NumPy's legacy `np.random.RandomState(seed)`, reduced to the draws scikit-learn's SGD makes. */
+/**
+ * NumPy's legacy `np.random.RandomState(seed)` (also `np.random.seed(seed)`), reduced to the
+ * draws gridfold needs: scikit-learn's SGD seeds and the seeds' noisy-MNIST `randint`.
+ */
 export class RandomState {
   private readonly mt = new Uint32Array(N);
   private pos = N;
@@ -58,6 +61,11 @@ export class RandomState {
     do value = (this.nextUint32() & mask) >>> 0;
     while (value > range);
     return low + value;
+  }
+
+  /** `randint(low, high, size=out.length)` into `out`, in numpy's draw order. */
+  fillRandint(out: { length: number; [i: number]: number }, low: number, high: number): void {
+    for (let i = 0; i < out.length; i++) out[i] = this.randint(low, high);
   }
 }
 

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/datasets/csv.js';
 import { loadDataset } from '../../src/datasets/load.js';
-import { NumpyRandomState } from '../../src/datasets/numpy-random.js';
+import { RandomState } from '../../src/estimators/legacy-random.js';
 import { multilabelTarget } from '../../src/datasets/targets.js';
 
 describe('numpy legacy random state', () => {
   it('reproduces np.random.seed(42); np.random.randint(0, 100, 15)', () => {
     // Printed by numpy 1.24.2 (/usr/bin/python3): np.random.seed(42); np.random.randint(0, 100, (3, 5))
     const out = new Int32Array(15);
-    new NumpyRandomState(42).fillRandint(out, 0, 100);
+    new RandomState(42).fillRandint(out, 0, 100);
     expect(Array.from(out)).toEqual([51, 92, 14, 71, 60, 20, 82, 86, 74, 74, 87, 99, 23, 2, 21]);
   });
 });
