@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
+import { registerStart } from './commands/start.js';
 
 const program = new Command('gridfold')
   .description('Distributed cross-validation and hyperparameter sweeps on Redis')
@@ -7,6 +10,9 @@ const program = new Command('gridfold')
   .exitOverride();
 
 registerRun(program);
+registerServe(program);
+registerInspect(program);
+registerStart(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,46 @@
+import { aggregateResults, planTasks, type ExperimentSpec, type TaskResult } from '@gridfold/core';
+import type { ExperimentRecord, ExperimentStore } from '@gridfold/queue';
+
+/** Progress of an experiment: tasks done of total, and an ETA from observed task times. */
+export interface Progress {
+  done: number;
+  total: number;
+  /** Estimated milliseconds to the end of cross-validation; null until a task has finished. */
+  eta_ms: number | null;
+  /** Tasks running now, by worker. */
+  running: Array<{ task: number; worker: string; since: number }>;
+}
+
+/**
+ * The experiment as the API shows it: status and progress, partial cv_results while it
+ * runs, and at the end the same result object `gridfold run --json` prints.
+ */
+export async function describeExperiment(store: ExperimentStore, record: ExperimentRecord, withResults = true) {
+  const plan = planTasks(record.spec as ExperimentSpec);
+  const results: TaskResult[] = withResults && !record.result ? await store.taskResults(record.id) : [];
+  const done = record.result ? plan.tasks.length : withResults ? results.length : await store.doneTasks(record.id);
+  const runningMap = record.status === 'running' ? await store.runningTasks(record.id) : {};
+  const running = Object.entries(runningMap).map(([task, r]) => ({ task: Number(task), ...r }));
+  const progress: Progress = { done, total: plan.tasks.length, eta_ms: eta(record, done, plan.tasks.length, results, new Set(running.map((r) => r.worker)).size), running };
+  const partial = !record.result && plan.cv && withResults ? aggregateResults(plan, results) : null;
+  return {
+    id: record.id,
+    name: record.name,
+    status: record.status,
+    created_at: record.created_at,
+    started_at: record.started_at,
+    finished_at: record.finished_at,
+    error: record.error,
+    progress,
+    spec: record.spec,
+    cv_results: record.result?.cv_results ?? record.summary?.cv_results ?? partial?.cv_results ?? null,
+    best_score: record.result?.best_score ?? record.summary?.best_score ?? null,
+    result: record.result,
+  };
+}
+
+function eta(record: ExperimentRecord, done: number, total: number, results: TaskResult[], workers: number): number | null {
+  if (record.status !== 'running' || done === 0) return record.status === 'completed' ? 0 : null;
+  const meanMs = results.length ? results.reduce((s, r) => s + r.ms, 0) / results.length : (Date.now() - (record.started_at ?? record.created_at)) / done;
+  return Math.round((meanMs * (total - done)) / Math.max(1, workers));
+}

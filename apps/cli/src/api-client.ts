@@ -1,0 +1,49 @@
+import type { ExperimentResult } from '@gridfold/core';
+
+/** The API's view of an experiment (GET /api/experiments/:id). */
+export interface ExperimentView {
+  id: string;
+  name: string;
+  status: ExperimentResult['status'];
+  error?: string;
+  progress: { done: number; total: number; eta_ms: number | null };
+  best_score: number | null;
+  result: ExperimentResult | null;
+  created_at: number;
+}
+
+/** A small typed client for the gridfold API; errors name the URL and the API's message. */
+export class ApiClient {
+  constructor(readonly base: string) {}
+
+  async submit(spec: unknown): Promise<{ id: string; tasks: number }> {
+    return this.request('POST', '/api/experiments', spec);
+  }
+
+  async get(id: string): Promise<ExperimentView> {
+    return this.request('GET', `/api/experiments/${encodeURIComponent(id)}`);
+  }
+
+  async list(): Promise<{ experiments: ExperimentView[] }> {
+    return this.request('GET', '/api/experiments');
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.base), {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json', ...(process.env.GRIDFOLD_TOKEN ? { authorization: `Bearer ${process.env.GRIDFOLD_TOKEN}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new Error(`cannot reach the gridfold API at ${this.base}; start it with \`npx gridfold serve\` or pass --api URL (or use --local)`);
+    }
+    const json = (await res.json().catch(() => ({}))) as { error?: string; issues?: Array<{ path: string; message: string }> };
+    if (!res.ok) {
+      const issues = json.issues?.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+      throw new Error(`${method} ${path}: ${res.status} ${json.error ?? res.statusText}${issues ? ` — ${issues}` : ''}`);
+    }
+    return json as T;
+  }
+}

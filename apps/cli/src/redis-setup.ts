@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_REDIS_URL, redisAnswers } from '@gridfold/queue';
+
+/** A Redis to use, and how to stop it if we started it. */
+export interface RedisHandle {
+  url: string;
+  stop(): void;
+}
+
+/**
+ * Finds Redis: `REDIS_URL` (default 127.0.0.1:6379) if it answers; otherwise a private
+ * redis-server on a free port when one is on PATH; otherwise an error that says how to get one.
+ */
+export async function ensureRedis(log: (msg: string) => void): Promise<RedisHandle> {
+  const url = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  if (await redisAnswers(url)) return { url, stop: () => {} };
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'gridfold-redis-'));
+  let child: ChildProcess;
+  try {
+    child = await startRedisServer(port, dir);
+  } catch {
+    throw new Error(
+      `no Redis answers at ${url} and redis-server is not on PATH. Start one (apt-get install redis-server; or docker compose up redis) or set REDIS_URL.`,
+    );
+  }
+  const privateUrl = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50 && !(await redisAnswers(privateUrl, 200)); i++) await new Promise((r) => setTimeout(r, 100));
+  log(`no Redis at ${url}; started a private redis-server at ${privateUrl} (data in ${dir})`);
+  process.env.REDIS_URL = privateUrl;
+  return { url: privateUrl, stop: () => child.kill('SIGTERM') };
+}
+
+function startRedisServer(port: number, dir: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('spawn', () => resolve(child));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,2 @@
+export * from './create-worker.js';
+export * from './main.js';

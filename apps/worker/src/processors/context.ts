@@ -1,0 +1,56 @@
+import { checkSpec, loadDataset, planTasks, type Dataset, type ExperimentSpec, type Plan } from '@gridfold/core';
+import { connectRedis, ExperimentStore } from '@gridfold/queue';
+import { pino } from 'pino';
+import type { Redis } from 'ioredis';
+
+/**
+ * What a sandboxed processor process keeps between jobs: one Redis connection, the store,
+ * and per experiment its spec and plan. Datasets are cached by core's loadDataset, so a
+ * process holds one copy of MNIST however many tasks it runs.
+ */
+const redisByUrl = new Map<string, Redis>();
+const stores = new Map<string, ExperimentStore>();
+const specs = new Map<string, Promise<{ spec: ExperimentSpec; plan: Plan }>>();
+
+export const log = pino({ base: { pid: process.pid, role: 'processor' } }, pino.destination(2));
+
+export function storeFor(prefix: string): ExperimentStore {
+  let store = stores.get(prefix);
+  if (!store) {
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    let redis = redisByUrl.get(url);
+    if (!redis) {
+      redis = connectRedis(url);
+      redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
+      redisByUrl.set(url, redis);
+    }
+    store = new ExperimentStore(redis, prefix);
+    stores.set(prefix, store);
+  }
+  return store;
+}
+
+/** The spec and plan of an experiment, read once per process. */
+export function experimentFor(store: ExperimentStore, id: string): Promise<{ spec: ExperimentSpec; plan: Plan }> {
+  let entry = specs.get(id);
+  if (!entry) {
+    entry = (async () => {
+      const record = await store.get(id);
+      if (!record) throw new Error(`experiment ${id} not found in the store`);
+      const spec = checkSpec(record.spec);
+      return { spec, plan: planTasks(spec) };
+    })();
+    specs.set(id, entry);
+    entry.catch(() => specs.delete(id));
+  }
+  return entry;
+}
+
+export function datasetFor(spec: ExperimentSpec): Promise<Dataset> {
+  return loadDataset(spec.dataset);
+}
+
+/** Whether this is the job's last attempt (its failure is final). */
+export function lastAttempt(job: { attemptsMade: number; opts: { attempts?: number } }): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}

@@ -1,0 +1,35 @@
+import { fitAndScore } from '@gridfold/core';
+import type { TaskJobData } from '@gridfold/queue';
+import type { SandboxedJob } from 'bullmq';
+import { datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
+
+/**
+ * Fits and scores one task (fold x cells) in a sandboxed process. Idempotent: a task whose
+ * result is already stored (a redelivery after a stall) is not recomputed, and the store
+ * keeps the first result only. A cancelled experiment's tasks do nothing.
+ */
+export default async function processTask(job: SandboxedJob<TaskJobData>): Promise<unknown> {
+  const { experimentId: id, prefix, task } = job.data;
+  const store = storeFor(prefix);
+  const status = await store.status(id);
+  if (status === null || status === 'cancelled' || status === 'failed') return { skipped: status ?? 'missing' };
+  if (await store.hasTaskResult(id, task.index)) return { task: task.index, already: true };
+  await store.markRunning(id);
+  await store.taskStarted(id, task.index, process.env.GRIDFOLD_WORKER_ID ?? String(process.pid));
+  const started = Date.now();
+  try {
+    const { spec, plan } = await experimentFor(store, id);
+    const dataset = await datasetFor(spec);
+    const result = await fitAndScore(spec, dataset, plan, task, { onProgress: (f) => void job.updateProgress(Math.round(f * 100)) });
+    const fresh = await store.saveTaskResult(id, result);
+    log.info({ experiment: id, task: task.index, fold: task.fold, cells: task.cells.length, ms: Date.now() - started, fresh }, 'task done');
+    return { task: task.index, ms: result.ms, scores: result.cells.map((c) => c.test_score) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.error({ experiment: id, task: task.index, err: message, attempt: job.attemptsMade + 1 }, 'task failed');
+    if (lastAttempt(job)) await store.saveTaskError(id, task.index, message);
+    throw err;
+  } finally {
+    await store.taskEnded(id, task.index);
+  }
+}

@@ -1,0 +1,63 @@
+import type { Plan } from '@gridfold/core';
+import type { FlowJob } from 'bullmq';
+import { jobIds, QUEUES } from './names.js';
+
+/** What every job of an experiment's flow carries: references, never data. */
+export interface ExperimentJobData {
+  experimentId: string;
+  /** Key prefix of the store, so sandboxed processors find the experiment. */
+  prefix: string;
+}
+
+export interface TaskJobData extends ExperimentJobData {
+  task: Plan['tasks'][number];
+}
+
+/** Options for {@link buildFlow}. */
+export interface FlowOptions {
+  /**
+   * Attempts per fit task before it counts as failed (a stalled job, e.g. a killed worker,
+   * is moved back to wait separately, up to the worker's maxStalledCount).
+   * @defaultValue 3
+   */
+  attempts?: number;
+  /** Only these task indices (a retry of failed or missing tasks); all by default. */
+  only?: number[];
+}
+
+/**
+ * One experiment = one BullMQ flow: the root job (refit + test) waits for its child
+ * (aggregate), which waits for the fit tasks. Tasks ignore-on-failure so a task that
+ * failed every attempt still lets the aggregate run; it knows how many tasks it expected
+ * and records the missing ones as failed cells.
+ */
+export function buildFlow(id: string, prefix: string, plan: Plan, options: FlowOptions = {}): FlowJob {
+  const data: ExperimentJobData = { experimentId: id, prefix };
+  const only = options.only ? new Set(options.only) : null;
+  const tasks = plan.tasks.filter((t) => !only || only.has(t.index));
+  return {
+    name: 'refit',
+    queueName: QUEUES.refit,
+    data,
+    opts: { jobId: jobIds.root(id), attempts: 2 },
+    children: [
+      {
+        name: 'aggregate',
+        queueName: QUEUES.aggregate,
+        data,
+        opts: { jobId: jobIds.aggregate(id), attempts: 2 },
+        children: tasks.map((task) => ({
+          name: `fold ${task.fold} · cells ${task.cells.join(',')}`,
+          queueName: QUEUES.tasks,
+          data: { ...data, task } satisfies TaskJobData,
+          opts: {
+            jobId: jobIds.task(id, task.index),
+            attempts: options.attempts ?? 3,
+            backoff: { type: 'exponential', delay: 1000 },
+            ignoreDependencyOnFailure: true,
+          },
+        })),
+      },
+    ],
+  };
+}

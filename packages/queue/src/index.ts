@@ -1,0 +1,4 @@
+export * from './names.js';
+export * from './store.js';
+export * from './flow.js';
+export * from './connection.js';

@@ -1,0 +1,40 @@
+/** Queue names of an experiment's flow: the root refits, its child aggregates, its children fit. */
+export const QUEUES = {
+  tasks: 'gridfold-tasks',
+  aggregate: 'gridfold-aggregate',
+  refit: 'gridfold-refit',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** Options shared by every Redis-facing piece: where keys live. */
+export interface Namespace {
+  /**
+   * Prefix of every key gridfold and BullMQ write; tests use a unique one each.
+   * @defaultValue `"gridfold"`
+   */
+  prefix: string;
+}
+
+/** Redis keys of the experiment store under a prefix. */
+export function keys(prefix: string) {
+  return {
+    /** Sorted set of experiment ids by creation time (milliseconds). */
+    index: `${prefix}:experiments`,
+    /** Hash: spec, status, timestamps, final result. */
+    experiment: (id: string) => `${prefix}:exp:${id}`,
+    /** Hash: task index → TaskResult JSON. Written with HSETNX: a task delivered twice counts once. */
+    results: (id: string) => `${prefix}:exp:${id}:results`,
+    /** Hash: task index → the reason a task could not run at all (after its last attempt). */
+    taskErrors: (id: string) => `${prefix}:exp:${id}:task-errors`,
+    /** Hash: task index → start timestamp and worker, for progress and per-worker activity. */
+    running: (id: string) => `${prefix}:exp:${id}:running`,
+  };
+}
+
+/** BullMQ job ids are derived from the experiment id, so re-adding a flow never duplicates jobs. */
+export const jobIds = {
+  root: (id: string) => `${id}.refit`,
+  aggregate: (id: string) => `${id}.aggregate`,
+  task: (id: string, index: number) => `${id}.t${index}`,
+};

@@ -1,0 +1,159 @@
+import type { ExperimentResult, ExperimentSpec, ExperimentStatus, SearchSummary, TaskResult } from '@gridfold/core';
+import type { Redis } from 'ioredis';
+import { keys } from './names.js';
+
+/** What the store keeps about an experiment besides its task results. */
+export interface ExperimentRecord {
+  id: string;
+  name: string;
+  status: ExperimentStatus;
+  spec: ExperimentSpec;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error?: string;
+  /** Aggregated cv_results and best cell, once the aggregate job has run. */
+  summary: SearchSummary | null;
+  /** Out-of-fold metrics, once aggregated. */
+  metrics: Record<string, unknown>;
+  /** Final result, once the root job has finished. */
+  result: ExperimentResult | null;
+}
+
+const TERMINAL: ExperimentStatus[] = ['completed', 'failed', 'cancelled'];
+
+/**
+ * Experiments and their task results in Redis. Redis is the only stateful service, so
+ * everything an API or worker restart must not lose lives here, written idempotently.
+ */
+export class ExperimentStore {
+  private readonly k: ReturnType<typeof keys>;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix = 'gridfold',
+  ) {
+    this.k = keys(prefix);
+  }
+
+  async create(id: string, spec: ExperimentSpec, now = Date.now()): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.k.experiment(id), { id, name: spec.name, status: 'queued', spec: JSON.stringify(spec), created_at: String(now) })
+      .zadd(this.k.index, now, id)
+      .exec();
+  }
+
+  async get(id: string): Promise<ExperimentRecord | null> {
+    const h = await this.redis.hgetall(this.k.experiment(id));
+    if (!h.id) return null;
+    return {
+      id: h.id,
+      name: h.name,
+      status: h.status as ExperimentStatus,
+      spec: JSON.parse(h.spec),
+      created_at: Number(h.created_at),
+      started_at: h.started_at ? Number(h.started_at) : null,
+      finished_at: h.finished_at ? Number(h.finished_at) : null,
+      error: h.error || undefined,
+      summary: h.summary ? JSON.parse(h.summary) : null,
+      metrics: h.metrics ? JSON.parse(h.metrics) : {},
+      result: h.result ? JSON.parse(h.result) : null,
+    };
+  }
+
+  /** Experiment ids, newest first. */
+  async list(offset = 0, limit = 50): Promise<string[]> {
+    return this.redis.zrevrange(this.k.index, offset, offset + limit - 1);
+  }
+
+  async status(id: string): Promise<ExperimentStatus | null> {
+    return (await this.redis.hget(this.k.experiment(id), 'status')) as ExperimentStatus | null;
+  }
+
+  /** Moves a queued experiment to running (first task to start does it; later calls are no-ops). */
+  async markRunning(id: string, now = Date.now()): Promise<void> {
+    await this.redis.eval(
+      `if redis.call('hget', KEYS[1], 'status') == 'queued' then
+         redis.call('hset', KEYS[1], 'status', 'running', 'started_at', ARGV[1]) end`,
+      1,
+      this.k.experiment(id),
+      String(now),
+    );
+  }
+
+  /**
+   * Sets a terminal status unless the experiment already has one (a cancelled sweep is not
+   * later marked completed by a job that was already running). Returns whether it changed.
+   */
+  async finish(id: string, status: 'completed' | 'failed' | 'cancelled', fields: { error?: string; result?: ExperimentResult } = {}, now = Date.now()): Promise<boolean> {
+    const changed = await this.redis.eval(
+      `local s = redis.call('hget', KEYS[1], 'status')
+       if not s or s == 'completed' or s == 'failed' or s == 'cancelled' then return 0 end
+       redis.call('hset', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2])
+       if ARGV[3] ~= '' then redis.call('hset', KEYS[1], 'error', ARGV[3]) end
+       if ARGV[4] ~= '' then redis.call('hset', KEYS[1], 'result', ARGV[4]) end
+       return 1`,
+      1,
+      this.k.experiment(id),
+      status,
+      String(now),
+      fields.error ?? '',
+      fields.result ? JSON.stringify(fields.result) : '',
+    );
+    return changed === 1;
+  }
+
+  /** Puts a finished or failed experiment back to queued, for a retry of its missing tasks. */
+  async reopen(id: string): Promise<void> {
+    await this.redis.multi().hset(this.k.experiment(id), 'status', 'queued').hdel(this.k.experiment(id), 'finished_at', 'error', 'result', 'summary').del(this.k.taskErrors(id)).exec();
+  }
+
+  async saveSummary(id: string, summary: SearchSummary, metrics: Record<string, unknown>): Promise<void> {
+    await this.redis.hset(this.k.experiment(id), { summary: JSON.stringify(summary), metrics: JSON.stringify(metrics) });
+  }
+
+  /** Stores a task result once: a redelivered task (at-least-once) does not overwrite or double count. Returns whether it was new. */
+  async saveTaskResult(id: string, result: TaskResult): Promise<boolean> {
+    return (await this.redis.hsetnx(this.k.results(id), String(result.task), JSON.stringify(result))) === 1;
+  }
+
+  async hasTaskResult(id: string, task: number): Promise<boolean> {
+    return (await this.redis.hexists(this.k.results(id), String(task))) === 1;
+  }
+
+  async taskResults(id: string): Promise<TaskResult[]> {
+    const h = await this.redis.hgetall(this.k.results(id));
+    return Object.values(h).map((v) => JSON.parse(v) as TaskResult);
+  }
+
+  async doneTasks(id: string): Promise<number> {
+    return this.redis.hlen(this.k.results(id));
+  }
+
+  async saveTaskError(id: string, task: number, error: string): Promise<void> {
+    await this.redis.hset(this.k.taskErrors(id), String(task), error);
+  }
+
+  async taskErrors(id: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.k.taskErrors(id));
+  }
+
+  /** Records that a task started on a worker (for per-worker activity); cleared when it ends. */
+  async taskStarted(id: string, task: number, worker: string, now = Date.now()): Promise<void> {
+    await this.redis.hset(this.k.running(id), String(task), JSON.stringify({ worker, since: now }));
+  }
+
+  async taskEnded(id: string, task: number): Promise<void> {
+    await this.redis.hdel(this.k.running(id), String(task));
+  }
+
+  async runningTasks(id: string): Promise<Record<string, { worker: string; since: number }>> {
+    const h = await this.redis.hgetall(this.k.running(id));
+    return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, JSON.parse(v)]));
+  }
+
+  isTerminal(status: ExperimentStatus | null): boolean {
+    return status !== null && TERMINAL.includes(status);
+  }
+}

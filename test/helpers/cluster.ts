@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createApp, type GridfoldApp } from '@gridfold/api';
+import { connectRedis } from '@gridfold/queue';
+import type { Redis } from 'ioredis';
+
+const BIN = fileURLToPath(new URL('../../apps/cli/bin/gridfold.js', import.meta.url));
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A real worker process (its own process group, so a kill takes its sandboxed children too). */
+export class WorkerProcess {
+  child!: ChildProcess;
+  constructor(
+    readonly id: string,
+    private readonly env: Record<string, string>,
+  ) {
+    this.start();
+  }
+
+  start(): void {
+    this.child = spawn(process.execPath, [BIN, 'worker'], {
+      detached: true,
+      stdio: ['ignore', 'ignore', process.env.GRIDFOLD_TEST_LOGS ? 'inherit' : 'ignore'],
+      env: { ...process.env, ...this.env, GRIDFOLD_WORKER_ID: this.id },
+    });
+  }
+
+  /** SIGKILL the worker and its sandboxed children, as a dying host would. */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
+
+/** An API (in-process, via createApp) and worker processes sharing one unique key prefix. */
+export class TestCluster {
+  readonly prefix = `test-${randomUUID()}`;
+  readonly redis: Redis = connectRedis(REDIS_URL);
+  readonly api: GridfoldApp;
+  readonly workers: WorkerProcess[] = [];
+
+  constructor(options: { workers: number; lockMs?: number; stalledMs?: number }) {
+    this.api = createApp({ redis: this.redis, prefix: this.prefix });
+    for (let i = 0; i < options.workers; i++) this.addWorker(options);
+  }
+
+  addWorker(options: { lockMs?: number; stalledMs?: number } = {}): WorkerProcess {
+    const w = new WorkerProcess(`w${this.workers.length + 1}`, {
+      REDIS_URL,
+      GRIDFOLD_PREFIX: this.prefix,
+      GRIDFOLD_THREADS: '1',
+      GRIDFOLD_LOCK_MS: String(options.lockMs ?? 30_000),
+      GRIDFOLD_STALLED_MS: String(options.stalledMs ?? 15_000),
+    });
+    this.workers.push(w);
+    return w;
+  }
+
+  /** Kills the workers, closes queues and deletes every key under the prefix. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.kill('SIGKILL')));
+    await this.api.close();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await this.redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    this.redis.disconnect();
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */
+export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await check();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
