@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp, type GridfoldApp } from '@gridfold/api';
 import { connectRedis } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
+import { pino } from 'pino';
 
 const BIN = fileURLToPath(new URL('../../apps/cli/bin/gridfold.js', import.meta.url));
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -49,7 +50,7 @@ export class TestCluster {
   readonly workers: WorkerProcess[] = [];
 
   constructor(options: { workers: number; lockMs?: number; stalledMs?: number }) {
-    this.api = createApp({ redis: this.redis, prefix: this.prefix });
+    this.api = createApp({ redis: this.redis, prefix: this.prefix, logger: pino({ level: process.env.GRIDFOLD_TEST_LOGS ? 'info' : 'silent' }) });
     for (let i = 0; i < options.workers; i++) this.addWorker(options);
   }
 

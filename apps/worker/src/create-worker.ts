@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { QUEUES } from '@gridfold/queue';
 import { Worker, type WorkerOptions } from 'bullmq';
@@ -23,8 +24,14 @@ export interface WorkerDeps {
   stalledInterval?: number;
   /** Redeliveries after stalls before a job fails. @defaultValue 5 */
   maxStalledCount?: number;
-  /** Native threads per task (onnxruntime); set so workers x threads fits the cores. */
+  /** Native threads per fit task (onnxruntime); set so workers x threads fits the cores. */
   threads?: number;
+  /**
+   * Native threads for the refit + test job. It runs once per experiment, after every fit
+   * task has finished, so by default it takes all the cores the tasks shared.
+   * @defaultValue os.availableParallelism()
+   */
+  refitThreads?: number;
   logger?: Logger;
 }
 
@@ -44,6 +51,7 @@ const processor = (name: string) => fileURLToPath(new URL(`./processors/${name}.
 export function createWorker(deps: WorkerDeps): GridfoldWorker {
   const log = deps.logger ?? pino({ base: { role: 'worker', pid: process.pid } }, pino.destination(2));
   const env = { ...process.env, GRIDFOLD_THREADS: String(deps.threads ?? process.env.GRIDFOLD_THREADS ?? 1) };
+  const refitEnv = { ...env, GRIDFOLD_THREADS: String(deps.refitThreads ?? availableParallelism()) };
   const common: WorkerOptions = {
     connection: deps.connection,
     prefix: deps.prefix ?? 'gridfold',
@@ -56,14 +64,14 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   const workers = [
     new Worker(QUEUES.tasks, processor('task'), { ...common, concurrency: deps.concurrency ?? 1 }),
     new Worker(QUEUES.aggregate, processor('aggregate'), { ...common, concurrency: 1 }),
-    new Worker(QUEUES.refit, processor('refit'), { ...common, concurrency: 1 }),
+    new Worker(QUEUES.refit, processor('refit'), { ...common, concurrency: 1, workerForkOptions: { env: refitEnv } }),
   ];
   for (const w of workers) {
     w.on('failed', (job, err) => log.warn({ queue: w.name, job: job?.id, err: err.message, attempts: job?.attemptsMade }, 'job failed'));
     w.on('stalled', (jobId) => log.warn({ queue: w.name, job: jobId }, 'job stalled; redelivering'));
     w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
   }
-  log.info({ queues: workers.map((w) => w.name), concurrency: deps.concurrency ?? 1, threads: env.GRIDFOLD_THREADS }, 'worker started');
+  log.info({ queues: workers.map((w) => w.name), concurrency: deps.concurrency ?? 1, threads: env.GRIDFOLD_THREADS, refitThreads: refitEnv.GRIDFOLD_THREADS }, 'worker started');
   let closing: Promise<void> | undefined;
   return {
     workers,
