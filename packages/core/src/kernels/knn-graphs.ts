@@ -38,23 +38,26 @@ function rowNormsSq(x: string, out: string): NodeSpec[] {
   ];
 }
 
-/**
- * Prepares a training set once per fit: its transpose in the search's element type and
- * its squared row norms (double).
- */
-export function prepareGraph(inputType: ElementTypeCode, outputType: ElementTypeCode): GraphSpec {
+/** Transposes a training set once per fit, into the search's element type. */
+export function transposeGraph(inputType: ElementTypeCode, outputType: ElementTypeCode): GraphSpec {
   return {
-    name: 'knn_prepare',
+    name: 'knn_transpose',
     inputs: [{ name: IO.input, type: inputType, shape: ['n', 'd'] }],
-    outputs: [
-      { name: IO.transposed, type: outputType, shape: ['d', 'n'] },
-      { name: IO.normsSq, type: E.double, shape: ['n'] },
-    ],
+    outputs: [{ name: IO.transposed, type: outputType, shape: ['d', 'n'] }],
     nodes: [
       { op: 'Cast', inputs: [IO.input], outputs: ['x_cast'], attributes: { to: outputType } },
       { op: 'Transpose', inputs: ['x_cast'], outputs: [IO.transposed], attributes: { perm: [1, 0] } },
-      ...rowNormsSq(IO.input, IO.normsSq),
     ],
+  };
+}
+
+/** Squared row norms (double) of a block of training rows. */
+export function normsGraph(inputType: ElementTypeCode): GraphSpec {
+  return {
+    name: 'knn_norms',
+    inputs: [{ name: IO.input, type: inputType, shape: ['n', 'd'] }],
+    outputs: [{ name: IO.normsSq, type: E.double, shape: ['n'] }],
+    nodes: rowNormsSq(IO.input, IO.normsSq),
   };
 }
 
@@ -178,16 +181,12 @@ export function exactDistanceGraph(): GraphSpec {
       { name: IO.candidates, type: E.int64, shape: ['rows', 'c'] },
     ],
     outputs: [{ name: IO.exact, type: E.double, shape: ['rows', 'c'] }],
-    constants: [
-      { name: 'axis1', type: E.int64, dims: [1], values: [1] },
-      { name: 'axis2', type: E.int64, dims: [1], values: [2] },
-    ],
+    constants: [{ name: 'axis1', type: E.int64, dims: [1], values: [1] }],
     nodes: [
       { op: 'Gather', inputs: [IO.train, IO.candidates], outputs: ['cand_rows'], attributes: { axis: 0 } },
       { op: 'Unsqueeze', inputs: [IO.queries, 'axis1'], outputs: ['q3'] },
       { op: 'Sub', inputs: ['cand_rows', 'q3'], outputs: ['diff'] },
-      { op: 'Mul', inputs: ['diff', 'diff'], outputs: ['sq'] },
-      { op: 'ReduceSum', inputs: ['sq', 'axis2'], outputs: [IO.exact], attributes: { keepdims: 0 } },
+      { op: 'ReduceSumSquare', inputs: ['diff'], outputs: [IO.exact], attributes: { axes: [2], keepdims: 0 } },
     ],
   };
 }

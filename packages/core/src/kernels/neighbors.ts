@@ -4,7 +4,8 @@ import {
   floatCandidateGraph,
   integerSearchGraph,
   IO,
-  prepareGraph,
+  normsGraph,
+  transposeGraph,
   uint8SearchGraph,
 } from './knn-graphs.js';
 import { choosePlan, float32ScoreErrorBound, scanValues, type SearchPlan, type ValueStats } from './knn-plan.js';
@@ -29,14 +30,18 @@ export interface NeighborSearchOptions extends KernelOptions {
   /**
    * Memory budget for one chunk's score matrix (queries x training rows, several int32 or
    * float32 copies alive at once), in bytes. Queries are processed in chunks that fit.
-   * @defaultValue 536870912 (512 MiB)
+   * @defaultValue 268435456 (256 MiB)
    */
   maxChunkBytes?: number;
 }
 
-const DEFAULT_CHUNK_BYTES = 512 * 2 ** 20;
-/** Live float32/int32 copies of a chunk's score matrix the search graphs hold at their peak. */
-const SCORE_COPIES = 4;
+const DEFAULT_CHUNK_BYTES = 256 * 2 ** 20;
+const NORM_BLOCK_ROWS = 4096;
+/**
+ * Live rows x n float32/int32 arrays each graph holds at its peak (the split graph keeps
+ * its two GEMM outputs and their int32 casts), with a margin for onnxruntime's planner.
+ */
+const SCORE_COPIES = { uint8: 3, integer: 6, float: 3 } as const;
 
 type TensorType = 'uint8' | 'uint16' | 'int32' | 'float32' | 'float64';
 
@@ -93,7 +98,7 @@ export class NeighborIndex {
     if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`k must be an integer in [1, ${n}], got ${k}`);
     const plan = choosePlan(this.stats, scanValues(queries.data, 'query data'), d);
     const out: Neighbors = { rows: queries.rows, k, indices: new Int32Array(queries.rows * k), sqDistances: new Float64Array(queries.rows * k) };
-    const chunk = Math.max(1, Math.floor((this.options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES) / (n * 4 * SCORE_COPIES)));
+    const chunk = Math.max(1, Math.floor((this.options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES) / (n * 4 * SCORE_COPIES[plan.kind])));
     for (let start = 0; start < queries.rows; start += chunk) {
       const end = Math.min(queries.rows, start + chunk);
       const q = new Matrix(rowsOf(queries.data, d, start, end), end - start, d);
@@ -107,17 +112,24 @@ export class NeighborIndex {
     let p = this.prepared.get(type);
     if (!p) {
       p = (async () => {
-        const src = tensorType(this.train.data);
+        const { rows: n, cols: d, data } = this.train;
+        const src = tensorType(data);
         const target = type === 'uint8' ? E.uint8 : E.float;
-        const session = await cachedSession(`knn_prepare_${src.code}_${target}`, () => prepareGraph(src.code, target), this.options);
-        const x = new ort.Tensor(src.name, this.train.data, [this.train.rows, this.train.cols]);
-        const r = await session.run({ [IO.input]: x });
-        const normsSq = r[IO.normsSq].data as Float64Array;
+        const transpose = await cachedSession(`knn_transpose_${src.code}_${target}`, () => transposeGraph(src.code, target), this.options);
+        const trainT = (await transpose.run({ [IO.input]: new ort.Tensor(src.name, data, [n, d]) }))[IO.transposed];
+        // Norms in blocks of rows, so their float64 copy of the data stays small.
+        const norms = await cachedSession(`knn_norms_${src.code}`, () => normsGraph(src.code), this.options);
+        const normsSq = new Float64Array(n);
+        for (let start = 0; start < n; start += NORM_BLOCK_ROWS) {
+          const end = Math.min(n, start + NORM_BLOCK_ROWS);
+          const r = await norms.run({ [IO.input]: new ort.Tensor(src.name, rowsOf(data, d, start, end), [end - start, d]) });
+          normsSq.set(r[IO.normsSq].data as Float64Array, start);
+        }
         return {
-          trainT: r[IO.transposed],
+          trainT,
           normsSq,
-          normsSqInt32: new ort.Tensor('int32', Int32Array.from(normsSq), [1, this.train.rows]),
-          normsSqFloat32: new ort.Tensor('float32', Float32Array.from(normsSq), [1, this.train.rows]),
+          normsSqInt32: new ort.Tensor('int32', Int32Array.from(normsSq), [1, n]),
+          normsSqFloat32: new ort.Tensor('float32', Float32Array.from(normsSq), [1, n]),
         };
       })();
       this.prepared.set(type, p);
@@ -168,6 +180,7 @@ export class NeighborIndex {
 
     let pending = Array.from({ length: q.rows }, (_, i) => i);
     for (let c = Math.min(n, 2 * k + 16); pending.length > 0; c = Math.min(n, c * 4)) {
+      // The exact graph holds two rows x c x d float64 arrays (gathered rows, differences).
       const batch = Math.max(1, Math.floor((this.options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES) / (c * d * 8 * 2)));
       const retry: number[] = [];
       for (let b = 0; b < pending.length; b += batch) {

@@ -58,8 +58,8 @@ export interface GraphSpec {
 }
 
 /**
- * Opset 13: TopK has `largest`/`sorted` (and orders ties by lower index), ReduceSum and
- * Unsqueeze take axes as an input, ReduceSumSquare still as an attribute.
+ * Opset 13: TopK has `largest`/`sorted` (and orders ties by lower index), Unsqueeze takes
+ * axes as an input, ReduceSumSquare still as an attribute.
  */
 const OPSET = 13;
 
