@@ -1,0 +1,240 @@
+import type * as TfCore from '@tensorflow/tfjs-core';
+import type * as TfLayers from '@tensorflow/tfjs-layers';
+import type { Tfjs } from '../kernels/tfjs.js';
+import type { RandomState } from './legacy-random.js';
+
+/** Hidden-layer activations, with scikit-learn's names. */
+export type MlpActivation = 'relu' | 'tanh' | 'logistic' | 'identity';
+
+const TFJS_ACTIVATION = { relu: 'relu', tanh: 'tanh', logistic: 'sigmoid', identity: 'linear' } as const;
+
+/**
+ * The weights of a fitted network as plain arrays: `coefs[i]` is the row-major
+ * `units[i] x units[i + 1]` matrix of layer i, `intercepts[i]` its biases.
+ */
+export interface MlpWeights {
+  units: number[];
+  coefs: Float32Array[];
+  intercepts: Float32Array[];
+}
+
+/** Rows of training or validation data: float32 features and class indices into `classes`. */
+export interface MlpData {
+  X: Float32Array;
+  rows: number;
+  labels: Int32Array;
+}
+
+/** Settings of one Adam training run; names follow scikit-learn's MLPClassifier. */
+export interface TrainSettings {
+  activation: MlpActivation;
+  alpha: number;
+  batchSize: number;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  maxIter: number;
+  shuffle: boolean;
+  tol: number;
+  nIterNoChange: number;
+  verbose: boolean;
+  /** Draws the epoch permutations, continuing the generator that drew the initial weights. */
+  rng: RandomState;
+  /** Called after each epoch with the epochs done and `maxIter`. */
+  onEpoch?: (epoch: number, maxIter: number) => void;
+}
+
+/** What {@link trainNetwork} learned, and scikit-learn's bookkeeping of how it went. */
+export interface TrainOutcome {
+  weights: MlpWeights;
+  /** Mean training loss (cross-entropy + L2 term) per epoch: `loss_curve_`. */
+  lossCurve: number[];
+  /** Validation accuracy per epoch, with early stopping: `validation_scores_`. */
+  validationScores: number[] | null;
+  /** Epochs run (`n_iter_`). */
+  nIter: number;
+}
+
+/**
+ * scikit-learn's `_init_coef` for every layer in its draw order: weights then biases,
+ * uniform in ±sqrt(factor / (fan_in + fan_out)), factor 2 for logistic, else 6.
+ */
+export function initialWeights(units: number[], activation: MlpActivation, rng: RandomState): MlpWeights {
+  const factor = activation === 'logistic' ? 2 : 6;
+  const coefs: Float32Array[] = [];
+  const intercepts: Float32Array[] = [];
+  for (let i = 0; i + 1 < units.length; i++) {
+    const bound = Math.sqrt(factor / (units[i] + units[i + 1]));
+    const draw = () => -bound + 2 * bound * randomSample(rng);
+    coefs.push(Float32Array.from({ length: units[i] * units[i + 1] }, draw));
+    intercepts.push(Float32Array.from({ length: units[i + 1] }, draw));
+  }
+  return { units, coefs, intercepts };
+}
+
+/**
+ * Trains with Adam on mini-batches, as scikit-learn's `_fit_stochastic`: each epoch
+ * permutes the sample order (numpy's shuffle from the same generator), the loss is the
+ * mean cross-entropy plus `0.5 * alpha * ||W||² / batch_size`, and training stops after
+ * `nIterNoChange` epochs without the loss falling (or, with `validation`, the accuracy
+ * rising) by `tol`. With `validation`, the best-scoring epoch's weights are returned.
+ * Every tensor it makes is disposed before it returns.
+ */
+export async function trainNetwork(tfjs: Tfjs, init: MlpWeights, train: MlpData, validation: MlpData | null, s: TrainSettings): Promise<TrainOutcome> {
+  const { tf } = tfjs;
+  const nOut = init.units[init.units.length - 1];
+  const model = buildNetwork(tfjs, init, s.activation);
+  const optimizer = tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon);
+  const X = tf.tensor2d(train.X, [train.rows, init.units[0]]);
+  const Y = targets(tf, train.labels, nOut);
+  const val = validation && { X: tf.tensor2d(validation.X, [validation.rows, init.units[0]]), labels: validation.labels };
+  const kernels = model.layers.map((layer) => layer.trainableWeights[0]);
+  try {
+    const lossCurve: number[] = [];
+    const validationScores: number[] | null = val ? [] : null;
+    let best = Infinity;
+    let bestScore = -Infinity;
+    let bestWeights: MlpWeights | null = null;
+    let stale = 0;
+    let order: Int32Array = Int32Array.from({ length: train.rows }, (_, i) => i);
+    let nIter = 0;
+    while (nIter < s.maxIter) {
+      if (s.shuffle) order = permute(order, s.rng);
+      let accumulated = 0;
+      for (let start = 0; start < train.rows; start += s.batchSize) {
+        const size = Math.min(s.batchSize, train.rows - start);
+        const idx = tf.tensor1d(order.slice(start, start + size), 'int32');
+        const cost = optimizer.minimize(() => {
+          const logits = model.apply(tf.gather(X, idx), { training: true }) as TfCore.Tensor2D;
+          const labels = tf.gather(Y, idx);
+          const ce = nOut === 1 ? tf.losses.sigmoidCrossEntropy(labels, logits) : tf.losses.softmaxCrossEntropy(labels, logits);
+          const squares = tf.addN(kernels.map((k) => tf.sum(tf.square(k.read()))));
+          return tf.add(ce, tf.mul(squares, 0.5 * s.alpha / size)) as TfCore.Scalar;
+        }, true)!;
+        accumulated += cost.dataSync()[0] * size;
+        cost.dispose();
+        idx.dispose();
+      }
+      nIter++;
+      const loss = accumulated / train.rows;
+      lossCurve.push(loss);
+      if (s.verbose) process.stderr.write(`Iteration ${nIter}, loss = ${loss.toFixed(8)}\n`);
+      if (val) {
+        const score = accuracy(tf, forward(tfjs, model, val.X), val.labels);
+        validationScores!.push(score);
+        stale = score < bestScore + s.tol ? stale + 1 : 0;
+        if (score > bestScore) {
+          bestScore = score;
+          bestWeights = readWeights(model, init.units);
+        }
+      } else {
+        stale = loss > best - s.tol ? stale + 1 : 0;
+        best = Math.min(best, loss);
+      }
+      s.onEpoch?.(nIter, s.maxIter);
+      // Let the sandboxed job send its progress and heartbeats between epochs.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (stale > s.nIterNoChange) break;
+    }
+    return { weights: bestWeights ?? readWeights(model, init.units), lossCurve, validationScores, nIter };
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+    tf.dispose([X, Y, ...(val ? [val.X] : [])]);
+  }
+}
+
+/**
+ * Output probabilities of a network for the rows of `X`: softmax over the classes, or for
+ * one output unit the logistic probability of the positive class. Rows go through in
+ * chunks so that the activations of a large test set stay small.
+ */
+export function predictNetwork(tfjs: Tfjs, weights: MlpWeights, activation: MlpActivation, X: Float32Array, rows: number): Float32Array {
+  const { tf } = tfjs;
+  const [nIn, nOut] = [weights.units[0], weights.units[weights.units.length - 1]];
+  const model = buildNetwork(tfjs, weights, activation);
+  const out = new Float32Array(rows * nOut);
+  const chunk = 4096;
+  try {
+    for (let start = 0; start < rows; start += chunk) {
+      const end = Math.min(rows, start + chunk);
+      tf.tidy(() => {
+        const logits = forward(tfjs, model, tf.tensor2d(X.subarray(start * nIn, end * nIn), [end - start, nIn]));
+        out.set((nOut === 1 ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync(), start * nOut);
+      });
+    }
+  } finally {
+    model.dispose();
+  }
+  return out;
+}
+
+/** A Sequential of Dense layers holding `weights`; the last layer gives logits. */
+function buildNetwork({ tf, layers }: Tfjs, weights: MlpWeights, activation: MlpActivation): TfLayers.Sequential {
+  const { units } = weights;
+  const model = layers.sequential();
+  for (let i = 1; i < units.length; i++) {
+    model.add(layers.layers.dense({
+      units: units[i],
+      inputShape: i === 1 ? [units[0]] : undefined,
+      activation: i === units.length - 1 ? 'linear' : TFJS_ACTIVATION[activation],
+      kernelInitializer: 'zeros',
+      biasInitializer: 'zeros',
+    }));
+  }
+  const values = weights.coefs.flatMap((w, i) => [tf.tensor2d(w, [units[i], units[i + 1]]), tf.tensor1d(weights.intercepts[i])]);
+  model.setWeights(values);
+  tf.dispose(values);
+  return model;
+}
+
+/** Logits of `X` (a new tensor; `X` is kept). */
+function forward(tfjs: Tfjs, model: TfLayers.Sequential, X: TfCore.Tensor2D): TfCore.Tensor2D {
+  return tfjs.tf.tidy(() => model.apply(X, { training: false }) as TfCore.Tensor2D);
+}
+
+function readWeights(model: TfLayers.Sequential, units: number[]): MlpWeights {
+  const values = model.getWeights().map((w) => w.dataSync() as Float32Array);
+  return {
+    units,
+    coefs: values.filter((_, i) => i % 2 === 0).map((v) => Float32Array.from(v)),
+    intercepts: values.filter((_, i) => i % 2 === 1).map((v) => Float32Array.from(v)),
+  };
+}
+
+/** One-hot rows for softmax outputs; the 0/1 column for a single logistic output. */
+function targets(tf: typeof TfCore, labels: Int32Array, nOut: number): TfCore.Tensor2D {
+  if (nOut === 1) return tf.tensor2d(Float32Array.from(labels), [labels.length, 1]);
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), nOut), 'float32') as TfCore.Tensor2D);
+}
+
+/** Accuracy of logits against class indices (disposes `logits`). */
+function accuracy(tf: typeof TfCore, logits: TfCore.Tensor2D, labels: Int32Array): number {
+  const predicted = tf.tidy(() => (logits.shape[1] === 1 ? tf.cast(tf.squeeze(tf.greater(logits, 0), [1]), 'int32') : tf.argMax(logits, 1)));
+  const pred = predicted.dataSync();
+  tf.dispose([predicted, logits]);
+  let hits = 0;
+  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) hits++;
+  return hits / labels.length;
+}
+
+/** `sample_idx = shuffle(sample_idx, random_state)`: numpy's legacy Fisher-Yates on an arange. */
+export function permute(order: Int32Array, rng: RandomState): Int32Array {
+  const n = order.length;
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.randint(0, i + 1);
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  return Int32Array.from(idx, (k) => order[k]);
+}
+
+/** numpy's legacy `random_sample()`: 53 random bits from two MT19937 outputs. */
+function randomSample(rng: RandomState): number {
+  const a = rng.nextUint32() >>> 5;
+  const b = rng.nextUint32() >>> 6;
+  return (a * 67108864 + b) / 9007199254740992;
+}
