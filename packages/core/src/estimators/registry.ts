@@ -2,6 +2,7 @@ import type { Estimator, Params } from './base.js';
 import { InvalidParameterError } from './base.js';
 import { DummyClassifier } from './dummy.js';
 import { KNeighborsClassifier } from './knn.js';
+import { MLPClassifier } from './mlp.js';
 import { Pipeline } from './pipeline.js';
 import { SGDClassifier } from './sgd.js';
 import { StandardScaler } from './standard-scaler.js';
@@ -19,6 +20,7 @@ const FINAL_STEPS: Record<string, new (params?: Params) => Estimator> = {
   KNeighborsClassifier: KNeighborsClassifier as unknown as new (params?: Params) => Estimator,
   SGDClassifier: SGDClassifier as unknown as new (params?: Params) => Estimator,
   DummyClassifier: DummyClassifier as unknown as new (params?: Params) => Estimator,
+  MLPClassifier: MLPClassifier as unknown as new (params?: Params) => Estimator,
 };
 const TRANSFORMERS: Record<string, new (params?: Params) => StandardScaler> = {
   StandardScaler: StandardScaler as unknown as new (params?: Params) => StandardScaler,
