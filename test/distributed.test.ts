@@ -20,7 +20,7 @@ function comparable(r: ExperimentResult) {
   return { status: r.status, cv_results: cv, best_params: r.best_params, best_score: r.best_score, best_index: r.best_index, test: r.test, metrics: r.metrics, errors: r.errors };
 }
 
-async function runThrough(cluster: TestCluster, spec: unknown, timeoutMs = 120_000): Promise<{ id: string; result: ExperimentResult }> {
+async function runThrough(cluster: TestCluster, spec: object, timeoutMs = 120_000): Promise<{ id: string; result: ExperimentResult }> {
   const res = await request(cluster.api.app).post('/api/experiments').send(spec).expect(201);
   const id = res.body.id as string;
   const view = await waitFor(

@@ -14,7 +14,7 @@ export interface ApiOptions {
 /** Starts the API on a port; resolves once it listens. */
 export async function startApi(options: ApiOptions = {}): Promise<{ server: Server; close(): Promise<void> }> {
   const redis = connectRedis();
-  const { app, close } = createApp({ redis, prefix: options.prefix ?? process.env.GRIDFOLD_PREFIX });
+  const { app, close } = createApp({ redis, prefix: options.prefix ?? process.env.GRIDFOLD_PREFIX, token: process.env.GRIDFOLD_TOKEN || undefined });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve(s));
   });

@@ -23,6 +23,8 @@ export interface FlowOptions {
   attempts?: number;
   /** Only these task indices (a retry of failed or missing tasks); all by default. */
   only?: number[];
+  /** Run generation: 0 first, then one more per retry (fresh job ids). @defaultValue 0 */
+  generation?: number;
 }
 
 /**
@@ -35,23 +37,24 @@ export function buildFlow(id: string, prefix: string, plan: Plan, options: FlowO
   const data: ExperimentJobData = { experimentId: id, prefix };
   const only = options.only ? new Set(options.only) : null;
   const tasks = plan.tasks.filter((t) => !only || only.has(t.index));
+  const gen = options.generation ?? 0;
   return {
     name: 'refit',
     queueName: QUEUES.refit,
     data,
-    opts: { jobId: jobIds.root(id), attempts: 2 },
+    opts: { jobId: jobIds.root(id, gen), attempts: 2 },
     children: [
       {
         name: 'aggregate',
         queueName: QUEUES.aggregate,
         data,
-        opts: { jobId: jobIds.aggregate(id), attempts: 2 },
+        opts: { jobId: jobIds.aggregate(id, gen), attempts: 2 },
         children: tasks.map((task) => ({
           name: `fold ${task.fold} · cells ${task.cells.join(',')}`,
           queueName: QUEUES.tasks,
           data: { ...data, task } satisfies TaskJobData,
           opts: {
-            jobId: jobIds.task(id, task.index),
+            jobId: jobIds.task(id, task.index, gen),
             attempts: options.attempts ?? 3,
             backoff: { type: 'exponential', delay: 1000 },
             ignoreDependencyOnFailure: true,

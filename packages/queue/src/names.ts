@@ -32,9 +32,12 @@ export function keys(prefix: string) {
   };
 }
 
-/** BullMQ job ids are derived from the experiment id, so re-adding a flow never duplicates jobs. */
+/**
+ * BullMQ job ids are derived from the experiment id and its run generation (0 for the first
+ * run, +1 per retry), so re-adding a flow never duplicates jobs and a retry gets fresh ones.
+ */
 export const jobIds = {
-  root: (id: string) => `${id}.refit`,
-  aggregate: (id: string) => `${id}.aggregate`,
-  task: (id: string, index: number) => `${id}.t${index}`,
+  root: (id: string, gen = 0) => `${id}.g${gen}.refit`,
+  aggregate: (id: string, gen = 0) => `${id}.g${gen}.aggregate`,
+  task: (id: string, index: number, gen = 0) => `${id}.g${gen}.t${index}`,
 };

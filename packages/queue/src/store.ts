@@ -104,9 +104,24 @@ export class ExperimentStore {
     return changed === 1;
   }
 
-  /** Puts a finished or failed experiment back to queued, for a retry of its missing tasks. */
-  async reopen(id: string): Promise<void> {
-    await this.redis.multi().hset(this.k.experiment(id), 'status', 'queued').hdel(this.k.experiment(id), 'finished_at', 'error', 'result', 'summary').del(this.k.taskErrors(id)).exec();
+  /**
+   * Puts an ended experiment back to queued for a retry of its missing tasks, keeping the
+   * task results it has. Returns the new run generation (for fresh job ids).
+   */
+  async reopen(id: string): Promise<number> {
+    const key = this.k.experiment(id);
+    const [[, gen]] = (await this.redis
+      .multi()
+      .hincrby(key, 'generation', 1)
+      .hset(key, 'status', 'queued')
+      .hdel(key, 'finished_at', 'error', 'result', 'summary', 'metrics')
+      .del(this.k.taskErrors(id))
+      .exec()) as [[Error | null, number]];
+    return gen;
+  }
+
+  async generation(id: string): Promise<number> {
+    return Number((await this.redis.hget(this.k.experiment(id), 'generation')) ?? 0);
   }
 
   async saveSummary(id: string, summary: SearchSummary, metrics: Record<string, unknown>): Promise<void> {

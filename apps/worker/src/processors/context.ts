@@ -1,4 +1,4 @@
-import { checkSpec, loadDataset, planTasks, type Dataset, type ExperimentSpec, type Plan } from '@gridfold/core';
+import { checkSpec, defaultDataDir, openDataset, planTasks, type Dataset, type ExperimentSpec, type Plan } from '@gridfold/core';
 import { connectRedis, ExperimentStore } from '@gridfold/queue';
 import { pino } from 'pino';
 import type { Redis } from 'ioredis';
@@ -46,8 +46,9 @@ export function experimentFor(store: ExperimentStore, id: string): Promise<{ spe
   return entry;
 }
 
+/** The experiment's dataset, paths confined to this host's data directory (GRIDFOLD_DATA_DIR). */
 export function datasetFor(spec: ExperimentSpec): Promise<Dataset> {
-  return loadDataset(spec.dataset);
+  return openDataset(spec.dataset, { dataDir: defaultDataDir() });
 }
 
 /** Whether this is the job's last attempt (its failure is final). */

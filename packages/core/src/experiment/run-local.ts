@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadDataset } from '../datasets/load.js';
+import { defaultDataDir, openDataset } from '../datasets/paths.js';
 import { fitAndScore, type TaskResult } from '../search/fit-and-score.js';
 import { planTasks } from '../search/plan.js';
 import { refitAndTest, type RefitResult } from '../search/refit.js';
@@ -11,6 +11,8 @@ import type { ExperimentResult } from './result.js';
 export interface RunOptions {
   /** Experiment id; a random UUID by default. */
   id?: string;
+  /** Directory that dataset paths in the spec are relative to. @defaultValue `GRIDFOLD_DATA_DIR` or `./data` */
+  dataDir?: string;
   /** Called after each task and at each stage, for progress bars. */
   onProgress?: (p: { done: number; total: number; stage: 'cv' | 'refit' | 'done' }) => void;
 }
@@ -28,7 +30,7 @@ export async function runExperiment(input: unknown, options: RunOptions = {}): P
   const plan = planTasks(spec);
   const total = plan.tasks.length;
   try {
-    const dataset = await loadDataset(spec.dataset);
+    const dataset = await openDataset(spec.dataset, { dataDir: options.dataDir ?? defaultDataDir() });
     const results: TaskResult[] = [];
     for (const task of plan.tasks) {
       results.push(await fitAndScore(spec, dataset, plan, task));

@@ -1,0 +1,97 @@
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { loadDataset, type Dataset, type DatasetSpec } from './load.js';
+
+/** Where dataset files may live, and how large they may be. */
+export interface DataDirOptions {
+  /** Directory that every CSV/IDX path in a spec is relative to and confined to. */
+  dataDir: string;
+  /**
+   * Largest accepted dataset file, bytes.
+   * @defaultValue 2 GiB
+   */
+  maxFileBytes?: number;
+}
+
+/** The default data directory: `GRIDFOLD_DATA_DIR`, else `./data` under the working directory. */
+export function defaultDataDir(): string {
+  return resolve(process.env.GRIDFOLD_DATA_DIR ?? 'data');
+}
+
+const PATH_FIELDS = ['train', 'test', 'train_images', 'train_labels', 'test_images', 'test_labels'] as const;
+
+/** One bad path: the spec field and why. */
+export interface PathIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * Checks every file path of a dataset spec: relative to the data directory, inside it once
+ * resolved (no `../` escapes, no symlinks pointing out), an existing regular file within the
+ * size limit. Returns the problems (empty when all is well); nothing is read.
+ */
+export function checkDataPaths(dataset: DatasetSpec, options: DataDirOptions): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const max = options.maxFileBytes ?? 2 * 1024 ** 3;
+  let root: string;
+  try {
+    root = realpathSync(options.dataDir);
+  } catch {
+    root = resolve(options.dataDir);
+  }
+  for (const field of PATH_FIELDS) {
+    const value = (dataset as Record<string, unknown>)[field];
+    if (typeof value !== 'string') continue;
+    const where = `dataset.${field}`;
+    if (isAbsolute(value)) {
+      issues.push({ path: where, message: `must be relative to the data directory, got ${JSON.stringify(value)}` });
+      continue;
+    }
+    const full = resolve(root, value);
+    if (!inside(root, full)) {
+      issues.push({ path: where, message: `escapes the data directory: ${JSON.stringify(value)}` });
+      continue;
+    }
+    let real: string;
+    try {
+      real = realpathSync(full);
+    } catch {
+      issues.push({ path: where, message: `no such file in the data directory: ${JSON.stringify(value)}` });
+      continue;
+    }
+    if (!inside(root, real)) {
+      issues.push({ path: where, message: `is a link that leads out of the data directory: ${JSON.stringify(value)}` });
+      continue;
+    }
+    const st = statSync(real);
+    if (!st.isFile()) issues.push({ path: where, message: `is not a regular file: ${JSON.stringify(value)}` });
+    else if (st.size > max) issues.push({ path: where, message: `is ${st.size} bytes, more than the limit of ${max}` });
+  }
+  return issues;
+}
+
+/** The dataset spec with its (checked) relative paths made absolute under the data directory. */
+export function resolveDataPaths<D extends DatasetSpec>(dataset: D, dataDir: string): D {
+  const out: Record<string, unknown> = { ...dataset };
+  for (const field of PATH_FIELDS) {
+    const value = out[field];
+    if (typeof value === 'string') out[field] = resolve(dataDir, value);
+  }
+  return out as D;
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' ? false : !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('..');
+}
+
+/**
+ * Loads a spec's dataset with its paths checked and resolved against the data directory: the
+ * one way runners open data, so a worker refuses an escaping path even if the API let it by.
+ */
+export async function openDataset(dataset: DatasetSpec, options: DataDirOptions): Promise<Dataset> {
+  const issues = checkDataPaths(dataset, options);
+  if (issues.length) throw new Error(issues.map((i) => `${i.path} ${i.message}`).join('; '));
+  return loadDataset(resolveDataPaths(dataset, options.dataDir));
+}
