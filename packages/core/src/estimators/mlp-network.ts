@@ -83,16 +83,13 @@ export function initialWeights(units: number[], activation: MlpActivation, rng: 
  */
 export async function trainNetwork(tfjs: Tfjs, init: MlpWeights, train: MlpData, validation: MlpData | null, s: TrainSettings): Promise<TrainOutcome> {
   const { tf } = tfjs;
-  const nOut = init.units[init.units.length - 1];
+  const [nIn, nOut] = [init.units[0], init.units[init.units.length - 1]];
   const model = buildNetwork(tfjs, init, s.activation);
-  const optimizer = tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon);
-  const X = tf.tensor2d(train.X, [train.rows, init.units[0]]);
-  const Y = targets(tf, train.labels, nOut);
-  const val = validation && { X: tf.tensor2d(validation.X, [validation.rows, init.units[0]]), labels: validation.labels };
-  const kernels = model.layers.map((layer) => layer.trainableWeights[0]);
+  const adam = new Adam(tf, model, s);
+  const valX = validation && tf.tensor2d(validation.X, [validation.rows, nIn]);
   try {
     const lossCurve: number[] = [];
-    const validationScores: number[] | null = val ? [] : null;
+    const validationScores: number[] | null = validation ? [] : null;
     let best = Infinity;
     let bestScore = -Infinity;
     let bestWeights: MlpWeights | null = null;
@@ -103,25 +100,15 @@ export async function trainNetwork(tfjs: Tfjs, init: MlpWeights, train: MlpData,
       if (s.shuffle) order = permute(order, s.rng);
       let accumulated = 0;
       for (let start = 0; start < train.rows; start += s.batchSize) {
-        const size = Math.min(s.batchSize, train.rows - start);
-        const idx = tf.tensor1d(order.slice(start, start + size), 'int32');
-        const cost = optimizer.minimize(() => {
-          const logits = model.apply(tf.gather(X, idx), { training: true }) as TfCore.Tensor2D;
-          const labels = tf.gather(Y, idx);
-          const ce = nOut === 1 ? tf.losses.sigmoidCrossEntropy(labels, logits) : tf.losses.softmaxCrossEntropy(labels, logits);
-          const squares = tf.addN(kernels.map((k) => tf.sum(tf.square(k.read()))));
-          return tf.add(ce, tf.mul(squares, 0.5 * s.alpha / size)) as TfCore.Scalar;
-        }, true)!;
-        accumulated += cost.dataSync()[0] * size;
-        cost.dispose();
-        idx.dispose();
+        const rows = order.subarray(start, Math.min(train.rows, start + s.batchSize));
+        accumulated += adam.step(batchRows(tf, train.X, nIn, rows), batchTargets(tf, train.labels, nOut, rows), rows.length) * rows.length;
       }
       nIter++;
       const loss = accumulated / train.rows;
       lossCurve.push(loss);
       if (s.verbose) process.stderr.write(`Iteration ${nIter}, loss = ${loss.toFixed(8)}\n`);
-      if (val) {
-        const score = accuracy(tf, forward(tfjs, model, val.X), val.labels);
+      if (validation) {
+        const score = accuracy(tf, forward(tfjs, model, valX!), validation.labels);
         validationScores!.push(score);
         stale = score < bestScore + s.tol ? stale + 1 : 0;
         if (score > bestScore) {
@@ -140,9 +127,105 @@ export async function trainNetwork(tfjs: Tfjs, init: MlpWeights, train: MlpData,
     return { weights: bestWeights ?? readWeights(model, init.units), lossCurve, validationScores, nIter };
   } finally {
     model.dispose();
-    optimizer.dispose();
-    tf.dispose([X, Y, ...(val ? [val.X] : [])]);
+    adam.dispose();
+    valX?.dispose();
   }
+}
+
+/**
+ * One mini-batch step of scikit-learn's `_backprop` and `AdamOptimizer`, written out rather
+ * than left to autodiff: the gradients `a[i-1]ᵀ · δ[i]` and `δ[i+1] · W[i+1]ᵀ` then use
+ * explicitly transposed operands, which the WASM backend multiplies ~6x faster than a
+ * transposed matMul (measured on 200 x 784 by 200 x 300: 9 ms + 1 ms transpose vs 60 ms).
+ */
+class Adam {
+  private readonly kernels: TfLayers.LayerVariable[];
+  private readonly biases: TfLayers.LayerVariable[];
+  private moments: Array<{ m: TfCore.Tensor; v: TfCore.Tensor }>;
+  private t = 0;
+
+  constructor(
+    private readonly tf: typeof TfCore,
+    private readonly model: TfLayers.Sequential,
+    private readonly s: TrainSettings,
+  ) {
+    this.kernels = model.layers.map((layer) => layer.trainableWeights[0]);
+    this.biases = model.layers.map((layer) => layer.trainableWeights[1]);
+    this.moments = [...this.kernels, ...this.biases].map((p) => ({ m: tf.zerosLike(p.read()), v: tf.zerosLike(p.read()) }));
+  }
+
+  /** Updates the weights on one batch (tensors consumed) and returns the batch loss. */
+  step(X: TfCore.Tensor2D, Y: TfCore.Tensor2D, size: number): number {
+    const { tf, s } = this;
+    const nOut = Y.shape[1];
+    const old = this.moments;
+    const loss = tf.tidy(() => {
+      const acts: TfCore.Tensor2D[] = [X];
+      for (const layer of this.model.layers) acts.push(layer.apply(acts[acts.length - 1], { training: true }) as TfCore.Tensor2D);
+      const logits = acts[acts.length - 1];
+      const ce = nOut === 1 ? tf.losses.sigmoidCrossEntropy(Y, logits) : tf.losses.softmaxCrossEntropy(Y, logits);
+      const squares = tf.addN(this.kernels.map((k) => tf.sum(tf.square(k.read()))));
+      const loss = tf.add(ce, tf.mul(squares, (0.5 * s.alpha) / size));
+      const coefGrads: TfCore.Tensor[] = [];
+      const interceptGrads: TfCore.Tensor[] = [];
+      let delta = tf.div(tf.sub(nOut === 1 ? tf.sigmoid(logits) : tf.softmax(logits), Y), size) as TfCore.Tensor2D;
+      for (let i = this.kernels.length - 1; i >= 0; i--) {
+        const W = this.kernels[i].read() as TfCore.Tensor2D;
+        coefGrads[i] = tf.add(tf.matMul(tf.transpose(acts[i]), delta), tf.mul(W, s.alpha / size));
+        interceptGrads[i] = tf.sum(delta, 0);
+        if (i > 0) delta = tf.mul(tf.matMul(delta, tf.transpose(W)), derivative(tf, s.activation, acts[i]));
+      }
+      this.t++;
+      const rate = (s.learningRate * Math.sqrt(1 - s.beta2 ** this.t)) / (1 - s.beta1 ** this.t);
+      const params = [...this.kernels, ...this.biases];
+      this.moments = [...coefGrads, ...interceptGrads].map((g, j) => {
+        const m = tf.keep(tf.add(tf.mul(old[j].m, s.beta1), tf.mul(g, 1 - s.beta1)));
+        const v = tf.keep(tf.add(tf.mul(old[j].v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2)));
+        params[j].write(tf.sub(params[j].read(), tf.mul(rate, tf.div(m, tf.add(tf.sqrt(v), s.epsilon)))));
+        return { m, v };
+      });
+      return loss;
+    });
+    tf.dispose([X, Y, ...old.flatMap(({ m, v }) => [m, v])]);
+    const value = loss.dataSync()[0];
+    loss.dispose();
+    return value;
+  }
+
+  dispose(): void {
+    this.tf.dispose(this.moments.flatMap(({ m, v }) => [m, v]));
+  }
+}
+
+/** scikit-learn's `DERIVATIVES`, in terms of the activation's output `a`. */
+function derivative(tf: typeof TfCore, activation: MlpActivation, a: TfCore.Tensor2D): TfCore.Tensor | number {
+  switch (activation) {
+    case 'relu':
+      return tf.cast(tf.greater(a, 0), 'float32');
+    case 'tanh':
+      return tf.sub(1, tf.square(a));
+    case 'logistic':
+      return tf.mul(a, tf.sub(1, a));
+    case 'identity':
+      return 1;
+  }
+}
+
+/** The rows `rows` of `X` as a new tensor (copied in JS: WASM's gather is slower). */
+function batchRows(tf: typeof TfCore, X: Float32Array, cols: number, rows: Int32Array): TfCore.Tensor2D {
+  const out = new Float32Array(rows.length * cols);
+  for (let i = 0; i < rows.length; i++) out.set(X.subarray(rows[i] * cols, (rows[i] + 1) * cols), i * cols);
+  return tf.tensor2d(out, [rows.length, cols]);
+}
+
+/** One-hot rows for softmax outputs; the 0/1 column for a single logistic output. */
+function batchTargets(tf: typeof TfCore, labels: Int32Array, nOut: number, rows: Int32Array): TfCore.Tensor2D {
+  const out = new Float32Array(rows.length * nOut);
+  for (let i = 0; i < rows.length; i++) {
+    if (nOut === 1) out[i] = labels[rows[i]];
+    else out[i * nOut + labels[rows[i]]] = 1;
+  }
+  return tf.tensor2d(out, [rows.length, nOut]);
 }
 
 /**
@@ -201,12 +284,6 @@ function readWeights(model: TfLayers.Sequential, units: number[]): MlpWeights {
     coefs: values.filter((_, i) => i % 2 === 0).map((v) => Float32Array.from(v)),
     intercepts: values.filter((_, i) => i % 2 === 1).map((v) => Float32Array.from(v)),
   };
-}
-
-/** One-hot rows for softmax outputs; the 0/1 column for a single logistic output. */
-function targets(tf: typeof TfCore, labels: Int32Array, nOut: number): TfCore.Tensor2D {
-  if (nOut === 1) return tf.tensor2d(Float32Array.from(labels), [labels.length, 1]);
-  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), nOut), 'float32') as TfCore.Tensor2D);
 }
 
 /** Accuracy of logits against class indices (disposes `logits`). */
