@@ -3,9 +3,12 @@ import { InvalidParameterError } from './base.js';
 import { DummyClassifier } from './dummy.js';
 import { KNeighborsClassifier } from './knn.js';
 import { MLPClassifier } from './mlp.js';
+import { OneVsOneClassifier } from './one-vs-one.js';
+import { OneVsRestClassifier } from './one-vs-rest.js';
 import { Pipeline } from './pipeline.js';
 import { SGDClassifier } from './sgd.js';
 import { StandardScaler } from './standard-scaler.js';
+import { SVC } from './svc.js';
 
 /** The estimator part of a spec: a class by scikit-learn name, or a Pipeline of steps. */
 export interface EstimatorSpec {
@@ -21,6 +24,15 @@ const FINAL_STEPS: Record<string, new (params?: Params) => Estimator> = {
   SGDClassifier: SGDClassifier as unknown as new (params?: Params) => Estimator,
   DummyClassifier: DummyClassifier as unknown as new (params?: Params) => Estimator,
   MLPClassifier: MLPClassifier as unknown as new (params?: Params) => Estimator,
+  SVC: SVC as unknown as new (params?: Params) => Estimator,
+  // Getters: the wrappers build their inner estimator with buildEstimator, and this import
+  // cycle must not read their classes before their modules have run.
+  get OneVsRestClassifier() {
+    return OneVsRestClassifier as unknown as new (params?: Params) => Estimator;
+  },
+  get OneVsOneClassifier() {
+    return OneVsOneClassifier as unknown as new (params?: Params) => Estimator;
+  },
 };
 const TRANSFORMERS: Record<string, new (params?: Params) => StandardScaler> = {
   StandardScaler: StandardScaler as unknown as new (params?: Params) => StandardScaler,
