@@ -71,7 +71,7 @@ export class MLPClassifier extends Estimator<MLPClassifierParams> implements Has
    * Called after each epoch with the epochs done and `max_iter`; not a parameter (clones
    * do not carry it). fitAndScore sets it to report a fit's progress as job progress.
    */
-  onEpoch?: (epoch: number, maxIter: number) => void;
+  onEpoch: ((epoch: number, maxIter: number) => void) | undefined = undefined;
 
   /** @throws InvalidParameterError naming the parameter and the value given. */
   constructor(params: Partial<MLPClassifierParams> = {}) {

@@ -54,6 +54,7 @@ export function buildResult(args: {
   timings: { total_ms: number; cv_ms: number };
 }): ExperimentResult {
   const { plan, summary: s, refit } = args;
+  const cvBackends = s.summary.backends ?? [];
   return {
     id: args.id,
     name: args.spec.name,
@@ -65,6 +66,7 @@ export function buildResult(args: {
     test: refit?.test ?? null,
     metrics: s.metrics,
     errors: s.summary.errors,
+    ...((cvBackends.length > 0 || refit?.backend) && { backend: { cv: cvBackends, refit: refit?.backend ?? null } }),
     timings: { ...args.timings, refit_ms: refit?.refit_ms ?? 0, test_ms: refit?.test_ms ?? 0 },
     tasks: { done: s.summary.tasks_done, total: s.summary.tasks_total },
   };

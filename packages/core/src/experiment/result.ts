@@ -23,6 +23,12 @@ export interface ExperimentResult {
   metrics: Record<string, unknown>;
   /** Cells that failed (recorded per error_score), with fold and reason. */
   errors: SearchSummary['errors'];
+  /**
+   * Compute backends that ran, for estimators that report one (MLPClassifier: TensorFlow.js's
+   * "tensorflow", "wasm" or "cpu"): every distinct one in cross-validation (workers on
+   * different hosts may differ) and the refit's. Absent when no estimator reported one.
+   */
+  backend?: { cv: string[]; refit: string | null };
   /** Milliseconds. */
   timings: { total_ms: number; cv_ms: number; refit_ms: number; test_ms: number };
   tasks: { done: number; total: number };

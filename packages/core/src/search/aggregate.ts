@@ -31,6 +31,8 @@ export interface SearchSummary {
   tasks_total: number;
   /** Cells that failed, with the fold and the reason. */
   errors: Array<{ cell: number; fold: number; error: string }>;
+  /** Compute backends the cells' fits reported (MLPClassifier: TensorFlow.js's), sorted; absent when none did. */
+  backends?: string[];
 }
 
 /**
@@ -47,6 +49,7 @@ export function aggregateResults(plan: Plan, results: Iterable<TaskResult>): Sea
   const scoreTime = Array.from({ length: nCells }, () => new Array<number | undefined>(nSplits).fill(undefined));
   const seen = new Set<number>();
   const errors: SearchSummary['errors'] = [];
+  const backends = new Set<string>();
   for (const r of results) {
     if (seen.has(r.task)) continue;
     seen.add(r.task);
@@ -55,6 +58,7 @@ export function aggregateResults(plan: Plan, results: Iterable<TaskResult>): Sea
       fit[c.cell][r.fold] = c.fit_ms / 1000;
       scoreTime[c.cell][r.fold] = c.score_ms / 1000;
       if (c.error) errors.push({ cell: c.cell, fold: r.fold, error: c.error });
+      if (c.backend) backends.add(c.backend);
     }
   }
   const complete = (cell: number) => scores.every((s) => s[cell] !== undefined);
@@ -88,6 +92,7 @@ export function aggregateResults(plan: Plan, results: Iterable<TaskResult>): Sea
     tasks_done: seen.size,
     tasks_total: plan.tasks.length,
     errors,
+    ...(backends.size > 0 && { backends: [...backends].sort() }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { headSplit, type Dataset } from '../datasets/load.js';
 import type { Estimator, Params } from '../estimators/base.js';
+import { Pipeline } from '../estimators/pipeline.js';
 import { buildEstimator } from '../estimators/registry.js';
 import { Matrix, takeTarget, type Target } from '../matrix.js';
 import { makeSplitter } from '../splitters/index.js';
@@ -16,6 +17,8 @@ export interface CellResult {
   score_ms: number;
   /** Why the cell failed, when it did. */
   error?: string;
+  /** The compute backend the fit ran on, for estimators that have one (MLPClassifier: TensorFlow.js's). */
+  backend?: string;
 }
 
 /** Out-of-fold outputs of a task, rows in the order of `indices` (the fold's test rows). */
@@ -38,7 +41,7 @@ export interface TaskResult {
 
 /** Options for {@link fitAndScore}. */
 export interface FitAndScoreOptions {
-  /** Called with a fraction in [0, 1] as cells finish. */
+  /** Called with a fraction in [0, 1] as cells finish, and as epochs finish for estimators that train in epochs. */
   onProgress?: (fraction: number) => void;
 }
 
@@ -60,7 +63,8 @@ export async function fitAndScore(spec: ExperimentSpec, dataset: Dataset, plan: 
   const cells: CellResult[] = [];
   let oof: OofOutputs | undefined;
   for (const [i, cell] of task.cells.entries()) {
-    const outcome = await scoreCell(spec, cellParams[i], cell, train, test, Boolean(spec.oof));
+    const onFit = options.onProgress && ((f: number) => options.onProgress!((i + f) / task.cells.length));
+    const outcome = await scoreCell(spec, cellParams[i], cell, train, test, Boolean(spec.oof), onFit);
     cells.push(outcome.result);
     oof ??= outcome.oof;
     options.onProgress?.((i + 1) / task.cells.length);
@@ -93,17 +97,21 @@ async function scoreCell(
   train: FoldData['train'],
   test: FoldData['test'],
   withOof = false,
+  onFit?: (fraction: number) => void,
 ): Promise<{ result: CellResult; oof?: OofOutputs }> {
   const scorer = SCORERS[spec.scoring];
   let fitMs = 0;
   const t0 = performance.now();
   try {
     const est = buildEstimator(spec.estimator, params);
+    const final = finalStep(est);
+    if (onFit && 'onEpoch' in final) final.onEpoch = (epoch, maxEpochs) => onFit(epoch / maxEpochs);
     await est.fit(train.X, train.y);
     fitMs = performance.now() - t0;
     const t1 = performance.now();
     const s = await score(scorer, est, test.X, test.y);
-    const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1 };
+    const backend = fittedBackend(est);
+    const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1, ...(backend && { backend }) };
     return { result, oof: withOof ? await outOfFold(spec, est, test) : undefined };
   } catch (err) {
     return { result: failed(spec, cell, err, fitMs || performance.now() - t0) };
@@ -133,6 +141,25 @@ async function scoreShared(spec: ExperimentSpec, paramsList: Params[], cells: nu
     for (const [i, cell] of cells.entries()) out.push((await scoreCell(spec, paramsList[i], cell, train, test)).result);
     return out;
   }
+}
+
+/** What fitAndScore reads from, or sets on, the estimator doing the fitting, when it has it. */
+interface FitHooks {
+  /** Called after each epoch (MLPClassifier). */
+  onEpoch?: (epoch: number, maxEpochs: number) => void;
+  /** The compute backend of the last fit (MLPClassifier: "tensorflow", "wasm" or "cpu"). */
+  backend?: string;
+}
+
+/** A Pipeline's last step, else the estimator itself. */
+function finalStep(est: Estimator): Estimator & FitHooks {
+  return est instanceof Pipeline ? finalStep(est.steps[est.steps.length - 1][1] as Estimator) : est;
+}
+
+/** The compute backend a fitted estimator (or its Pipeline's last step) reports, if any. */
+export function fittedBackend(est: Estimator): string | undefined {
+  const backend = finalStep(est).backend;
+  return typeof backend === 'string' ? backend : undefined;
 }
 
 function failed(spec: ExperimentSpec, cell: number, err: unknown, fitMs: number): CellResult {

@@ -4,6 +4,7 @@ import { buildEstimator } from '../estimators/registry.js';
 import { Matrix } from '../matrix.js';
 import { accuracyScore, f1Score, meanSquaredError, precisionScore, recallScore } from '../metrics/index.js';
 import type { ExperimentSpec } from '../spec/schema.js';
+import { fittedBackend } from './fit-and-score.js';
 
 /** Test metrics of the refit estimator, and how long refit and test took (milliseconds). */
 export interface RefitResult {
@@ -11,6 +12,8 @@ export interface RefitResult {
   refit_ms: number;
   test_ms: number;
   train_rows: number;
+  /** The compute backend the refit ran on, for estimators that have one (MLPClassifier). */
+  backend?: string;
 }
 
 /**
@@ -25,7 +28,8 @@ export async function refitAndTest(spec: ExperimentSpec, dataset: Dataset, param
   const est = buildEstimator(spec.estimator, params);
   await est.fit(train.X, train.y);
   const refitMs = performance.now() - t0;
-  if (!dataset.test) return { test: null, refit_ms: refitMs, test_ms: 0, train_rows: train.X.rows };
+  const backend = fittedBackend(est);
+  if (!dataset.test) return { test: null, refit_ms: refitMs, test_ms: 0, train_rows: train.X.rows, ...(backend && { backend }) };
   const t1 = performance.now();
   const { X, y } = dataset.test;
   const pred = await est.predict(X);
@@ -55,7 +59,7 @@ export async function refitAndTest(spec: ExperimentSpec, dataset: Dataset, param
         break;
     }
   }
-  return { test, refit_ms: refitMs, test_ms: performance.now() - t1, train_rows: train.X.rows };
+  return { test, refit_ms: refitMs, test_ms: performance.now() - t1, train_rows: train.X.rows, ...(backend && { backend }) };
 }
 
 function defaultMetrics(spec: ExperimentSpec): Array<'accuracy' | 'mean_squared_error' | 'noisy_mean_squared_error'> {

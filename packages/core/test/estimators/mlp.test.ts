@@ -4,6 +4,11 @@ import { RandomState } from '../../src/estimators/legacy-random.js';
 import { MLPClassifier } from '../../src/estimators/mlp.js';
 import { initialWeights, permute } from '../../src/estimators/mlp-network.js';
 import { loadTfjs, TFJS_BACKENDS, tfjsBackend } from '../../src/kernels/tfjs.js';
+import { loadDataset } from '../../src/datasets/load.js';
+import { checkSpec } from '../../src/experiment/check.js';
+import { runExperiment } from '../../src/experiment/run-local.js';
+import { fitAndScore } from '../../src/search/fit-and-score.js';
+import { planTasks } from '../../src/search/plan.js';
 import { describeConformance } from './conformance.js';
 
 /**
@@ -116,5 +121,35 @@ describe('MLPClassifier', () => {
     expect(() => new MLPClassifier({ hidden_layer_sizes: [0] })).toThrow(/hidden_layer_sizes.0 must be an integer >= 1, got 0/);
     expect(() => new MLPClassifier({ solver: 'sgd' } as never)).toThrow(/solver must be one of "adam", got "sgd"/);
     expect(() => new MLPClassifier({ batch_size: 0 })).toThrow(/batch_size must be "auto" or an integer >= 1, got 0/);
+  });
+});
+
+describe('MLPClassifier in an experiment', () => {
+  const spec = {
+    name: 'mlp-small',
+    dataset: { source: 'mnist' },
+    estimator: {
+      name: 'Pipeline',
+      steps: [{ name: 'StandardScaler' }, { name: 'MLPClassifier', params: { hidden_layer_sizes: [16], max_iter: 4, batch_size: 32, learning_rate_init: 0.01, tol: 0, random_state: 0 } }],
+    },
+    cv: { n_splits: 2, subset: 300 },
+    refit: { subset: 300 },
+  };
+
+  it('reports epochs as task progress and the backend per cell', async () => {
+    const checked = checkSpec(spec);
+    const plan = planTasks(checked);
+    const seen: number[] = [];
+    const r = await fitAndScore(checked, await loadDataset(checked.dataset), plan, plan.tasks[0], { onProgress: (f) => seen.push(f) });
+    expect(seen).toEqual([0.25, 0.5, 0.75, 1, 1]);
+    expect(r.cells[0].backend).toBe(await tfjsBackend());
+  });
+
+  it('names the backend of the CV fits and of the refit in the result', async () => {
+    const r = await runExperiment(spec);
+    expect(r.status, r.error).toBe('completed');
+    const backend = await tfjsBackend();
+    expect(r.backend).toEqual({ cv: [backend], refit: backend });
+    expect(r.test!.accuracy).toBeGreaterThan(0.7); // 10-class MNIST from 300 images: chance is 0.1
   });
 });
