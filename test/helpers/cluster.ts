@@ -42,22 +42,46 @@ export class WorkerProcess {
   }
 }
 
+/** Worker process settings for tests: short locks make a killed worker's task come back fast. */
+export interface WorkerOptions {
+  lockMs?: number;
+  stalledMs?: number;
+  dataDir?: string;
+}
+
 /** An API (in-process, via createApp) and worker processes sharing one unique key prefix. */
 export class TestCluster {
   readonly prefix = `test-${randomUUID()}`;
-  readonly redis: Redis = connectRedis(REDIS_URL);
-  readonly api: GridfoldApp;
+  readonly redis: Redis;
+  api: GridfoldApp;
   readonly workers: WorkerProcess[] = [];
 
-  constructor(options: { workers: number; lockMs?: number; stalledMs?: number }) {
-    this.api = createApp({ redis: this.redis, prefix: this.prefix, logger: pino({ level: process.env.GRIDFOLD_TEST_LOGS ? 'info' : 'silent' }) });
-    for (let i = 0; i < options.workers; i++) this.addWorker(options);
+  readonly redisUrl: string;
+  private readonly workerOptions: WorkerOptions;
+
+  constructor(options: { workers: number; redisUrl?: string; dataDir?: string } & WorkerOptions) {
+    this.redisUrl = options.redisUrl ?? REDIS_URL;
+    this.redis = connectRedis(this.redisUrl);
+    this.workerOptions = options;
+    this.api = this.newApi();
+    for (let i = 0; i < options.workers; i++) this.addWorker();
   }
 
-  addWorker(options: { lockMs?: number; stalledMs?: number } = {}): WorkerProcess {
+  /** A fresh API instance on the same Redis and prefix (the API keeps no state of its own). */
+  newApi(): GridfoldApp {
+    return createApp({
+      redis: this.redis,
+      prefix: this.prefix,
+      logger: pino({ level: process.env.GRIDFOLD_TEST_LOGS ? 'info' : 'silent' }),
+      limits: this.workerOptions.dataDir ? { dataDir: this.workerOptions.dataDir } : undefined,
+    });
+  }
+
+  addWorker(options: WorkerOptions = this.workerOptions): WorkerProcess {
     const w = new WorkerProcess(`w${this.workers.length + 1}`, {
-      REDIS_URL,
+      REDIS_URL: this.redisUrl,
       GRIDFOLD_PREFIX: this.prefix,
+      ...(options.dataDir ? { GRIDFOLD_DATA_DIR: options.dataDir } : {}),
       GRIDFOLD_THREADS: '1',
       GRIDFOLD_LOCK_MS: String(options.lockMs ?? 30_000),
       GRIDFOLD_STALLED_MS: String(options.stalledMs ?? 15_000),

@@ -44,6 +44,8 @@ export function createApp(deps: AppDeps): GridfoldApp {
   const store = new ExperimentStore(deps.redis, prefix);
   const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection: deps.redis, prefix }));
   const flows = new FlowProducer({ connection: deps.redis, prefix });
+  // Connection trouble (e.g. Redis restarting) is reported, not thrown: ioredis reconnects by itself.
+  for (const emitter of [deps.redis, flows, ...queues]) emitter.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const guard = requireToken(deps.token);
   const app = express();
   app.disable('x-powered-by');

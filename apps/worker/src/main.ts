@@ -4,6 +4,9 @@ import { createWorker } from './create-worker.js';
 /** Runs one worker process until SIGTERM/SIGINT, then finishes the current task and exits. */
 export async function runWorkerMain(): Promise<void> {
   const connection = connectRedis();
+  connection.on('error', () => {
+    // Reported by the BullMQ workers' own error events (create-worker logs them); ioredis reconnects.
+  });
   const worker = createWorker({
     connection,
     prefix: process.env.GRIDFOLD_PREFIX,

@@ -1,0 +1,118 @@
+import { truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runExperiment, type ExperimentResult } from '@gridfold/core';
+import { keys } from '@gridfold/queue';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestCluster, waitFor } from './helpers/cluster.js';
+import { mnistIdxDir } from './helpers/data-dir.js';
+import { PrivateRedis } from './helpers/private-redis.js';
+
+const grid = {
+  name: 'rel',
+  dataset: { source: 'mnist' },
+  estimator: { name: 'KNeighborsClassifier' },
+  param_grid: { weights: ['uniform', 'distance'], n_neighbors: [1, 3, 5, 7] },
+  cv: { n_splits: 3, subset: 2000 },
+  refit: { subset: 2000 },
+  group_cells: false,
+};
+
+function comparable(r: ExperimentResult) {
+  const cv = Object.fromEntries(Object.entries(r.cv_results ?? {}).filter(([k]) => !k.includes('_time')));
+  return { cv, best_params: r.best_params, best_score: r.best_score, test: r.test, errors: r.errors };
+}
+
+async function finished(cluster: TestCluster, id: string, timeoutMs = 120_000) {
+  return waitFor(async () => {
+    const r = await request(cluster.api.app).get(`/api/experiments/${id}`);
+    return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
+  }, timeoutMs, `experiment ${id} to end`);
+}
+
+let cluster: TestCluster | undefined;
+let redis: PrivateRedis | undefined;
+afterEach(async () => {
+  await cluster?.close();
+  await redis?.stop();
+  cluster = undefined;
+  redis = undefined;
+});
+
+describe('faults', () => {
+  it('a restart of Redis (AOF on) mid-sweep: API and workers reconnect, results identical, nothing lost', async () => {
+    redis = new PrivateRedis();
+    await redis.start();
+    cluster = new TestCluster({ workers: 2, redisUrl: redis.url, lockMs: 5000, stalledMs: 2000 });
+    const local = await runExperiment(grid);
+    const { body } = await request(cluster.api.app).post('/api/experiments').send(grid).expect(201);
+    await waitFor(async () => ((await cluster!.redis.hlen(keys(cluster!.prefix).results(body.id))) >= 3 ? true : undefined), 60_000, 'some tasks to finish');
+    const downAt = Date.now();
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    await redis.start();
+    const view = await finished(cluster, body.id);
+    expect(view.status, view.error).toBe('completed');
+    expect(comparable(view.result)).toEqual(comparable(local));
+    expect(await cluster.redis.hlen(keys(cluster.prefix).results(body.id))).toBe(body.tasks);
+    console.info(`redis restart: sweep finished ${((Date.now() - downAt) / 1000).toFixed(1)} s after the stop`);
+  });
+
+  it('a restart of the API mid-sweep loses nothing', async () => {
+    cluster = new TestCluster({ workers: 1 });
+    const { body } = await request(cluster.api.app).post('/api/experiments').send(grid).expect(201);
+    await cluster.api.close();
+    cluster.api = cluster.newApi();
+    const view = await finished(cluster, body.id);
+    expect(view.status).toBe('completed');
+    const list = await request(cluster.api.app).get('/api/experiments').expect(200);
+    expect(list.body.experiments.map((e: { id: string }) => e.id)).toContain(body.id);
+  });
+
+  it('a corrupt dataset fails its tasks with a clear reason; retry after the fix re-runs only those', async () => {
+    const data = await mnistIdxDir(600);
+    const spec = {
+      name: 'idx',
+      dataset: { source: 'idx', train_images: data.images, train_labels: data.labels },
+      estimator: { name: 'KNeighborsClassifier' },
+      param_grid: { n_neighbors: [1, 3] },
+      cv: 3,
+      refit: false,
+    };
+    const good = await runExperiment(spec, { dataDir: data.dir });
+    truncateSync(join(data.dir, data.images), 5000);
+    cluster = new TestCluster({ workers: 1, dataDir: data.dir });
+    const { body } = await request(cluster.api.app).post('/api/experiments').send(spec).expect(201);
+    const failed = await finished(cluster, body.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('IDX file truncated: 5000 bytes, dimensions [600, 28, 28] need 470416');
+    // Fix the file, retry: every task is re-run (none had a result), and the sweep completes.
+    const fixed = await mnistIdxDir(600);
+    writeFileSync(join(data.dir, data.images), (await import('node:fs')).readFileSync(join(fixed.dir, fixed.images)));
+    const retry = await request(cluster.api.app).post(`/api/experiments/${body.id}/retry`).expect(202);
+    expect(retry.body.rerun_tasks).toHaveLength(body.tasks);
+    const done = await finished(cluster, body.id);
+    expect(done.status, done.error).toBe('completed');
+    expect(comparable(done.result)).toEqual(comparable(good));
+  });
+
+  it('retry of a cancelled sweep re-runs only the missing tasks, keeping finished ones', async () => {
+    cluster = new TestCluster({ workers: 1 });
+    const local = await runExperiment(grid);
+    const { body } = await request(cluster.api.app).post('/api/experiments').send(grid).expect(201);
+    const resultsKey = keys(cluster.prefix).results(body.id);
+    await waitFor(async () => ((await cluster!.redis.hlen(resultsKey)) >= 4 ? true : undefined), 60_000, 'four tasks to finish');
+    await request(cluster.api.app).delete(`/api/experiments/${body.id}`).expect(200);
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = await cluster.redis.hgetall(resultsKey);
+    const retry = await request(cluster.api.app).post(`/api/experiments/${body.id}/retry`).expect(202);
+    expect(retry.body.kept_tasks).toBe(Object.keys(before).length);
+    expect(retry.body.rerun_tasks.length + retry.body.kept_tasks).toBe(body.tasks);
+    const done = await finished(cluster, body.id);
+    expect(done.status, done.error).toBe('completed');
+    expect(comparable(done.result)).toEqual(comparable(local));
+    // Kept results are the very same records (not recomputed: their timings did not change).
+    const after = await cluster.redis.hgetall(resultsKey);
+    for (const [task, value] of Object.entries(before)) expect(after[task]).toBe(value);
+  });
+});
