@@ -7,9 +7,11 @@ COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/
 # Inside the image the network is ordinary: let onnxruntime-node keep its bundled CPU
-# binary (install=skip is only needed offline) and install the optional tfjs-node.
+# binary (install=skip is only needed offline). @tensorflow/tfjs-node is an optional
+# dependency of @gridfold/core: npm ci installs it (its install script downloads
+# libtensorflow) and goes on without it if that fails; the next line says which it was.
 RUN npm ci --omit=dev
-RUN npm install --no-save @tensorflow/tfjs-node || echo "tfjs-node did not install; the MLP uses the WASM backend"
+RUN node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1 && echo "MLPClassifier backend: tensorflow (tfjs-node)" || echo "tfjs-node did not install; MLPClassifier uses the WASM backend"
 COPY . .
 ENV NODE_ENV=production
 EXPOSE 3000

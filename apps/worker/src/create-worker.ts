@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { tfjsBackend } from '@gridfold/core';
 import { QUEUES } from '@gridfold/queue';
 import { Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -72,6 +73,11 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
     w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
   }
   log.info({ queues: workers.map((w) => w.name), concurrency: deps.concurrency ?? 1, threads: env.GRIDFOLD_THREADS, refitThreads: refitEnv.GRIDFOLD_THREADS }, 'worker started');
+  // The sandboxed children load TensorFlow.js themselves, from the same packages and env.
+  tfjsBackend().then(
+    (backend) => log.info({ tfjs_backend: backend }, 'MLPClassifier runs on TensorFlow.js backend'),
+    (err: Error) => log.warn({ err: err.message }, 'TensorFlow.js did not load: MLPClassifier cells will fail'),
+  );
   let closing: Promise<void> | undefined;
   return {
     workers,

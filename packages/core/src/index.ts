@@ -6,6 +6,7 @@ export * from './datasets/targets.js';
 export * from './datasets/load.js';
 export * from './estimators/base.js';
 export * from './estimators/registry.js';
+export { loadTfjs, tfjsBackend, TFJS_BACKENDS, type Tfjs, type TfjsBackendName } from './kernels/tfjs.js';
 export * from './metrics/index.js';
 export * from './splitters/index.js';
 export * from './spec/schema.js';
