@@ -8,12 +8,13 @@ import { param, parseParams } from './params.js';
 import { pairCoefficients, trainLibsvm, type LibsvmModel } from './svm-train.js';
 
 const NAME = 'SVC';
+const GAMMA = '"scale", "auto" or a number > 0';
 
 const schema = z.object({
   C: param.number(0, true).default(1),
   kernel: param.choice(['rbf', 'linear', 'poly']).default('rbf'),
   degree: param.int(0).default(3),
-  gamma: z.union([z.enum(['scale', 'auto']), z.number().finite().gt(0)], { error: '"scale", "auto" or a number > 0' }).default('scale'),
+  gamma: z.union([z.enum(['scale', 'auto'], { error: GAMMA }), z.number({ error: GAMMA }).finite({ error: GAMMA }).gt(0, { error: GAMMA })], { error: GAMMA }).default('scale'),
   coef0: param.number().default(0),
   shrinking: param.bool().default(true),
   tol: param.number(0, true).default(1e-3),
