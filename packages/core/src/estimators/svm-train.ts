@@ -1,5 +1,5 @@
 import { Matrix } from '../matrix.js';
-import { kernelDiagonal, selectRows, signedGram, type KernelRows, type SvmKernel } from '../kernels/svm-kernel.js';
+import { kernelDiagonal, kernelMatrix, selectRows, type KernelRows, type SvmKernel } from '../kernels/svm-kernel.js';
 import type { KernelOptions } from '../kernels/session.js';
 import { solveSmo, type SmoOptions } from './svm-solver.js';
 
@@ -36,16 +36,22 @@ export interface LibsvmTrainOptions extends SmoOptions {
  */
 const FULL_GRAM_BYTES = 512 * 2 ** 20;
 
-/** A pair's Q from the full kernel matrix: the first `nPositive` local rows are +1, the rest -1. */
+/** A pair's Q from the full kernel matrix: rows `local`, the first `nPositive` of them +1, the rest -1. */
 function pairGram(gram: Float32Array, n: number, local: Int32Array, nPositive: number): Float32Array {
   const l = local.length;
   const q = new Float32Array(l * l);
   for (let a = 0; a < l; a++) {
     const src = local[a] * n;
-    const row = a * l;
-    for (let b = 0; b < l; b++) q[row + b] = gram[src + local[b]];
+    for (let b = 0; b < l; b++) q[a * l + b] = gram[src + local[b]];
+  }
+  return signRows(q, l, nPositive);
+}
+
+/** `Q[a][b] = y_a y_b K[a][b]` in place (negating a float32 is exact, so rounding order does not matter). */
+function signRows(q: Float32Array, l: number, nPositive: number): Float32Array {
+  for (let a = 0; a < l; a++) {
     const [from, to] = a < nPositive ? [nPositive, l] : [0, nPositive];
-    for (let b = from; b < to; b++) q[row + b] = -q[row + b];
+    for (let b = from; b < to; b++) q[a * l + b] = -q[a * l + b];
   }
   return q;
 }
@@ -66,7 +72,7 @@ export async function trainLibsvm(X: KernelRows, codes: Int32Array, nClasses: nu
   codes.forEach((c, i) => (perm[next[c]++] = i));
 
   const n = codes.length;
-  const gram = n * n * 4 <= FULL_GRAM_BYTES ? await signedGram(options.kernel, X, new Int8Array(n).fill(1), options.kernelOptions) : null;
+  const gram = n * n * 4 <= FULL_GRAM_BYTES ? await kernelMatrix(options.kernel, X, options.kernelOptions) : null;
   const nonzero = new Uint8Array(n);
   const pairs: { coef: Float64Array; rho: number }[] = [];
   const nIter = new Int32Array((nClasses * (nClasses - 1)) / 2);
@@ -76,7 +82,7 @@ export async function trainLibsvm(X: KernelRows, codes: Int32Array, nClasses: nu
       const local = Int32Array.from([...perm.subarray(start[i], start[i] + count[i]), ...perm.subarray(start[j], start[j] + count[j])]);
       const l = local.length;
       const y = Int8Array.from({ length: l }, (_, k) => (k < count[i] ? 1 : -1));
-      const q = gram ? pairGram(gram, n, local, count[i]) : await signedGram(options.kernel, selectRows(X, local), y, options.kernelOptions);
+      const q = gram ? pairGram(gram, n, local, count[i]) : signRows(await kernelMatrix(options.kernel, selectRows(X, local), options.kernelOptions), l, count[i]);
       const Q = { l, q, diag: Float64Array.from(local, (r) => kernelDiagonal(options.kernel, X.normsSq[r])) };
       const result = solveSmo(Q, y, new Float64Array(l).fill(options.C), options);
       nIter[pairs.length] = result.iterations;

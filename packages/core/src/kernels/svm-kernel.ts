@@ -75,67 +75,72 @@ function powi(base: number, times: number): number {
   return ret;
 }
 
-const IO = { a: 'a', b: 'b', aSq: 'asq', bSq: 'bsq', gamma: 'gamma', coef0: 'coef0', degree: 'degree', signA: 'sa', signB: 'sb', coef: 'coef', rho: 'rho', out: 'out' } as const;
+const IO = { a: 'a', b: 'b', aSq: 'asq', bSq: 'bsq', gamma: 'gamma', coef0: 'coef0', degree: 'degree', coef: 'coef', rho: 'rho', out: 'out' } as const;
 
-/** Nodes computing the kernel matrix `K` (double) of rows `a` against columns `bT`. */
+/**
+ * Nodes computing the kernel matrix `K` (double) of rows `a` against rows `b`. Byte data
+ * stays in int32 (exact: |x|^2 <= 784 * 255^2 fits easily) up to the distance or the
+ * doubled dot product, so a Cast never directly follows MatMulInteger: onnxruntime would
+ * fuse MatMulInteger-Cast-Mul into MatMulIntegerToFloat, which rejects doubles.
+ */
 function kernelNodes(kernel: SvmKernelType, kind: KernelRows['kind']): NodeSpec[] {
-  const transpose: NodeSpec = { op: 'Transpose', inputs: [IO.b], outputs: ['bT'], attributes: { perm: [1, 0] } };
-  const dot: NodeSpec[] = kind === 'uint8'
-    ? [
-        transpose,
-        { op: 'MatMulInteger', inputs: [IO.a, 'bT'], outputs: ['dot_i'] },
-        { op: 'Cast', inputs: ['dot_i'], outputs: ['dot'], attributes: { to: E.double } },
-      ]
-    : [transpose, { op: 'MatMul', inputs: [IO.a, 'bT'], outputs: ['dot'] }];
-  if (kernel === 'linear') return [...dot, { op: 'Identity', inputs: ['dot'], outputs: ['K'] }];
+  const nodes: NodeSpec[] = [{ op: 'Transpose', inputs: [IO.b], outputs: ['bT'], attributes: { perm: [1, 0] } }];
+  const toDouble = (x: string, out: string): NodeSpec => ({ op: 'Cast', inputs: [x], outputs: [out], attributes: { to: E.double } });
+  if (kind === 'uint8') nodes.push({ op: 'MatMulInteger', inputs: [IO.a, 'bT'], outputs: ['dot'] });
+  else nodes.push({ op: 'MatMul', inputs: [IO.a, 'bT'], outputs: ['dot'] });
+  nodes.push({ op: 'Add', inputs: ['dot', 'dot'], outputs: ['dot2'] });
+  if (kernel === 'rbf') {
+    // libsvm: exp(-gamma * (|a|^2 + |b|^2 - 2 a.b)), in that order.
+    nodes.push(
+      { op: 'Add', inputs: [IO.aSq, IO.bSq], outputs: ['sq'] },
+      { op: 'Sub', inputs: ['sq', 'dot2'], outputs: kind === 'uint8' ? ['d2_i'] : ['d2'] },
+      ...(kind === 'uint8' ? [toDouble('d2_i', 'd2')] : []),
+      { op: 'Neg', inputs: [IO.gamma], outputs: ['neg_gamma'] },
+      { op: 'Mul', inputs: ['neg_gamma', 'd2'], outputs: ['arg'] },
+      { op: 'Exp', inputs: ['arg'], outputs: ['K'] },
+    );
+    return nodes;
+  }
+  if (kind === 'uint8') nodes.push(toDouble('dot2', 'dot2_f'));
+  // Halving the doubled product is exact.
+  nodes.push({ op: 'Mul', inputs: [kind === 'uint8' ? 'dot2_f' : 'dot2', 'half'], outputs: kernel === 'linear' ? ['K'] : ['dotd'] });
   if (kernel === 'poly') {
-    return [
-      ...dot,
-      { op: 'Mul', inputs: ['dot', IO.gamma], outputs: ['g'] },
+    nodes.push(
+      { op: 'Mul', inputs: ['dotd', IO.gamma], outputs: ['g'] },
       { op: 'Add', inputs: ['g', IO.coef0], outputs: ['base'] },
       { op: 'Pow', inputs: ['base', IO.degree], outputs: ['K'] },
-    ];
+    );
   }
-  // libsvm: exp(-gamma * (|a|^2 + |b|^2 - 2 a.b)), in that order.
-  return [
-    ...dot,
-    { op: 'Add', inputs: [IO.aSq, IO.bSq], outputs: ['sq'] },
-    { op: 'Add', inputs: ['dot', 'dot'], outputs: ['dot2'] },
-    { op: 'Sub', inputs: ['sq', 'dot2'], outputs: ['d2'] },
-    { op: 'Neg', inputs: [IO.gamma], outputs: ['neg_gamma'] },
-    { op: 'Mul', inputs: ['neg_gamma', 'd2'], outputs: ['arg'] },
-    { op: 'Exp', inputs: ['arg'], outputs: ['K'] },
-  ];
+  return nodes;
 }
 
 function kernelInputs(kind: KernelRows['kind']): GraphSpec['inputs'] {
   const t = kind === 'uint8' ? E.uint8 : E.double;
+  const sq = kind === 'uint8' ? E.int32 : E.double;
   return [
     { name: IO.a, type: t, shape: ['rows', 'd'] },
     { name: IO.b, type: t, shape: ['n', 'd'] },
-    { name: IO.aSq, type: E.double, shape: ['rows', 1] },
-    { name: IO.bSq, type: E.double, shape: [1, 'n'] },
+    { name: IO.aSq, type: sq, shape: ['rows', 1] },
+    { name: IO.bSq, type: sq, shape: [1, 'n'] },
     { name: IO.gamma, type: E.double, shape: [1] },
     { name: IO.coef0, type: E.double, shape: [1] },
     { name: IO.degree, type: E.double, shape: [1] },
   ];
 }
 
-/**
- * libsvm's `Q` matrix of one training problem: `y_i y_j K(x_i, x_j)` stored as float32
- * (libsvm's `Qfloat`), rows x n. Unused inputs are pruned by onnxruntime's optimiser.
- */
-function signedGramGraph(kernel: SvmKernelType, kind: KernelRows['kind']): GraphSpec {
+/** The constant `0.5` for linear and polynomial kernels (an unused one would be a load-time warning). */
+function constantsFor(kernel: SvmKernelType): GraphSpec['constants'] {
+  return kernel === 'rbf' ? [] : [{ name: 'half', type: E.double, dims: [], values: [0.5] }];
+}
+
+/** The kernel matrix rounded to float32 (libsvm's `Qfloat`), rows x n. */
+function gramGraph(kernel: SvmKernelType, kind: KernelRows['kind']): GraphSpec {
   return {
     name: `svm_gram_${kernel}_${kind}`,
-    inputs: [...kernelInputs(kind), { name: IO.signA, type: E.double, shape: ['rows', 1] }, { name: IO.signB, type: E.double, shape: [1, 'n'] }],
+    inputs: kernelInputs(kind),
     outputs: [{ name: IO.out, type: E.float, shape: ['rows', 'n'] }],
-    nodes: [
-      ...kernelNodes(kernel, kind),
-      { op: 'Mul', inputs: [IO.signA, IO.signB], outputs: ['sign'] },
-      { op: 'Mul', inputs: ['sign', 'K'], outputs: ['Q'] },
-      { op: 'Cast', inputs: ['Q'], outputs: [IO.out], attributes: { to: E.float } },
-    ],
+    constants: constantsFor(kernel),
+    nodes: [...kernelNodes(kernel, kind), { op: 'Cast', inputs: ['K'], outputs: [IO.out], attributes: { to: E.float } }],
   };
 }
 
@@ -145,6 +150,7 @@ function decisionGraph(kernel: SvmKernelType, kind: KernelRows['kind']): GraphSp
     name: `svm_decision_${kernel}_${kind}`,
     inputs: [...kernelInputs(kind), { name: IO.coef, type: E.double, shape: ['n', 'p'] }, { name: IO.rho, type: E.double, shape: [1, 'p'] }],
     outputs: [{ name: IO.out, type: E.double, shape: ['rows', 'p'] }],
+    constants: constantsFor(kernel),
     nodes: [
       ...kernelNodes(kernel, kind),
       { op: 'MatMul', inputs: ['K', IO.coef], outputs: ['s'] },
@@ -159,6 +165,12 @@ const LIVE_COPIES = 5;
 
 function scalar(v: number): ort.Tensor {
   return new ort.Tensor('float64', Float64Array.from([v]), [1]);
+}
+
+/** Squared norms as the graph takes them: int32 for bytes (exact integers), else double. */
+function normsTensor(rows: KernelRows, start: number, end: number, dims: number[]): ort.Tensor {
+  const norms = rows.normsSq.subarray(start, end);
+  return rows.kind === 'uint8' ? new ort.Tensor('int32', Int32Array.from(norms), dims) : new ort.Tensor('float64', norms, dims);
 }
 
 function tensorOf(rows: KernelRows, start: number, end: number): ort.Tensor {
@@ -180,7 +192,7 @@ async function runChunked<T extends Float32Array | Float64Array>(
   width: number,
 ): Promise<T> {
   if (a.kind !== b.kind || a.cols !== b.cols) throw new RangeError(`kernel operands differ: ${a.kind} x ${a.cols} vs ${b.kind} x ${b.cols}`);
-  const bSq = new ort.Tensor('float64', b.normsSq, [1, b.rows]);
+  const bSq = normsTensor(b, 0, b.rows, [1, b.rows]);
   const common = { [IO.b]: tensorOf(b, 0, b.rows), [IO.bSq]: bSq, [IO.gamma]: scalar(kernel.gamma), [IO.coef0]: scalar(kernel.coef0), [IO.degree]: scalar(kernel.degree) };
   const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (Math.max(b.rows, width) * 8 * LIVE_COPIES)));
   for (let start = 0; start < a.rows; start += chunk) {
@@ -188,7 +200,7 @@ async function runChunked<T extends Float32Array | Float64Array>(
     const r = await session.run({
       ...common,
       [IO.a]: tensorOf(a, start, end),
-      [IO.aSq]: new ort.Tensor('float64', a.normsSq.subarray(start, end), [end - start, 1]),
+      [IO.aSq]: normsTensor(a, start, end, [end - start, 1]),
       ...extra(start, end),
     });
     out.set(r[IO.out].data as T, start * width);
@@ -197,15 +209,12 @@ async function runChunked<T extends Float32Array | Float64Array>(
 }
 
 /**
- * libsvm's `Q` for one binary problem: `Q[i][j] = y_i y_j K(x_i, x_j)` rounded to float32,
- * as libsvm's kernel cache holds it, computed in one pass (the whole matrix, row-major).
+ * The kernel matrix of `X` with itself, `K(x_i, x_j)` rounded to float32 as libsvm's
+ * kernel cache holds it, computed in one pass (row-major).
  */
-export async function signedGram(kernel: SvmKernel, X: KernelRows, y: Int8Array, options?: KernelOptions): Promise<Float32Array> {
-  const session = await cachedSession(`svm_gram_${kernel.type}_${X.kind}`, () => signedGramGraph(kernel.type, X.kind), options);
-  const sign = Float64Array.from(y);
-  const signB = new ort.Tensor('float64', sign, [1, X.rows]);
-  const extra = (start: number, end: number) => ({ [IO.signA]: new ort.Tensor('float64', sign.subarray(start, end), [end - start, 1]), [IO.signB]: signB });
-  return runChunked(session, kernel, X, X, extra, new Float32Array(X.rows * X.rows), X.rows);
+export async function kernelMatrix(kernel: SvmKernel, X: KernelRows, options?: KernelOptions): Promise<Float32Array> {
+  const session = await cachedSession(`svm_gram_${kernel.type}_${X.kind}`, () => gramGraph(kernel.type, X.kind), options);
+  return runChunked(session, kernel, X, X, () => ({}), new Float32Array(X.rows * X.rows), X.rows);
 }
 
 /**
