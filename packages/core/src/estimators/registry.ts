@@ -6,6 +6,7 @@ import { MLPClassifier } from './mlp.js';
 import { OneVsOneClassifier } from './one-vs-one.js';
 import { OneVsRestClassifier } from './one-vs-rest.js';
 import { Pipeline } from './pipeline.js';
+import { RandomForestClassifier } from './random-forest.js';
 import { SGDClassifier } from './sgd.js';
 import { StandardScaler } from './standard-scaler.js';
 import { SVC } from './svc.js';
@@ -25,6 +26,7 @@ const FINAL_STEPS: Record<string, new (params?: Params) => Estimator> = {
   DummyClassifier: DummyClassifier as unknown as new (params?: Params) => Estimator,
   MLPClassifier: MLPClassifier as unknown as new (params?: Params) => Estimator,
   SVC: SVC as unknown as new (params?: Params) => Estimator,
+  RandomForestClassifier: RandomForestClassifier as unknown as new (params?: Params) => Estimator,
   // Getters: the wrappers build their inner estimator with buildEstimator, and this import
   // cycle must not read their classes before their modules have run.
   get OneVsRestClassifier() {

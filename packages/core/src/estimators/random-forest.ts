@@ -1,0 +1,155 @@
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { Matrix, type Target } from '../matrix.js';
+import { Estimator, type HasPredictProba } from './base.js';
+import { RandomState, SKLEARN_MAX_INT } from './legacy-random.js';
+import { param, parseParams } from './params.js';
+import { allocate, binData } from './tree/binned-data.js';
+import type { TreeArrays, TreeOptions } from './tree/build-tree.js';
+import { buildForest, forestThreads } from './tree/tree-pool.js';
+
+const NAME = 'RandomForestClassifier';
+
+/** A number that is an integer count >= `min`, or a fraction in (0, `maxFraction`) (`]` when `closed`). */
+const countOrFraction = (min: number, maxFraction: number, closed: boolean) => {
+  const allowed = `an integer >= ${min} or a fraction in (0, ${maxFraction}${closed ? ']' : ')'}`;
+  return z.number({ error: allowed }).refine((v) => (Number.isInteger(v) ? v >= min : v > 0 && (closed ? v <= maxFraction : v < maxFraction)), { error: allowed });
+};
+
+const maxFeaturesAllowed = '"sqrt", "log2", null, an integer >= 1 or a fraction in (0, 1)';
+
+const schema = z.object({
+  n_estimators: param.int(1).default(100),
+  criterion: param.choice(['gini']).default('gini'),
+  max_depth: param.int(1).nullable().default(null),
+  min_samples_split: countOrFraction(2, 1, true).default(2),
+  min_samples_leaf: countOrFraction(1, 1, false).default(1),
+  max_features: z
+    .union([z.enum(['sqrt', 'log2']), z.number().refine((v) => (Number.isInteger(v) ? v >= 1 : v > 0 && v < 1)), z.null()], { error: maxFeaturesAllowed })
+    .default('sqrt'),
+  bootstrap: param.bool().default(true),
+  random_state: param.int(0, 0xffffffff).nullable().default(null),
+});
+
+/**
+ * RandomForestClassifier parameters, with scikit-learn's names and defaults. Numbers that
+ * are integers are counts, others fractions: JSON cannot tell `1.0` from `1`, so use
+ * `max_features: null` (not 1.0) for all features. Threads come from GRIDFOLD_THREADS
+ * (default: every core) instead of `n_jobs`.
+ */
+export type RandomForestClassifierParams = z.infer<typeof schema>;
+
+/** Forests smaller than this (rows x trees) grow inline: starting worker threads would cost more. */
+const INLINE_WORK = 200_000;
+
+/**
+ * scikit-learn 1.2's RandomForestClassifier (gini, best splits, depth-first growth) for
+ * class-label targets. Trees are grown exactly as scikit-learn grows them from the same
+ * seeds (NumPy's RandomState for tree seeds and bootstraps, `our_rand_r` for feature
+ * draws), with each drawn feature searched through a class histogram over its coded
+ * values rather than a sort: the candidate thresholds and the chosen splits are the same.
+ * Trees grow on worker threads sharing the binned data (see {@link forestThreads}).
+ * `predictProba` is the mean of the trees' leaf class fractions; `predict` the first class
+ * of highest probability.
+ */
+export class RandomForestClassifier extends Estimator<RandomForestClassifierParams> implements HasPredictProba {
+  readonly name = NAME;
+  /** Sorted class labels (scikit-learn's `classes_`). */
+  classes?: Int32Array;
+  /** The fitted trees (scikit-learn's `estimators_`), in seed order. */
+  trees?: TreeArrays[];
+  /** Features seen in `fit` (`n_features_in_`). */
+  nFeatures?: number;
+
+  /** @throws InvalidParameterError naming the parameter and the value given. */
+  constructor(params: Partial<RandomForestClassifierParams> = {}) {
+    super(parseParams(NAME, schema, params));
+  }
+
+  get fitted(): boolean {
+    return this.trees !== undefined;
+  }
+
+  /**
+   * Grows `n_estimators` trees on `X` and integer labels `y`.
+   * @throws TypeError for a matrix (multilabel) target.
+   * @throws RangeError when `X` and `y` differ in rows, `X` is empty, or a value is not finite as float32.
+   */
+  async fit(X: Matrix, y: Target): Promise<this> {
+    if (!(y instanceof Int32Array)) throw new TypeError(`${NAME}: y must be an Int32Array of class labels; multilabel targets are not supported`);
+    if (y.length !== X.rows) throw new RangeError(`${NAME}: X has ${X.rows} rows but y has ${y.length} labels`);
+    if (X.rows === 0 || X.cols === 0) throw new RangeError(`${NAME}: X must have at least one sample and one feature, got ${X.rows}x${X.cols}`);
+    const p = this.params;
+    const classes = Int32Array.from(new Set(y)).sort();
+    const index = new Map(Array.from(classes, (c, i) => [c, i]));
+    const threads = X.rows * p.n_estimators < INLINE_WORK ? 1 : forestThreads();
+    const shared = threads > 1;
+    const data = binData(X, shared);
+    const codes = allocate(Int32Array, y.length, shared);
+    for (let i = 0; i < y.length; i++) codes[i] = index.get(y[i])!;
+    // scikit-learn draws every tree's seed first: random_state.randint(MAX_INT) per tree.
+    const rs = new RandomState(p.random_state ?? randomInt(0, 0xffffffff));
+    const seeds = Array.from({ length: p.n_estimators }, () => rs.randint(0, SKLEARN_MAX_INT));
+    const options = treeOptions(p, X.rows, X.cols, classes.length);
+    this.trees = await buildForest({ data, y: codes, options, seeds }, threads);
+    this.classes = classes;
+    this.nFeatures = X.cols;
+    return this;
+  }
+
+  /** Mean over the trees of the leaf class fractions, one column per class in `classes` order. */
+  async predictProba(X: Matrix): Promise<Matrix<Float64Array>> {
+    this.checkFitted();
+    if (X.cols !== this.nFeatures) throw new RangeError(`${NAME}: X has ${X.cols} features, but the forest was fitted with ${this.nFeatures}`);
+    const C = this.classes!.length, n = X.rows, cols = X.cols, x = X.data;
+    const out = new Float64Array(n * C);
+    for (const { feature, threshold, left, right, proba } of this.trees!) {
+      for (let i = 0; i < n; i++) {
+        const off = i * cols;
+        let node = 0;
+        // scikit-learn compares float32 values with float64 thresholds.
+        while (left[node] !== -1) node = Math.fround(x[off + feature[node]]) <= threshold[node] ? left[node] : right[node];
+        const o = i * C, q = node * C;
+        for (let c = 0; c < C; c++) out[o + c] += proba[q + c];
+      }
+    }
+    const nTrees = this.trees!.length;
+    for (let i = 0; i < out.length; i++) out[i] /= nTrees;
+    return new Matrix(out, n, C);
+  }
+
+  /** The class of highest mean probability (the first, on ties). */
+  async predict(X: Matrix): Promise<Int32Array> {
+    const proba = await this.predictProba(X);
+    const C = proba.cols, s = proba.data, classes = this.classes!;
+    const out = new Int32Array(X.rows);
+    for (let i = 0; i < X.rows; i++) {
+      let best = 0;
+      for (let c = 1; c < C; c++) if (s[i * C + c] > s[i * C + best]) best = c;
+      out[i] = classes[best];
+    }
+    return out;
+  }
+}
+
+/** scikit-learn's resolution of counts and fractions against the training shape. */
+function treeOptions(p: RandomForestClassifierParams, rows: number, cols: number, nClasses: number): TreeOptions {
+  const mf = p.max_features;
+  const maxFeatures =
+    mf === 'sqrt' ? Math.max(1, Math.floor(Math.sqrt(cols)))
+    : mf === 'log2' ? Math.max(1, Math.floor(Math.log2(cols)))
+    : mf === null ? cols
+    : Number.isInteger(mf) ? mf
+    : Math.max(1, Math.floor(mf * cols));
+  const leaf = p.min_samples_leaf, split = p.min_samples_split;
+  const minSamplesLeaf = Number.isInteger(leaf) ? leaf : Math.ceil(leaf * rows);
+  const minSamplesSplit = Number.isInteger(split) ? split : Math.max(2, Math.ceil(split * rows));
+  return {
+    nClasses,
+    maxFeatures,
+    minSamplesLeaf,
+    minSamplesSplit: Math.max(minSamplesSplit, 2 * minSamplesLeaf),
+    maxDepth: p.max_depth,
+    bootstrap: p.bootstrap,
+  };
+}

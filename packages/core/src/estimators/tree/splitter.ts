@@ -1,0 +1,404 @@
+import { FEATURE_THRESHOLD, type BinnedData, type CodeArray } from './binned-data.js';
+
+/** Settings of one node-split search, resolved to counts (scikit-learn's `max_features_`). */
+export interface SplitterOptions {
+  nClasses: number;
+  /** Features drawn per node, constant ones included (scikit-learn's `max_features_`). */
+  maxFeatures: number;
+  minSamplesLeaf: number;
+}
+
+/**
+ * scikit-learn 1.2's `BestSplitter` with the gini criterion, searching each drawn feature
+ * with a class histogram over its codes instead of a sort. Features are drawn in exactly
+ * scikit-learn's way: the same Fisher-Yates draws from `our_rand_r`, the same bookkeeping of
+ * constant features inherited by children, so a seeded tree equals scikit-learn's. Every
+ * candidate split between consecutive present values is scored with scikit-learn's
+ * arithmetic (sums of integer weights are exact), and ties keep the first best, so the
+ * chosen split is the same too. One instance serves one tree and is not reentrant.
+ */
+export class Splitter {
+  /** Node samples (row indices), partitioned in place: a node owns `samples[start, end)`. */
+  readonly samples: Int32Array;
+  /** Class index and weight (a bootstrap count) of `samples[i]`, moved with it. */
+  private readonly sy: Int32Array;
+  private readonly sw: Int32Array;
+  /** Scratch for the right side of a partition. */
+  private readonly spare: Int32Array;
+  private readonly spareY: Int32Array;
+  private readonly spareW: Int32Array;
+  private readonly features: Int32Array;
+  private readonly constantFeatures: Int32Array;
+  private randState: number;
+
+  private readonly codes: CodeArray;
+  private readonly rowCodes: CodeArray;
+  /** Rows of the current subtree, copied row-major (see {@link compact}). */
+  private readonly block: CodeArray;
+  /** The codes split search reads: the column-major {@link codes}, or the {@link block}. */
+  private active: CodeArray;
+  private local = false;
+  private readonly cols: number;
+  private readonly values: Float64Array;
+  private readonly offsets: Int32Array;
+  private readonly rows: number;
+  private readonly nearTies: boolean;
+  private readonly C: number;
+  private readonly maxFeatures: number;
+  private readonly minLeaf: number;
+
+  private readonly hist: Float64Array;
+  /** Four interleaved integer histograms for large nodes (see {@link denseHistogram}). */
+  private readonly hist4: Int32Array;
+  private readonly counts: Int32Array;
+  private readonly mark: Int32Array;
+  private readonly present: Int32Array;
+  private readonly left: Float64Array;
+  private stamp = 0;
+
+  /** Weighted class counts of the node last reset (scikit-learn's `sum_total`). */
+  readonly total: Float64Array;
+  /** Weighted samples of the node last reset, and of the whole tree. */
+  wNode = 0;
+  readonly wTotal: number;
+
+  /** The best split of the last {@link split}: feature, last code going left, threshold. */
+  bestFeature = -1;
+  bestCode = -1;
+  bestThreshold = 0;
+  /** Start of the right child in {@link samples}; the node's end when no split was found. */
+  bestPos = 0;
+  impurityLeft = 0;
+  impurityRight = 0;
+  improvement = 0;
+  private readonly bestLeft: Float64Array;
+  private bestWl = 0;
+
+  /**
+   * @param weights - integer weight per training row (bootstrap counts); rows with weight 0 are left out, as scikit-learn does
+   * @param randState - scikit-learn's `rand_r_state`, drawn from the tree's RandomState
+   */
+  constructor(data: BinnedData, y: Int32Array, weights: Int32Array, options: SplitterOptions, randState: number) {
+    let n = 0;
+    for (let i = 0; i < data.rows; i++) if (weights[i] !== 0) n++;
+    this.samples = new Int32Array(n);
+    this.sy = new Int32Array(n);
+    this.sw = new Int32Array(n);
+    this.spare = new Int32Array(n);
+    this.spareY = new Int32Array(n);
+    this.spareW = new Int32Array(n);
+    let wTotal = 0;
+    for (let i = 0, j = 0; i < data.rows; i++) {
+      if (weights[i] === 0) continue;
+      this.samples[j] = i;
+      this.sy[j] = y[i];
+      this.sw[j++] = weights[i];
+      wTotal += weights[i];
+    }
+    this.wTotal = wTotal;
+    this.features = Int32Array.from({ length: data.cols }, (_, f) => f);
+    this.constantFeatures = new Int32Array(data.cols);
+    this.randState = randState >>> 0;
+    this.codes = data.codes;
+    this.rowCodes = data.rowCodes;
+    this.active = data.codes;
+    this.cols = data.cols;
+    this.block = new (data.rowCodes.constructor as new (n: number) => CodeArray)(Math.min(n, LOCAL_ROWS) * data.cols);
+    this.values = data.values;
+    this.offsets = data.offsets;
+    this.rows = data.rows;
+    this.nearTies = data.nearTies;
+    this.C = options.nClasses;
+    this.maxFeatures = options.maxFeatures;
+    this.minLeaf = options.minSamplesLeaf;
+    this.hist = new Float64Array(data.maxCodes * this.C);
+    this.hist4 = new Int32Array(4 * data.maxCodes * this.C);
+    this.counts = new Int32Array(data.maxCodes);
+    this.mark = new Int32Array(data.maxCodes);
+    this.present = new Int32Array(data.maxCodes);
+    this.left = new Float64Array(this.C);
+    this.total = new Float64Array(this.C);
+    this.bestLeft = new Float64Array(this.C);
+  }
+
+  /** Number of samples with positive weight (the root's size). */
+  get size(): number {
+    return this.samples.length;
+  }
+
+  /**
+   * Copies the rows of `samples[start, end)` (at most {@link LOCAL_ROWS}) into the block,
+   * row-major, and points the samples at them: the subtree below this node then reads one
+   * cache-resident block instead of scattered bytes of many long columns. Depth-first
+   * growth finishes a subtree before the next one starts, so one block serves them all.
+   */
+  compact(start: number, end: number): void {
+    const { samples, rowCodes, block, cols } = this;
+    for (let i = start, j = 0; i < end; i++, j += cols) {
+      const row = samples[i] * cols;
+      block.set(rowCodes.subarray(row, row + cols), j);
+      samples[i] = j;
+    }
+    this.useBlock(true);
+  }
+
+  /** Reads from the block (a compacted subtree's node) or the columns (any other node). */
+  useBlock(local: boolean): void {
+    this.local = local;
+    this.active = local ? this.block : this.codes;
+  }
+
+  /** Offset of feature `f`'s codes: samples hold a row index (columns) or a row offset (block). */
+  private base(f: number): number {
+    return this.local ? f : f * this.rows;
+  }
+
+  /** Sums the class weights of `samples[start, end)` into {@link total} and {@link wNode}. */
+  reset(start: number, end: number): void {
+    const total = this.total;
+    total.fill(0);
+    let w = 0;
+    for (let i = start; i < end; i++) {
+      total[this.sy[i]] += this.sw[i];
+      w += this.sw[i];
+    }
+    this.wNode = w;
+  }
+
+  /** Gini impurity of the node last reset. */
+  nodeImpurity(): number {
+    return gini(this.total, this.wNode);
+  }
+
+  /**
+   * Finds the best split of `samples[start, end)` (after {@link reset}) and partitions the
+   * samples around it. Returns the number of features known constant for the children.
+   * @param impurity - the node's impurity, as its parent computed it
+   * @param knownConstants - features known constant in this node (its parent's answer)
+   */
+  split(start: number, end: number, impurity: number, knownConstants: number): number {
+    const features = this.features;
+    let fI = features.length;
+    let visited = 0, found = 0, drawn = 0, total = knownConstants;
+    let bestProxy = -Infinity;
+    this.bestPos = end;
+    while (fI > total && (visited < this.maxFeatures || visited <= found + drawn)) {
+      visited++;
+      let fJ = this.randInt(drawn, fI - found);
+      if (fJ < knownConstants) {
+        swap(features, drawn, fJ);
+        drawn++;
+        continue;
+      }
+      fJ += found;
+      const f = features[fJ];
+      const m = this.histogram(f, start, end);
+      if (this.isConstant(f, m)) {
+        swap(features, fJ, total);
+        found++;
+        total++;
+        continue;
+      }
+      fI--;
+      swap(features, fI, fJ);
+      bestProxy = this.scan(f, m, end - start, bestProxy);
+    }
+    // Any scored candidate has a finite proxy: -Infinity means no split was found.
+    if (bestProxy > -Infinity) this.partition(start, end, impurity);
+    // scikit-learn's invariant: known constants keep their order for siblings and children.
+    features.set(this.constantFeatures.subarray(0, knownConstants));
+    this.constantFeatures.set(features.subarray(knownConstants, knownConstants + found), knownConstants);
+    return total;
+  }
+
+  /** scikit-learn's `rand_int(low, high)` over `our_rand_r`. */
+  private randInt(low: number, high: number): number {
+    let s = this.randState === 0 ? 1 : this.randState;
+    s = (s ^ (s << 13)) >>> 0;
+    s = (s ^ (s >>> 17)) >>> 0;
+    s = (s ^ (s << 5)) >>> 0;
+    this.randState = s;
+    return low + ((s % 0x80000000) % (high - low));
+  }
+
+  /**
+   * Class histogram of feature `f` over the node: fills `hist` (and `counts` when
+   * min_samples_leaf needs them) for the codes present and lists those codes ascending in
+   * `present`. Returns how many codes are present.
+   */
+  private histogram(f: number, start: number, end: number): number {
+    const nCodes = this.offsets[f + 1] - this.offsets[f];
+    if (end - start >= 8 * nCodes) return this.denseHistogram(f, start, end, nCodes);
+    const stamp = ++this.stamp;
+    const { active: codes, samples, sy, sw, hist, counts, mark, present, C } = this;
+    const base = this.base(f);
+    let m = 0;
+    for (let i = start; i < end; i++) {
+      const code = codes[base + samples[i]];
+      const h = code * C;
+      if (mark[code] !== stamp) {
+        mark[code] = stamp;
+        present[m++] = code;
+        for (let c = 0; c < C; c++) hist[h + c] = 0;
+        counts[code] = 0;
+      }
+      hist[h + sy[i]] += sw[i];
+      counts[code]++;
+    }
+    if (m <= 16) insertionSort(present, m);
+    else if (m * 8 > nCodes) {
+      // Dense enough: one pass over the feature's codes lists them in order.
+      let k = 0;
+      for (let code = 0; code < nCodes; code++) if (mark[code] === stamp) present[k++] = code;
+    } else present.subarray(0, m).sort();
+    return m;
+  }
+
+  /**
+   * {@link histogram} for nodes with many samples per code. Most MNIST pixels are 0, so
+   * consecutive samples hit the same bin and one histogram would serialise on that
+   * memory add; four interleaved copies keep four adds in flight, then merge.
+   */
+  private denseHistogram(f: number, start: number, end: number, nCodes: number): number {
+    const { active: codes, samples, sy, sw, hist, hist4: h4, counts, present, C } = this;
+    const base = this.base(f);
+    const s = nCodes * C, s2 = 2 * s, s3 = 3 * s;
+    h4.fill(0, 0, 4 * s);
+    let i = start;
+    for (; i + 3 < end; i += 4) {
+      h4[codes[base + samples[i]] * C + sy[i]] += sw[i];
+      h4[s + codes[base + samples[i + 1]] * C + sy[i + 1]] += sw[i + 1];
+      h4[s2 + codes[base + samples[i + 2]] * C + sy[i + 2]] += sw[i + 2];
+      h4[s3 + codes[base + samples[i + 3]] * C + sy[i + 3]] += sw[i + 3];
+    }
+    for (; i < end; i++) h4[codes[base + samples[i]] * C + sy[i]] += sw[i];
+    if (this.minLeaf > 1) {
+      counts.fill(0, 0, nCodes);
+      for (let j = start; j < end; j++) counts[codes[base + samples[j]]]++;
+    }
+    let m = 0;
+    for (let code = 0, k = 0; code < nCodes; code++) {
+      let weight = 0;
+      for (let c = 0; c < C; c++, k++) {
+        const v = h4[k] + h4[s + k] + h4[s2 + k] + h4[s3 + k];
+        hist[k] = v;
+        weight += v;
+      }
+      // Weights are positive, so a code is present exactly when it carries weight.
+      if (weight > 0) present[m++] = code;
+    }
+    return m;
+  }
+
+  /** scikit-learn's test: the node's largest value is within FEATURE_THRESHOLD of its smallest. */
+  private isConstant(f: number, m: number): boolean {
+    if (m <= 1) return true;
+    if (!this.nearTies) return false;
+    const o = this.offsets[f];
+    return this.values[o + this.present[m - 1]] <= this.values[o + this.present[0]] + FEATURE_THRESHOLD;
+  }
+
+  /** Scores every split between consecutive present codes of `f`; returns the best proxy so far. */
+  private scan(f: number, m: number, nNode: number, bestProxy: number): number {
+    const { hist, counts, present, left, total, values, C, minLeaf } = this;
+    const o = this.offsets[f];
+    const wNode = this.wNode;
+    left.fill(0);
+    let wl = 0, nl = 0;
+    for (let k = 0; k < m - 1; k++) {
+      const code = present[k];
+      const h = code * C;
+      for (let c = 0; c < C; c++) {
+        left[c] += hist[h + c];
+        wl += hist[h + c];
+      }
+      const next = present[k + 1];
+      // Both sides hold a present code, so min_samples_leaf = 1 always holds.
+      if (minLeaf > 1) {
+        nl += counts[code];
+        if (nl < minLeaf || nNode - nl < minLeaf) continue;
+      }
+      if (this.nearTies && values[o + next] <= values[o + code] + FEATURE_THRESHOLD) continue;
+      const wr = wNode - wl;
+      let sqL = 0, sqR = 0;
+      for (let c = 0; c < C; c++) {
+        const a = left[c];
+        sqL += a * a;
+        const b = total[c] - a;
+        sqR += b * b;
+      }
+      const proxy = -wr * (1 - sqR / (wr * wr)) - wl * (1 - sqL / (wl * wl));
+      if (proxy > bestProxy) {
+        bestProxy = proxy;
+        const a = values[o + code], b = values[o + next];
+        let threshold = a / 2 + b / 2;
+        if (threshold === b || threshold === Infinity || threshold === -Infinity) threshold = a;
+        this.bestFeature = f;
+        this.bestCode = code;
+        this.bestThreshold = threshold;
+        this.bestLeft.set(left);
+        this.bestWl = wl;
+      }
+    }
+    return bestProxy;
+  }
+
+  /** Moves the best split's left samples first and computes the children's impurities. */
+  private partition(start: number, end: number, impurity: number): void {
+    const { active: codes, samples, sy, sw, spare, spareY, spareW } = this;
+    const base = this.base(this.bestFeature), last = this.bestCode;
+    // Stable: samples stay in ascending row order, so column reads run forward in memory.
+    let p = start, r = 0;
+    for (let i = start; i < end; i++) {
+      const s = samples[i];
+      if (codes[base + s] <= last) {
+        samples[p] = s;
+        sy[p] = sy[i];
+        sw[p++] = sw[i];
+      } else {
+        spare[r] = s;
+        spareY[r] = sy[i];
+        spareW[r++] = sw[i];
+      }
+    }
+    samples.set(spare.subarray(0, r), p);
+    sy.set(spareY.subarray(0, r), p);
+    sw.set(spareW.subarray(0, r), p);
+    this.bestPos = p;
+    const wl = this.bestWl, wr = this.wNode - wl;
+    const right = this.left;
+    for (let c = 0; c < this.C; c++) right[c] = this.total[c] - this.bestLeft[c];
+    this.impurityLeft = gini(this.bestLeft, wl);
+    this.impurityRight = gini(right, wr);
+    const w = this.wNode;
+    this.improvement = (w / this.wTotal) * (impurity - (wr / w) * this.impurityRight - (wl / w) * this.impurityLeft);
+  }
+}
+
+/** Subtrees of at most this many samples are compacted: 1024 MNIST rows take 784 KiB, within L2. */
+export const LOCAL_ROWS = 1024;
+
+/** Gini impurity of weighted class counts summing to `w`, in scikit-learn's order of operations. */
+function gini(counts: Float64Array, w: number): number {
+  let sq = 0;
+  for (let c = 0; c < counts.length; c++) sq += counts[c] * counts[c];
+  return 1 - sq / (w * w);
+}
+
+function swap(a: Int32Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+}
+
+function insertionSort(a: Int32Array, n: number): void {
+  for (let i = 1; i < n; i++) {
+    const v = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j] > v) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
