@@ -30,7 +30,7 @@ try {
     body: JSON.stringify(spec),
     connections: SWEEPS,
     amount: SWEEPS,
-    setupClient: (client) => client.on('body', (b: Buffer) => ids.push(JSON.parse(b.toString()).id)),
+    setupClient: (client: { on(event: string, cb: (b: Buffer) => void): void }) => client.on('body', (b: Buffer) => ids.push(JSON.parse(b.toString()).id)),
   });
   const submitMs = performance.now() - t0;
   let done = 0;

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { requireToken } from './auth.js';
 import { BOARD_PATH, boardRouter } from './board.js';
+import { datasetRoutes } from './routes/datasets.js';
 import { experimentRoutes, type SubmissionLimits } from './routes/experiments.js';
 
 /** Dependencies and settings of the API. */
@@ -45,7 +46,10 @@ export function createApp(deps: AppDeps): GridfoldApp {
   const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection: deps.redis, prefix }));
   const flows = new FlowProducer({ connection: deps.redis, prefix });
   // Connection trouble (e.g. Redis restarting) is reported, not thrown: ioredis reconnects by itself.
-  for (const emitter of [deps.redis, flows, ...queues]) emitter.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  const warn = (err: Error) => log.warn({ err: err.message }, 'redis connection error');
+  deps.redis.on('error', warn);
+  flows.on('error', warn);
+  for (const q of queues) q.on('error', warn);
   const guard = requireToken(deps.token);
   const app = express();
   app.disable('x-powered-by');
@@ -85,6 +89,8 @@ export function createApp(deps: AppDeps): GridfoldApp {
       }),
     }),
   );
+
+  app.use('/api/datasets', datasetRoutes());
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {

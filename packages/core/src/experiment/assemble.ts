@@ -64,6 +64,7 @@ export function buildResult(args: {
     best_score: s.summary.best_score,
     best_index: plan.cv ? s.summary.best_index : 0,
     test: refit?.test ?? null,
+    ...(refit?.examples && { test_examples: refit.examples }),
     metrics: s.metrics,
     errors: s.summary.errors,
     ...((cvBackends.length > 0 || refit?.backend) && { backend: { cv: cvBackends, refit: refit?.backend ?? null } }),

@@ -1,5 +1,6 @@
 import type { Params } from '../estimators/base.js';
 import type { CvResults, SearchSummary } from '../search/aggregate.js';
+import type { RefitResult } from '../search/refit.js';
 
 export type ExperimentStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -19,6 +20,8 @@ export interface ExperimentResult {
   best_index: number | null;
   /** Metrics of the refit best estimator on the test split, e.g. `{accuracy: 0.9714}`. */
   test: Record<string, number> | null;
+  /** The first test rows with input, target and the refit estimator's prediction (spec `refit.examples`). */
+  test_examples?: RefitResult['examples'];
   /** Metrics from out-of-fold outputs (cross_val_predict), keyed by scikit-learn's names. */
   metrics: Record<string, unknown>;
   /** Cells that failed (recorded per error_score), with fold and reason. */

@@ -39,8 +39,13 @@ export function oofMetrics(spec: ExperimentSpec, dataset: Dataset, plan: Plan, r
     switch (name) {
       case 'confusion_matrix': {
         out.confusion_matrix = confusionMatrix(yLabels, predict as Int32Array).matrix;
+        const { labels, matrix } = confusionMatrix(yLabels, predict as Int32Array);
+        out.confusion_matrix_labels = labels;
         for (const normalize of oof.confusion_normalize) {
-          out[`confusion_matrix_normalized_${normalize}`] = confusionMatrix(yLabels, predict as Int32Array, { normalize }).matrix;
+          out[`confusion_matrix_normalized_${normalize}`] =
+            normalize === 'errors_true' || normalize === 'errors_pred'
+              ? normalizeErrors(matrix, normalize === 'errors_true' ? 'rows' : 'cols')
+              : confusionMatrix(yLabels, predict as Int32Array, { normalize }).matrix;
         }
         break;
       }
@@ -70,6 +75,10 @@ export function oofMetrics(spec: ExperimentSpec, dataset: Dataset, plan: Plan, r
         break;
       }
     }
+  }
+  if (oof.error_pairs.length) {
+    if (!predict || predict instanceof Matrix) throw new Error('error_pairs needs class-label predictions (oof.methods "predict")');
+    out.error_analysis = oof.error_pairs.map(([a, b]) => errorCells(y as Int32Array, predict, a, b, oof.error_examples));
   }
   if (oof.threshold_for_precision !== undefined) {
     if (!scores) throw new Error('threshold_for_precision needs oof.methods to include "decision_function" or "predict_proba"');
@@ -105,4 +114,33 @@ function binaryScores(results: TaskResult[], n: number): Float64Array | undefine
     rows.forEach((row, i) => (out[r.oof!.indices[i]] = row[row.length - 1]));
   }
   return out;
+}
+
+/**
+ * The confusion matrix with zero weight on correct predictions, normalised by row (true
+ * class) or column (predicted class): what share of a class's errors went where.
+ */
+function normalizeErrors(matrix: number[][], by: 'rows' | 'cols'): number[][] {
+  const errors = matrix.map((row, i) => row.map((v, j) => (i === j ? 0 : v)));
+  const n = errors.length;
+  const sums = Array.from({ length: n }, (_, k) => errors.reduce((s, row, i) => s + (by === 'rows' ? (i === k ? row.reduce((a, b) => a + b, 0) : 0) : row[k]), 0));
+  return errors.map((row, i) => row.map((v, j) => {
+    const total = by === 'rows' ? sums[i] : sums[j];
+    return total === 0 ? 0 : v / total;
+  }));
+}
+
+/** The seeds' error analysis for classes a and b: the first training rows of each of the four cells. */
+function errorCells(y: Int32Array, pred: Int32Array, a: number, b: number, keep: number) {
+  const cells: Record<'aa' | 'ab' | 'ba' | 'bb', number[]> = { aa: [], ab: [], ba: [], bb: [] };
+  const counts = { aa: 0, ab: 0, ba: 0, bb: 0 };
+  for (let i = 0; i < y.length; i++) {
+    const t = y[i] === a ? 'a' : y[i] === b ? 'b' : null;
+    const p = pred[i] === a ? 'a' : pred[i] === b ? 'b' : null;
+    if (!t || !p) continue;
+    const key = `${t}${p}` as keyof typeof cells;
+    counts[key]++;
+    if (cells[key].length < keep) cells[key].push(i);
+  }
+  return { a, b, counts, indices: cells };
 }

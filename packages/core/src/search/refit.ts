@@ -9,6 +9,8 @@ import { fittedBackend } from './fit-and-score.js';
 /** Test metrics of the refit estimator, and how long refit and test took (milliseconds). */
 export interface RefitResult {
   test: Record<string, number> | null;
+  /** The first test rows: index, input, target and prediction (when `refit.examples` > 0). */
+  examples?: Array<{ index: number; input: number[]; target: number | number[]; prediction: number | number[] }>;
   refit_ms: number;
   test_ms: number;
   train_rows: number;
@@ -21,7 +23,7 @@ export interface RefitResult {
  * `refit.subset` training rows (all by default) and computes the requested test metrics.
  */
 export async function refitAndTest(spec: ExperimentSpec, dataset: Dataset, params: Params): Promise<RefitResult> {
-  const refit = spec.refit === true ? { subset: null, metrics: defaultMetrics(spec) } : spec.refit;
+  const refit = spec.refit === true ? { subset: null, metrics: defaultMetrics(spec), examples: 0 } : spec.refit;
   if (refit === false) throw new Error('refitAndTest called for a spec with refit: false');
   const train = headSplit(dataset.train, refit.subset);
   const t0 = performance.now();

@@ -82,8 +82,15 @@ const oof = z
     /** What cross_val_predict returns: labels, decision scores or probabilities. */
     methods: z.array(z.enum(OOF_METHODS)).min(1).default(['predict']),
     metrics: z.array(z.enum(OOF_METRICS)).default([]),
-    /** Normalisations of the confusion matrix to report besides the raw counts. */
-    confusion_normalize: z.array(z.enum(['true', 'pred', 'all'])).default([]),
+    /**
+     * Normalisations of the confusion matrix to report besides the raw counts; the `errors_`
+     * ones put zero weight on correct predictions first (the seeds' `sample_weight = y_pred != y`).
+     */
+    confusion_normalize: z.array(z.enum(['true', 'pred', 'all', 'errors_true', 'errors_pred'])).default([]),
+    /** Class pairs for error analysis (the seeds' 3 vs 5): training-row indices of the four cells. */
+    error_pairs: z.array(z.tuple([z.number().int(), z.number().int()])).max(10).default([]),
+    /** Indices kept per error-analysis cell. */
+    error_examples: z.number().int().min(1).max(1000).default(25),
     /** The seeds' exercise: the lowest threshold whose precision reaches this value. */
     threshold_for_precision: z.number().gt(0).max(1).optional(),
     /** Points kept per stored curve; full arrays only when `full_curves` is set. */
@@ -113,7 +120,14 @@ export const experimentSpecSchema = z
     refit: z
       .union([
         z.boolean(),
-        z.object({ subset: z.number().int().min(1).nullable().default(null), metrics: z.array(z.enum(TEST_METRICS)).min(1).default(['accuracy']) }).strict(),
+        z
+          .object({
+            subset: z.number().int().min(1).nullable().default(null),
+            metrics: z.array(z.enum(TEST_METRICS)).min(1).default(['accuracy']),
+            /** Keep inputs, targets and predictions of the first N test rows (e.g. noisy vs cleaned digits). */
+            examples: z.number().int().min(0).max(100).default(0),
+          })
+          .strict(),
       ])
       .default(true),
     oof: oof.optional(),
