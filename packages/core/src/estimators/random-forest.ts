@@ -39,6 +39,9 @@ const schema = z.object({
  */
 export type RandomForestClassifierParams = z.infer<typeof schema>;
 
+/** Rows walked through every tree at a time (256 MNIST rows: 200 KB). */
+const PREDICT_BLOCK = 256;
+
 /** Forests smaller than this (rows x trees) grow inline: starting worker threads would cost more. */
 const INLINE_WORK = 200_000;
 
@@ -103,14 +106,18 @@ export class RandomForestClassifier extends Estimator<RandomForestClassifierPara
     if (X.cols !== this.nFeatures) throw new RangeError(`${NAME}: X has ${X.cols} features, but the forest was fitted with ${this.nFeatures}`);
     const C = this.classes!.length, n = X.rows, cols = X.cols, x = X.data;
     const out = new Float64Array(n * C);
-    for (const { feature, threshold, left, right, proba } of this.trees!) {
-      for (let i = 0; i < n; i++) {
-        const off = i * cols;
-        let node = 0;
-        // scikit-learn compares float32 values with float64 thresholds.
-        while (left[node] !== -1) node = Math.fround(x[off + feature[node]]) <= threshold[node] ? left[node] : right[node];
-        const o = i * C, q = node * C;
-        for (let c = 0; c < C; c++) out[o + c] += proba[q + c];
+    // Blocks of rows stay in cache while every tree walks them.
+    for (let i0 = 0; i0 < n; i0 += PREDICT_BLOCK) {
+      const i1 = Math.min(n, i0 + PREDICT_BLOCK);
+      for (const { feature, threshold, left, right, proba } of this.trees!) {
+        for (let i = i0; i < i1; i++) {
+          const off = i * cols;
+          let node = 0;
+          // scikit-learn compares float32 values with float64 thresholds.
+          while (left[node] !== -1) node = Math.fround(x[off + feature[node]]) <= threshold[node] ? left[node] : right[node];
+          const o = i * C, q = node * C;
+          for (let c = 0; c < C; c++) out[o + c] += proba[q + c];
+        }
       }
     }
     const nTrees = this.trees!.length;

@@ -192,7 +192,7 @@ export class Splitter {
       }
       fJ += found;
       const f = features[fJ];
-      const m = this.histogram(f, start, end);
+      const m = this.sameCode(f, start, end) ? 1 : this.histogram(f, start, end);
       if (this.isConstant(f, m)) {
         swap(features, fJ, total);
         found++;
@@ -219,6 +219,18 @@ export class Splitter {
     s = (s ^ (s << 5)) >>> 0;
     this.randState = s;
     return low + ((s % 0x80000000) % (high - low));
+  }
+
+  /**
+   * Whether every sample of the node has the same code of `f`: a read-only pass that stops
+   * at the first difference, cheaper than a histogram for the many constant pixels.
+   */
+  private sameCode(f: number, start: number, end: number): boolean {
+    const { active: codes, samples } = this;
+    const base = this.base(f);
+    const first = codes[base + samples[start]];
+    for (let i = start + 1; i < end; i++) if (codes[base + samples[i]] !== first) return false;
+    return true;
   }
 
   /**
