@@ -1,4 +1,5 @@
 import { FEATURE_THRESHOLD, type BinnedData, type CodeArray } from './binned-data.js';
+import { NodeHistogram } from './node-histogram.js';
 
 /** Settings of one node-split search, resolved to counts (scikit-learn's `max_features_`). */
 export interface SplitterOptions {
@@ -47,14 +48,8 @@ export class Splitter {
   private readonly maxFeatures: number;
   private readonly minLeaf: number;
 
-  private readonly hist: Float64Array;
-  /** Four interleaved integer histograms for large nodes (see {@link denseHistogram}). */
-  private readonly hist4: Int32Array;
-  private readonly counts: Int32Array;
-  private readonly mark: Int32Array;
-  private readonly present: Int32Array;
+  private readonly histogram: NodeHistogram;
   private readonly left: Float64Array;
-  private stamp = 0;
 
   /** Weighted class counts of the node last reset (scikit-learn's `sum_total`). */
   readonly total: Float64Array;
@@ -111,11 +106,7 @@ export class Splitter {
     this.C = options.nClasses;
     this.maxFeatures = options.maxFeatures;
     this.minLeaf = options.minSamplesLeaf;
-    this.hist = new Float64Array(data.maxCodes * this.C);
-    this.hist4 = new Int32Array(4 * data.maxCodes * this.C);
-    this.counts = new Int32Array(data.maxCodes);
-    this.mark = new Int32Array(data.maxCodes);
-    this.present = new Int32Array(data.maxCodes);
+    this.histogram = new NodeHistogram(data.maxCodes, this.C, this.minLeaf > 1);
     this.left = new Float64Array(this.C);
     this.total = new Float64Array(this.C);
     this.bestLeft = new Float64Array(this.C);
@@ -192,7 +183,10 @@ export class Splitter {
       }
       fJ += found;
       const f = features[fJ];
-      const m = this.sameCode(f, start, end) ? 1 : this.histogram(f, start, end);
+      const base = this.base(f), nCodes = this.offsets[f + 1] - this.offsets[f];
+      const m = this.histogram.sameCode(this.active, base, this.samples, start, end)
+        ? 1
+        : this.histogram.build(this.active, base, this.samples, this.sy, this.sw, start, end, nCodes);
       if (this.isConstant(f, m)) {
         swap(features, fJ, total);
         found++;
@@ -221,98 +215,19 @@ export class Splitter {
     return low + ((s % 0x80000000) % (high - low));
   }
 
-  /**
-   * Whether every sample of the node has the same code of `f`: a read-only pass that stops
-   * at the first difference, cheaper than a histogram for the many constant pixels.
-   */
-  private sameCode(f: number, start: number, end: number): boolean {
-    const { active: codes, samples } = this;
-    const base = this.base(f);
-    const first = codes[base + samples[start]];
-    for (let i = start + 1; i < end; i++) if (codes[base + samples[i]] !== first) return false;
-    return true;
-  }
-
-  /**
-   * Class histogram of feature `f` over the node: fills `hist` (and `counts` when
-   * min_samples_leaf needs them) for the codes present and lists those codes ascending in
-   * `present`. Returns how many codes are present.
-   */
-  private histogram(f: number, start: number, end: number): number {
-    const nCodes = this.offsets[f + 1] - this.offsets[f];
-    if (end - start >= 8 * nCodes) return this.denseHistogram(f, start, end, nCodes);
-    const stamp = ++this.stamp;
-    const { active: codes, samples, sy, sw, hist, counts, mark, present, C } = this;
-    const base = this.base(f);
-    let m = 0;
-    for (let i = start; i < end; i++) {
-      const code = codes[base + samples[i]];
-      const h = code * C;
-      if (mark[code] !== stamp) {
-        mark[code] = stamp;
-        present[m++] = code;
-        for (let c = 0; c < C; c++) hist[h + c] = 0;
-        counts[code] = 0;
-      }
-      hist[h + sy[i]] += sw[i];
-      counts[code]++;
-    }
-    if (m <= 16) insertionSort(present, m);
-    else if (m * 8 > nCodes) {
-      // Dense enough: one pass over the feature's codes lists them in order.
-      let k = 0;
-      for (let code = 0; code < nCodes; code++) if (mark[code] === stamp) present[k++] = code;
-    } else present.subarray(0, m).sort();
-    return m;
-  }
-
-  /**
-   * {@link histogram} for nodes with many samples per code. Most MNIST pixels are 0, so
-   * consecutive samples hit the same bin and one histogram would serialise on that
-   * memory add; four interleaved copies keep four adds in flight, then merge.
-   */
-  private denseHistogram(f: number, start: number, end: number, nCodes: number): number {
-    const { active: codes, samples, sy, sw, hist, hist4: h4, counts, present, C } = this;
-    const base = this.base(f);
-    const s = nCodes * C, s2 = 2 * s, s3 = 3 * s;
-    h4.fill(0, 0, 4 * s);
-    let i = start;
-    for (; i + 3 < end; i += 4) {
-      h4[codes[base + samples[i]] * C + sy[i]] += sw[i];
-      h4[s + codes[base + samples[i + 1]] * C + sy[i + 1]] += sw[i + 1];
-      h4[s2 + codes[base + samples[i + 2]] * C + sy[i + 2]] += sw[i + 2];
-      h4[s3 + codes[base + samples[i + 3]] * C + sy[i + 3]] += sw[i + 3];
-    }
-    for (; i < end; i++) h4[codes[base + samples[i]] * C + sy[i]] += sw[i];
-    if (this.minLeaf > 1) {
-      counts.fill(0, 0, nCodes);
-      for (let j = start; j < end; j++) counts[codes[base + samples[j]]]++;
-    }
-    let m = 0;
-    for (let code = 0, k = 0; code < nCodes; code++) {
-      let weight = 0;
-      for (let c = 0; c < C; c++, k++) {
-        const v = h4[k] + h4[s + k] + h4[s2 + k] + h4[s3 + k];
-        hist[k] = v;
-        weight += v;
-      }
-      // Weights are positive, so a code is present exactly when it carries weight.
-      if (weight > 0) present[m++] = code;
-    }
-    return m;
-  }
-
   /** scikit-learn's test: the node's largest value is within FEATURE_THRESHOLD of its smallest. */
   private isConstant(f: number, m: number): boolean {
     if (m <= 1) return true;
     if (!this.nearTies) return false;
     const o = this.offsets[f];
-    return this.values[o + this.present[m - 1]] <= this.values[o + this.present[0]] + FEATURE_THRESHOLD;
+    const present = this.histogram.present;
+    return this.values[o + present[m - 1]] <= this.values[o + present[0]] + FEATURE_THRESHOLD;
   }
 
   /** Scores every split between consecutive present codes of `f`; returns the best proxy so far. */
   private scan(f: number, m: number, nNode: number, bestProxy: number): number {
-    const { hist, counts, present, left, total, values, C, minLeaf } = this;
+    const { hist, counts, present } = this.histogram;
+    const { left, total, values, C, minLeaf } = this;
     const o = this.offsets[f];
     const wNode = this.wNode;
     left.fill(0);
@@ -401,16 +316,4 @@ function swap(a: Int32Array, i: number, j: number): void {
   const t = a[i];
   a[i] = a[j];
   a[j] = t;
-}
-
-function insertionSort(a: Int32Array, n: number): void {
-  for (let i = 1; i < n; i++) {
-    const v = a[i];
-    let j = i - 1;
-    while (j >= 0 && a[j] > v) {
-      a[j + 1] = a[j];
-      j--;
-    }
-    a[j + 1] = v;
-  }
 }
