@@ -61,7 +61,20 @@ export async function refitAndTest(spec: ExperimentSpec, dataset: Dataset, param
         break;
     }
   }
-  return { test, refit_ms: refitMs, test_ms: performance.now() - t1, train_rows: train.X.rows, ...(backend && { backend }) };
+  const examples = Array.from({ length: Math.min(refit.examples, X.rows) }, (_, i) => ({
+    index: i,
+    input: Array.from(X.row(i)),
+    target: y instanceof Matrix ? Array.from(y.row(i)) : y[i],
+    prediction: pred instanceof Matrix ? Array.from(pred.row(i)) : pred[i],
+  }));
+  return {
+    test,
+    ...(examples.length && { examples }),
+    refit_ms: refitMs,
+    test_ms: performance.now() - t1,
+    train_rows: train.X.rows,
+    ...(backend && { backend }),
+  };
 }
 
 function defaultMetrics(spec: ExperimentSpec): Array<'accuracy' | 'mean_squared_error' | 'noisy_mean_squared_error'> {
