@@ -30,3 +30,4 @@ export * from './estimators/sgd.js';
 export * from './estimators/dummy.js';
 export * from './estimators/pipeline.js';
 export * from './estimators/standard-scaler.js';
+export * from './search/task-cache.js';

@@ -2,3 +2,4 @@ export * from './names.js';
 export * from './store.js';
 export * from './flow.js';
 export * from './connection.js';
+export * from './task-cache.js';

@@ -1,5 +1,5 @@
 import { checkSpec, defaultDataDir, openDataset, planTasks, type Dataset, type ExperimentSpec, type Plan } from '@gridfold/core';
-import { connectRedis, ExperimentStore } from '@gridfold/queue';
+import { connectRedis, ExperimentStore, RedisTaskCache } from '@gridfold/queue';
 import { pino } from 'pino';
 import type { Redis } from 'ioredis';
 
@@ -10,24 +10,39 @@ import type { Redis } from 'ioredis';
  */
 const redisByUrl = new Map<string, Redis>();
 const stores = new Map<string, ExperimentStore>();
+const caches = new Map<string, RedisTaskCache>();
 const specs = new Map<string, Promise<{ spec: ExperimentSpec; plan: Plan }>>();
 
 export const log = pino({ base: { pid: process.pid, role: 'processor' } }, pino.destination(2));
 
+function redis(): Redis {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  let r = redisByUrl.get(url);
+  if (!r) {
+    r = connectRedis(url);
+    r.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
+    redisByUrl.set(url, r);
+  }
+  return r;
+}
+
 export function storeFor(prefix: string): ExperimentStore {
   let store = stores.get(prefix);
   if (!store) {
-    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    let redis = redisByUrl.get(url);
-    if (!redis) {
-      redis = connectRedis(url);
-      redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
-      redisByUrl.set(url, redis);
-    }
-    store = new ExperimentStore(redis, prefix);
+    store = new ExperimentStore(redis(), prefix);
     stores.set(prefix, store);
   }
   return store;
+}
+
+/** The task cache shared by every worker on this Redis and prefix. */
+export function cacheFor(prefix: string): RedisTaskCache {
+  let cache = caches.get(prefix);
+  if (!cache) {
+    cache = new RedisTaskCache(redis(), prefix);
+    caches.set(prefix, cache);
+  }
+  return cache;
 }
 
 /** The spec and plan of an experiment, read once per process. */

@@ -1,7 +1,7 @@
-import { buildResult, failedResult, paramsToRefit, refitAndTest, type RefitResult } from '@gridfold/core';
+import { buildResult, cachedRefit, failedResult, paramsToRefit, refitAndTest, type RefitResult } from '@gridfold/core';
 import type { ExperimentJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
-import { datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
+import { cacheFor, datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
 
 /** The root job: refits the best params on the training set, scores the test set, stores the final result. */
 export default async function processRefit(job: SandboxedJob<ExperimentJobData>): Promise<unknown> {
@@ -18,7 +18,8 @@ export default async function processRefit(job: SandboxedJob<ExperimentJobData>)
       const params = paramsToRefit(plan, record.summary);
       if (params === null) throw new Error('every cell failed; nothing to refit (see errors)');
       await job.updateProgress(10);
-      refit = await refitAndTest(spec, await datasetFor(spec), params);
+      const dataset = await datasetFor(spec);
+      refit = await cachedRefit(spec, dataset, params, cacheFor(prefix), () => refitAndTest(spec, dataset, params));
     }
     const startedAt = record.started_at ?? record.created_at;
     const result = buildResult({ id, spec, plan, summary, refit, timings: { total_ms: Date.now() - record.created_at, cv_ms: Date.now() - startedAt - (refit ? refit.refit_ms + refit.test_ms : 0) } });

@@ -1,7 +1,7 @@
-import { fitAndScore } from '@gridfold/core';
+import { cachedFitAndScore } from '@gridfold/core';
 import type { TaskJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
-import { datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
+import { cacheFor, datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
 
 /**
  * Fits and scores one task (fold x cells) in a sandboxed process. Idempotent: a task whose
@@ -20,7 +20,7 @@ export default async function processTask(job: SandboxedJob<TaskJobData>): Promi
   try {
     const { spec, plan } = await experimentFor(store, id);
     const dataset = await datasetFor(spec);
-    const result = await fitAndScore(spec, dataset, plan, task, { onProgress: (f) => void job.updateProgress(Math.round(f * 100)) });
+    const result = await cachedFitAndScore(spec, dataset, plan, task, cacheFor(prefix), { onProgress: (f) => void job.updateProgress(Math.round(f * 100)) });
     const fresh = await store.saveTaskResult(id, result);
     log.info({ experiment: id, task: task.index, fold: task.fold, cells: task.cells.length, ms: Date.now() - started, fresh }, 'task done');
     return { task: task.index, ms: result.ms, scores: result.cells.map((c) => c.test_score) };

@@ -24,6 +24,8 @@ export interface ExperimentResult {
   test_examples?: RefitResult['examples'];
   /** Metrics from out-of-fold outputs (cross_val_predict), keyed by scikit-learn's names. */
   metrics: Record<string, unknown>;
+  /** What came from the task cache: (fold, cell) results and the refit + test. */
+  cache?: { cells_reused: number; cells_total: number; refit_reused: boolean };
   /** Cells that failed (recorded per error_score), with fold and reason. */
   errors: SearchSummary['errors'];
   /**

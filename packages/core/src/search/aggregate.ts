@@ -31,6 +31,8 @@ export interface SearchSummary {
   tasks_total: number;
   /** Cells that failed, with the fold and the reason. */
   errors: Array<{ cell: number; fold: number; error: string }>;
+  /** (fold, cell) results reused from the task cache, of all reported. */
+  cache: { reused: number; total: number };
   /** Compute backends the cells' fits reported (MLPClassifier: TensorFlow.js's), sorted; absent when none did. */
   backends?: string[];
 }
@@ -49,6 +51,7 @@ export function aggregateResults(plan: Plan, results: Iterable<TaskResult>): Sea
   const scoreTime = Array.from({ length: nCells }, () => new Array<number | undefined>(nSplits).fill(undefined));
   const seen = new Set<number>();
   const errors: SearchSummary['errors'] = [];
+  const cache = { reused: 0, total: 0 };
   const backends = new Set<string>();
   for (const r of results) {
     if (seen.has(r.task)) continue;
@@ -58,6 +61,8 @@ export function aggregateResults(plan: Plan, results: Iterable<TaskResult>): Sea
       fit[c.cell][r.fold] = c.fit_ms / 1000;
       scoreTime[c.cell][r.fold] = c.score_ms / 1000;
       if (c.error) errors.push({ cell: c.cell, fold: r.fold, error: c.error });
+      cache.total++;
+      if (c.cached) cache.reused++;
       if (c.backend) backends.add(c.backend);
     }
   }
@@ -92,6 +97,7 @@ export function aggregateResults(plan: Plan, results: Iterable<TaskResult>): Sea
     tasks_done: seen.size,
     tasks_total: plan.tasks.length,
     errors,
+    cache,
     ...(backends.size > 0 && { backends: [...backends].sort() }),
   };
 }

@@ -19,6 +19,8 @@ export interface CellResult {
   error?: string;
   /** The compute backend the fit ran on, for estimators that have one (MLPClassifier: TensorFlow.js's). */
   backend?: string;
+  /** True when this result was reused from the task cache instead of computed. */
+  cached?: boolean;
 }
 
 /** Out-of-fold outputs of a task, rows in the order of `indices` (the fold's test rows). */

@@ -13,6 +13,8 @@ export interface RefitResult {
   examples?: Array<{ index: number; input: number[]; target: number | number[]; prediction: number | number[] }>;
   refit_ms: number;
   test_ms: number;
+  /** True when reused from the task cache (see cachedRefit). */
+  cached?: boolean;
   train_rows: number;
   /** The compute backend the refit ran on, for estimators that have one (MLPClassifier). */
   backend?: string;

@@ -131,6 +131,8 @@ export const experimentSpecSchema = z
       ])
       .default(true),
     oof: oof.optional(),
+    /** Reuse cached results of identical (data, fold, estimator, params) fits; false bypasses the cache. */
+    cache: z.boolean().default(true),
     /** Let cells that share an expensive step (KNN neighbours) run as one task. */
     group_cells: z.boolean().default(true),
   })
