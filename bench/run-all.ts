@@ -1,0 +1,78 @@
+/**
+ * The bench suite (`npm run bench`): each case runs gridfold through the API (gridfold serve
+ * with 1 and with 2 workers, wall time from submit to completed) and scikit-learn
+ * (Debian python3-sklearn, n_jobs=-1) in the same run, and prints times and ratios.
+ * Cases: `npm run bench -- knn-grid sgd-5` runs a subset. Also: queue overhead per task
+ * (near-empty tasks) and the 1 -> 2 worker speed-up on the KNN grid without grouping.
+ */
+import { readFileSync } from 'node:fs';
+import { startServe, submitAndWait } from './serve-harness.js';
+import { ratio, sklearnBaseline } from './sklearn-baseline.js';
+
+const spec = (name: string) => JSON.parse(readFileSync(new URL(`../experiments/${name}.json`, import.meta.url), 'utf8'));
+
+interface Case {
+  name: string;
+  spec: () => object;
+  /** scikit-learn script and args; prints {seconds}. */
+  sklearn?: [string, string[]];
+  target?: number;
+  workers: number[];
+}
+
+const CASES: Case[] = [
+  { name: 'knn-grid', spec: () => spec('mnist-knn-grid'), sklearn: ['knn_grid.py', []], target: 5, workers: [1, 2] },
+  { name: 'knn-baseline (refit + test)', spec: () => spec('mnist-knn-baseline'), sklearn: ['spec_cv.py', ['knn-baseline']], target: 2, workers: [2] },
+  { name: 'sgd-5', spec: () => spec('mnist-5-sgd'), sklearn: ['spec_cv.py', ['sgd-5']], target: 3, workers: [2] },
+  { name: 'sgd-multiclass', spec: () => spec('mnist-sgd-multiclass'), sklearn: ['spec_cv.py', ['sgd-multiclass']], workers: [2] },
+  { name: 'forest-5', spec: () => spec('mnist-5-forest'), sklearn: ['spec_cv.py', ['forest-5']], target: 1, workers: [2] },
+  { name: 'multilabel-knn', spec: () => spec('mnist-multilabel-knn'), sklearn: ['spec_cv.py', ['multilabel-knn']], target: 3, workers: [2] },
+  { name: 'knn-grid ungrouped (1 -> 2 workers)', spec: () => ({ ...spec('mnist-knn-grid'), name: 'knn-grid-ungrouped', group_cells: false, cache: false }), target: 1.8, workers: [1, 2] },
+];
+
+const wanted = process.argv.slice(2);
+const rows: string[] = ['| case | scikit-learn | gridfold 1 worker | gridfold 2 workers | ratio (best) | target |', '|---|---|---|---|---|---|'];
+for (const c of CASES.filter((c) => wanted.length === 0 || wanted.some((w) => c.name.startsWith(w)))) {
+  const sk = c.sklearn ? await sklearnBaseline<{ seconds?: number; grid_s?: number; refit_test_s?: number }>(c.sklearn[0], c.sklearn[1]) : null;
+  const skSeconds = sk ? (sk.seconds ?? (sk.grid_s ?? 0) + (sk.refit_test_s ?? 0)) : null;
+  const times: Record<number, number> = {};
+  for (const workers of c.workers) {
+    const served = await startServe(workers, 3600 + workers);
+    try {
+      const s = { ...c.spec(), cache: false };
+      const { view, wallMs } = await submitAndWait(served.url, s);
+      if (view.status !== 'completed') throw new Error(`${c.name}: ${view.status} ${view.error}`);
+      times[workers] = wallMs / 1000;
+    } finally {
+      await served.stop();
+    }
+  }
+  const best = Math.min(...Object.values(times));
+  const r = skSeconds ? ratio(skSeconds, best) : times[1] && times[2] ? ratio(times[1], times[2]) : '';
+  const fmt = (t?: number) => (t === undefined ? '' : `${t.toFixed(2)} s`);
+  rows.push(`| ${c.name} | ${skSeconds === null ? '' : `${skSeconds.toFixed(2)} s`} | ${fmt(times[1])} | ${fmt(times[2])} | ${r} | ${c.target ? `>= ${c.target}x` : ''} |`);
+  console.error(rows[rows.length - 1]);
+}
+
+if (wanted.length === 0 || wanted.includes('overhead')) {
+  // Near-empty tasks: a dummy classifier on 100 rows, 500 cells x 2 folds = 1,000 tasks
+  // (`constant` is ignored by these strategies; it only multiplies the cells).
+  const overheadSpec = {
+    name: 'queue-overhead',
+    dataset: { source: 'mnist' },
+    estimator: { name: 'DummyClassifier' },
+    param_grid: { strategy: ['most_frequent', 'prior'], constant: Array.from({ length: 250 }, (_, i) => i) },
+    cv: { n_splits: 2, subset: 100, kind: 'kfold' },
+    refit: false,
+    cache: false,
+  };
+  const served = await startServe(2, 3699);
+  try {
+    const { view, wallMs } = await submitAndWait(served.url, overheadSpec);
+    const tasks = view.progress.total;
+    rows.push(`| queue overhead (${tasks} near-empty tasks, 2 workers) | | | ${(wallMs / 1000).toFixed(2)} s | ${(wallMs / tasks).toFixed(2)} ms/task | <= 5 ms/task |`);
+  } finally {
+    await served.stop();
+  }
+}
+console.log(rows.join('\n'));
