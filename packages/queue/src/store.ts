@@ -154,6 +154,40 @@ export class ExperimentStore {
     return this.redis.hgetall(this.k.taskErrors(id));
   }
 
+  /**
+   * One round trip at the start of a task: returns `'run'` after marking the experiment
+   * running and the task started on `worker`, `'done'` when its result is already stored
+   * (a redelivery), or the status that means the task must not run (cancelled, failed, missing).
+   */
+  async beginTask(id: string, task: number, worker: string, now = Date.now()): Promise<'run' | 'done' | 'cancelled' | 'failed' | 'missing'> {
+    return (await this.redis.eval(
+      `local s = redis.call('hget', KEYS[1], 'status')
+       if not s then return 'missing' end
+       if s == 'cancelled' or s == 'failed' then return s end
+       if redis.call('hexists', KEYS[2], ARGV[1]) == 1 then return 'done' end
+       if s == 'queued' then redis.call('hset', KEYS[1], 'status', 'running', 'started_at', ARGV[3]) end
+       redis.call('hset', KEYS[3], ARGV[1], ARGV[2])
+       return 'run'`,
+      3,
+      this.k.experiment(id),
+      this.k.results(id),
+      this.k.running(id),
+      String(task),
+      JSON.stringify({ worker, since: now }),
+      String(now),
+    )) as 'run' | 'done' | 'cancelled' | 'failed' | 'missing';
+  }
+
+  /** One round trip at the end of a task: stores its result once (HSETNX) and clears its running entry. Returns whether the result was new. */
+  async endTask(id: string, result: TaskResult): Promise<boolean> {
+    const replies = await this.redis
+      .multi()
+      .hsetnx(this.k.results(id), String(result.task), JSON.stringify(result))
+      .hdel(this.k.running(id), String(result.task))
+      .exec();
+    return replies?.[0]?.[1] === 1;
+  }
+
   /** Records that a task started on a worker (for per-worker activity); cleared when it ends. */
   async taskStarted(id: string, task: number, worker: string, now = Date.now()): Promise<void> {
     await this.redis.hset(this.k.running(id), String(task), JSON.stringify({ worker, since: now }));

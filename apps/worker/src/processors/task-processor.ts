@@ -11,17 +11,24 @@ import { cacheFor, datasetFor, experimentFor, lastAttempt, log, storeFor } from 
 export default async function processTask(job: SandboxedJob<TaskJobData>): Promise<unknown> {
   const { experimentId: id, prefix, task } = job.data;
   const store = storeFor(prefix);
-  const status = await store.status(id);
-  if (status === null || status === 'cancelled' || status === 'failed') return { skipped: status ?? 'missing' };
-  if (await store.hasTaskResult(id, task.index)) return { task: task.index, already: true };
-  await store.markRunning(id);
-  await store.taskStarted(id, task.index, process.env.GRIDFOLD_WORKER_ID ?? String(process.pid));
+  const begin = await store.beginTask(id, task.index, process.env.GRIDFOLD_WORKER_ID ?? String(process.pid));
+  if (begin === 'done') return { task: task.index, already: true };
+  if (begin !== 'run') return { skipped: begin };
   const started = Date.now();
+  let ended = false;
   try {
     const { spec, plan } = await experimentFor(store, id);
     const dataset = await datasetFor(spec);
-    const result = await cachedFitAndScore(spec, dataset, plan, task, cacheFor(prefix), { onProgress: (f) => void job.updateProgress(Math.round(f * 100)) });
-    const fresh = await store.saveTaskResult(id, result);
+    // Progress goes to Redis at most every 500 ms: a short task's end is its only news.
+    let lastReport = started;
+    const onProgress = (f: number) => {
+      if (Date.now() - lastReport < 500) return;
+      lastReport = Date.now();
+      void job.updateProgress(Math.round(f * 100));
+    };
+    const result = await cachedFitAndScore(spec, dataset, plan, task, cacheFor(prefix), { onProgress });
+    const fresh = await store.endTask(id, result);
+    ended = true;
     log.info({ experiment: id, task: task.index, fold: task.fold, cells: task.cells.length, ms: Date.now() - started, fresh }, 'task done');
     return { task: task.index, ms: result.ms, scores: result.cells.map((c) => c.test_score) };
   } catch (err) {
@@ -30,6 +37,6 @@ export default async function processTask(job: SandboxedJob<TaskJobData>): Promi
     if (lastAttempt(job)) await store.saveTaskError(id, task.index, message);
     throw err;
   } finally {
-    await store.taskEnded(id, task.index);
+    if (!ended) await store.taskEnded(id, task.index);
   }
 }
