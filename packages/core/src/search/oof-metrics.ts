@@ -24,8 +24,9 @@ export function oofMetrics(spec: ExperimentSpec, dataset: Dataset, plan: Plan, r
   if (!oof || !plan.cv) return {};
   const n = cvRows(dataset, plan.cv);
   const y = headSplit(dataset.train, n).y;
-  const predict = assemble(results, n, 'predict');
   const scores = binaryScores(results, n);
+  if (oof.threshold !== undefined && !scores) throw new Error('oof.threshold needs oof.methods to include "decision_function" or "predict_proba"');
+  const predict = oof.threshold !== undefined ? scores!.reduce((p, s, i) => ((p[i] = s >= oof.threshold! ? 1 : 0), p), new Int32Array(n)) : assemble(results, n, 'predict');
   const out: Record<string, unknown> = {};
   const binary = !(y instanceof Matrix) && spec.dataset.target?.kind === 'binary';
   for (const name of oof.metrics) {

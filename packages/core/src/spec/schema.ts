@@ -91,6 +91,12 @@ const oof = z
     error_pairs: z.array(z.tuple([z.number().int(), z.number().int()])).max(10).default([]),
     /** Indices kept per error-analysis cell. */
     error_examples: z.number().int().min(1).max(1000).default(25),
+    /**
+     * Classify as positive when the score (decision function, else positive-class probability)
+     * is >= this value, for precision / recall / f1 and the confusion matrix, instead of
+     * `predict` (the seeds' `y_probas_forest[:, 1] >= 0.5`; predict gives exact ties to class 0).
+     */
+    threshold: z.number().optional(),
     /** The seeds' exercise: the lowest threshold whose precision reaches this value. */
     threshold_for_precision: z.number().gt(0).max(1).optional(),
     /** Points kept per stored curve; full arrays only when `full_curves` is set. */
