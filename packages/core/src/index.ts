@@ -31,3 +31,4 @@ export * from './estimators/dummy.js';
 export * from './estimators/pipeline.js';
 export * from './estimators/standard-scaler.js';
 export * from './search/task-cache.js';
+export * from './search/parameter-sampler.js';

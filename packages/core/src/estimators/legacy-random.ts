@@ -50,6 +50,8 @@ export class RandomState {
   randint(low: number, high: number): number {
     const range = high - 1 - low;
     if (range < 0 || range > 0xffffffff) throw new RangeError(`randint range [${low}, ${high}) is empty or wider than 2**32`);
+    // numpy returns `low` for a one-value range without drawing.
+    if (range === 0) return low;
     let mask = range;
     mask |= mask >>> 1;
     mask |= mask >>> 2;
@@ -61,6 +63,13 @@ export class RandomState {
     do value = (this.nextUint32() & mask) >>> 0;
     while (value > range);
     return low + value;
+  }
+
+  /** `random_sample()`: a double in [0, 1) from two 32-bit draws (53 bits), as numpy's legacy generator. */
+  randomSample(): number {
+    const a = this.nextUint32() >>> 5;
+    const b = this.nextUint32() >>> 6;
+    return (a * 67108864 + b) / 9007199254740992;
   }
 
   /** `randint(low, high, size=out.length)` into `out`, in numpy's draw order. */

@@ -1,6 +1,7 @@
 import { UnknownParameterError, InvalidParameterError } from '../estimators/base.js';
 import { buildEstimator } from '../estimators/registry.js';
-import { ParameterGrid } from '../search/parameter-grid.js';
+import type { Candidates } from '../search/parameter-grid.js';
+import { candidatesOf } from '../search/plan.js';
 import { SCORERS } from '../search/scorers.js';
 import type { ExperimentSpec } from '../spec/schema.js';
 import { parseSpec, SpecError, type SpecIssue } from '../spec/validate.js';
@@ -22,11 +23,17 @@ export function checkSpec(input: unknown): ExperimentSpec {
       issues.push({ path: 'estimator', message: (err as Error).message });
     }
   }
-  let grid: ParameterGrid | undefined;
-  try {
-    grid = new ParameterGrid(spec.param_grid as never);
-  } catch (err) {
-    issues.push({ path: 'param_grid', message: (err as Error).message });
+  const source = spec.search.kind === 'random' ? 'param_distributions' : 'param_grid';
+  if (spec.search.kind === 'random' && !spec.param_distributions) issues.push({ path: 'param_distributions', message: 'is required with search.kind "random"' });
+  if (spec.search.kind === 'random' && spec.param_grid) issues.push({ path: 'param_grid', message: 'is for search.kind "grid"; a random search draws from param_distributions' });
+  if (spec.search.kind === 'grid' && spec.param_distributions) issues.push({ path: 'param_distributions', message: 'needs search: {kind: "random", n_iter, random_state}' });
+  let grid: Candidates | undefined;
+  if (issues.length === 0) {
+    try {
+      grid = candidatesOf(spec);
+    } catch (err) {
+      issues.push({ path: source, message: (err as Error).message });
+    }
   }
   if (grid && issues.length === 0) {
     const names = new Set(grid.paramNames);
@@ -35,7 +42,7 @@ export function checkSpec(input: unknown): ExperimentSpec {
       try {
         buildEstimator(spec.estimator, { [name]: cell[name] });
       } catch (err) {
-        if (err instanceof UnknownParameterError) issues.push({ path: `param_grid.${name}`, message: err.message });
+        if (err instanceof UnknownParameterError) issues.push({ path: `${source}.${name}`, message: err.message });
       }
     }
     if (spec.cv === null && grid.size > 1) issues.push({ path: 'cv', message: `is null (no cross-validation) but param_grid has ${grid.size} cells; a search needs cv` });

@@ -3,12 +3,20 @@ import type { Params, ParamValue } from '../estimators/base.js';
 /** scikit-learn's param_grid: one dict of lists, or a list of such dicts. */
 export type ParamGridSpec = Record<string, ParamValue[]> | Array<Record<string, ParamValue[]>>;
 
+/** The candidates of a search, in cv_results row order: a grid, or random draws. */
+export interface Candidates {
+  readonly size: number;
+  at(i: number): Params;
+  readonly paramNames: string[];
+  [Symbol.iterator](): IterableIterator<Params>;
+}
+
 /**
  * scikit-learn's ParameterGrid: the cells of a grid in scikit-learn's order (dicts in the
  * given order; within one, keys sorted and the last key varying fastest), so cell `i` here
  * is row `i` of scikit-learn's cv_results_.
  */
-export class ParameterGrid {
+export class ParameterGrid implements Candidates {
   private readonly dicts: Array<{ keys: string[]; values: ParamValue[][]; size: number }>;
   /** Number of cells. */
   readonly size: number;

@@ -1,7 +1,8 @@
 import type { Dataset } from '../datasets/load.js';
 import { shareKey } from '../estimators/registry.js';
 import type { ExperimentSpec } from '../spec/schema.js';
-import { ParameterGrid } from './parameter-grid.js';
+import { ParameterGrid, type Candidates } from './parameter-grid.js';
+import { ParameterSampler, type ParamDistributions } from './parameter-sampler.js';
 import { SCORERS } from './scorers.js';
 
 /** The fully resolved CV settings of a spec (an int `cv` expanded as scikit-learn does). */
@@ -24,7 +25,8 @@ export interface Task {
 
 /** What an experiment will do: its grid, its folds and the tasks that cover them. */
 export interface Plan {
-  grid: ParameterGrid;
+  /** The candidates (grid cells or random draws), in cv_results row order. */
+  grid: Candidates;
   cv: ResolvedCv | null;
   tasks: Task[];
 }
@@ -46,7 +48,7 @@ export function resolveCv(spec: ExperimentSpec): ResolvedCv | null {
  * (`group_cells`, default on); cv_results are the same either way.
  */
 export function planTasks(spec: ExperimentSpec): Plan {
-  const grid = new ParameterGrid(spec.param_grid as never);
+  const grid = candidatesOf(spec);
   const cv = resolveCv(spec);
   if (!cv) {
     if (grid.size !== 1) throw new RangeError(`cv is null (no cross-validation) but param_grid has ${grid.size} cells; a search needs cv`);
@@ -66,6 +68,12 @@ export function planTasks(spec: ExperimentSpec): Plan {
     for (const cells of groups.values()) tasks.push({ index: tasks.length, fold, cells });
   }
   return { grid, cv, tasks };
+}
+
+/** The spec's candidates: param_grid's cells, or n_iter draws from param_distributions. */
+export function candidatesOf(spec: ExperimentSpec): Candidates {
+  if (spec.search.kind === 'random') return new ParameterSampler(spec.param_distributions as ParamDistributions, spec.search.n_iter, spec.search.random_state);
+  return new ParameterGrid(spec.param_grid as never);
 }
 
 /** Rows available to cross-validation: the first `cv.subset` training rows, or all. */

@@ -43,6 +43,30 @@ const estimator = z
 
 const gridDict = z.record(z.string(), z.array(paramValue).min(1));
 
+const distribution = z.union(
+  [
+    z.array(paramValue).min(1),
+    z.object({ uniform: z.tuple([z.number(), z.number().gt(0)]) }).strict(),
+    z.object({ loguniform: z.tuple([z.number().gt(0), z.number().gt(0)]) }).strict(),
+    z.object({ randint: z.tuple([z.number().int(), z.number().int()]) }).strict(),
+  ],
+  { error: 'a non-empty list, {uniform: [loc, scale]}, {loguniform: [a, b]} or {randint: [low, high]}' },
+);
+const distributionDict = z.record(z.string(), distribution);
+
+/** How candidates are chosen: every cell of param_grid, or n_iter draws from param_distributions. */
+const search = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('grid') }).strict(),
+  z
+    .object({
+      kind: z.literal('random'),
+      n_iter: z.number().int().min(1).max(100_000).default(10),
+      /** Seed of the draws (scikit-learn's ParameterSampler with numpy's legacy generator); every worker redraws the same candidates. */
+      random_state: z.number().int().min(0).max(0xffffffff).default(0),
+    })
+    .strict(),
+]);
+
 const cv = z.union(
   [
   z.number().int().min(2),
@@ -117,6 +141,9 @@ export const experimentSpecSchema = z
     estimator,
     /** scikit-learn's param_grid: one dict, or a list of dicts. Absent = the estimator's params alone. */
     param_grid: z.union([gridDict, z.array(gridDict).min(1)]).optional(),
+    /** RandomizedSearchCV's param_distributions (with `search.kind: "random"`). */
+    param_distributions: z.union([distributionDict, z.array(distributionDict).min(1)]).optional(),
+    search: search.default({ kind: 'grid' }),
     /** Folds: an int (StratifiedKFold for class targets, else KFold, as scikit-learn) or an object; null = no CV. */
     cv: cv.nullable().default(5),
     scoring: z.enum(SCORINGS).default('accuracy'),
