@@ -1,4 +1,5 @@
 import { defaultDataDir } from '@gridfold/core';
+import { DASHBOARD_DIR } from '@gridfold/dashboard';
 import { ExperimentStore, QUEUES } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express } from 'express';
@@ -8,7 +9,11 @@ import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { requireToken } from './auth.js';
 import { BOARD_PATH, boardRouter } from './board.js';
+import { LiveFeed } from './live-feed.js';
+import { LiveSnapshots } from './live-snapshots.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { eventRoutes } from './routes/events.js';
 import { experimentRoutes, type SubmissionLimits } from './routes/experiments.js';
 
 /** Dependencies and settings of the API. */
@@ -25,6 +30,10 @@ export interface AppDeps {
   limits?: Partial<SubmissionLimits>;
   /** Submissions per client per minute. @defaultValue 120 */
   submitsPerMinute?: number;
+  /** Built web dashboard served at `/`; null serves none. @defaultValue apps/dashboard/dist */
+  dashboardDir?: string | null;
+  /** Refresh interval of the live event streams, milliseconds. @defaultValue 1000 */
+  liveIntervalMs?: number;
 }
 
 /** The Express app plus what it opened, with an idempotent close(). */
@@ -51,6 +60,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
   flows.on('error', warn);
   for (const q of queues) q.on('error', warn);
   const guard = requireToken(deps.token);
+  const feed = new LiveFeed(new LiveSnapshots(store, deps.redis, queues.find((q) => q.name === QUEUES.tasks)!), log, { intervalMs: deps.liveIntervalMs });
   const app = express();
   app.disable('x-powered-by');
   // Bull Board's page runs its own inline bootstrap script; everything else gets helmet's full CSP.
@@ -70,6 +80,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
     }
   });
 
+  app.use(eventRoutes(feed, store));
   app.use(
     '/api/experiments',
     experimentRoutes({
@@ -91,6 +102,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
   );
 
   app.use('/api/datasets', datasetRoutes());
+  if (deps.dashboardDir !== null) app.use(dashboardRoutes(deps.dashboardDir ?? DASHBOARD_DIR));
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
@@ -107,6 +119,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
     store,
     queues,
     close() {
+      feed.close();
       closing ??= Promise.all([...queues.map((q) => q.close()), flows.close()]).then(() => undefined);
       return closing;
     },

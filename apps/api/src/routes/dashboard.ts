@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { Router } from 'express';
+
+/**
+ * The web dashboard's built files (`apps/dashboard`, `vite build`) at `/`, with the single
+ * page's index.html for `/` and `/experiments/:id` (the page routes in the browser). Hashed
+ * assets are cached for a year; index.html is revalidated so a rebuild shows at once.
+ */
+export function dashboardRoutes(dir: string): Router {
+  const router = Router();
+  const index = join(dir, 'index.html');
+  const page: express.RequestHandler = (_req, res) => {
+    if (!existsSync(index)) {
+      return void res
+        .status(503)
+        .type('text/plain')
+        .send(`The dashboard is not built (no ${index}). Build it with: npm run build -w @gridfold/dashboard\n`);
+    }
+    res.set('cache-control', 'no-cache').sendFile(index);
+  };
+  router.get(['/', '/experiments/:id'], page);
+  router.use('/assets', express.static(join(dir, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: true }));
+  return router;
+}

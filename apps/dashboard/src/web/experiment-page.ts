@@ -1,0 +1,135 @@
+import { api, subscribe, type ExperimentResult, type LiveExperiment } from './api.js';
+import { type Chart, createChart } from './charts/echarts.js';
+import { gridAxes, heatmapOption } from './charts/heatmap.js';
+import { cvResultsCsv, CvTable, jobUrl } from './cv-table.js';
+import { datasetSample } from './digits.js';
+import { download, fmtDuration, fmtTime, h, replace } from './dom.js';
+import { errorView } from './launch-form.js';
+import { elapsedMs, progressBar, statusBadge } from './progress-bar.js';
+import { renderResult } from './result-view.js';
+
+/**
+ * One experiment, live from GET /api/experiments/:id/events: spec, progress with ETA and
+ * per-worker activity, the cv_results table and heatmap as cells finish, then (once the
+ * result exists) metrics, curves, confusion matrices and digits. Returns a stop function.
+ */
+export function experimentPage(root: HTMLElement, id: string): () => void {
+  const title = h('h1', {}, 'Experiment');
+  const meta = h('div', { class: 'meta' });
+  const actions = h('div', { class: 'actions' });
+  const messages = h('div', { class: 'messages' });
+  const progress = h('section', { id: 'progress' });
+  const table = new CvTable();
+  const cvSection = h('section', { id: 'cv', hidden: true }, h('h2', {}, 'cv_results'), table.element);
+  const heatmap = createChart('heatmap', 'Mean test score over the grid', 300);
+  const axisPickers = h('div', { class: 'axis-pickers' });
+  const heatSection = h('section', { id: 'heatmap', hidden: true }, h('h2', {}, 'Grid heatmap'), axisPickers, heatmap.figure);
+  const resultRoot = h('div', { id: 'result' });
+  const sample = h('section', { id: 'sample' });
+  const spec = h('pre', { class: 'spec' });
+  replace(root, title, meta, actions, messages, progress, resultRoot, cvSection, heatSection, sample, h('details', { id: 'spec' }, h('summary', {}, 'Spec'), spec));
+
+  let last: LiveExperiment | null = null;
+  let received = Date.now();
+  let result: ExperimentResult | null = null;
+  let resultCharts: Chart[] = [];
+  let axes: [string, string] | null = null;
+
+  const renderHead = (e: LiveExperiment) => {
+    replace(title, e.name, ' ', statusBadge(e.status));
+    const rootJob = `${e.id}.g${e.generation}.refit`;
+    replace(meta, `id ${e.id} · created ${fmtTime(e.created_at)} · started ${fmtTime(e.started_at)} · duration ${fmtDuration(elapsedMs(e))}`, ' · ', h('a', { href: jobUrl('gridfold-refit', rootJob) }, 'root job in Bull Board'), e.error ? h('p', { class: 'error' }, e.error) : null);
+    const buttons: HTMLElement[] = [];
+    if (e.status === 'queued' || e.status === 'running') buttons.push(button('Cancel', 'cancel', () => api(`/api/experiments/${id}`, { method: 'DELETE' })));
+    if (e.status === 'failed' || e.status === 'cancelled') buttons.push(button('Retry', 'retry', () => api(`/api/experiments/${id}/retry`, { method: 'POST' })));
+    if (e.cv_results) buttons.push(button('Download cv_results.csv', 'csv', async () => download(`${e.name}-cv_results.csv`, cvResultsCsv(e.cv_results!), 'text/csv')));
+    if (e.has_result) buttons.push(button('Download result.json', 'json', async () => download(`${e.name}-result.json`, JSON.stringify(await fullResult(), null, 2), 'application/json')));
+    replace(actions, ...buttons);
+  };
+  const button = (label: string, name: string, run: () => Promise<unknown>) => {
+    const b = h('button', { 'data-action': name }, label);
+    b.addEventListener('click', () => void run().catch((err) => replace(messages, ...errorView(err))));
+    return b;
+  };
+  const fullResult = async () => (result ??= (await api<{ result: ExperimentResult | null }>(`/api/experiments/${id}`)).result);
+
+  const renderProgress = (e: LiveExperiment) => {
+    const eta = e.progress.eta_ms === null ? null : Math.max(0, e.progress.eta_ms - (Date.now() - received));
+    const byTask = new Map(e.tasks.map((t) => [t.task, t]));
+    const running = [...e.progress.running].sort((a, b) => a.worker.localeCompare(b.worker) || a.task - b.task);
+    replace(
+      progress,
+      h('h2', {}, 'Progress'),
+      progressBar(e.progress, e.status),
+      h('p', { class: 'muted', id: 'eta' }, e.status === 'running' ? `ETA ${fmtDuration(eta)} (cross-validation)` : e.status === 'queued' ? 'waiting for a worker' : `${e.status} in ${fmtDuration(elapsedMs(e))}`),
+      running.length
+        ? h(
+            'table',
+            { class: 'workers' },
+            h('thead', {}, h('tr', {}, ...['worker', 'task', 'fold', 'cells', 'running for'].map((c) => h('th', {}, c)))),
+            h('tbody', {}, ...running.map((r) => {
+              const t = byTask.get(r.task);
+              return h('tr', { 'data-worker': r.worker }, h('td', {}, r.worker), h('td', {}, t ? h('a', { href: jobUrl(e.tasks_queue, t.job_id) }, `#${r.task}`) : `#${r.task}`), h('td', {}, t?.fold ?? ''), h('td', {}, t?.cells.join(', ') ?? ''), h('td', { class: 'num' }, fmtDuration(Date.now() - r.since)));
+            })),
+          )
+        : null,
+    );
+  };
+
+  const renderGrid = (e: LiveExperiment) => {
+    const cv = e.cv_results;
+    if (!cv) return;
+    cvSection.hidden = false;
+    table.update(cv, e.tasks, e.tasks_queue, e.best_index);
+    const names = gridAxes(cv);
+    if (names.length < 2) return;
+    heatSection.hidden = false;
+    if (!axes || !names.includes(axes[0]) || !names.includes(axes[1])) {
+      // cv_results' first two grid keys (sorted, as ParameterGrid): for the seeds' KNN grid n_neighbors across, weights down.
+      axes = [names[0], names[1]];
+      renderPickers(names);
+    }
+    heatmap.update(heatmapOption(cv, axes[0], axes[1], e.best_index));
+  };
+  const renderPickers = (names: string[]) => {
+    if (names.length < 3) return replace(axisPickers);
+    const pick = (i: 0 | 1) => {
+      const s = h('select', { 'aria-label': i ? 'y axis' : 'x axis' }, ...names.map((n) => h('option', { value: n, selected: axes![i] === n }, n)));
+      s.addEventListener('change', () => ((axes![i] = s.value), last && renderGrid(last)));
+      return s;
+    };
+    replace(axisPickers, 'x ', pick(0), ' y ', pick(1), h('span', { class: 'muted' }, ' (other parameters at the best cell’s values)'));
+  };
+
+  const onEvent = async (e: LiveExperiment) => {
+    const first = last === null;
+    last = e;
+    received = Date.now();
+    renderHead(e);
+    renderProgress(e);
+    renderGrid(e);
+    if (first) {
+      spec.textContent = JSON.stringify(e.spec, null, 2);
+      const ds = e.spec.dataset as { source?: string; target?: { kind?: string } };
+      if (ds.source === 'mnist') replace(sample, h('h2', {}, 'Dataset'), datasetSample(ds.target?.kind === 'denoise'));
+    }
+    if (e.has_result && !resultCharts.length) {
+      const r = await fullResult();
+      if (r) resultCharts = renderResult(resultRoot, r);
+    }
+  };
+  const stop = subscribe(
+    `/api/experiments/${id}/events`,
+    { experiment: (e: LiveExperiment) => void onEvent(e).catch((err) => replace(messages, ...errorView(err))) },
+    // The stream closes for good only when the API refuses it (an unknown id); say why.
+    (s) => s === 'closed' && !last && void api(`/api/experiments/${id}`).catch((err) => replace(messages, ...errorView(err))),
+  );
+  const timer = setInterval(() => last?.status === 'running' && (renderProgress(last), renderHead(last)), 1000);
+  return () => {
+    stop();
+    clearInterval(timer);
+    heatmap.dispose();
+    resultCharts.forEach((c) => c.dispose());
+  };
+}
+

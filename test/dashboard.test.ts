@@ -1,0 +1,180 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp, type GridfoldApp } from '@gridfold/api';
+import type { Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type HeadlessBrowser } from './helpers/browser.js';
+import { TestCluster } from './helpers/cluster.js';
+
+// The dashboard in real headless Chromium against the real API, real Redis and two real
+// worker processes. The sweeps are the form's quick examples (2,000 MNIST images, cv=3);
+// expected values are not hard-coded: the page must show what the API returns.
+const BUILD = fileURLToPath(new URL('../apps/dashboard/build-if-stale.mjs', import.meta.url));
+const SHOTS = process.env.GRIDFOLD_SCREENSHOT_DIR ?? join(tmpdir(), 'gridfold-dashboard-shots');
+
+let cluster: TestCluster;
+let chrome: HeadlessBrowser;
+const servers: Server[] = [];
+const apps: GridfoldApp[] = [];
+let base: string;
+
+function listen(app: GridfoldApp): Promise<string> {
+  return new Promise((resolve) => {
+    const s = app.app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as { port: number }).port}`));
+    servers.push(s);
+  });
+}
+
+/** A screenshot is a real picture: decodes, has size, and is not one colour (nor nearly). */
+function expectPicture(png: Buffer, name: string, minColours: number): void {
+  writeFileSync(join(SHOTS, `dashboard-${name}.png`), png);
+  const img = PNG.sync.read(png);
+  expect(img.width * img.height).toBeGreaterThan(0);
+  const counts = new Map<number, number>();
+  for (let i = 0; i < img.data.length; i += 4) {
+    const c = (img.data[i] << 16) | (img.data[i + 1] << 8) | img.data[i + 2];
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  expect(counts.size, `${name}: distinct colours`).toBeGreaterThanOrEqual(minColours);
+  expect(Math.max(...counts.values()) / (img.width * img.height), `${name}: share of the commonest colour`).toBeLessThan(0.97);
+}
+
+/** An ECharts chart (SVG renderer) is drawn: axis names as SVG text, enough shapes, a non-blank picture. */
+async function expectChart(page: Page, name: string, axisNames: string[], minPaths: number): Promise<void> {
+  const svg = page.locator(`[data-chart="${name}"] svg`);
+  await svg.waitFor();
+  const texts = await svg.locator('text').allTextContents();
+  for (const a of axisNames) expect(texts, `${name} axis "${a}"`).toContain(a);
+  expect(await svg.locator('path').count(), `${name}: shapes`).toBeGreaterThanOrEqual(minPaths);
+  expectPicture(await page.locator(`[data-chart="${name}"]`).screenshot(), `chart-${name}`, 4);
+}
+
+async function launchExample(page: Page, prefix: string): Promise<string> {
+  await page.goto(`${base}/`);
+  const label = await page.$$eval('#example option', (os, p) => os.map((o) => (o as HTMLOptionElement).value).find((v) => v.startsWith(p)), prefix);
+  await page.selectOption('#example', label!);
+  await page.click('#launch');
+  await page.waitForURL(/\/experiments\/[0-9a-f-]+$/);
+  return page.url().split('/').pop()!;
+}
+
+async function apiGet<T>(path: string): Promise<T> {
+  return (await fetch(`${base}${path}`)).json() as Promise<T>;
+}
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [BUILD], { stdio: 'ignore' });
+  mkdirSync(SHOTS, { recursive: true });
+  cluster = new TestCluster({ workers: 2 });
+  apps.push(cluster.api);
+  base = await listen(cluster.api);
+  chrome = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await chrome?.close();
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await Promise.all(apps.slice(1).map((a) => a.close()));
+  await cluster?.close();
+});
+
+describe('dashboard (headless Chromium)', () => {
+  it('launches a KNN grid from the form, follows it live to 100 %, draws the heatmap and links folds to Bull Board', async () => {
+    const page = await chrome.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${base}/`);
+    await page.locator('.live-state', { hasText: 'live' }).waitFor();
+    expectPicture(await page.screenshot({ fullPage: true }), 'list-empty', 20);
+
+    const id = await launchExample(page, 'knn-grid-2000');
+    await page.locator('#progress [data-percent="100"]').waitFor({ timeout: 60_000 });
+    await page.locator('h1 [data-status="completed"]').waitFor({ timeout: 60_000 });
+    await page.locator('#summary').waitFor();
+
+    const api = await apiGet<{ result: { best_index: number; best_params: Record<string, unknown>; cv_results: { params: unknown[] }; test: { accuracy: number } } }>(`/api/experiments/${id}`);
+    const rows = page.locator('table.cv-results tbody tr');
+    expect(await rows.count()).toBe(api.result.cv_results.params.length);
+    await expect.poll(() => page.locator('tr.best').getAttribute('data-cell')).toBe(String(api.result.best_index));
+    expect(await page.locator('#summary').textContent()).toContain(api.result.test.accuracy.toFixed(6));
+    await expectChart(page, 'heatmap', ['n_neighbors', 'weights'], 6);
+    expectPicture(await page.screenshot({ fullPage: true }), 'grid', 50);
+
+    // A score column sorts descending on the first click: the best cell comes first.
+    await page.click('th[data-sort="mean_test_score"]');
+    await page.locator('th.sorted-desc[data-sort="mean_test_score"]').waitFor();
+    expect(await rows.first().getAttribute('data-cell')).toBe(String(api.result.best_index));
+
+    const csv = page.waitForEvent('download');
+    await page.click('[data-action="csv"]');
+    const csvText = readFileSync((await (await csv).path())!, 'utf8').trim().split('\n');
+    expect(csvText[0]).toContain('mean_test_score');
+    expect(csvText).toHaveLength(api.result.cv_results.params.length + 1);
+    const json = page.waitForEvent('download');
+    await page.click('[data-action="json"]');
+    expect(JSON.parse(readFileSync((await (await json).path())!, 'utf8')).best_params).toEqual(api.result.best_params);
+
+    // No script errors, blocked resources or CSP violations on the dashboard's own pages.
+    expect(errors).toEqual([]);
+    const link = page.locator('a[data-job]').first();
+    const job = (await link.getAttribute('data-job'))!;
+    expect(job).toMatch(new RegExp(`^${id}\\.g0\\.t\\d+$`));
+    await link.click();
+    await page.waitForURL(/\/admin\/queues\/queue\/gridfold-tasks\//);
+    await page.getByText(job).first().waitFor();
+    await page.getByText('gridfold-aggregate').first().waitFor();
+    expectPicture(await page.screenshot(), 'bull-board', 20);
+    await page.close();
+  }, 120_000);
+
+  it('draws PR, ROC and confusion-matrix plots of a 5-detector, and the 3-vs-5 digit grid', async () => {
+    const page = await chrome.context.newPage();
+    await launchExample(page, 'knn-5-detector-2000');
+    await page.locator('h1 [data-status="completed"]').waitFor({ timeout: 60_000 });
+    await expectChart(page, 'pr-threshold', ['threshold', 'score', 'precision', 'recall'], 3);
+    await expectChart(page, 'precision-recall', ['recall', 'precision'], 2);
+    await expectChart(page, 'roc', ['false positive rate (fall-out)', 'true positive rate (recall)'], 3);
+    await expectChart(page, 'confusion_matrix', ['predicted label', 'true label'], 4);
+    await expectChart(page, 'confusion_matrix_normalized_true', ['predicted label', 'true label'], 4);
+    expectPicture(await page.screenshot({ fullPage: true }), 'curves', 50);
+
+    await launchExample(page, 'knn-errors-2000');
+    await page.locator('h1 [data-status="completed"]').waitFor({ timeout: 60_000 });
+    await expectChart(page, 'confusion_matrix_normalized_errors_true', ['predicted label', 'true label'], 10);
+    const digits = page.locator('[data-error-grid="3-5"] img.digit');
+    await expect.poll(() => digits.evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 56).length)).toBeGreaterThan(10);
+    expectPicture(await page.locator('[data-error-grid="3-5"]').screenshot(), 'error-grid', 10);
+    await page.close();
+  }, 120_000);
+
+  it('shows a bad spec\'s issues by field, sends the token as Bearer, and cancels a sweep', async () => {
+    const guarded = createApp({ redis: cluster.redis, prefix: cluster.prefix, token: 'dashboard-test-token', logger: pino({ level: 'silent' }) });
+    apps.push(guarded);
+    const guardedBase = await listen(guarded);
+    const page = await chrome.context.newPage();
+    await page.goto(`${guardedBase}/`);
+    await page.fill('#spec', JSON.stringify({ name: 'bad name!', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, cv: 1 }));
+    await page.click('#launch');
+    await page.locator('.messages .error', { hasText: 'missing or wrong token' }).waitFor();
+    await page.fill('#token', 'dashboard-test-token');
+    await page.dispatchEvent('#token', 'change');
+    await page.click('#launch');
+    await page.locator('ul.issues li[data-field="name"]').waitFor();
+    await page.locator('ul.issues li[data-field="cv"]').waitFor();
+    expectPicture(await page.locator('#launch-form').screenshot(), 'form-issues', 10);
+
+    await page.goto(`${base}/`);
+    const id = await launchExample(page, 'mnist-knn-grid.json');
+    await page.click('[data-action="cancel"]');
+    await page.locator('h1 [data-status="cancelled"]').waitFor();
+    expect((await apiGet<{ status: string }>(`/api/experiments/${id}`)).status).toBe('cancelled');
+    await page.close();
+  }, 60_000);
+});
