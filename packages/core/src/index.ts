@@ -32,3 +32,4 @@ export * from './estimators/pipeline.js';
 export * from './estimators/standard-scaler.js';
 export * from './search/task-cache.js';
 export * from './search/parameter-sampler.js';
+export * from './search/halving.js';

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { defaultDataDir, openDataset } from '../datasets/paths.js';
 import { fitAndScore, type TaskResult } from '../search/fit-and-score.js';
+import { runHalving } from '../search/halving.js';
 import { planTasks } from '../search/plan.js';
 import { refitAndTest, type RefitResult } from '../search/refit.js';
-import { buildResult, failedResult, paramsToRefit, summarize } from './assemble.js';
+import { buildResult, failedResult, paramsToRefit, summarize, type Summary } from './assemble.js';
 import { checkSpec } from './check.js';
 import type { ExperimentResult } from './result.js';
 
@@ -31,12 +32,24 @@ export async function runExperiment(input: unknown, options: RunOptions = {}): P
   const total = plan.tasks.length;
   try {
     const dataset = await openDataset(spec.dataset, { dataDir: options.dataDir ?? defaultDataDir() });
-    const results: TaskResult[] = [];
-    for (const task of plan.tasks) {
-      results.push(await fitAndScore(spec, dataset, plan, task));
-      options.onProgress?.({ done: results.length, total, stage: 'cv' });
+    let summary: Summary;
+    if (spec.search.kind === 'halving' && plan.cv) {
+      // Rounds are planned as earlier ones finish, so the total grows round by round.
+      let done = 0;
+      const halving = await runHalving(spec, dataset, plan.cv, plan.grid, async (roundPlan, task) => {
+        const r = await fitAndScore(spec, dataset, roundPlan, task);
+        options.onProgress?.({ done: ++done, total: done, stage: 'cv' });
+        return r;
+      });
+      summary = { summary: halving.summary, metrics: {} };
+    } else {
+      const results: TaskResult[] = [];
+      for (const task of plan.tasks) {
+        results.push(await fitAndScore(spec, dataset, plan, task));
+        options.onProgress?.({ done: results.length, total, stage: 'cv' });
+      }
+      summary = summarize(spec, dataset, plan, results);
     }
-    const summary = summarize(spec, dataset, plan, results);
     const cvMs = performance.now() - started;
     let refit: RefitResult | null = null;
     if (spec.refit !== false) {

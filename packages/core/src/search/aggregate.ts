@@ -16,6 +16,9 @@ export interface CvResults {
   std_fit_time: Array<number | null>;
   mean_score_time: Array<number | null>;
   std_score_time: Array<number | null>;
+  /** Successive halving: the round of each row and its training rows. */
+  iter?: number[];
+  n_resources?: number[];
   [key: `split${number}_test_score` | `param_${string}`]: Array<number | null> | Array<ParamValue | null>;
 }
 

@@ -4,6 +4,7 @@ import { Pipeline } from '../estimators/pipeline.js';
 import { buildEstimator } from '../estimators/registry.js';
 import { Matrix, takeTarget, type Target } from '../matrix.js';
 import { makeSplitter } from '../splitters/index.js';
+import { RandomState } from '../estimators/legacy-random.js';
 import type { ExperimentSpec } from '../spec/schema.js';
 import type { Plan, ResolvedCv, Task } from './plan.js';
 import { SCORERS, score } from './scorers.js';
@@ -84,7 +85,12 @@ export function foldData(dataset: Dataset, cv: ResolvedCv, fold: number): FoldDa
   const data = headSplit(dataset.train, cv.subset);
   const splitter = makeSplitter(cv);
   const folds = splitter.split(data.y instanceof Matrix ? data.X.rows : data.y);
-  const { train, test } = folds[fold];
+  let { train, test } = folds[fold];
+  if (cv.resample) {
+    const fraction = cv.resample.n_resources / cv.resample.n_samples;
+    train = resampleIndices(train, Math.trunc(fraction * train.length), cv.resample.random_state);
+    test = resampleIndices(test, Math.trunc(fraction * test.length), cv.resample.random_state);
+  }
   return {
     train: { X: data.X.take(train), y: takeTarget(data.y, train) },
     test: { X: data.X.take(test), y: takeTarget(data.y, test), indices: test },
@@ -92,6 +98,22 @@ export function foldData(dataset: Dataset, cv: ResolvedCv, fold: number): FoldDa
 }
 
 /** Fits and scores one cell; with `withOof`, the same fitted estimator also gives the out-of-fold outputs. */
+/**
+ * scikit-learn's `resample(idx, replace=False, n_samples=n, random_state=seed)`: a fresh
+ * numpy RandomState(seed) shuffles positions, the first n are kept (in shuffled order).
+ */
+export function resampleIndices(idx: Int32Array, n: number, seed: number): Int32Array {
+  const rng = new RandomState(seed);
+  const order = Int32Array.from({ length: idx.length }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.randint(0, i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return Int32Array.from(order.subarray(0, n), (i) => idx[i]);
+}
+
 async function scoreCell(
   spec: ExperimentSpec,
   params: Params,

@@ -12,12 +12,19 @@ export interface ResolvedCv {
   shuffle: boolean;
   random_state: number | null;
   subset: number | null;
+  /**
+   * Successive halving's subsample of every fold: `n_resources` of the `n_samples` CV rows,
+   * drawn from each fold's train and test indices as scikit-learn's resample(random_state) does.
+   */
+  resample?: { n_resources: number; n_samples: number; random_state: number };
 }
 
 /** One unit of work: one fold x one group of grid cells that share a fit. Small and serialisable. */
 export interface Task {
-  /** Position in the plan, 0-based; stable for a given spec. */
+  /** Position in the plan, 0-based; stable for a given spec (unique across halving rounds). */
   index: number;
+  /** Successive-halving round this task belongs to. */
+  round?: number;
   fold: number;
   /** Grid cell indices (rows of cv_results) this task scores. */
   cells: number[];
@@ -54,6 +61,16 @@ export function planTasks(spec: ExperimentSpec): Plan {
     if (grid.size !== 1) throw new RangeError(`cv is null (no cross-validation) but param_grid has ${grid.size} cells; a search needs cv`);
     return { grid, cv, tasks: [] };
   }
+  // Successive halving plans its rounds as they come (search/halving.ts); nothing to run up front.
+  if (spec.search.kind === 'halving') return { grid, cv, tasks: [] };
+  return planCandidates(spec, grid, cv);
+}
+
+/**
+ * Tasks for `grid` x folds of `cv`, grouping cells that can share a fit. Task indices start
+ * at `offset`, so the rounds of a halving search never reuse one.
+ */
+export function planCandidates(spec: ExperimentSpec, grid: Candidates, cv: ResolvedCv, offset = 0, round?: number): Plan {
   const groups = new Map<string, number[]>();
   const canGroup = spec.group_cells && SCORERS[spec.scoring].needs === 'predict' && !spec.oof;
   for (let cell = 0; cell < grid.size; cell++) {
@@ -65,13 +82,14 @@ export function planTasks(spec: ExperimentSpec): Plan {
   }
   const tasks: Task[] = [];
   for (let fold = 0; fold < cv.n_splits; fold++) {
-    for (const cells of groups.values()) tasks.push({ index: tasks.length, fold, cells });
+    for (const cells of groups.values()) tasks.push({ index: offset + tasks.length, fold, cells, ...(round !== undefined && { round }) });
   }
   return { grid, cv, tasks };
 }
 
 /** The spec's candidates: param_grid's cells, or n_iter draws from param_distributions. */
 export function candidatesOf(spec: ExperimentSpec): Candidates {
+  if (spec.search.kind === 'halving' && spec.param_distributions) throw new RangeError('a halving search takes param_grid (HalvingGridSearchCV), not param_distributions');
   if (spec.search.kind === 'random') return new ParameterSampler(spec.param_distributions as ParamDistributions, spec.search.n_iter, spec.search.random_state);
   return new ParameterGrid(spec.param_grid as never);
 }

@@ -65,6 +65,17 @@ const search = z.discriminatedUnion('kind', [
       random_state: z.number().int().min(0).max(0xffffffff).default(0),
     })
     .strict(),
+  z
+    .object({
+      /** HalvingGridSearchCV: training samples are the resource; each round keeps the best 1/factor. */
+      kind: z.literal('halving'),
+      factor: z.number().int().min(2).default(3),
+      min_resources: z.union([z.literal('exhaust'), z.literal('smallest'), z.number().int().min(1)]).default('exhaust'),
+      aggressive_elimination: z.boolean().default(false),
+      /** Seed of each round's subsample of the folds (scikit-learn's resample with this random_state). */
+      random_state: z.number().int().min(0).max(0xffffffff).default(0),
+    })
+    .strict(),
 ]);
 
 const cv = z.union(
