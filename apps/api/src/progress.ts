@@ -17,11 +17,13 @@ export interface Progress {
  */
 export async function describeExperiment(store: ExperimentStore, record: ExperimentRecord, withResults = true) {
   const plan = planTasks(record.spec as ExperimentSpec);
+  // Halving plans its rounds as they come: the total is what has been planned so far.
+  const total = (await store.plannedTasks(record.id)) ?? plan.tasks.length;
   const results: TaskResult[] = withResults && !record.result ? await store.taskResults(record.id) : [];
-  const done = record.result ? plan.tasks.length : withResults ? results.length : await store.doneTasks(record.id);
+  const done = record.result ? total : withResults ? results.length : await store.doneTasks(record.id);
   const runningMap = record.status === 'running' ? await store.runningTasks(record.id) : {};
   const running = Object.entries(runningMap).map(([task, r]) => ({ task: Number(task), ...r }));
-  const progress: Progress = { done, total: plan.tasks.length, eta_ms: eta(record, done, plan.tasks.length, results, new Set(running.map((r) => r.worker)).size), running };
+  const progress: Progress = { done, total, eta_ms: eta(record, done, total, results, new Set(running.map((r) => r.worker)).size), running };
   const partial = !record.result && plan.cv && withResults ? aggregateResults(plan, results) : null;
   return {
     id: record.id,

@@ -64,3 +64,39 @@ export function buildFlow(id: string, prefix: string, plan: Plan, options: FlowO
     ],
   };
 }
+
+/** A halving round's aggregate job data: which round it closes (-1: plan the first round). */
+export interface HalvingJobData extends ExperimentJobData {
+  round: number;
+  generation: number;
+}
+
+/**
+ * Successive halving runs as a chain of flows: a start job (it plans round 0, which needs the
+ * data), then per round an aggregate job over that round's tasks that enqueues the next round,
+ * or after the last one the refit job.
+ */
+export function buildHalvingStart(id: string, prefix: string, generation = 0): FlowJob {
+  return { name: 'halving', queueName: QUEUES.aggregate, data: { experimentId: id, prefix, round: -1, generation } satisfies HalvingJobData, opts: { jobId: `${id}.g${generation}.h-start`, attempts: 2 } };
+}
+
+/** One halving round: its aggregate job (named "halving") waiting on the round's fit tasks. */
+export function buildHalvingRound(id: string, prefix: string, round: number, tasks: Plan['tasks'], generation = 0, attempts = 3): FlowJob {
+  return {
+    name: 'halving',
+    queueName: QUEUES.aggregate,
+    data: { experimentId: id, prefix, round, generation } satisfies HalvingJobData,
+    opts: { jobId: `${id}.g${generation}.h${round}`, attempts: 2 },
+    children: tasks.map((task) => ({
+      name: `round ${round} · fold ${task.fold} · cells ${task.cells.join(',')}`,
+      queueName: QUEUES.tasks,
+      data: { experimentId: id, prefix, task } satisfies TaskJobData,
+      opts: { jobId: jobIds.task(id, task.index, generation), attempts, backoff: { type: 'exponential', delay: 1000 }, ignoreDependencyOnFailure: true },
+    })),
+  };
+}
+
+/** The refit + test job on its own (the end of a halving chain). */
+export function buildRefitJob(id: string, prefix: string, generation = 0): FlowJob {
+  return { name: 'refit', queueName: QUEUES.refit, data: { experimentId: id, prefix } satisfies ExperimentJobData, opts: { jobId: jobIds.root(id, generation), attempts: 2 } };
+}

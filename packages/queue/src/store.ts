@@ -1,6 +1,12 @@
-import type { ExperimentResult, ExperimentSpec, ExperimentStatus, SearchSummary, TaskResult } from '@gridfold/core';
+import type { ExperimentResult, ExperimentSpec, ExperimentStatus, HalvingRound, HalvingSchedule, SearchSummary, TaskResult } from '@gridfold/core';
 import type { Redis } from 'ioredis';
 import { keys } from './names.js';
+
+/** A halving search's schedule and its rounds so far (with their task counts). */
+export interface HalvingState {
+  schedule: HalvingSchedule;
+  rounds: Array<HalvingRound & { tasks: number }>;
+}
 
 /** What the store keeps about an experiment besides its task results. */
 export interface ExperimentRecord {
@@ -114,7 +120,7 @@ export class ExperimentStore {
       .multi()
       .hincrby(key, 'generation', 1)
       .hset(key, 'status', 'queued')
-      .hdel(key, 'finished_at', 'error', 'result', 'summary', 'metrics')
+      .hdel(key, 'finished_at', 'error', 'result', 'summary', 'metrics', 'halving', 'planned_tasks')
       .del(this.k.taskErrors(id))
       .exec()) as [[Error | null, number]];
     return gen;
@@ -122,6 +128,23 @@ export class ExperimentStore {
 
   async generation(id: string): Promise<number> {
     return Number((await this.redis.hget(this.k.experiment(id), 'generation')) ?? 0);
+  }
+
+  /** Successive-halving state: the schedule and the rounds planned so far. */
+  async saveHalving(id: string, state: HalvingState): Promise<void> {
+    const planned = state.rounds.reduce((n, r) => n + r.tasks, 0);
+    await this.redis.hset(this.k.experiment(id), { halving: JSON.stringify(state), planned_tasks: String(planned) });
+  }
+
+  async halving(id: string): Promise<HalvingState | null> {
+    const v = await this.redis.hget(this.k.experiment(id), 'halving');
+    return v ? (JSON.parse(v) as HalvingState) : null;
+  }
+
+  /** Tasks planned so far when rounds are planned as they come (halving); null otherwise. */
+  async plannedTasks(id: string): Promise<number | null> {
+    const v = await this.redis.hget(this.k.experiment(id), 'planned_tasks');
+    return v === null ? null : Number(v);
   }
 
   async saveSummary(id: string, summary: SearchSummary, metrics: Record<string, unknown>): Promise<void> {

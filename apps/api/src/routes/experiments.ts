@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkDataPaths, checkSpec, planTasks, SpecError, type SpecIssue } from '@gridfold/core';
-import { buildFlow, type ExperimentStore } from '@gridfold/queue';
+import { buildFlow, buildHalvingStart, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -52,7 +52,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const id = randomUUID();
     const plan = planTasks(spec);
     await store.create(id, spec);
-    await flows.add(buildFlow(id, prefix, plan));
+    await flows.add(spec.search.kind === 'halving' ? buildHalvingStart(id, prefix) : buildFlow(id, prefix, plan));
     log.info({ experiment: id, name: spec.name, tasks: plan.tasks.length }, 'experiment submitted');
     res.status(201).json({ id, tasks: plan.tasks.length, links: links(id) });
   });
@@ -87,11 +87,13 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const record = await store.get(id);
     if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(id)}` });
     if (!store.isTerminal(record.status)) return void res.status(409).json({ error: `experiment ${id} is ${record.status}; only an ended one can be retried`, status: record.status });
-    const plan = planTasks(checkSpec(record.spec));
+    const spec = checkSpec(record.spec);
+    const plan = planTasks(spec);
     const done = new Set((await store.taskResults(id)).map((r) => r.task));
     const missing = plan.tasks.filter((t) => !done.has(t.index)).map((t) => t.index);
     const generation = await store.reopen(id);
-    await flows.add(buildFlow(id, prefix, plan, { only: missing, generation }));
+    // A halving chain is replayed from its start: rounds are re-derived, stored task results are not recomputed.
+    await flows.add(spec.search.kind === 'halving' ? buildHalvingStart(id, prefix, generation) : buildFlow(id, prefix, plan, { only: missing, generation }));
     log.info({ experiment: id, generation, rerun: missing.length, kept: done.size }, 'experiment retried');
     res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, links: links(id) });
   });

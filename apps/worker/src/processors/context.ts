@@ -15,7 +15,8 @@ const specs = new Map<string, Promise<{ spec: ExperimentSpec; plan: Plan }>>();
 
 export const log = pino({ base: { pid: process.pid, role: 'processor' } }, pino.destination(2));
 
-function redis(): Redis {
+/** The process's one Redis connection (REDIS_URL). */
+export function redisFor(): Redis {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   let r = redisByUrl.get(url);
   if (!r) {
@@ -29,7 +30,7 @@ function redis(): Redis {
 export function storeFor(prefix: string): ExperimentStore {
   let store = stores.get(prefix);
   if (!store) {
-    store = new ExperimentStore(redis(), prefix);
+    store = new ExperimentStore(redisFor(), prefix);
     stores.set(prefix, store);
   }
   return store;
@@ -39,7 +40,7 @@ export function storeFor(prefix: string): ExperimentStore {
 export function cacheFor(prefix: string): RedisTaskCache {
   let cache = caches.get(prefix);
   if (!cache) {
-    cache = new RedisTaskCache(redis(), prefix);
+    cache = new RedisTaskCache(redisFor(), prefix);
     caches.set(prefix, cache);
   }
   return cache;

@@ -1,4 +1,5 @@
-import { cachedFitAndScore } from '@gridfold/core';
+import { cachedFitAndScore, roundPlan, type ExperimentSpec, type Plan } from '@gridfold/core';
+import type { ExperimentStore } from '@gridfold/queue';
 import type { TaskJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { cacheFor, datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
@@ -17,7 +18,8 @@ export default async function processTask(job: SandboxedJob<TaskJobData>): Promi
   const started = Date.now();
   let ended = false;
   try {
-    const { spec, plan } = await experimentFor(store, id);
+    const { spec, plan: base } = await experimentFor(store, id);
+    const plan = task.round === undefined ? base : await roundPlanFor(store, id, spec, base, task.round);
     const dataset = await datasetFor(spec);
     // Progress goes to Redis at most every 500 ms: a short task's end is its only news.
     let lastReport = started;
@@ -39,4 +41,22 @@ export default async function processTask(job: SandboxedJob<TaskJobData>): Promi
   } finally {
     if (!ended) await store.taskEnded(id, task.index);
   }
+}
+
+const roundPlans = new Map<string, Promise<Plan>>();
+
+/** The plan of halving round `round` (its survivors and subsample), read once per process. */
+function roundPlanFor(store: ExperimentStore, id: string, spec: ExperimentSpec, base: Plan, round: number): Promise<Plan> {
+  const key = `${id}:${round}`;
+  let plan = roundPlans.get(key);
+  if (!plan) {
+    plan = store.halving(id).then((state) => {
+      const r = state?.rounds[round];
+      if (!state || !r) throw new Error(`experiment ${id} has no halving round ${round}`);
+      return roundPlan(spec, base.cv!, r, state.schedule.max_resources);
+    });
+    roundPlans.set(key, plan);
+    plan.catch(() => roundPlans.delete(key));
+  }
+  return plan;
 }
