@@ -7,6 +7,8 @@ const BIN = fileURLToPath(new URL('../apps/cli/bin/gridfold.js', import.meta.url
 /** A `gridfold serve --workers N` process on its own port and key prefix, for benchmarks. */
 export interface Served {
   url: string;
+  /** pid of the `gridfold serve` process (its workers are its children). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startServe(workers: number, port: number): Promise<Served>
   }
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());

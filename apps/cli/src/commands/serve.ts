@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startApi } from '@gridfold/api';
 import type { Command } from 'commander';
 import { ensureRedis, type RedisHandle } from '../redis-setup.js';
 
@@ -23,6 +22,8 @@ export async function serve(options: { workers: number; port: number; host: stri
   const redis: RedisHandle = await ensureRedis(log);
   const threads = Math.max(1, Math.floor(availableParallelism() / Math.max(1, options.workers)));
   const workers = Array.from({ length: options.workers }, (_, i) => startWorkerProcess(i, threads));
+  // Imported here so that `gridfold worker` processes do not load the API (Express, Bull Board).
+  const { startApi } = await import('@gridfold/api');
   const api = await startApi({ port: options.port, host: options.host });
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${options.port}`;
   if (options.host !== '127.0.0.1' && options.host !== 'localhost' && !process.env.GRIDFOLD_TOKEN) {
