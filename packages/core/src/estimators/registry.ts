@@ -70,11 +70,21 @@ export function buildEstimator(spec: EstimatorSpec, overrides: Params = {}): Est
 
 /**
  * The key under which cells can share one fit: cells of the same fold whose keys are equal
- * are scored by one task from one expensive step (KNN: one neighbour search serves every
- * `weights` and every `n_neighbors`). `null`: this estimator shares nothing.
+ * are scored by one task from one expensive step. KNN: one neighbour search serves every
+ * `weights` and every `n_neighbors` (for scorers that work from predictions). Pipeline: the
+ * transformers are fitted once for all cells that differ only in the final step's params.
+ * `null`: this estimator shares nothing.
  */
-export function shareKey(spec: EstimatorSpec, params: Params): string | null {
-  if (spec.name !== 'KNeighborsClassifier') return null;
-  const { n_neighbors: _k, weights: _w, ...rest } = { ...spec.params, ...params };
-  return JSON.stringify(rest);
+export function shareKey(spec: EstimatorSpec, params: Params, fromPredictions = true): string | null {
+  if (spec.name === 'KNeighborsClassifier') {
+    if (!fromPredictions) return null;
+    const { n_neighbors: _k, weights: _w, ...rest } = { ...spec.params, ...params };
+    return `knn:${JSON.stringify(rest)}`;
+  }
+  if (spec.name === 'Pipeline' && spec.steps && spec.steps.length > 1) {
+    const final = `${spec.steps[spec.steps.length - 1].name.toLowerCase()}__`;
+    const upstream = Object.entries(params).filter(([k]) => !k.startsWith(final));
+    return `pipeline:${JSON.stringify(upstream)}`;
+  }
+  return null;
 }

@@ -2,6 +2,7 @@ import { headSplit, type Dataset } from '../datasets/load.js';
 import type { Estimator, Params } from '../estimators/base.js';
 import { Pipeline } from '../estimators/pipeline.js';
 import { buildEstimator } from '../estimators/registry.js';
+import type { Transformer } from '../estimators/transformer.js';
 import { Matrix, takeTarget, type Target } from '../matrix.js';
 import { makeSplitter } from '../splitters/index.js';
 import { RandomState } from '../estimators/legacy-random.js';
@@ -57,10 +58,9 @@ export async function fitAndScore(spec: ExperimentSpec, dataset: Dataset, plan: 
   const started = performance.now();
   if (!plan.cv) throw new Error('fitAndScore needs a plan with cross-validation');
   const { train, test } = foldData(dataset, plan.cv, task.fold);
-  const scorer = SCORERS[spec.scoring];
   const cellParams = task.cells.map((c) => plan.grid.at(c));
-  if (task.cells.length > 1 && scorer.needs === 'predict') {
-    const cells = await scoreShared(spec, cellParams, task.cells, train, test);
+  if (task.cells.length > 1) {
+    const cells = spec.estimator.name === 'Pipeline' ? await scorePipelineShared(spec, cellParams, task.cells, train, test) : await scoreShared(spec, cellParams, task.cells, train, test);
     return { task: task.index, fold: task.fold, cells, ms: performance.now() - started };
   }
   const cells: CellResult[] = [];
@@ -184,6 +184,39 @@ function finalStep(est: Estimator): Estimator & FitHooks {
 export function fittedBackend(est: Estimator): string | undefined {
   const backend = finalStep(est).backend;
   return typeof backend === 'string' ? backend : undefined;
+}
+
+/**
+ * One transformer fit for all cells of a pipeline group (they differ only in the final
+ * step's params): fit and apply the transformers once, then fit and score each final step.
+ */
+async function scorePipelineShared(spec: ExperimentSpec, paramsList: Params[], cells: number[], train: FoldData['train'], test: FoldData['test']): Promise<CellResult[]> {
+  const scorer = SCORERS[spec.scoring];
+  const t0 = performance.now();
+  const first = buildEstimator(spec.estimator, paramsList[0]) as Pipeline;
+  let Xtr: Matrix = train.X;
+  let Xte: Matrix = test.X;
+  for (const [, step] of first.steps.slice(0, -1)) {
+    Xtr = await (step as Transformer).fitTransform(Xtr, train.y);
+    Xte = await (step as Transformer).transform(Xte);
+  }
+  const sharedMs = (performance.now() - t0) / cells.length;
+  const out: CellResult[] = [];
+  for (const [i, cell] of cells.entries()) {
+    const t1 = performance.now();
+    try {
+      const pipeline = buildEstimator(spec.estimator, paramsList[i]) as Pipeline;
+      const final = pipeline.steps[pipeline.steps.length - 1][1] as Estimator;
+      await final.fit(Xtr, train.y);
+      const fitMs = sharedMs + performance.now() - t1;
+      const t2 = performance.now();
+      const s = await score(scorer, final, Xte, test.y);
+      out.push({ cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t2 });
+    } catch (err) {
+      out.push(failed(spec, cell, err, sharedMs + performance.now() - t1));
+    }
+  }
+  return out;
 }
 
 function failed(spec: ExperimentSpec, cell: number, err: unknown, fitMs: number): CellResult {

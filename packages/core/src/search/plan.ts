@@ -72,9 +72,10 @@ export function planTasks(spec: ExperimentSpec): Plan {
  */
 export function planCandidates(spec: ExperimentSpec, grid: Candidates, cv: ResolvedCv, offset = 0, round?: number): Plan {
   const groups = new Map<string, number[]>();
-  const canGroup = spec.group_cells && SCORERS[spec.scoring].needs === 'predict' && !spec.oof;
+  const canGroup = spec.group_cells && !spec.oof;
+  const fromPredictions = SCORERS[spec.scoring].needs === 'predict';
   for (let cell = 0; cell < grid.size; cell++) {
-    const key = canGroup ? shareKey(spec.estimator, grid.at(cell)) : null;
+    const key = canGroup ? shareKey(spec.estimator, grid.at(cell), fromPredictions) : null;
     const groupKey = key === null ? `cell:${cell}` : `shared:${key}`;
     const list = groups.get(groupKey) ?? [];
     list.push(cell);

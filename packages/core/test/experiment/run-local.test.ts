@@ -76,3 +76,21 @@ describe('runExperiment (in-process)', () => {
     expect(r.test!.accuracy).toBeGreaterThan(0.8);
   });
 });
+
+describe('pipeline groups (transformers fitted once per fold)', () => {
+  it('gives the same cv_results as fitting every cell alone', async () => {
+    const spec = {
+      name: 'pipe',
+      dataset: { source: 'mnist' },
+      estimator: { name: 'Pipeline', steps: [{ name: 'StandardScaler' }, { name: 'SGDClassifier', params: { random_state: 42, max_iter: 20, tol: null } }] },
+      param_grid: { sgdclassifier__alpha: [0.0001, 0.001, 0.01] },
+      cv: { n_splits: 3, subset: 600 },
+      refit: false,
+    };
+    const grouped = await runExperiment(spec);
+    const separate = await runExperiment({ ...spec, group_cells: false });
+    expect(grouped.tasks.total).toBe(3);
+    expect(separate.tasks.total).toBe(9);
+    expect(withoutTimes(grouped)).toEqual(withoutTimes(separate));
+  });
+});
