@@ -2,6 +2,7 @@ import { RedisTaskCache } from '@gridfold/queue';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestCluster, waitFor } from './helpers/cluster.js';
+import { scoresOnly } from './helpers/compare.js';
 
 const grid = {
   name: 'cache',
@@ -28,7 +29,7 @@ async function run(c: TestCluster, spec: object) {
   return view.result;
 }
 
-const scores = (r: { cv_results: Record<string, unknown> }) => Object.fromEntries(Object.entries(r.cv_results).filter(([k]) => !k.includes('_time')));
+const scores = (r: { cv_results: unknown }) => scoresOnly(r.cv_results);
 
 describe('task cache', () => {
   it('re-runs a finished sweep from the cache, recomputes only new cells of a widened grid, and can be bypassed', async () => {

@@ -1,8 +1,9 @@
-import { runExperiment, type ExperimentResult } from '@gridfold/core';
+import { runExperiment } from '@gridfold/core';
 import { keys } from '@gridfold/queue';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestCluster, waitFor } from './helpers/cluster.js';
+import { comparable } from './helpers/compare.js';
 
 /**
  * Chaos: a sweep of 200 tasks on 2 worker processes while a random worker is SIGKILLed (with
@@ -20,10 +21,6 @@ const spec = {
   group_cells: false,
 };
 
-function comparable(r: ExperimentResult) {
-  const cv = Object.fromEntries(Object.entries(r.cv_results ?? {}).filter(([k]) => !k.includes('_time')));
-  return { cv, best_params: r.best_params, best_score: r.best_score, test: r.test, errors: r.errors };
-}
 
 describe('chaos', () => {
   const cluster = new TestCluster({ workers: 2, lockMs: 2000, stalledMs: 1000 });

@@ -3,6 +3,7 @@ import { keys } from '@gridfold/queue';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestCluster, waitFor } from './helpers/cluster.js';
+import { comparable } from './helpers/compare.js';
 
 /** A small seed-style KNN sweep: 2,000 training images, cv=3, refit on them, test on 10,000. */
 const smallGrid = {
@@ -14,11 +15,6 @@ const smallGrid = {
   refit: { subset: 2000 },
 };
 
-/** Everything in a result but wall-clock times, which differ run to run. */
-function comparable(r: ExperimentResult) {
-  const cv = Object.fromEntries(Object.entries(r.cv_results ?? {}).filter(([k]) => !k.includes('_time')));
-  return { status: r.status, cv_results: cv, best_params: r.best_params, best_score: r.best_score, best_index: r.best_index, test: r.test, metrics: r.metrics, errors: r.errors };
-}
 
 async function runThrough(cluster: TestCluster, spec: object, timeoutMs = 120_000): Promise<{ id: string; result: ExperimentResult }> {
   const res = await request(cluster.api.app).post('/api/experiments').send(spec).expect(201);

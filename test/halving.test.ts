@@ -2,6 +2,7 @@ import { runExperiment } from '@gridfold/core';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestCluster, waitFor } from './helpers/cluster.js';
+import { scoresOnly } from './helpers/compare.js';
 
 /** Successive halving through the API: rounds enqueued as earlier ones finish, same result as --local. */
 const spec = {
@@ -26,8 +27,7 @@ describe('successive halving on workers', () => {
       return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
     }, 120_000, 'the halving search to finish');
     expect(view.status, view.error).toBe('completed');
-    const strip = (cv: Record<string, unknown>) => Object.fromEntries(Object.entries(cv).filter(([k]) => !k.includes('_time')));
-    expect(strip(view.result.cv_results)).toEqual(strip(local.cv_results as never));
+    expect(scoresOnly(view.result.cv_results)).toEqual(scoresOnly(local.cv_results));
     expect(view.result.best_params).toEqual(local.best_params);
     expect(view.result.test).toEqual(local.test);
     // Three rounds, one task per fold each (KNN cells share one neighbour search).

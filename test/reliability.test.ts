@@ -1,10 +1,11 @@
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runExperiment, type ExperimentResult } from '@gridfold/core';
+import { runExperiment } from '@gridfold/core';
 import { keys } from '@gridfold/queue';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestCluster, waitFor } from './helpers/cluster.js';
+import { comparable } from './helpers/compare.js';
 import { mnistIdxDir } from './helpers/data-dir.js';
 import { PrivateRedis } from './helpers/private-redis.js';
 
@@ -18,10 +19,6 @@ const grid = {
   group_cells: false,
 };
 
-function comparable(r: ExperimentResult) {
-  const cv = Object.fromEntries(Object.entries(r.cv_results ?? {}).filter(([k]) => !k.includes('_time')));
-  return { cv, best_params: r.best_params, best_score: r.best_score, test: r.test, errors: r.errors };
-}
 
 async function finished(cluster: TestCluster, id: string, timeoutMs = 120_000) {
   return waitFor(async () => {

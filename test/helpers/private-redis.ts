@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@gridfold/cli';
 import { redisAnswers } from '@gridfold/queue';
 
 /** A private redis-server with AOF on (as in docker-compose.yml), in a temp dir, restartable. */
@@ -30,15 +30,4 @@ export class PrivateRedis {
       child.kill('SIGTERM');
     });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -1,4 +1,4 @@
-import type { ExperimentResult } from '@gridfold/core';
+import { failedResult, type ExperimentResult } from '@gridfold/core';
 import { Presets, SingleBar } from 'cli-progress';
 import type { ApiClient, ExperimentView } from './api-client.js';
 
@@ -24,19 +24,6 @@ export async function follow(client: ApiClient, id: string, intervalMs = 500): P
     bar?.stop();
   }
   if (view.result) return view.result;
-  return {
-    id,
-    name: view.name,
-    status: view.status,
-    error: view.error,
-    cv_results: null,
-    best_params: null,
-    best_score: null,
-    best_index: null,
-    test: null,
-    metrics: {},
-    errors: [],
-    timings: { total_ms: Date.now() - view.created_at, cv_ms: 0, refit_ms: 0, test_ms: 0 },
-    tasks: { done: view.progress.done, total: view.progress.total },
-  };
+  const status = view.status === 'cancelled' ? 'cancelled' : 'failed';
+  return failedResult(id, view, view.error, Date.now() - view.created_at, { done: view.progress.done, total: view.progress.total }, status);
 }

@@ -43,7 +43,8 @@ function startRedisServer(port: number, dir: string): Promise<ChildProcess> {
   });
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (bound once, then released). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -74,12 +74,12 @@ export function buildResult(args: {
   };
 }
 
-/** A failed experiment's result: status "failed" and the reason, nothing else claimed. */
-export function failedResult(id: string, spec: ExperimentSpec, error: string, totalMs: number, tasks = { done: 0, total: 0 }): ExperimentResult {
+/** An unfinished experiment's result (failed, or cancelled): the status and the reason, nothing else claimed. */
+export function failedResult(id: string, spec: { name: string }, error: string | undefined, totalMs: number, tasks = { done: 0, total: 0 }, status: 'failed' | 'cancelled' = 'failed'): ExperimentResult {
   return {
     id,
     name: spec.name,
-    status: 'failed',
+    status,
     error,
     cv_results: null,
     best_params: null,
