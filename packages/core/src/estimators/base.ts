@@ -30,12 +30,12 @@ export type ParamValue = string | number | boolean | null | ParamValue[] | { [ke
 export type Params = Record<string, ParamValue>;
 
 /**
- * The one estimator contract, after scikit-learn's: the constructor stores validated
- * params (defaults filled in) and does nothing else; `fit` returns `this`; predicting
- * before `fit` throws {@link NotFittedError}. Methods are async because the native
- * kernels (onnxruntime-node) are.
+ * What estimators and transformers share, after scikit-learn's BaseEstimator: the
+ * constructor stores validated params (defaults filled in) and does nothing else;
+ * `setParams` re-validates through the constructor; using it before `fit` throws
+ * {@link NotFittedError}.
  */
-export abstract class Estimator<P extends Params = Params> {
+export abstract class HasParams<P extends Params = Params> {
   /** Class name as scikit-learn spells it, e.g. `KNeighborsClassifier`. */
   abstract readonly name: string;
   protected params: P;
@@ -48,25 +48,34 @@ export abstract class Estimator<P extends Params = Params> {
     return structuredClone(this.params);
   }
 
-  /** Returns a new validated params object; subclasses re-validate through their constructor. */
+  /** Merges `params` into the current ones, re-validated through the constructor. */
   setParams(params: Partial<P>): this {
     const next = clone(this, { ...this.params, ...params } as P);
     this.params = next.params as P;
     return this;
   }
 
+  abstract get fitted(): boolean;
+
+  protected checkFitted(): void {
+    if (!this.fitted) throw new NotFittedError(this.name);
+  }
+}
+
+/**
+ * The one estimator contract, after scikit-learn's: the constructor stores validated
+ * params (defaults filled in) and does nothing else; `fit` returns `this`; predicting
+ * before `fit` throws {@link NotFittedError}. Methods are async because the native
+ * kernels (onnxruntime-node) are.
+ */
+export abstract class Estimator<P extends Params = Params> extends HasParams<P> {
   abstract fit(X: Matrix, y: Target): Promise<this>;
   abstract predict(X: Matrix): Promise<Target>;
-  abstract get fitted(): boolean;
 
   /** Mean accuracy (exact row match for matrix targets), as scikit-learn's ClassifierMixin.score. */
   async score(X: Matrix, y: Target): Promise<number> {
     const pred = await this.predict(X);
     return accuracyScore(y, pred);
-  }
-
-  protected checkFitted(): void {
-    if (!this.fitted) throw new NotFittedError(this.name);
   }
 }
 
@@ -83,8 +92,8 @@ export interface HasPredictProba {
 /** Constructor shape every estimator class has: params in, validated params stored. */
 export type EstimatorClass<P extends Params = Params> = new (params?: Partial<P>) => Estimator<P>;
 
-/** scikit-learn's `clone`: a new unfitted estimator with the same (or overridden) params. */
-export function clone<E extends Estimator>(estimator: E, params?: Params): E {
+/** scikit-learn's `clone`: a new unfitted estimator (or transformer) with the same (or overridden) params. */
+export function clone<E extends HasParams>(estimator: E, params?: Params): E {
   const Ctor = estimator.constructor as new (p: Params) => E;
   return new Ctor(params ?? estimator.getParams());
 }
