@@ -90,6 +90,9 @@ describe('dashboard (headless Chromium)', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    const csp = (await fetch(`${base}/`)).headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
     await page.goto(`${base}/`);
     await page.locator('.live-state', { hasText: 'live' }).waitFor();
     expectPicture(await page.screenshot({ fullPage: true }), 'list-empty', 20);

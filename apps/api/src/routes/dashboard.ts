@@ -17,6 +17,11 @@ export function dashboardRoutes(dir: string): Router {
         .type('text/plain')
         .send(`The dashboard is not built (no ${index}). Build it with: npm run build -w @gridfold/dashboard\n`);
     }
+    // helmet's CSP says upgrade-insecure-requests: over plain http from anything but localhost
+    // (the Docker image, a LAN host) the browser would fetch /assets over https and get no
+    // script. The page's assets are all same-origin, so dropping the directive loosens nothing.
+    const csp = res.get('content-security-policy');
+    if (csp) res.set('content-security-policy', csp.split(';').filter((d) => d.trim() !== 'upgrade-insecure-requests').join(';'));
     res.set('cache-control', 'no-cache').sendFile(index);
   };
   router.get(['/', '/experiments/:id'], page);

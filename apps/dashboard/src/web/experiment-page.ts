@@ -42,7 +42,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     const buttons: HTMLElement[] = [];
     if (e.status === 'queued' || e.status === 'running') buttons.push(button('Cancel', 'cancel', () => api(`/api/experiments/${id}`, { method: 'DELETE' })));
     if (e.status === 'failed' || e.status === 'cancelled') buttons.push(button('Retry', 'retry', () => api(`/api/experiments/${id}/retry`, { method: 'POST' })));
-    if (e.cv_results) buttons.push(button('Download cv_results.csv', 'csv', async () => download(`${e.name}-cv_results.csv`, cvResultsCsv(e.cv_results!), 'text/csv')));
+    if (hasCv(e)) buttons.push(button('Download cv_results.csv', 'csv', async () => download(`${e.name}-cv_results.csv`, cvResultsCsv(e.cv_results!), 'text/csv')));
     if (e.has_result) buttons.push(button('Download result.json', 'json', async () => download(`${e.name}-result.json`, JSON.stringify(await fullResult(), null, 2), 'application/json')));
     replace(actions, ...buttons);
   };
@@ -78,7 +78,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
 
   const renderGrid = (e: LiveExperiment) => {
     const cv = e.cv_results;
-    if (!cv) return;
+    if (!cv || !hasCv(e)) return;
     cvSection.hidden = false;
     table.update(cv, e.tasks, e.tasks_queue, e.best_index);
     const names = gridAxes(cv);
@@ -133,3 +133,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   };
 }
 
+/** Whether the experiment cross-validates (cv_results has fold columns); `cv: null` runs only refit. */
+function hasCv(e: LiveExperiment): boolean {
+  return e.cv_results !== null && Object.keys(e.cv_results).some((k) => /^split\d+_test_score$/.test(k));
+}
