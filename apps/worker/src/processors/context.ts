@@ -15,6 +15,10 @@ const specs = new Map<string, Promise<{ spec: ExperimentSpec; plan: Plan }>>();
 
 export const log = pino({ base: { pid: process.pid, role: 'processor' } }, pino.destination(2));
 
+// A sandboxed processor lives only as long as its worker: when the worker process goes away
+// (closed, or killed outright) the IPC channel closes and this process must not linger.
+process.once('disconnect', () => process.exit(0));
+
 /** The process's one Redis connection (REDIS_URL). */
 export function redisFor(): Redis {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
