@@ -12,10 +12,10 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-export async function startServe(workers: number, port: number): Promise<Served> {
+export async function startServe(workers: number, port: number, env: Record<string, string> = {}): Promise<Served> {
   const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--workers', String(workers), '--port', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, GRIDFOLD_PREFIX: `bench-${randomUUID()}` },
+    env: { ...process.env, GRIDFOLD_PREFIX: `bench-${randomUUID()}`, ...env },
   });
   child.stderr!.resume();
   const url = `http://127.0.0.1:${port}`;

@@ -20,7 +20,8 @@ const BIN = fileURLToPath(new URL('../../bin/gridfold.js', import.meta.url));
  */
 export async function serve(options: { workers: number; port: number; host: string }, log = (m: string) => process.stderr.write(`${m}\n`)): Promise<Served> {
   const redis: RedisHandle = await ensureRedis(log);
-  const threads = Math.max(1, Math.floor(availableParallelism() / Math.max(1, options.workers)));
+  // GRIDFOLD_THREADS, when set, wins: e.g. one thread per worker to measure worker scaling.
+  const threads = Number(process.env.GRIDFOLD_THREADS) || Math.max(1, Math.floor(availableParallelism() / Math.max(1, options.workers)));
   const workers = Array.from({ length: options.workers }, (_, i) => startWorkerProcess(i, threads));
   // Imported here so that `gridfold worker` processes do not load the API (Express, Bull Board).
   const { startApi } = await import('@gridfold/api');

@@ -133,10 +133,12 @@ async function scoreCell(
     await est.fit(train.X, train.y);
     fitMs = performance.now() - t0;
     const t1 = performance.now();
-    const s = await score(scorer, est, test.X, test.y);
+    // When the out-of-fold outputs include predictions, the score is computed from the same ones.
+    const predictions = withOof && scorer.needs === 'predict' && spec.oof?.methods.includes('predict') ? await est.predict(test.X) : undefined;
+    const s = predictions ? scorer.fromOutput(test.y, predictions) : await score(scorer, est, test.X, test.y);
     const backend = fittedBackend(est);
     const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1, ...(backend && { backend }) };
-    return { result, oof: withOof ? await outOfFold(spec, est, test) : undefined };
+    return { result, oof: withOof ? await outOfFold(spec, est, test, predictions) : undefined };
   } catch (err) {
     return { result: failed(spec, cell, err, fitMs || performance.now() - t0) };
   }
@@ -225,14 +227,14 @@ function failed(spec: ExperimentSpec, cell: number, err: unknown, fitMs: number)
   return { cell, test_score: spec.error_score, fit_ms: fitMs, score_ms: 0, error: message };
 }
 
-async function outOfFold(spec: ExperimentSpec, fitted: Estimator, test: FoldData['test']): Promise<OofOutputs> {
+async function outOfFold(spec: ExperimentSpec, fitted: Estimator, test: FoldData['test'], predictions?: Target): Promise<OofOutputs> {
   const est = fitted as Estimator & {
     decisionFunction?: (X: Matrix) => Promise<Matrix<Float64Array>>;
     predictProba?: (X: Matrix) => Promise<Matrix<Float64Array>>;
   };
   const out: OofOutputs = { indices: Array.from(test.indices) };
   for (const method of spec.oof?.methods ?? []) {
-    if (method === 'predict') out.predict = toJson(await est.predict(test.X));
+    if (method === 'predict') out.predict = toJson(predictions ?? (await est.predict(test.X)));
     else if (method === 'decision_function') {
       if (!est.decisionFunction) throw new Error(`${est.name} has no decision_function`);
       out.decision_function = rowsOf(await est.decisionFunction(test.X));
