@@ -46,6 +46,6 @@ export async function submitAndWait(url: string, spec: unknown): Promise<{ view:
   for (;;) {
     const view = (await (await fetch(`${url}/api/experiments/${id}`)).json()) as any;
     if (['completed', 'failed', 'cancelled'].includes(view.status)) return { view, wallMs: performance.now() - t0 };
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
