@@ -19,35 +19,29 @@ export const log = pino({ base: { pid: process.pid, role: 'processor' } }, pino.
 // (closed, or killed outright) the IPC channel closes and this process must not linger.
 process.once('disconnect', () => process.exit(0));
 
+/** The value cached under `key`, made by `make` the first time: one per process. */
+function once<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  if (!cache.has(key)) cache.set(key, make());
+  return cache.get(key)!;
+}
+
 /** The process's one Redis connection (REDIS_URL). */
 export function redisFor(): Redis {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  let r = redisByUrl.get(url);
-  if (!r) {
-    r = connectRedis(url);
+  return once(redisByUrl, url, () => {
+    const r = connectRedis(url);
     r.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
-    redisByUrl.set(url, r);
-  }
-  return r;
+    return r;
+  });
 }
 
 export function storeFor(prefix: string): ExperimentStore {
-  let store = stores.get(prefix);
-  if (!store) {
-    store = new ExperimentStore(redisFor(), prefix);
-    stores.set(prefix, store);
-  }
-  return store;
+  return once(stores, prefix, () => new ExperimentStore(redisFor(), prefix));
 }
 
 /** The task cache shared by every worker on this Redis and prefix. */
 export function cacheFor(prefix: string): RedisTaskCache {
-  let cache = caches.get(prefix);
-  if (!cache) {
-    cache = new RedisTaskCache(redisFor(), prefix);
-    caches.set(prefix, cache);
-  }
-  return cache;
+  return once(caches, prefix, () => new RedisTaskCache(redisFor(), prefix));
 }
 
 /** The spec and plan of an experiment, read once per process. */
