@@ -62,6 +62,18 @@ export function normsGraph(inputType: ElementTypeCode): GraphSpec {
 }
 
 /**
+ * From the node `dot` (queries x training rows): score = |t|^2 - 2 q.t, which orders rows as
+ * the squared distance does (|q|^2 is the same along a row), and its `k` smallest by TopK.
+ */
+function scoreTopK(): NodeSpec[] {
+  return [
+    { op: 'Add', inputs: ['dot', 'dot'], outputs: ['dot2'] },
+    { op: 'Sub', inputs: [IO.trainNormsSq, 'dot2'], outputs: ['score'] },
+    topK('score'),
+  ];
+}
+
+/**
  * Exact search for data in 0..255 on both sides: MatMulInteger (uint8 x uint8 -> int32)
  * is exact integer arithmetic, one GEMM at float32 speed.
  */
@@ -81,9 +93,7 @@ export function uint8SearchGraph(): GraphSpec {
     ],
     nodes: [
       { op: 'MatMulInteger', inputs: [IO.queries, IO.trainT], outputs: ['dot'] },
-      { op: 'Add', inputs: ['dot', 'dot'], outputs: ['dot2'] },
-      { op: 'Sub', inputs: [IO.trainNormsSq, 'dot2'], outputs: ['score'] },
-      topK('score'),
+      ...scoreTopK(),
       ...rowNormsSq(IO.queries, IO.queryNormsSq),
     ],
   };
@@ -137,9 +147,7 @@ export function integerSearchGraph(base: number): GraphSpec {
           ],
     nodes: [
       ...dot,
-      { op: 'Add', inputs: ['dot', 'dot'], outputs: ['dot2'] },
-      { op: 'Sub', inputs: [IO.trainNormsSq, 'dot2'], outputs: ['score'] },
-      topK('score'),
+      ...scoreTopK(),
       ...rowNormsSq(IO.queries, IO.queryNormsSq),
     ],
   };
@@ -161,9 +169,7 @@ export function floatCandidateGraph(): GraphSpec {
     ],
     nodes: [
       { op: 'MatMul', inputs: [IO.queries, IO.trainT], outputs: ['dot'] },
-      { op: 'Add', inputs: ['dot', 'dot'], outputs: ['dot2'] },
-      { op: 'Sub', inputs: [IO.trainNormsSq, 'dot2'], outputs: ['score'] },
-      topK('score'),
+      ...scoreTopK(),
     ],
   };
 }
