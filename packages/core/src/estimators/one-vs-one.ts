@@ -1,5 +1,6 @@
 import { Matrix, type Target } from '../matrix.js';
 import { Estimator, type HasDecisionFunction } from './base.js';
+import { BinaryEnsemble } from './binary-ensemble.js';
 import { binaryScores, fitBinary, hasDecisionFunction, parseWrapperParams, type WrapperParams } from './nested-estimator.js';
 import { argmaxRows, ovrDecisionFunction } from './ovo-votes.js';
 
@@ -19,27 +20,12 @@ interface FittedOvo {
  * class's votes plus its transformed summed confidence (`_ovr_decision_function`);
  * prediction is its argmax, ties to the first class.
  */
-export class OneVsOneClassifier extends Estimator<OneVsOneClassifierParams> implements HasDecisionFunction {
+export class OneVsOneClassifier extends BinaryEnsemble<FittedOvo> implements HasDecisionFunction {
   readonly name = NAME;
-  private state?: FittedOvo;
 
   /** @throws InvalidParameterError for an unknown parameter or a bad estimator spec or nested value. */
   constructor(params: Partial<OneVsOneClassifierParams> = {}) {
     super(parseWrapperParams(NAME, params));
-  }
-
-  get fitted(): boolean {
-    return this.state !== undefined;
-  }
-
-  /** The fitted binary estimators, one per class pair in order (0,1), (0,2), ..., (1,2), ... (`estimators_`). */
-  get estimators(): Estimator[] {
-    return this.fittedState().estimators;
-  }
-
-  /** Sorted class labels (`classes_`). */
-  get classes(): Int32Array {
-    return this.fittedState().classes;
   }
 
   /**
@@ -92,10 +78,5 @@ export class OneVsOneClassifier extends Estimator<OneVsOneClassifierParams> impl
       return Int32Array.from(Y.data, (s) => classes[s > threshold ? 1 : 0]);
     }
     return Int32Array.from(argmaxRows(Y), (c) => classes[c]);
-  }
-
-  private fittedState(): FittedOvo {
-    this.checkFitted();
-    return this.state as FittedOvo;
   }
 }

@@ -1,5 +1,6 @@
 import { Matrix, type Target } from '../matrix.js';
 import { Estimator, type HasDecisionFunction, type HasPredictProba } from './base.js';
+import { BinaryEnsemble } from './binary-ensemble.js';
 import { binaryScores, fitBinary, hasDecisionFunction, hasMethod, parseWrapperParams, type WrapperParams } from './nested-estimator.js';
 
 const NAME = 'OneVsRestClassifier';
@@ -20,27 +21,12 @@ interface FittedOvr {
  * Prediction takes the class whose estimator scores highest (decision function, else
  * positive-class probability), ties to the last, as scikit-learn.
  */
-export class OneVsRestClassifier extends Estimator<OneVsRestClassifierParams> implements HasDecisionFunction, HasPredictProba {
+export class OneVsRestClassifier extends BinaryEnsemble<FittedOvr> implements HasDecisionFunction, HasPredictProba {
   readonly name = NAME;
-  private state?: FittedOvr;
 
   /** @throws InvalidParameterError for an unknown parameter or a bad estimator spec or nested value. */
   constructor(params: Partial<OneVsRestClassifierParams> = {}) {
     super(parseWrapperParams(NAME, params));
-  }
-
-  get fitted(): boolean {
-    return this.state !== undefined;
-  }
-
-  /** The fitted binary estimators, one per class (`estimators_`). */
-  get estimators(): Estimator[] {
-    return this.fittedState().estimators;
-  }
-
-  /** Sorted class labels (column indices for an indicator matrix) (`classes_`). */
-  get classes(): Int32Array {
-    return this.fittedState().classes;
   }
 
   /** Fits one binary problem per class, in class order. */
@@ -135,11 +121,6 @@ export class OneVsRestClassifier extends Estimator<OneVsRestClassifierParams> im
     if (!this.fittedState().estimators.every((e) => hasMethod(e, method))) {
       throw new TypeError(`${NAME}: the wrapped ${this.params.estimator.name} has no ${method}`);
     }
-  }
-
-  private fittedState(): FittedOvr {
-    this.checkFitted();
-    return this.state as FittedOvr;
   }
 }
 

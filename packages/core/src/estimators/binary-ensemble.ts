@@ -1,0 +1,31 @@
+import { Estimator } from './base.js';
+import type { WrapperParams } from './nested-estimator.js';
+
+// Kept apart from nested-estimator.ts, which imports the registry: the wrappers extend this
+// class while the registry imports them, so it must not sit on that import cycle.
+
+/**
+ * What OneVsRestClassifier and OneVsOneClassifier share: params = the wrapped estimator's
+ * spec; once fitted, the sorted classes (`classes_`) and one fitted binary estimator per
+ * problem (`estimators_`), in the wrapper's problem order.
+ */
+export abstract class BinaryEnsemble<S extends { classes: Int32Array; estimators: Estimator[] }> extends Estimator<WrapperParams> {
+  protected state?: S;
+
+  get fitted(): boolean {
+    return this.state !== undefined;
+  }
+
+  get estimators(): Estimator[] {
+    return this.fittedState().estimators;
+  }
+
+  get classes(): Int32Array {
+    return this.fittedState().classes;
+  }
+
+  protected fittedState(): S {
+    this.checkFitted();
+    return this.state as S;
+  }
+}
