@@ -22,6 +22,7 @@ export const IO = {
   input: 'x',
   transposed: 'xT',
   normsSq: 'xsq',
+  querySums: 'qsum',
 } as const;
 
 const kInput = { name: IO.k, type: E.int64, shape: [1] };
@@ -74,15 +75,19 @@ function scoreTopK(): NodeSpec[] {
 }
 
 /**
- * Exact search for data in 0..255 on both sides: MatMulInteger (uint8 x uint8 -> int32)
- * is exact integer arithmetic, one GEMM at float32 speed.
+ * Exact search for data in 0..255 on both sides. The training set arrives shifted to int8
+ * (`t' = t - 128`), because MatMulInteger's uint8 x int8 kernel (AVX-512 VNNI / AVX-VNNI) is
+ * ~1.4x faster here than uint8 x uint8. `q.t = q.t' + 128 sum(q)` and the second term is the
+ * same along a row, so `score' = |t|^2 - 2 q.t'` ranks rows exactly as the distance does;
+ * the graph also returns `sum(q)` so the caller can recover the distance
+ * `|q|^2 + score' - 256 sum(q)`. All arithmetic is exact int32.
  */
 export function uint8SearchGraph(): GraphSpec {
   return {
     name: 'knn_uint8',
     inputs: [
       { name: IO.queries, type: E.uint8, shape: ['rows', 'd'] },
-      { name: IO.trainT, type: E.uint8, shape: ['d', 'n'] },
+      { name: IO.trainT, type: E.int8, shape: ['d', 'n'] },
       { name: IO.trainNormsSq, type: E.int32, shape: [1, 'n'] },
       kInput,
     ],
@@ -90,12 +95,15 @@ export function uint8SearchGraph(): GraphSpec {
       { name: IO.values, type: E.int32, shape: ['rows', 'k'] },
       { name: IO.indices, type: E.int64, shape: ['rows', 'k'] },
       { name: IO.queryNormsSq, type: E.double, shape: ['rows'] },
+      { name: IO.querySums, type: E.double, shape: ['rows'] },
     ],
     nodes: [
       { op: 'MatMulInteger', inputs: [IO.queries, IO.trainT], outputs: ['dot'] },
       ...scoreTopK(),
       ...rowNormsSq(IO.queries, IO.queryNormsSq),
+      { op: 'ReduceSum', inputs: [`${IO.queryNormsSq}_f64`, 'axis1'], outputs: [IO.querySums], attributes: { keepdims: 0 } },
     ],
+    constants: [{ name: 'axis1', type: E.int64, dims: [1], values: [1] }],
   };
 }
 

@@ -116,7 +116,13 @@ export class NeighborIndex {
         const src = tensorType(data);
         const target = type === 'uint8' ? E.uint8 : E.float;
         const transpose = await cachedSession(`knn_transpose_${src.code}_${target}`, () => transposeGraph(src.code, target), this.options);
-        const trainT = (await transpose.run({ [IO.input]: new ort.Tensor(src.name, data, [n, d]) }))[IO.transposed];
+        let trainT = (await transpose.run({ [IO.input]: new ort.Tensor(src.name, data, [n, d]) }))[IO.transposed];
+        if (type === 'uint8') {
+          // t - 128 as int8 is t with its top bit flipped (two's complement); see uint8SearchGraph.
+          const bytes = trainT.data as Uint8Array;
+          for (let i = 0; i < bytes.length; i++) bytes[i] ^= 0x80;
+          trainT = new ort.Tensor('int8', new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length), [d, n]);
+        }
         // Norms in blocks of rows, so their float64 copy of the data stays small.
         const norms = await cachedSession(`knn_norms_${src.code}`, () => normsGraph(src.code), this.options);
         const normsSq = new Float64Array(n);
@@ -153,10 +159,13 @@ export class NeighborIndex {
     const values = r[IO.values].data as Int32Array;
     const indices = r[IO.indices].data as BigInt64Array;
     const qsq = r[IO.queryNormsSq].data as Float64Array;
+    // uint8: scores are against t - 128 (see uint8SearchGraph).
+    const qsum = uint8 ? (r[IO.querySums].data as Float64Array) : undefined;
     for (let i = 0; i < q.rows; i++) {
+      const constant = qsq[i] - (qsum ? 256 * qsum[i] : 0);
       for (let j = 0; j < k; j++) {
         out.indices[(offset + i) * k + j] = Number(indices[i * k + j]);
-        out.sqDistances[(offset + i) * k + j] = values[i * k + j] + qsq[i];
+        out.sqDistances[(offset + i) * k + j] = values[i * k + j] + constant;
       }
     }
   }

@@ -10,6 +10,7 @@ const { onnx } = onnxProto;
 export const ElementType = {
   float: onnx.TensorProto.DataType.FLOAT,
   uint8: onnx.TensorProto.DataType.UINT8,
+  int8: onnx.TensorProto.DataType.INT8,
   uint16: onnx.TensorProto.DataType.UINT16,
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
