@@ -130,9 +130,10 @@ describe('dashboard (headless Chromium)', () => {
     const job = (await link.getAttribute('data-job'))!;
     expect(job).toMatch(new RegExp(`^${id}\\.g0\\.t\\d+$`));
     await link.click();
-    await page.waitForURL(/\/admin\/queues\/queue\/gridfold-tasks\//);
+    await page.waitForURL(/\/admin\/queues\/queue\/gridfold-jobs\//);
     await page.getByText(job).first().waitFor();
-    await page.getByText('gridfold-aggregate').first().waitFor();
+    // One queue holds every job of the flow; the task's page names its kind, fold and cells.
+    await page.getByText(/^fit · fold \d+ · cells /).first().waitFor();
     expectPicture(await page.screenshot(), 'bull-board', 20);
     await page.close();
   }, 120_000);

@@ -27,13 +27,21 @@ describe('seed KNN grid end to end (API + 2 workers, full MNIST)', () => {
     expect(view.progress).toMatchObject({ done: 5, total: 5 });
   });
 
-  it('shows the queues in /health and Bull Board', async () => {
+  it('shows the one queue in /health and Bull Board, with every job of the flow', async () => {
     const health = await request(cluster.api.app).get('/health').expect(200);
-    expect(Object.keys(health.body.queues).sort()).toEqual(['gridfold-aggregate', 'gridfold-refit', 'gridfold-tasks']);
-    expect(health.body.queues['gridfold-tasks'].completed).toBe(5);
+    expect(Object.keys(health.body.queues)).toEqual(['gridfold-jobs']);
+    // 5 fit tasks, the aggregate and the refit.
+    expect(health.body.queues['gridfold-jobs'].completed).toBe(7);
     const board = await request(cluster.api.app).get('/admin/queues').expect(200);
     expect(board.text).toContain('<title>');
-    const api = await request(cluster.api.app).get('/admin/queues/api/queues?activeQueue=gridfold-tasks&page=1&jobsPerPage=10').expect(200);
-    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['gridfold-aggregate', 'gridfold-refit', 'gridfold-tasks']);
+    const api = await request(cluster.api.app).get('/admin/queues/api/queues?activeQueue=gridfold-jobs&status=completed&page=1&jobsPerPage=10').expect(200);
+    expect(api.body.queues.map((q: { name: string }) => q.name)).toEqual(['gridfold-jobs']);
+    const kinds = api.body.queues[0].jobs.map((j: { name: string }) => j.name.split(' ')[0]).sort();
+    expect(kinds).toEqual(['aggregate', 'fit', 'fit', 'fit', 'fit', 'fit', 'refit']);
+  });
+
+  it('runs every job of a worker in one sandboxed processor', () => {
+    const sandboxes = cluster.workers.map((w) => w.sandboxes().length);
+    expect(Math.max(...sandboxes)).toBe(1);
   });
 });

@@ -50,7 +50,7 @@ const mutatedSpec = fc.oneof(
 const redis = connectRedis(REDIS_URL);
 const gridfold = createApp({ redis, prefix: `test-${randomUUID()}`, logger: pino({ level: 'silent' }), submitsPerMinute: 1_000_000 });
 afterAll(async () => {
-  for (const q of gridfold.queues) await q.obliterate({ force: true });
+  await gridfold.queue.obliterate({ force: true });
   await gridfold.close();
   redis.disconnect();
 });

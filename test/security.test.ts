@@ -25,7 +25,7 @@ function makeApp(extra: Partial<Parameters<typeof createApp>[0]> = {}) {
 }
 afterAll(async () => {
   for (const a of apps) {
-    for (const q of a.queues) await q.obliterate({ force: true });
+    await a.queue.obliterate({ force: true });
     await a.close();
   }
   redis.disconnect();
@@ -48,7 +48,7 @@ describe('token auth', () => {
     await request(app).get('/admin/queues').expect(200);
     const ro = await request(app).get('/admin/queues/api/queues?page=1&jobsPerPage=10').expect(200);
     expect(ro.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
-    await request(app).put('/admin/queues/api/queues/gridfold-tasks/retry/failed').expect(401);
+    await request(app).put('/admin/queues/api/queues/gridfold-jobs/retry/failed').expect(401);
     const rw = await request(app).get('/admin/queues/api/queues?page=1&jobsPerPage=10').auth('admin', 's3cret').expect(200);
     expect(rw.body.queues.some((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(false);
   });

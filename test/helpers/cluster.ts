@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createApp, type GridfoldApp } from '@gridfold/api';
@@ -25,6 +26,22 @@ export class WorkerProcess {
       stdio: ['ignore', 'ignore', process.env.GRIDFOLD_TEST_LOGS ? 'inherit' : 'ignore'],
       env: { ...process.env, ...this.env, GRIDFOLD_WORKER_ID: this.id },
     });
+  }
+
+  /** pids of the worker's sandboxed processors (its child processes running BullMQ's child main). */
+  sandboxes(): number[] {
+    const pids = [];
+    for (const d of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        // tsx may also have its esbuild service running as a child; only BullMQ's count.
+        if (ppid === this.child.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('bullmq')) pids.push(Number(d));
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    return pids;
   }
 
   /** SIGKILL the worker and its sandboxed children, as a dying host would. */

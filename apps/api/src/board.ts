@@ -8,15 +8,15 @@ import { isAuthorized } from './auth.js';
 export const BOARD_PATH = '/admin/queues';
 
 /**
- * Bull Board with every queue of the flow. Without a token it is open (local use). With a
+ * Bull Board with the flow's queue (every job of every experiment: fit tasks, aggregates, refits). Without a token it is open (local use). With a
  * token, an authorised request gets the full board and any other a read-only one (no retry,
  * clean or delete buttons, and its API refuses them).
  */
-export function boardRouter(queues: Queue[], token: string | undefined): RequestHandler {
+export function boardRouter(queue: Queue, token: string | undefined): RequestHandler {
   const make = (readOnlyMode: boolean) => {
     const adapter = new ExpressAdapter();
     adapter.setBasePath(BOARD_PATH);
-    createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode })), serverAdapter: adapter });
+    createBullBoard({ queues: [new BullMQAdapter(queue, { readOnlyMode })], serverAdapter: adapter });
     return adapter.getRouter() as RequestHandler;
   };
   const full = make(false);

@@ -1,6 +1,6 @@
 import { defaultDataDir } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
-import { ExperimentStore, QUEUES } from '@gridfold/queue';
+import { ExperimentStore, QUEUE } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -40,27 +40,27 @@ export interface AppDeps {
 export interface GridfoldApp {
   app: Express;
   store: ExperimentStore;
-  queues: Queue[];
+  queue: Queue;
   close(): Promise<void>;
 }
 
 /**
  * The gridfold API: experiments as BullMQ flows, health, and Bull Board at /admin/queues with
- * every queue of the flow registered. Errors are JSON; no stack trace leaves the server.
+ * the flow's queue registered. Errors are JSON; no stack trace leaves the server.
  */
 export function createApp(deps: AppDeps): GridfoldApp {
   const prefix = deps.prefix ?? 'gridfold';
   const log = deps.logger ?? pino({ base: { role: 'api' } }, pino.destination(2));
   const store = new ExperimentStore(deps.redis, prefix);
-  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection: deps.redis, prefix }));
+  const queue = new Queue(QUEUE, { connection: deps.redis, prefix });
   const flows = new FlowProducer({ connection: deps.redis, prefix });
   // Connection trouble (e.g. Redis restarting) is reported, not thrown: ioredis reconnects by itself.
   const warn = (err: Error) => log.warn({ err: err.message }, 'redis connection error');
   deps.redis.on('error', warn);
   flows.on('error', warn);
-  for (const q of queues) q.on('error', warn);
+  queue.on('error', warn);
   const guard = requireToken(deps.token);
-  const feed = new LiveFeed(new LiveSnapshots(store, deps.redis, queues.find((q) => q.name === QUEUES.tasks)!), log, { intervalMs: deps.liveIntervalMs });
+  const feed = new LiveFeed(new LiveSnapshots(store, deps.redis, queue), log, { intervalMs: deps.liveIntervalMs });
   const app = express();
   app.disable('x-powered-by');
   // Bull Board's page runs its own inline bootstrap script; everything else gets helmet's full CSP.
@@ -68,13 +68,12 @@ export function createApp(deps: AppDeps): GridfoldApp {
   app.use(helmet());
   app.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
 
-  app.use(BOARD_PATH, boardRouter(queues, deps.token));
+  app.use(BOARD_PATH, boardRouter(queue, deps.token));
 
   app.get('/health', async (_req, res) => {
     try {
       await deps.redis.ping();
-      const counts = Object.fromEntries(await Promise.all(queues.map(async (q) => [q.name, await q.getJobCounts()] as const)));
-      res.json({ ok: true, redis: 'up', queues: counts });
+      res.json({ ok: true, redis: 'up', queues: { [queue.name]: await queue.getJobCounts() } });
     } catch (err) {
       res.status(503).json({ ok: false, redis: 'down', error: (err as Error).message });
     }
@@ -85,7 +84,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
     '/api/experiments',
     experimentRoutes({
       store,
-      queues,
+      queue,
       flows,
       prefix,
       log,
@@ -117,10 +116,10 @@ export function createApp(deps: AppDeps): GridfoldApp {
   return {
     app,
     store,
-    queues,
+    queue,
     close() {
       feed.close();
-      closing ??= Promise.all([...queues.map((q) => q.close()), flows.close()]).then(() => undefined);
+      closing ??= Promise.all([queue.close(), flows.close()]).then(() => undefined);
       return closing;
     },
   };

@@ -1,10 +1,10 @@
 import { planTasks, type ExperimentSpec } from '@gridfold/core';
-import { jobIds, QUEUES, type ExperimentStore } from '@gridfold/queue';
+import { jobIds, type ExperimentStore } from '@gridfold/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describeExperiment } from './progress.js';
 
-/** One fit task of an experiment's plan and the BullMQ job (in `gridfold-tasks`) that ran or runs it. */
+/** One fit task of an experiment's plan and the BullMQ job that ran or runs it. */
 export interface TaskRef {
   task: number;
   fold: number;
@@ -25,7 +25,7 @@ export class LiveSnapshots {
   constructor(
     private readonly store: ExperimentStore,
     private readonly redis: Redis,
-    private readonly tasksQueue: Queue,
+    private readonly queue: Queue,
   ) {}
 
   /**
@@ -54,7 +54,7 @@ export class LiveSnapshots {
       has_result: result !== null,
       generation,
       tasks: await this.taskRefs(id, record.spec, generation),
-      tasks_queue: QUEUES.tasks,
+      queue: this.queue.name,
     };
   }
 
@@ -94,7 +94,7 @@ export class LiveSnapshots {
     const refs = tasks.map((t) => ({ task: t.index, fold: t.fold, cells: t.cells, job_id: jobIds.task(id, t.index, generation) }));
     if (generation === 0 || refs.length === 0) return refs;
     const pipeline = this.redis.pipeline();
-    for (const t of tasks) for (let g = generation; g >= 0; g--) pipeline.exists(this.tasksQueue.toKey(jobIds.task(id, t.index, g)));
+    for (const t of tasks) for (let g = generation; g >= 0; g--) pipeline.exists(this.queue.toKey(jobIds.task(id, t.index, g)));
     const found = ((await pipeline.exec()) ?? []).map(([, n]) => n === 1);
     return refs.map((r, i) => {
       const newest = found.slice(i * (generation + 1), (i + 1) * (generation + 1)).indexOf(true);

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { tfjsBackend } from '@gridfold/core';
-import { QUEUES } from '@gridfold/queue';
-import { Worker, type WorkerOptions } from 'bullmq';
+import { QUEUE } from '@gridfold/queue';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 
@@ -12,7 +12,7 @@ export interface WorkerDeps {
   connection: Redis;
   /** @defaultValue `"gridfold"` */
   prefix?: string;
-  /** Tasks run at once by this process, each in its own sandboxed child. @defaultValue 1 */
+  /** Jobs run at once by this process, each in its own sandboxed child. @defaultValue 1 */
   concurrency?: number;
   /**
    * How long a job's lock lasts without renewal, milliseconds. Fitting runs in a child
@@ -29,50 +29,48 @@ export interface WorkerDeps {
   threads?: number;
   /**
    * Native threads for the refit + test job. It runs once per experiment, after every fit
-   * task has finished, so by default it takes all the cores the tasks shared.
+   * task has finished, so by default it takes all the cores the tasks shared. The sandboxed
+   * child switches its thread count per job.
    * @defaultValue os.availableParallelism()
    */
   refitThreads?: number;
   logger?: Logger;
 }
 
-/** A running worker: its BullMQ workers and an idempotent close(). */
+/** A running worker: its BullMQ worker and an idempotent close(). */
 export interface GridfoldWorker {
-  workers: Worker[];
+  worker: Worker;
   close(): Promise<void>;
 }
 
-const processor = (name: string) => fileURLToPath(new URL(`./processors/${name}.js`, import.meta.url));
+const PROCESSOR = fileURLToPath(new URL('./processors/job.js', import.meta.url));
 
 /**
- * Starts the three BullMQ workers of a gridfold worker process (fit tasks, aggregate,
- * refit). Processors are sandboxed in child processes, not worker threads: onnxruntime-node
- * and tfjs-node are not thread-safe, and a blocked child does not stop lock renewal.
+ * Starts the BullMQ worker of a gridfold worker process on the flow's one queue. Its processor
+ * runs every kind of job (fit task, aggregate, halving step, refit) and is sandboxed in a child
+ * process, not a worker thread: onnxruntime-node and tfjs-node are not thread-safe, and a
+ * blocked child does not stop lock renewal. One child per concurrent job, kept between jobs, so
+ * the dataset is loaded once per child and an aggregate or refit finds it warm.
  */
 export function createWorker(deps: WorkerDeps): GridfoldWorker {
   const log = deps.logger ?? pino({ base: { role: 'worker', pid: process.pid } }, pino.destination(2));
-  const env = { ...process.env, GRIDFOLD_THREADS: String(deps.threads ?? process.env.GRIDFOLD_THREADS ?? 1) };
-  const refitEnv = { ...env, GRIDFOLD_THREADS: String(deps.refitThreads ?? availableParallelism()) };
-  const common: WorkerOptions = {
+  const threads = String(deps.threads ?? process.env.GRIDFOLD_THREADS ?? 1);
+  const refitThreads = String(deps.refitThreads ?? availableParallelism());
+  const concurrency = deps.concurrency ?? 1;
+  const worker = new Worker(QUEUE, PROCESSOR, {
     connection: deps.connection,
     prefix: deps.prefix ?? 'gridfold',
+    concurrency,
     lockDuration: deps.lockDuration ?? 30_000,
     stalledInterval: deps.stalledInterval ?? 15_000,
     maxStalledCount: deps.maxStalledCount ?? 5,
     useWorkerThreads: false,
-    workerForkOptions: { env },
-  };
-  const workers = [
-    new Worker(QUEUES.tasks, processor('task'), { ...common, concurrency: deps.concurrency ?? 1 }),
-    new Worker(QUEUES.aggregate, processor('aggregate'), { ...common, concurrency: 1 }),
-    new Worker(QUEUES.refit, processor('refit'), { ...common, concurrency: 1, workerForkOptions: { env: refitEnv } }),
-  ];
-  for (const w of workers) {
-    w.on('failed', (job, err) => log.warn({ queue: w.name, job: job?.id, err: err.message, attempts: job?.attemptsMade }, 'job failed'));
-    w.on('stalled', (jobId) => log.warn({ queue: w.name, job: jobId }, 'job stalled; redelivering'));
-    w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
-  }
-  log.info({ queues: workers.map((w) => w.name), concurrency: deps.concurrency ?? 1, threads: env.GRIDFOLD_THREADS, refitThreads: refitEnv.GRIDFOLD_THREADS }, 'worker started');
+    workerForkOptions: { env: { ...process.env, GRIDFOLD_THREADS: threads, GRIDFOLD_REFIT_THREADS: refitThreads } },
+  });
+  worker.on('failed', (job, err) => log.warn({ job: job?.id, name: job?.name, err: err.message, attempts: job?.attemptsMade }, 'job failed'));
+  worker.on('stalled', (jobId) => log.warn({ job: jobId }, 'job stalled; redelivering'));
+  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  log.info({ queue: worker.name, concurrency, threads, refitThreads }, 'worker started');
   // The sandboxed children load TensorFlow.js themselves, from the same packages and env.
   tfjsBackend().then(
     (backend) => log.info({ tfjs_backend: backend }, 'MLPClassifier runs on TensorFlow.js backend'),
@@ -80,9 +78,9 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   );
   let closing: Promise<void> | undefined;
   return {
-    workers,
+    worker,
     close() {
-      closing ??= Promise.all(workers.map((w) => w.close())).then(() => log.info('worker closed'));
+      closing ??= worker.close().then(() => log.info('worker closed'));
       return closing;
     },
   };

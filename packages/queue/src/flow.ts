@@ -1,6 +1,6 @@
 import type { Plan } from '@gridfold/core';
 import type { FlowJob } from 'bullmq';
-import { jobIds, QUEUES } from './names.js';
+import { jobIds, QUEUE } from './names.js';
 
 /** What every job of an experiment's flow carries: references, never data. */
 export interface ExperimentJobData {
@@ -11,6 +11,22 @@ export interface ExperimentJobData {
 
 export interface TaskJobData extends ExperimentJobData {
   task: Plan['tasks'][number];
+}
+
+const JOB_KINDS = ['fit', 'aggregate', 'halving', 'refit'] as const;
+
+/** What a job of the flow does: the first word of its name. */
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/**
+ * The kind of a job, from its name. Fit task names go on after the kind with their fold and
+ * cells (`fit · fold 2 · cells 0,1`), so Bull Board lists them readably.
+ * @throws Error when the name does not start with a kind.
+ */
+export function jobKind(name: string): JobKind {
+  const kind = JOB_KINDS.find((k) => name === k || name.startsWith(`${k} `));
+  if (!kind) throw new Error(`job name must start with ${JOB_KINDS.join(', ')}, got ${JSON.stringify(name)}`);
+  return kind;
 }
 
 /** Options for {@link buildFlow}. */
@@ -40,28 +56,37 @@ export function buildFlow(id: string, prefix: string, plan: Plan, options: FlowO
   const gen = options.generation ?? 0;
   return {
     name: 'refit',
-    queueName: QUEUES.refit,
+    queueName: QUEUE,
     data,
     opts: { jobId: jobIds.root(id, gen), attempts: 2 },
     children: [
       {
         name: 'aggregate',
-        queueName: QUEUES.aggregate,
+        queueName: QUEUE,
         data,
         opts: { jobId: jobIds.aggregate(id, gen), attempts: 2 },
-        children: tasks.map((task) => ({
-          name: `fold ${task.fold} · cells ${task.cells.join(',')}`,
-          queueName: QUEUES.tasks,
-          data: { ...data, task } satisfies TaskJobData,
-          opts: {
-            jobId: jobIds.task(id, task.index, gen),
-            attempts: options.attempts ?? 3,
-            backoff: { type: 'exponential', delay: 1000 },
-            ignoreDependencyOnFailure: true,
-          },
-        })),
+        children: tasks.map((task) => fitJob(id, prefix, task, gen, options.attempts ?? 3)),
       },
     ],
+  };
+}
+
+/**
+ * One fit task as a flow child. It ignores-on-failure: its parent runs whatever the task's fate,
+ * and records the task's missing cells as failed.
+ */
+function fitJob(id: string, prefix: string, task: Plan['tasks'][number], generation: number, attempts: number): FlowJob {
+  const round = task.round === undefined ? '' : `round ${task.round} · `;
+  return {
+    name: `fit · ${round}fold ${task.fold} · cells ${task.cells.join(',')}`,
+    queueName: QUEUE,
+    data: { experimentId: id, prefix, task } satisfies TaskJobData,
+    opts: {
+      jobId: jobIds.task(id, task.index, generation),
+      attempts,
+      backoff: { type: 'exponential', delay: 1000 },
+      ignoreDependencyOnFailure: true,
+    },
   };
 }
 
@@ -77,26 +102,31 @@ export interface HalvingJobData extends ExperimentJobData {
  * or after the last one the refit job.
  */
 export function buildHalvingStart(id: string, prefix: string, generation = 0): FlowJob {
-  return { name: 'halving', queueName: QUEUES.aggregate, data: { experimentId: id, prefix, round: -1, generation } satisfies HalvingJobData, opts: { jobId: `${id}.g${generation}.h-start`, attempts: 2 } };
+  return {
+    name: 'halving · start',
+    queueName: QUEUE,
+    data: { experimentId: id, prefix, round: -1, generation } satisfies HalvingJobData,
+    opts: { jobId: `${id}.g${generation}.h-start`, attempts: 2 },
+  };
 }
 
-/** One halving round: its aggregate job (named "halving") waiting on the round's fit tasks. */
+/** One halving round: its aggregate job (a "halving" job) waiting on the round's fit tasks. */
 export function buildHalvingRound(id: string, prefix: string, round: number, tasks: Plan['tasks'], generation = 0, attempts = 3): FlowJob {
   return {
-    name: 'halving',
-    queueName: QUEUES.aggregate,
+    name: `halving · round ${round}`,
+    queueName: QUEUE,
     data: { experimentId: id, prefix, round, generation } satisfies HalvingJobData,
     opts: { jobId: `${id}.g${generation}.h${round}`, attempts: 2 },
-    children: tasks.map((task) => ({
-      name: `round ${round} · fold ${task.fold} · cells ${task.cells.join(',')}`,
-      queueName: QUEUES.tasks,
-      data: { experimentId: id, prefix, task } satisfies TaskJobData,
-      opts: { jobId: jobIds.task(id, task.index, generation), attempts, backoff: { type: 'exponential', delay: 1000 }, ignoreDependencyOnFailure: true },
-    })),
+    children: tasks.map((task) => fitJob(id, prefix, task, generation, attempts)),
   };
 }
 
 /** The refit + test job on its own (the end of a halving chain). */
 export function buildRefitJob(id: string, prefix: string, generation = 0): FlowJob {
-  return { name: 'refit', queueName: QUEUES.refit, data: { experimentId: id, prefix } satisfies ExperimentJobData, opts: { jobId: jobIds.root(id, generation), attempts: 2 } };
+  return {
+    name: 'refit',
+    queueName: QUEUE,
+    data: { experimentId: id, prefix } satisfies ExperimentJobData,
+    opts: { jobId: jobIds.root(id, generation), attempts: 2 },
+  };
 }

@@ -1,11 +1,9 @@
-/** Queue names of an experiment's flow: the root refits, its child aggregates, its children fit. */
-export const QUEUES = {
-  tasks: 'gridfold-tasks',
-  aggregate: 'gridfold-aggregate',
-  refit: 'gridfold-refit',
-} as const;
-
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+/**
+ * The one queue of every job of an experiment's flow: fit tasks, aggregates, halving steps and
+ * refits. A worker process serves it with one sandboxed processor per concurrent job, which
+ * dispatches on the job's kind (see {@link jobKind}), so the dataset is loaded once per child.
+ */
+export const QUEUE = 'gridfold-jobs';
 
 /** Options shared by every Redis-facing piece: where keys live. */
 export interface Namespace {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkDataPaths, checkSpec, planTasks, SpecError, type SpecIssue } from '@gridfold/core';
-import { buildFlow, buildHalvingStart, type ExperimentStore } from '@gridfold/queue';
+import { buildFlow, buildHalvingStart, QUEUE, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -18,7 +18,7 @@ export interface SubmissionLimits {
 
 export interface ExperimentRoutesDeps {
   store: ExperimentStore;
-  queues: Queue[];
+  queue: Queue;
   flows: FlowProducer;
   prefix: string;
   log: Logger;
@@ -77,7 +77,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     if (status === null) return void res.status(404).json({ error: `no experiment ${JSON.stringify(id)}` });
     if (store.isTerminal(status)) return void res.status(409).json({ error: `experiment ${id} is already ${status}`, status });
     await store.finish(id, 'cancelled', { error: 'cancelled by request' });
-    const removed = await removePending(deps.queues, id);
+    const removed = await removePending(deps.queue, id);
     log.info({ experiment: id, removed }, 'experiment cancelled');
     res.json({ id, status: 'cancelled', removed_jobs: removed });
   });
@@ -102,25 +102,23 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
 }
 
 function links(id: string) {
-  return { self: `/api/experiments/${id}`, page: `/experiments/${id}`, bull_board: `/admin/queues/queue/gridfold-refit` };
+  return { self: `/api/experiments/${id}`, page: `/experiments/${id}`, bull_board: `/admin/queues/queue/${QUEUE}` };
 }
 
 /**
  * Removes an experiment's jobs that have not started. Jobs already running finish (their
  * processors see the cancelled status and store nothing new); nothing else is touched.
  */
-async function removePending(queues: Queue[], id: string): Promise<number> {
+async function removePending(queue: Queue, id: string): Promise<number> {
   let removed = 0;
-  for (const q of queues) {
-    const jobs = await q.getJobs(['waiting', 'waiting-children', 'delayed', 'prioritized'], 0, -1);
-    for (const job of jobs) {
-      if (job.data?.experimentId !== id) continue;
-      try {
-        await job.remove({ removeChildren: false });
-        removed++;
-      } catch {
-        // A job that became active meanwhile is left to finish; the cancelled status stops it.
-      }
+  const jobs = await queue.getJobs(['waiting', 'waiting-children', 'delayed', 'prioritized'], 0, -1);
+  for (const job of jobs) {
+    if (job.data?.experimentId !== id) continue;
+    try {
+      await job.remove({ removeChildren: false });
+      removed++;
+    } catch {
+      // A job that became active meanwhile is left to finish; the cancelled status stops it.
     }
   }
   return removed;

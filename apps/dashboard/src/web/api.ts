@@ -31,7 +31,7 @@ export type CvResults = Record<string, Array<unknown>> & {
   rank_test_score: number[];
 };
 
-/** One fit task of the plan and its BullMQ job in the gridfold-tasks queue. */
+/** One fit task of the plan and its BullMQ job. */
 export interface TaskRef {
   task: number;
   fold: number;
@@ -47,7 +47,8 @@ export interface LiveExperiment extends ExperimentSummary {
   has_result: boolean;
   generation: number;
   tasks: TaskRef[];
-  tasks_queue: string;
+  /** The BullMQ queue of every job of the experiment (tasks, aggregate, refit), for Bull Board links. */
+  queue: string;
 }
 
 /** The final result (GET /api/experiments/:id → result). */

@@ -38,7 +38,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   const renderHead = (e: LiveExperiment) => {
     replace(title, e.name, ' ', statusBadge(e.status));
     const rootJob = `${e.id}.g${e.generation}.refit`;
-    replace(meta, `id ${e.id} · created ${fmtTime(e.created_at)} · started ${fmtTime(e.started_at)} · duration ${fmtDuration(elapsedMs(e))}`, ' · ', h('a', { href: jobUrl('gridfold-refit', rootJob) }, 'root job in Bull Board'), e.error ? h('p', { class: 'error' }, e.error) : null);
+    replace(meta, `id ${e.id} · created ${fmtTime(e.created_at)} · started ${fmtTime(e.started_at)} · duration ${fmtDuration(elapsedMs(e))}`, ' · ', h('a', { href: jobUrl(e.queue, rootJob) }, 'root job in Bull Board'), e.error ? h('p', { class: 'error' }, e.error) : null);
     const buttons: HTMLElement[] = [];
     if (e.status === 'queued' || e.status === 'running') buttons.push(button('Cancel', 'cancel', () => api(`/api/experiments/${id}`, { method: 'DELETE' })));
     if (e.status === 'failed' || e.status === 'cancelled') buttons.push(button('Retry', 'retry', () => api(`/api/experiments/${id}/retry`, { method: 'POST' })));
@@ -69,7 +69,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
             h('thead', {}, h('tr', {}, ...['worker', 'task', 'fold', 'cells', 'running for'].map((c) => h('th', {}, c)))),
             h('tbody', {}, ...running.map((r) => {
               const t = byTask.get(r.task);
-              return h('tr', { 'data-worker': r.worker }, h('td', {}, r.worker), h('td', {}, t ? h('a', { href: jobUrl(e.tasks_queue, t.job_id) }, `#${r.task}`) : `#${r.task}`), h('td', {}, t?.fold ?? ''), h('td', {}, t?.cells.join(', ') ?? ''), h('td', { class: 'num' }, fmtDuration(Date.now() - r.since)));
+              return h('tr', { 'data-worker': r.worker }, h('td', {}, r.worker), h('td', {}, t ? h('a', { href: jobUrl(e.queue, t.job_id) }, `#${r.task}`) : `#${r.task}`), h('td', {}, t?.fold ?? ''), h('td', {}, t?.cells.join(', ') ?? ''), h('td', { class: 'num' }, fmtDuration(Date.now() - r.since)));
             })),
           )
         : null,
@@ -80,7 +80,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     const cv = e.cv_results;
     if (!cv || !hasCv(e)) return;
     cvSection.hidden = false;
-    table.update(cv, e.tasks, e.tasks_queue, e.best_index);
+    table.update(cv, e.tasks, e.queue, e.best_index);
     const names = gridAxes(cv);
     if (names.length < 2) return;
     heatSection.hidden = false;

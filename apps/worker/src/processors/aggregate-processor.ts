@@ -1,24 +1,12 @@
 import { summarize } from '@gridfold/core';
-import type { ExperimentJobData, HalvingJobData } from '@gridfold/queue';
+import type { ExperimentJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
-import { datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
-import { processHalving } from './halving.js';
+import { datasetFor, experimentFor, log, storeFor } from './context.js';
 
 /** Folds the stored task results into cv_results and the best cell (and out-of-fold metrics). */
-export default async function processAggregate(job: SandboxedJob<ExperimentJobData>): Promise<unknown> {
+export async function processAggregate(job: SandboxedJob<ExperimentJobData>): Promise<unknown> {
   const { experimentId: id, prefix } = job.data;
   const store = storeFor(prefix);
-  if (job.name === 'halving') {
-    try {
-      return await processHalving(job as unknown as SandboxedJob<HalvingJobData>);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      log.error({ experiment: id, err: message }, 'halving step failed');
-      if (!lastAttempt(job)) throw err;
-      await store.finish(id, 'failed', { error: message });
-      return { failed: message };
-    }
-  }
   if (store.isTerminal(await store.status(id))) return { skipped: true };
   const { spec, plan } = await experimentFor(store, id);
   const results = await store.taskResults(id);

@@ -2,7 +2,7 @@ import { aggregateResults, combineRounds, firstRound, halvingSchedule, nextRound
 import { buildHalvingRound, buildRefitJob, type HalvingJobData, type HalvingState } from '@gridfold/queue';
 import { FlowProducer } from 'bullmq';
 import type { SandboxedJob } from 'bullmq';
-import { datasetFor, experimentFor, log, redisFor, storeFor } from './context.js';
+import { datasetFor, experimentFor, lastAttempt, log, redisFor, storeFor } from './context.js';
 
 const producers = new Map<string, FlowProducer>();
 function producerFor(prefix: string): FlowProducer {
@@ -14,12 +14,25 @@ function producerFor(prefix: string): FlowProducer {
   return p;
 }
 
+/** A halving job: one step of the chain; its last failed attempt fails the experiment. */
+export async function processHalving(job: SandboxedJob<HalvingJobData>): Promise<unknown> {
+  try {
+    return await halvingStep(job);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.error({ experiment: job.data.experimentId, err: message }, 'halving step failed');
+    if (!lastAttempt(job)) throw err;
+    await storeFor(job.data.prefix).finish(job.data.experimentId, 'failed', { error: message });
+    return { failed: message };
+  }
+}
+
 /**
  * One step of a successive-halving chain: round -1 plans round 0 (it needs the data: rows
  * and classes set the schedule); round r aggregates its tasks, then enqueues round r+1 with
  * the survivors, or after the last round stores the combined cv_results and enqueues the refit.
  */
-export async function processHalving(job: SandboxedJob<HalvingJobData>): Promise<unknown> {
+async function halvingStep(job: SandboxedJob<HalvingJobData>): Promise<unknown> {
   const { experimentId: id, prefix, round: r, generation } = job.data;
   const store = storeFor(prefix);
   if (store.isTerminal(await store.status(id))) return { skipped: true };

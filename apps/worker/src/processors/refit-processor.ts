@@ -4,7 +4,7 @@ import type { SandboxedJob } from 'bullmq';
 import { cacheFor, datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
 
 /** The root job: refits the best params on the training set, scores the test set, stores the final result. */
-export default async function processRefit(job: SandboxedJob<ExperimentJobData>): Promise<unknown> {
+export async function processRefit(job: SandboxedJob<ExperimentJobData>): Promise<unknown> {
   const { experimentId: id, prefix } = job.data;
   const store = storeFor(prefix);
   const record = await store.get(id);

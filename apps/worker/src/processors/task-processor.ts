@@ -9,7 +9,7 @@ import { cacheFor, datasetFor, experimentFor, lastAttempt, log, storeFor } from 
  * result is already stored (a redelivery after a stall) is not recomputed, and the store
  * keeps the first result only. A cancelled experiment's tasks do nothing.
  */
-export default async function processTask(job: SandboxedJob<TaskJobData>): Promise<unknown> {
+export async function processTask(job: SandboxedJob<TaskJobData>): Promise<unknown> {
   const { experimentId: id, prefix, task } = job.data;
   const store = storeFor(prefix);
   const begin = await store.beginTask(id, task.index, process.env.GRIDFOLD_WORKER_ID ?? String(process.pid));

@@ -3,5 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { default: processor } = await import('./refit-processor.ts');
+const { default: processor } = await import('./job-processor.ts');
 export default processor;

@@ -1,7 +1,0 @@
-// BullMQ forks a plain Node process for sandboxed processors; register tsx there so the
-// TypeScript processor loads without a build step.
-import { register } from 'tsx/esm/api';
-
-register();
-const { default: processor } = await import('./aggregate-processor.ts');
-export default processor;
