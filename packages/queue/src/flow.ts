@@ -29,6 +29,13 @@ export function jobKind(name: string): JobKind {
   return kind;
 }
 
+/**
+ * BullMQ priorities: lower runs first, equal ones first in, first out. Aggregates, halving
+ * steps and refits are short and an experiment's end waits on them, so they go before any
+ * waiting fit task instead of queueing behind other experiments' backlog.
+ */
+export const PRIORITY = { step: 1, fit: 2 } as const;
+
 /** Options for {@link buildFlow}. */
 export interface FlowOptions {
   /**
@@ -58,13 +65,13 @@ export function buildFlow(id: string, prefix: string, plan: Plan, options: FlowO
     name: 'refit',
     queueName: QUEUE,
     data,
-    opts: { jobId: jobIds.root(id, gen), attempts: 2 },
+    opts: { jobId: jobIds.root(id, gen), attempts: 2, priority: PRIORITY.step },
     children: [
       {
         name: 'aggregate',
         queueName: QUEUE,
         data,
-        opts: { jobId: jobIds.aggregate(id, gen), attempts: 2 },
+        opts: { jobId: jobIds.aggregate(id, gen), attempts: 2, priority: PRIORITY.step },
         children: tasks.map((task) => fitJob(id, prefix, task, gen, options.attempts ?? 3)),
       },
     ],
@@ -86,6 +93,7 @@ function fitJob(id: string, prefix: string, task: Plan['tasks'][number], generat
       attempts,
       backoff: { type: 'exponential', delay: 1000 },
       ignoreDependencyOnFailure: true,
+      priority: PRIORITY.fit,
     },
   };
 }
@@ -106,7 +114,7 @@ export function buildHalvingStart(id: string, prefix: string, generation = 0): F
     name: 'halving · start',
     queueName: QUEUE,
     data: { experimentId: id, prefix, round: -1, generation } satisfies HalvingJobData,
-    opts: { jobId: `${id}.g${generation}.h-start`, attempts: 2 },
+    opts: { jobId: `${id}.g${generation}.h-start`, attempts: 2, priority: PRIORITY.step },
   };
 }
 
@@ -116,7 +124,7 @@ export function buildHalvingRound(id: string, prefix: string, round: number, tas
     name: `halving · round ${round}`,
     queueName: QUEUE,
     data: { experimentId: id, prefix, round, generation } satisfies HalvingJobData,
-    opts: { jobId: `${id}.g${generation}.h${round}`, attempts: 2 },
+    opts: { jobId: `${id}.g${generation}.h${round}`, attempts: 2, priority: PRIORITY.step },
     children: tasks.map((task) => fitJob(id, prefix, task, generation, attempts)),
   };
 }
@@ -127,6 +135,6 @@ export function buildRefitJob(id: string, prefix: string, generation = 0): FlowJ
     name: 'refit',
     queueName: QUEUE,
     data: { experimentId: id, prefix } satisfies ExperimentJobData,
-    opts: { jobId: jobIds.root(id, generation), attempts: 2 },
+    opts: { jobId: jobIds.root(id, generation), attempts: 2, priority: PRIORITY.step },
   };
 }

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { checkSpec, planTasks } from '@gridfold/core';
-import type { FlowJob } from 'bullmq';
-import { describe, expect, it } from 'vitest';
-import { buildFlow, buildHalvingRound, buildHalvingStart, buildRefitJob, jobKind } from '../src/flow.js';
+import { FlowProducer, Queue, Worker, type FlowJob } from 'bullmq';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../src/connection.js';
+import { buildFlow, buildHalvingRound, buildHalvingStart, buildRefitJob, jobKind, PRIORITY } from '../src/flow.js';
 import { QUEUE } from '../src/names.js';
 
 const spec = checkSpec({
@@ -19,10 +21,12 @@ function jobsOf(flow: FlowJob): FlowJob[] {
 }
 
 describe('flow jobs', () => {
-  it('puts every job on the one queue', () => {
+  it('puts every job on the one queue, fit tasks behind the steps an experiment ends with', () => {
     const flows = [buildFlow('e', 'p', plan), buildHalvingStart('e', 'p'), buildHalvingRound('e', 'p', 1, plan.tasks), buildRefitJob('e', 'p')];
     const jobs = flows.flatMap(jobsOf);
     expect(new Set(jobs.map((j) => j.queueName))).toEqual(new Set([QUEUE]));
+    for (const j of jobs) expect(j.opts?.priority, j.name).toBe(jobKind(j.name) === 'fit' ? PRIORITY.fit : PRIORITY.step);
+    expect(PRIORITY.step).toBeLessThan(PRIORITY.fit);
   });
 
   it('names each job by its kind first', () => {
@@ -32,5 +36,31 @@ describe('flow jobs', () => {
     expect(jobKind(buildHalvingStart('e', 'p').name)).toBe('halving');
     expect(jobKind('refit')).toBe('refit');
     expect(() => jobKind('refitting')).toThrow('job name must start with fit, aggregate, halving, refit, got "refitting"');
+  });
+});
+
+describe('job order on the queue (real Redis)', () => {
+  const prefix = `test-${randomUUID()}`;
+  const connection = connectRedis();
+  const queue = new Queue(QUEUE, { connection, prefix });
+  const producer = new FlowProducer({ connection, prefix });
+  afterAll(async () => {
+    await producer.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    connection.disconnect();
+  });
+
+  it('runs an experiment step added behind a backlog of fit tasks before them', async () => {
+    await producer.add(buildFlow('backlog', prefix, plan));
+    await producer.add(buildHalvingStart('late', prefix));
+    await producer.add(buildRefitJob('late', prefix));
+    const ran: string[] = [];
+    const total = plan.tasks.length + 4;
+    const worker = new Worker(QUEUE, async (job) => void ran.push(`${job.data.experimentId} ${jobKind(job.name)}`), { connection, prefix, concurrency: 1 });
+    await new Promise<void>((resolve) => worker.on('completed', () => ran.length === total && resolve()));
+    await worker.close();
+    const fits = Array.from(plan.tasks, () => 'backlog fit');
+    expect(ran).toEqual(['late halving', 'late refit', ...fits, 'backlog aggregate', 'backlog refit']);
   });
 });
