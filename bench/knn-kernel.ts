@@ -23,11 +23,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 /** GFLOP/s of a 2000x784 by 784x12000 product (DESIGN.md's reference shape), output reduced to one column. */
 async function gemmThroughput(op: 'MatMul' | 'MatMulInteger', type: ElementTypeCode, A: ort.Tensor, B: ort.Tensor): Promise<number> {
+  const aType = op === 'MatMulInteger' ? E.uint8 : type;
   const out = op === 'MatMul' ? type : E.int32;
   const session = await cachedSession(`bench_${op}_${type}`, () => ({
     name: 'bench',
     inputs: [
-      { name: 'a', type, shape: ['m', 784] },
+      { name: 'a', type: aType, shape: ['m', 784] },
       { name: 'b', type, shape: [784, 'n'] },
     ],
     outputs: [{ name: 'r', type: out, shape: ['m', 1] }],
@@ -57,16 +58,24 @@ const pixels = Uint8Array.from({ length: 2000 * 784 }, (_, i) => train.X.data[i]
 const pixelsB = Uint8Array.from({ length: 784 * 12000 }, (_, i) => train.X.data[(i * 7) % train.X.data.length]);
 const f32 = await gemmThroughput('MatMul', E.float, new ort.Tensor('float32', Float32Array.from(pixels), [2000, 784]), new ort.Tensor('float32', Float32Array.from(pixelsB), [784, 12000]));
 const u8 = await gemmThroughput('MatMulInteger', E.uint8, new ort.Tensor('uint8', pixels, [2000, 784]), new ort.Tensor('uint8', pixelsB, [784, 12000]));
+// The search's kernel: uint8 queries x int8 (t - 128) training rows (VNNI where the CPU has it).
+const s8 = await gemmThroughput('MatMulInteger', E.int8, new ort.Tensor('uint8', pixels, [2000, 784]), new ort.Tensor('int8', Int8Array.from(pixelsB, (v) => v - 128), [784, 12000]));
 const f64 = await gemmThroughput('MatMul', E.double, new ort.Tensor('float64', Float64Array.from(pixels), [2000, 784]), new ort.Tensor('float64', Float64Array.from(pixelsB), [784, 12000]));
-console.log(`GEMM 2000x784x12000: float32 ${f32.toFixed(0)} GFLOP/s, uint8 MatMulInteger ${u8.toFixed(0)} GOP/s, float64 ${f64.toFixed(0)} GFLOP/s`);
+console.log(`GEMM 2000x784x12000: float32 ${f32.toFixed(0)} GFLOP/s, MatMulInteger uint8 x uint8 ${u8.toFixed(0)} GOP/s, uint8 x int8 ${s8.toFixed(0)} GOP/s, float64 ${f64.toFixed(0)} GFLOP/s`);
 
 const flops = 2 * test.X.rows * train.X.rows * 784;
-const report = (label: string, ms: number, queries = test.X.rows) =>
-  console.log(`${label}: ${(ms / 1000).toFixed(2)} s (${((flops * (queries / test.X.rows)) / (ms / 1000) / 1e9).toFixed(0)} effective GFLOP/s), rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+let cpu = process.cpuUsage();
+/** Wall time, effective rate, and this process's user/system CPU since the last report. */
+const report = (label: string, ms: number, queries = test.X.rows) => {
+  const used = process.cpuUsage(cpu);
+  cpu = process.cpuUsage();
+  console.log(`${label}: ${(ms / 1000).toFixed(2)} s (${((flops * (queries / test.X.rows)) / (ms / 1000) / 1e9).toFixed(0)} effective GFLOP/s), cpu user ${(used.user / 1e6).toFixed(2)} s sys ${(used.system / 1e6).toFixed(2)} s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+};
 
 const index = new NeighborIndex(train.X);
 const [, prepMs] = await timed(() => index.search(test.X.head(1), 6));
 console.log(`index preparation (transpose + norms, first query): ${prepMs.toFixed(0)} ms`);
+cpu = process.cpuUsage();
 const [, pixelMs] = await timed(() => index.search(test.X, 6));
 report('kneighbors 10,000 x 60,000, k=6, pixels (uint8 path)', pixelMs);
 
