@@ -1,19 +1,11 @@
 /**
  * The inner loop of scikit-learn 1.2's `_plain_sgd` (sklearn/linear_model/_sgd_fast.pyx)
- * for one binary problem, over rows stored as their nonzero entries. Skipping zeros does
- * not change a single sum (x*w = 0 adds nothing), so results match the dense loop while
- * an MNIST epoch touches about a fifth of the pixels.
+ * for one binary problem. Rows are read through {@link SgdRows}, which sums over nonzero
+ * entries only: skipping zeros does not change a single sum (x*w = 0 adds nothing), so
+ * results match the dense loop while an MNIST epoch touches about a fifth of the pixels.
  */
 import { shuffleLikeSklearn } from './legacy-random.js';
-
-/** Rows as (column, value) pairs of their nonzero entries; row `i` is `indptr[i]..indptr[i+1]`. */
-export interface CompressedRows {
-  indptr: Int32Array;
-  indices: Int32Array;
-  values: Float64Array;
-  rows: number;
-  cols: number;
-}
+import type { SgdRows } from './sgd-rows.js';
 
 export type SgdLoss = 'hinge' | 'log_loss' | 'modified_huber' | 'squared_hinge' | 'perceptron';
 export type SgdPenalty = 'l2' | 'l1' | 'elasticnet' | null;
@@ -83,10 +75,10 @@ function dlossAt(loss: SgdLoss, p: number, y: number): number {
  * is one multiplication, as in scikit-learn's `WeightVector`.
  * @throws Error when the weights or intercept stop being finite, with scikit-learn's advice.
  */
-export function plainSgd(X: CompressedRows, y: Float64Array, o: PlainSgdOptions): PlainSgdResult {
-  const { indptr, indices, values, rows: n, cols: d } = X;
-  const w = new Float64Array(d);
-  const aw = o.average > 0 ? new Float64Array(d) : null;
+export function plainSgd(X: SgdRows, y: Float64Array, o: PlainSgdOptions): PlainSgdResult {
+  const { rows: n, cols: d } = X;
+  const w = X.weights.fill(0);
+  const aw = o.average > 0 ? X.averageWeights.fill(0) : null;
   const l1 = o.penalty === 'l1' || o.penalty === 'elasticnet';
   const q = l1 ? new Float64Array(d) : null;
   const l1Ratio = o.penalty === 'l2' ? 0 : o.penalty === 'l1' ? 1 : o.l1Ratio;
@@ -99,27 +91,26 @@ export function plainSgd(X: CompressedRows, y: Float64Array, o: PlainSgdOptions)
     const initialEta0 = typw / Math.max(1, dlossAt(loss, -typw, 1));
     optimalInit = 1 / (initialEta0 * alpha);
   }
-  const resetScale = (): void => {
-    if (aw) {
-      for (let j = 0; j < d; j++) aw[j] += averageA * w[j];
-      const inv = 1 / averageB;
-      for (let j = 0; j < d; j++) aw[j] *= inv;
-      averageA = 0;
-      averageB = 1;
-    }
-    for (let j = 0; j < d; j++) w[j] *= wscale;
-    wscale = 1;
-  };
+  // The next row's dot is computed alongside this row's and kept while w is unchanged (most
+  // steps of a fitted model: no loss, only wscale decays). The L1 truncation changes w on
+  // every step, so it gets no pairs.
+  const pairs = q === null;
+  let pairedRow = -1, pairedDot = 0;
   let bestLoss = Infinity, bestScore = -Infinity, noImprovement = 0, epoch = 0;
   for (; epoch < o.maxIter; epoch++) {
     let sumloss = 0;
     if (o.shuffle) shuffleLikeSklearn(order, o.seed);
+    pairedRow = -1;
     for (let k = 0; k < n; k++) {
       const i = order[k];
       if (mask !== null && mask[i]) continue;
-      const start = indptr[i], end = indptr[i + 1];
-      let dot = 0;
-      for (let j = start; j < end; j++) dot += w[indices[j]] * values[j];
+      let dot: number;
+      if (pairedRow === i) dot = pairedDot;
+      else if (pairs && k + 1 < n) {
+        pairedRow = order[k + 1];
+        dot = X.dotPair(i, pairedRow);
+        pairedDot = X.pairedDot;
+      } else dot = X.dot(i);
       const p = dot * wscale + intercept;
       const yi = y[i];
       if (learningRate === 'optimal') eta = 1 / (alpha * (optimalInit + t - 1));
@@ -130,18 +121,23 @@ export function plainSgd(X: CompressedRows, y: Float64Array, o: PlainSgdOptions)
       if (o.penalty !== null && o.penalty !== 'l1') {
         // Clamped at 0: a too-large eta * alpha zeroes the weights instead of flipping them.
         wscale *= Math.max(0, 1 - (1 - l1Ratio) * eta * alpha);
-        if (wscale < WSCALE_THRESHOLD) resetScale();
+        if (wscale < WSCALE_THRESHOLD) {
+          resetScale(w, aw, wscale, averageA, averageB);
+          wscale = 1;
+          averageA = 0;
+          averageB = 1;
+          pairedRow = -1;
+        }
       }
       if (update !== 0) {
-        const c = update / wscale;
-        for (let j = start; j < end; j++) w[indices[j]] += values[j] * c;
+        X.add(i, update / wscale);
         if (o.fitIntercept) intercept += update;
+        pairedRow = -1;
       }
       if (aw !== null && o.average <= t) {
         const steps = t - o.average + 1;
         const mu = 1 / steps;
-        const c = -update / wscale;
-        for (let j = start; j < end; j++) aw[indices[j]] += averageA * values[j] * c;
+        X.addAverage(i, averageA, -update / wscale);
         if (steps > 1) averageB /= 1 - mu;
         averageA += mu * averageB * wscale;
         averageIntercept += (intercept - averageIntercept) / steps;
@@ -162,7 +158,7 @@ export function plainSgd(X: CompressedRows, y: Float64Array, o: PlainSgdOptions)
       throw new Error(`Floating-point under-/overflow occurred at epoch #${epoch + 1}. Scaling input data with StandardScaler or MinMaxScaler might help.`);
     }
     if (mask !== null) {
-      const score = validationAccuracy(X, y, mask, w, intercept);
+      const score = validationAccuracy(X, y, mask, intercept);
       noImprovement = o.tol > -Infinity && score < bestScore + o.tol ? noImprovement + 1 : 0;
       if (score > bestScore) bestScore = score;
     } else {
@@ -179,8 +175,19 @@ export function plainSgd(X: CompressedRows, y: Float64Array, o: PlainSgdOptions)
       }
     }
   }
-  resetScale();
-  return { weights: w, intercept, averageWeights: aw, averageIntercept, nIter: epoch };
+  resetScale(w, aw, wscale, averageA, averageB);
+  return { weights: w.slice(), intercept, averageWeights: aw && aw.slice(), averageIntercept, nIter: epoch };
+}
+
+/** scikit-learn's `WeightVector.reset_wscale`: folds the scale (and the averaging terms) into the arrays. */
+function resetScale(w: Float64Array, aw: Float64Array | null, wscale: number, averageA: number, averageB: number): void {
+  const d = w.length;
+  if (aw) {
+    for (let j = 0; j < d; j++) aw[j] += averageA * w[j];
+    const inv = 1 / averageB;
+    for (let j = 0; j < d; j++) aw[j] *= inv;
+  }
+  for (let j = 0; j < d; j++) w[j] *= wscale;
 }
 
 /**
@@ -188,13 +195,11 @@ export function plainSgd(X: CompressedRows, y: Float64Array, o: PlainSgdOptions)
  * its scale factor, so this does too: only the sign of w.x + b matters, and the
  * intercept is not scaled.
  */
-function validationAccuracy(X: CompressedRows, y: Float64Array, mask: Uint8Array, w: Float64Array, intercept: number): number {
+function validationAccuracy(X: SgdRows, y: Float64Array, mask: Uint8Array, intercept: number): number {
   let correct = 0, total = 0;
   for (let i = 0; i < X.rows; i++) {
     if (!mask[i]) continue;
-    let dot = 0;
-    for (let j = X.indptr[i]; j < X.indptr[i + 1]; j++) dot += w[X.indices[j]] * X.values[j];
-    if ((dot + intercept > 0 ? 1 : -1) === y[i]) correct++;
+    if ((X.dot(i) + intercept > 0 ? 1 : -1) === y[i]) correct++;
     total++;
   }
   return correct / total;

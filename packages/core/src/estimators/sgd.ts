@@ -3,7 +3,8 @@ import { Matrix, type Target } from '../matrix.js';
 import { Estimator, InvalidParameterError, type HasDecisionFunction, type HasPredictProba } from './base.js';
 import { RandomState, SKLEARN_MAX_INT } from './legacy-random.js';
 import { param, parseParams } from './params.js';
-import { plainSgd, type CompressedRows, type PlainSgdResult } from './sgd-plain.js';
+import { plainSgd, type PlainSgdResult } from './sgd-plain.js';
+import { SgdRows } from './sgd-rows.js';
 
 const schema = z.object({
   loss: param.choice(['hinge', 'log_loss', 'modified_huber', 'squared_hinge', 'perceptron']).default('hinge'),
@@ -59,14 +60,14 @@ export class SGDClassifier extends Estimator<SGDClassifierParams> implements Has
     return this.coef !== undefined;
   }
 
-  /** Fits on `X` (converted once to float64) and integer labels `y`. */
+  /** Fits on `X` (stored once as {@link SgdRows}, shared by the one-vs-rest problems) and integer labels `y`. */
   async fit(X: Matrix, y: Target): Promise<this> {
     if (!(y instanceof Int32Array)) throw new TypeError('SGDClassifier: y must be an Int32Array of class labels');
     if (y.length !== X.rows) throw new RangeError(`SGDClassifier: X has ${X.rows} rows but y has ${y.length} labels`);
     const p = this.params;
     const classes = Int32Array.from(new Set(y)).sort();
     if (classes.length < 2) throw new RangeError(`SGDClassifier: the number of classes has to be greater than one; got ${classes.length} class`);
-    const rows = compressRows(X);
+    const rows = new SgdRows(X);
     const mask = p.early_stopping ? stratifiedHoldout(y, p.validation_fraction, p.random_state) : null;
     const rng = new RandomState(p.random_state ?? randomSeed());
     const positives = classes.length === 2 ? [classes[1]] : Array.from(classes);
@@ -171,29 +172,6 @@ export class SGDClassifier extends Estimator<SGDClassifierParams> implements Has
     }
     return new Matrix(out, n, width);
   }
-}
-
-/** `X` as float64 nonzero entries per row, built in one pass. */
-function compressRows(X: Matrix): CompressedRows {
-  const { data, rows, cols } = X;
-  let nnz = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) nnz++;
-  const indptr = new Int32Array(rows + 1);
-  const indices = new Int32Array(nnz);
-  const values = new Float64Array(nnz);
-  let at = 0;
-  for (let i = 0; i < rows; i++) {
-    const off = i * cols;
-    for (let j = 0; j < cols; j++) {
-      const v = data[off + j];
-      if (v !== 0) {
-        indices[at] = j;
-        values[at++] = v;
-      }
-    }
-    indptr[i + 1] = at;
-  }
-  return { indptr, indices, values, rows, cols };
 }
 
 /**

@@ -1,0 +1,246 @@
+/**
+ * The training rows of an SGD fit and its weight vectors, in WebAssembly memory, with the
+ * four loops of scikit-learn's `WeightVector` that touch a row (dot, add, add_average, and
+ * two dots at once) compiled from listings. An MNIST epoch is bound by fetching each
+ * randomly visited row from memory, so rows are stored as small as they can be read back
+ * exactly: nonzero entries only (a skipped zero adds nothing to a sum), each as its
+ * column's distance from the previous nonzero plus its value — two bytes for a pixel
+ * (an integer 0..255), ten for any other float64.
+ */
+import type { Matrix } from '../matrix.js';
+import { assembleModule, type WasmCode, type WasmFunction } from './wasm-assembler.js';
+
+/** How a row entry is laid out and read back. */
+interface RowFormat {
+  name: 'pixels' | 'floats';
+  /** Bytes per entry. */
+  size: number;
+  /** Largest column step one entry can encode; longer gaps get zero-valued filler entries. */
+  maxStep: number;
+  /** Code that adds the entry at `p`'s column step to local `col` (may use local `tmp`). */
+  step(p: number, col: number, tmp: number): WasmCode;
+  /** Code that pushes the entry's value as f64 (after {@link step}). */
+  value(p: number, tmp: number): WasmCode;
+}
+
+// A pixel entry is one u16: column step in the high byte, pixel in the low byte.
+const PIXELS: RowFormat = {
+  name: 'pixels',
+  size: 2,
+  maxStep: 0xff,
+  step: (p, col, tmp) => ['local.get', p, 'i32.load16_u', 1, 0, 'local.tee', tmp, 'i32.const', 8, 'i32.shr_u', 'local.get', col, 'i32.add', 'local.set', col],
+  value: (_p, tmp) => ['local.get', tmp, 'i32.const', 0xff, 'i32.and', 'f64.convert_i32_u'],
+};
+
+// A float entry is the f64 value then the u16 column step (unaligned loads are fine in wasm).
+const FLOATS: RowFormat = {
+  name: 'floats',
+  size: 10,
+  maxStep: 0xffff,
+  step: (p, col) => ['local.get', p, 'i32.load16_u', 0, 8, 'local.get', col, 'i32.add', 'local.set', col],
+  value: (p) => ['local.get', p, 'f64.load', 0, 0],
+};
+
+/** Byte address of the second result of `dotPair`. */
+const PAIR_SLOT = 0;
+/** Byte address of the weights; the averaged weights and then the rows follow. */
+const WEIGHTS_AT = 8;
+
+/** `while (p < end) { body; p += size }` */
+function eachEntry(f: RowFormat, p: number, end: number, body: WasmCode): WasmCode {
+  return [
+    'block', 'local.get', p, 'local.get', end, 'i32.ge_u', 'br_if', 0,
+    'loop', ...body, 'local.get', p, 'i32.const', f.size, 'i32.add', 'local.tee', p, 'local.get', end, 'i32.lt_u', 'br_if', 0, 'end',
+    'end',
+  ];
+}
+
+/** `acc = acc + w[col] * x`, the order of `WeightVector.dot`. */
+function accumulate(f: RowFormat, p: number, col: number, tmp: number, acc: number): WasmCode {
+  return [...f.step(p, col, tmp), 'local.get', acc, 'local.get', col, 'i32.const', 3, 'i32.shl', 'f64.load', 3, WEIGHTS_AT, ...f.value(p, tmp), 'f64.mul', 'f64.add', 'local.set', acc];
+}
+
+function kernels(f: RowFormat): WasmFunction[] {
+  const start = ['i32.const', -1, 'local.set'];
+  // dot(p, end) -> sum of w[col] * x over the row's entries, in column order.
+  const dot: WasmFunction = {
+    name: `${f.name}_dot`, params: ['i32', 'i32'], results: ['f64'], locals: ['i32', 'i32', 'f64'],
+    code: [...start, 2, ...eachEntry(f, 0, 1, accumulate(f, 0, 2, 3, 4)), 'local.get', 4],
+  };
+  // dotPair(p0, end0, p1, end1): both dots, interleaved so that neither waits on the other's
+  // additions; each sum keeps its own order. Returns the first, stores the second at PAIR_SLOT.
+  const dotPair: WasmFunction = {
+    name: `${f.name}_dot_pair`, params: ['i32', 'i32', 'i32', 'i32'], results: ['f64'], locals: ['i32', 'i32', 'i32', 'i32', 'i32', 'f64', 'f64'],
+    code: [
+      ...start, 4, ...start, 5,
+      // local 8 = p0 + min(end0 - p0, end1 - p1): where the shorter row ends, counted on row 0
+      'local.get', 3, 'local.get', 2, 'i32.sub', 'local.set', 8,
+      'local.get', 1, 'local.get', 0, 'i32.sub', 'local.get', 8, 'i32.lt_u',
+      'if', 'local.get', 1, 'local.get', 0, 'i32.sub', 'local.set', 8, 'end',
+      'local.get', 8, 'local.get', 0, 'i32.add', 'local.set', 8,
+      ...eachEntry(f, 0, 8, [...accumulate(f, 2, 5, 7, 10), 'local.get', 2, 'i32.const', f.size, 'i32.add', 'local.set', 2, ...accumulate(f, 0, 4, 6, 9)]),
+      ...eachEntry(f, 0, 1, accumulate(f, 0, 4, 6, 9)),
+      ...eachEntry(f, 2, 3, accumulate(f, 2, 5, 7, 10)),
+      'i32.const', PAIR_SLOT, 'local.get', 10, 'f64.store', 3, 0,
+      'local.get', 9,
+    ],
+  };
+  // add(p, end, c): w[col] = w[col] + x * c, as `WeightVector.add`.
+  const add: WasmFunction = {
+    name: `${f.name}_add`, params: ['i32', 'i32', 'f64'], results: [], locals: ['i32', 'i32', 'i32'],
+    code: [...start, 3, ...eachEntry(f, 0, 1, [
+      ...f.step(0, 3, 4), 'local.get', 3, 'i32.const', 3, 'i32.shl', 'local.tee', 5, 'local.get', 5, 'f64.load', 3, WEIGHTS_AT,
+      ...f.value(0, 4), 'local.get', 2, 'f64.mul', 'f64.add', 'f64.store', 3, WEIGHTS_AT,
+    ])],
+  };
+  // addAverage(p, end, averageAt, a, c): aw[col] = aw[col] + a * x * c, as `WeightVector.add_average`.
+  const addAverage: WasmFunction = {
+    name: `${f.name}_add_average`, params: ['i32', 'i32', 'i32', 'f64', 'f64'], results: [], locals: ['i32', 'i32', 'i32'],
+    code: [...start, 5, ...eachEntry(f, 0, 1, [
+      ...f.step(0, 5, 6), 'local.get', 5, 'i32.const', 3, 'i32.shl', 'local.get', 2, 'i32.add', 'local.tee', 7, 'local.get', 7, 'f64.load', 3, 0,
+      'local.get', 3, ...f.value(0, 6), 'f64.mul', 'local.get', 4, 'f64.mul', 'f64.add', 'f64.store', 3, 0,
+    ])],
+  };
+  return [dot, dotPair, add, addAverage];
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+interface Kernels {
+  dot(p: number, end: number): number;
+  dotPair(p0: number, end0: number, p1: number, end1: number): number;
+  add(p: number, end: number, c: number): void;
+  addAverage(p: number, end: number, averageAt: number, a: number, c: number): void;
+}
+
+/**
+ * `X`'s rows and zeroed weight vectors `w` and `aw` in one WebAssembly memory. Every sum
+ * runs over a row's nonzero entries in column order, as scikit-learn's dense loops do.
+ */
+export class SgdRows {
+  readonly rows: number;
+  readonly cols: number;
+  /** `w`, unscaled (the caller keeps `wscale`). A view into the memory: copy it to keep it. */
+  readonly weights: Float64Array;
+  /** `aw`, the averaged weights' unscaled accumulator. A view, like {@link weights}. */
+  readonly averageWeights: Float64Array;
+  /** Whether entries are pixels (2 bytes) or float64s (10 bytes). */
+  readonly format: 'pixels' | 'floats';
+  /** Byte address where row `i` starts; `bounds[rows]` is the end of the last row. */
+  private readonly bounds: Uint32Array;
+  private readonly averageAt: number;
+  private readonly pairSlot: Float64Array;
+  private readonly k: Kernels;
+
+  /** @throws RangeError when the rows need more than WebAssembly's 4 GiB of memory. */
+  constructor(X: Matrix) {
+    const { data, rows, cols } = X;
+    const f = isPixels(data) ? PIXELS : FLOATS;
+    this.rows = rows;
+    this.cols = cols;
+    this.format = f.name;
+    this.averageAt = WEIGHTS_AT + 8 * cols;
+    const rowsAt = this.averageAt + 8 * cols;
+    this.bounds = new Uint32Array(rows + 1);
+    let at = rowsAt;
+    for (let i = 0; i < rows; i++) {
+      this.bounds[i] = at;
+      let prev = -1;
+      for (let j = 0, off = i * cols; j < cols; j++) {
+        if (data[off + j] === 0) continue;
+        at += f.size * (1 + Math.floor((j - prev - 1) / f.maxStep));
+        prev = j;
+      }
+    }
+    this.bounds[rows] = at;
+    const pages = Math.ceil(at / 65536);
+    if (pages > 65536) throw new RangeError(`SGDClassifier: X (${rows} x ${cols}) takes ${at} bytes as SGD rows, more than WebAssembly's 4 GiB`);
+    const memory = new WebAssembly.Memory({ initial: pages });
+    compiled ??= assembleModule([...kernels(PIXELS), ...kernels(FLOATS)]);
+    const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as Record<string, (...args: number[]) => number>;
+    this.k = {
+      dot: exports[`${f.name}_dot`],
+      dotPair: exports[`${f.name}_dot_pair`],
+      add: exports[`${f.name}_add`],
+      addAverage: exports[`${f.name}_add_average`],
+    };
+    this.weights = new Float64Array(memory.buffer, WEIGHTS_AT, cols);
+    this.averageWeights = new Float64Array(memory.buffer, this.averageAt, cols);
+    this.pairSlot = new Float64Array(memory.buffer, PAIR_SLOT, 1);
+    if (f === PIXELS) writePixels(new Uint16Array(memory.buffer), X);
+    else writeFloats(new DataView(memory.buffer), X, this.bounds[0]);
+  }
+
+  /** `sum_j w[j] * x[i, j]` (unscaled `w`), summed in column order. */
+  dot(i: number): number {
+    return this.k.dot(this.bounds[i], this.bounds[i + 1]);
+  }
+
+  /** `dot(i)`; `dot(j)` is then {@link pairedDot}. Both as if computed alone. */
+  dotPair(i: number, j: number): number {
+    return this.k.dotPair(this.bounds[i], this.bounds[i + 1], this.bounds[j], this.bounds[j + 1]);
+  }
+
+  /** The second dot of the last {@link dotPair}. */
+  get pairedDot(): number {
+    return this.pairSlot[0];
+  }
+
+  /** `w[j] += x[i, j] * c` over row `i`'s nonzero entries. */
+  add(i: number, c: number): void {
+    this.k.add(this.bounds[i], this.bounds[i + 1], c);
+  }
+
+  /** `aw[j] += a * x[i, j] * c` over row `i`'s nonzero entries. */
+  addAverage(i: number, a: number, c: number): void {
+    this.k.addAverage(this.bounds[i], this.bounds[i + 1], this.averageAt, a, c);
+  }
+}
+
+/** True when every value is an integer in 0..255, so a byte holds it exactly. */
+function isPixels(data: Matrix['data']): boolean {
+  if (data instanceof Uint8Array) return true;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!(v >= 0 && v <= 255 && Math.trunc(v) === v)) return false;
+  }
+  return true;
+}
+
+function writePixels(out: Uint16Array, X: Matrix): void {
+  const { data, rows, cols } = X;
+  // bounds[0] is 8-byte aligned (two float64 arrays after an 8-byte slot), so u16 indexing is exact.
+  let at = (WEIGHTS_AT + 16 * cols) / 2;
+  for (let i = 0; i < rows; i++) {
+    let prev = -1;
+    for (let j = 0, off = i * cols; j < cols; j++) {
+      const v = data[off + j];
+      if (v === 0) continue;
+      let step = j - prev;
+      for (; step > PIXELS.maxStep; step -= PIXELS.maxStep) out[at++] = PIXELS.maxStep << 8;
+      out[at++] = (step << 8) | v;
+      prev = j;
+    }
+  }
+}
+
+function writeFloats(out: DataView, X: Matrix, start: number): void {
+  const { data, rows, cols } = X;
+  let at = start;
+  const put = (value: number, step: number): void => {
+    out.setFloat64(at, value, true);
+    out.setUint16(at + 8, step, true);
+    at += FLOATS.size;
+  };
+  for (let i = 0; i < rows; i++) {
+    let prev = -1;
+    for (let j = 0, off = i * cols; j < cols; j++) {
+      const v = data[off + j];
+      if (v === 0) continue;
+      let step = j - prev;
+      for (; step > FLOATS.maxStep; step -= FLOATS.maxStep) put(0, FLOATS.maxStep);
+      put(v, step);
+      prev = j;
+    }
+  }
+}
