@@ -88,16 +88,16 @@ export const SKLEARN_MAX_INT = MAX_INT32;
  * starts from the previous order.
  */
 export function shuffleLikeSklearn(index: Int32Array, seed: number): void {
-  let state = seed >>> 0;
+  // The uint32 state is kept as int32 bits (the same xor-shifts) so that `% (n - i)` stays an
+  // integer division; `& 0x7fffffff` is our_rand_r's `% (RAND_R_MAX + 1)`.
+  let state = seed | 0;
   const n = index.length;
   for (let i = 0; i < n - 1; i++) {
     if (state === 0) state = 1;
     state ^= state << 13;
-    state >>>= 0;
     state ^= state >>> 17;
     state ^= state << 5;
-    state >>>= 0;
-    const j = i + ((state % 0x80000000) % (n - i));
+    const j = i + ((state & 0x7fffffff) % (n - i));
     const tmp = index[i];
     index[i] = index[j];
     index[j] = tmp;

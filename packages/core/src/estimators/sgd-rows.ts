@@ -141,21 +141,11 @@ export class SgdRows {
     this.format = f.name;
     this.averageAt = WEIGHTS_AT + 8 * cols;
     const rowsAt = this.averageAt + 8 * cols;
-    this.bounds = new Uint32Array(rows + 1);
-    let at = rowsAt;
-    for (let i = 0; i < rows; i++) {
-      this.bounds[i] = at;
-      let prev = -1;
-      for (let j = 0, off = i * cols; j < cols; j++) {
-        if (data[off + j] === 0) continue;
-        at += f.size * (1 + Math.floor((j - prev - 1) / f.maxStep));
-        prev = j;
-      }
-    }
-    this.bounds[rows] = at;
-    const pages = Math.ceil(at / 65536);
-    if (pages > 65536) throw new RangeError(`SGDClassifier: X (${rows} x ${cols}) takes ${at} bytes as SGD rows, more than WebAssembly's 4 GiB`);
-    const memory = new WebAssembly.Memory({ initial: pages });
+    // Sized for the most filler entries a row can need, so the rows are written in one pass.
+    const entries = countNonzeros(data) + rows * Math.floor(Math.max(0, cols - 1) / f.maxStep);
+    const bytes = rowsAt + f.size * entries;
+    if (bytes >= 2 ** 32) throw new RangeError(`SGDClassifier: X (${rows} x ${cols}) takes ${bytes} bytes as SGD rows, more than WebAssembly's 4 GiB`);
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
     compiled ??= assembleModule([...kernels(PIXELS), ...kernels(FLOATS)]);
     const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as Record<string, (...args: number[]) => number>;
     this.k = {
@@ -167,8 +157,9 @@ export class SgdRows {
     this.weights = new Float64Array(memory.buffer, WEIGHTS_AT, cols);
     this.averageWeights = new Float64Array(memory.buffer, this.averageAt, cols);
     this.pairSlot = new Float64Array(memory.buffer, PAIR_SLOT, 1);
-    if (f === PIXELS) writePixels(new Uint16Array(memory.buffer), X);
-    else writeFloats(new DataView(memory.buffer), X, this.bounds[0]);
+    this.bounds = new Uint32Array(rows + 1);
+    if (f === PIXELS) writePixels(new Uint16Array(memory.buffer), X, rowsAt, this.bounds);
+    else writeFloats(new DataView(memory.buffer), X, rowsAt, this.bounds);
   }
 
   /** `sum_j w[j] * x[i, j]` (unscaled `w`), summed in column order. */
@@ -207,40 +198,52 @@ function isPixels(data: Matrix['data']): boolean {
   return true;
 }
 
-function writePixels(out: Uint16Array, X: Matrix): void {
+function countNonzeros(data: Matrix['data']): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) n += data[i] !== 0 ? 1 : 0;
+  return n;
+}
+
+/** Writes pixel entries from byte address `start`, and each row's start into `bounds`. */
+function writePixels(out: Uint16Array, X: Matrix, start: number, bounds: Uint32Array): void {
   const { data, rows, cols } = X;
-  // bounds[0] is 8-byte aligned (two float64 arrays after an 8-byte slot), so u16 indexing is exact.
-  let at = (WEIGHTS_AT + 16 * cols) / 2;
+  const maxStep = PIXELS.maxStep;
+  // start is 8-byte aligned (two float64 arrays after an 8-byte slot), so u16 indexing is exact.
+  let at = start / 2;
   for (let i = 0; i < rows; i++) {
+    bounds[i] = 2 * at;
     let prev = -1;
     for (let j = 0, off = i * cols; j < cols; j++) {
       const v = data[off + j];
       if (v === 0) continue;
       let step = j - prev;
-      for (; step > PIXELS.maxStep; step -= PIXELS.maxStep) out[at++] = PIXELS.maxStep << 8;
+      for (; step > maxStep; step -= maxStep) out[at++] = maxStep << 8;
       out[at++] = (step << 8) | v;
       prev = j;
     }
   }
+  bounds[rows] = 2 * at;
 }
 
-function writeFloats(out: DataView, X: Matrix, start: number): void {
+/** Writes float entries from byte address `start`, and each row's start into `bounds`. */
+function writeFloats(out: DataView, X: Matrix, start: number, bounds: Uint32Array): void {
   const { data, rows, cols } = X;
+  const { size, maxStep } = FLOATS;
   let at = start;
-  const put = (value: number, step: number): void => {
-    out.setFloat64(at, value, true);
-    out.setUint16(at + 8, step, true);
-    at += FLOATS.size;
-  };
   for (let i = 0; i < rows; i++) {
+    bounds[i] = at;
     let prev = -1;
     for (let j = 0, off = i * cols; j < cols; j++) {
       const v = data[off + j];
       if (v === 0) continue;
       let step = j - prev;
-      for (; step > FLOATS.maxStep; step -= FLOATS.maxStep) put(0, FLOATS.maxStep);
-      put(v, step);
+      // A filler's value stays the fresh memory's 0.
+      for (; step > maxStep; step -= maxStep, at += size) out.setUint16(at + 8, maxStep, true);
+      out.setFloat64(at, v, true);
+      out.setUint16(at + 8, step, true);
+      at += size;
       prev = j;
     }
   }
+  bounds[rows] = at;
 }
