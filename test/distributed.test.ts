@@ -46,6 +46,15 @@ describe('distributed runner (real Redis, real worker processes)', () => {
     expect(result.cv_results!.params).toHaveLength(6);
   });
 
+  it('runs concurrent jobs of one worker in a sandboxed child each, with the same cv_results', async () => {
+    cluster = new TestCluster({ workers: 1, concurrency: 2 });
+    const local = await runExperiment(smallGrid);
+    const { result } = await runThrough(cluster, smallGrid);
+    expect(comparable(result)).toEqual(comparable(local));
+    // Three fold tasks are ready at once, so both slots fork a child; aggregate and refit reuse them.
+    expect(cluster.workers[0].sandboxes()).toHaveLength(2);
+  });
+
   it('survives a worker SIGKILLed in the middle of a task, counting no task twice', async () => {
     cluster = new TestCluster({ workers: 2, lockMs: 3000, stalledMs: 1000 });
     // One task per fold x cell, so there are many tasks to interrupt.

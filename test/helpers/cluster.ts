@@ -64,6 +64,8 @@ export interface WorkerOptions {
   lockMs?: number;
   stalledMs?: number;
   dataDir?: string;
+  /** Jobs each worker runs at once (one sandboxed child per job). @defaultValue 1 */
+  concurrency?: number;
 }
 
 /** An API (in-process, via createApp) and worker processes sharing one unique key prefix. */
@@ -102,6 +104,7 @@ export class TestCluster {
       GRIDFOLD_THREADS: '1',
       GRIDFOLD_LOCK_MS: String(options.lockMs ?? 30_000),
       GRIDFOLD_STALLED_MS: String(options.stalledMs ?? 15_000),
+      GRIDFOLD_CONCURRENCY: String(options.concurrency ?? 1),
     });
     this.workers.push(w);
     return w;
