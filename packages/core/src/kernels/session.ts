@@ -47,13 +47,11 @@ export function cachedSession(key: string, build: () => GraphSpec, options?: Ker
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      // The arena keeps each session's largest intermediate buffers for reuse (grown only by
-      // what a run asks, not to powers of two). Without it every run's buffers were fresh
-      // mmaps zeroed by the kernel: a 20,000 x 40,000 kNN search spent 3.1 s of system time
+      // The arena keeps each session's largest intermediate buffers for reuse. Without it
+      // every run's buffers were fresh mmaps zeroed by the kernel: a 20,000 x 40,000 kNN search spent 3.1 s of system time
       // on 1.5 M page faults next to 6.3 s of user time; with it, 0.03 s and 24 k faults, and
       // the same resident size (kernels chunk their work, so the largest buffers are bounded).
       enableCpuMemArena: true,
-      arenaExtendStrategy: 'kSameAsRequested',
     });
     session.catch(() => sessions.delete(fullKey));
     sessions.set(fullKey, session);
