@@ -60,48 +60,71 @@ function accumulate(f: RowFormat, p: number, col: number, tmp: number, acc: numb
   return [...f.step(p, col, tmp), 'local.get', acc, 'local.get', col, 'i32.const', 3, 'i32.shl', 'f64.load', 3, WEIGHTS_AT, ...f.value(p, tmp), 'f64.mul', 'f64.add', 'local.set', acc];
 }
 
-function kernels(f: RowFormat): WasmFunction[] {
-  const start = ['i32.const', -1, 'local.set'];
-  // dot(p, end) -> sum of w[col] * x over the row's entries, in column order.
-  const dot: WasmFunction = {
+/** `local = -1`: a column cursor before the first entry. */
+function beforeFirst(col: number): WasmCode {
+  return ['i32.const', -1, 'local.set', col];
+}
+
+// Each kernel names its locals (numbered params first, then declared locals).
+
+/** `dot(p, end)`: the sum of w[col] * x over the row's entries, in column order. */
+function dotKernel(f: RowFormat): WasmFunction {
+  const [P, END, COL, TMP, ACC] = [0, 1, 2, 3, 4];
+  return {
     name: `${f.name}_dot`, params: ['i32', 'i32'], results: ['f64'], locals: ['i32', 'i32', 'f64'],
-    code: [...start, 2, ...eachEntry(f, 0, 1, accumulate(f, 0, 2, 3, 4)), 'local.get', 4],
+    code: [...beforeFirst(COL), ...eachEntry(f, P, END, accumulate(f, P, COL, TMP, ACC)), 'local.get', ACC],
   };
-  // dotPair(p0, end0, p1, end1): both dots, interleaved so that neither waits on the other's
-  // additions; each sum keeps its own order. Returns the first, stores the second at PAIR_SLOT.
-  const dotPair: WasmFunction = {
+}
+
+/**
+ * `dotPair(p0, end0, p1, end1)`: both dots, interleaved so that neither waits on the other's
+ * additions; each sum keeps its own order. Returns the first, stores the second at PAIR_SLOT.
+ */
+function dotPairKernel(f: RowFormat): WasmFunction {
+  const [P0, END0, P1, END1, COL0, COL1, TMP0, TMP1, SHORTER, ACC0, ACC1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  return {
     name: `${f.name}_dot_pair`, params: ['i32', 'i32', 'i32', 'i32'], results: ['f64'], locals: ['i32', 'i32', 'i32', 'i32', 'i32', 'f64', 'f64'],
     code: [
-      ...start, 4, ...start, 5,
-      // local 8 = p0 + min(end0 - p0, end1 - p1): where the shorter row ends, counted on row 0
-      'local.get', 3, 'local.get', 2, 'i32.sub', 'local.set', 8,
-      'local.get', 1, 'local.get', 0, 'i32.sub', 'local.get', 8, 'i32.lt_u',
-      'if', 'local.get', 1, 'local.get', 0, 'i32.sub', 'local.set', 8, 'end',
-      'local.get', 8, 'local.get', 0, 'i32.add', 'local.set', 8,
-      ...eachEntry(f, 0, 8, [...accumulate(f, 2, 5, 7, 10), 'local.get', 2, 'i32.const', f.size, 'i32.add', 'local.set', 2, ...accumulate(f, 0, 4, 6, 9)]),
-      ...eachEntry(f, 0, 1, accumulate(f, 0, 4, 6, 9)),
-      ...eachEntry(f, 2, 3, accumulate(f, 2, 5, 7, 10)),
-      'i32.const', PAIR_SLOT, 'local.get', 10, 'f64.store', 3, 0,
-      'local.get', 9,
+      ...beforeFirst(COL0), ...beforeFirst(COL1),
+      // SHORTER = p0 + min(end0 - p0, end1 - p1): where the shorter row ends, counted on row 0.
+      'local.get', END1, 'local.get', P1, 'i32.sub', 'local.set', SHORTER,
+      'local.get', END0, 'local.get', P0, 'i32.sub', 'local.get', SHORTER, 'i32.lt_u',
+      'if', 'local.get', END0, 'local.get', P0, 'i32.sub', 'local.set', SHORTER, 'end',
+      'local.get', SHORTER, 'local.get', P0, 'i32.add', 'local.set', SHORTER,
+      ...eachEntry(f, P0, SHORTER, [
+        ...accumulate(f, P1, COL1, TMP1, ACC1), 'local.get', P1, 'i32.const', f.size, 'i32.add', 'local.set', P1,
+        ...accumulate(f, P0, COL0, TMP0, ACC0),
+      ]),
+      ...eachEntry(f, P0, END0, accumulate(f, P0, COL0, TMP0, ACC0)),
+      ...eachEntry(f, P1, END1, accumulate(f, P1, COL1, TMP1, ACC1)),
+      'i32.const', PAIR_SLOT, 'local.get', ACC1, 'f64.store', 3, 0,
+      'local.get', ACC0,
     ],
   };
-  // add(p, end, c): w[col] = w[col] + x * c, as `WeightVector.add`.
-  const add: WasmFunction = {
+}
+
+/** `add(p, end, c)`: w[col] = w[col] + x * c, as `WeightVector.add`. */
+function addKernel(f: RowFormat): WasmFunction {
+  const [P, END, C, COL, TMP, AT] = [0, 1, 2, 3, 4, 5];
+  return {
     name: `${f.name}_add`, params: ['i32', 'i32', 'f64'], results: [], locals: ['i32', 'i32', 'i32'],
-    code: [...start, 3, ...eachEntry(f, 0, 1, [
-      ...f.step(0, 3, 4), 'local.get', 3, 'i32.const', 3, 'i32.shl', 'local.tee', 5, 'local.get', 5, 'f64.load', 3, WEIGHTS_AT,
-      ...f.value(0, 4), 'local.get', 2, 'f64.mul', 'f64.add', 'f64.store', 3, WEIGHTS_AT,
+    code: [...beforeFirst(COL), ...eachEntry(f, P, END, [
+      ...f.step(P, COL, TMP), 'local.get', COL, 'i32.const', 3, 'i32.shl', 'local.tee', AT, 'local.get', AT, 'f64.load', 3, WEIGHTS_AT,
+      ...f.value(P, TMP), 'local.get', C, 'f64.mul', 'f64.add', 'f64.store', 3, WEIGHTS_AT,
     ])],
   };
-  // addAverage(p, end, averageAt, a, c): aw[col] = aw[col] + a * x * c, as `WeightVector.add_average`.
-  const addAverage: WasmFunction = {
+}
+
+/** `addAverage(p, end, averageAt, a, c)`: aw[col] = aw[col] + a * x * c, as `WeightVector.add_average`. */
+function addAverageKernel(f: RowFormat): WasmFunction {
+  const [P, END, AVERAGE_AT, A, C, COL, TMP, AT] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return {
     name: `${f.name}_add_average`, params: ['i32', 'i32', 'i32', 'f64', 'f64'], results: [], locals: ['i32', 'i32', 'i32'],
-    code: [...start, 5, ...eachEntry(f, 0, 1, [
-      ...f.step(0, 5, 6), 'local.get', 5, 'i32.const', 3, 'i32.shl', 'local.get', 2, 'i32.add', 'local.tee', 7, 'local.get', 7, 'f64.load', 3, 0,
-      'local.get', 3, ...f.value(0, 6), 'f64.mul', 'local.get', 4, 'f64.mul', 'f64.add', 'f64.store', 3, 0,
+    code: [...beforeFirst(COL), ...eachEntry(f, P, END, [
+      ...f.step(P, COL, TMP), 'local.get', COL, 'i32.const', 3, 'i32.shl', 'local.get', AVERAGE_AT, 'i32.add', 'local.tee', AT, 'local.get', AT, 'f64.load', 3, 0,
+      'local.get', A, ...f.value(P, TMP), 'f64.mul', 'local.get', C, 'f64.mul', 'f64.add', 'f64.store', 3, 0,
     ])],
   };
-  return [dot, dotPair, add, addAverage];
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -146,7 +169,7 @@ export class SgdRows {
     const bytes = rowsAt + f.size * entries;
     if (bytes >= 2 ** 32) throw new RangeError(`SGDClassifier: X (${rows} x ${cols}) takes ${bytes} bytes as SGD rows, more than WebAssembly's 4 GiB`);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-    compiled ??= assembleModule([...kernels(PIXELS), ...kernels(FLOATS)]);
+    compiled ??= assembleModule([PIXELS, FLOATS].flatMap((f) => [dotKernel(f), dotPairKernel(f), addKernel(f), addAverageKernel(f)]));
     const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as Record<string, (...args: number[]) => number>;
     this.k = {
       dot: exports[`${f.name}_dot`],
