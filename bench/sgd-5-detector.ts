@@ -8,9 +8,11 @@
  * test rows, predictions and times; ours then fits the same rows. The seed notebook's
  * 5-detector numbers: accuracies 0.95035, 0.96035, 0.9604; out-of-fold confusion matrix
  * [[53892, 687], [1891, 3530]], precision 0.837, recall 0.651. Multiclass (10 digits):
- * 0.87365, 0.85835, 0.8689.
+ * 0.87365, 0.85835, 0.8689. The machine may be shared, so the 1-minute load average is
+ * printed before and after, and our fits' CPU time beside their wall time.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMnist } from '../packages/core/src/datasets/mnist.js';
@@ -57,6 +59,7 @@ const X = train.X;
 const y = multiclass ? train.y : Int32Array.from(train.y, (label) => Number(label === 5));
 console.log(`MNIST ${multiclass ? '10-class' : '5-detector'}: ${X.rows} x ${X.cols}, SGDClassifier(random_state=42), StratifiedKFold(3)`);
 
+console.log(`load average (1 min) before: ${loadavg()[0].toFixed(2)}`);
 const sk = runSklearn();
 const ours = new Int32Array(y.length);
 const skOof = new Int32Array(y.length);
@@ -68,8 +71,10 @@ for (const [k, fold] of sk.entries()) {
   const Xtr = X.take(trainIdx), Xte = X.take(fold.test);
   const ytr = Int32Array.from(trainIdx, (i) => y[i]);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const clf = await new SGDClassifier({ random_state: 42 }).fit(Xtr, ytr);
   const fitMs = performance.now() - t0;
+  const cpuMs = process.cpuUsage(cpu0).user / 1000;
   const pred = await clf.predict(Xte);
   let ok = 0, skOk = 0;
   fold.test.forEach((i, r) => {
@@ -84,7 +89,7 @@ for (const [k, fold] of sk.entries()) {
   const epochs = multiclass ? `${nIter} (max over classes)` : `${nIter}`;
   console.log(
     `fold ${k}: accuracy ours ${(ok / fold.test.length).toFixed(5)} sklearn ${(skOk / fold.test.length).toFixed(5)} | ` +
-      `n_iter ours ${epochs} sklearn ${fold.nIter} | fit ms ours ${fitMs.toFixed(0)} sklearn ${fold.fitMs.toFixed(0)} | ` +
+      `n_iter ours ${epochs} sklearn ${fold.nIter} | fit ms ours ${fitMs.toFixed(0)} (cpu ${cpuMs.toFixed(0)}) sklearn ${fold.fitMs.toFixed(0)} | ` +
       // One-vs-rest problems stop at different epochs, so a per-epoch time only means something for one problem.
       (multiclass ? '' : `ms/epoch ours ${(fitMs / nIter).toFixed(1)} sklearn ${(fold.fitMs / fold.nIter).toFixed(1)}`),
   );
@@ -97,3 +102,4 @@ if (!multiclass) {
   binaryReport('sklearn', y, skOof);
 }
 console.log(`total fit time: ours ${oursTotal.toFixed(0)} ms, sklearn ${skTotal.toFixed(0)} ms, ratio ours/sklearn ${(oursTotal / skTotal).toFixed(2)}`);
+console.log(`load average (1 min) after: ${loadavg()[0].toFixed(2)}`);
