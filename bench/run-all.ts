@@ -7,7 +7,9 @@
  * Cases: `npm run bench -- knn-grid sgd-5` runs a subset. Also: queue overhead per task
  * (near-empty tasks) and the 1 -> 2 worker speed-up on the KNN grid without grouping.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startServe, submitAndWait, warmUp } from './serve-harness.js';
 import { ratio, sklearnBaseline } from './sklearn-baseline.js';
 
@@ -72,6 +74,12 @@ for (const c of CASES.filter((c) => wanted.length === 0 || wanted.some((w) => c.
   const fmt = (t?: number) => (t === undefined ? '' : `${t.toFixed(2)} s`);
   rows.push(`| ${c.name} | ${skSeconds === null ? '' : `${skSeconds.toFixed(2)} s`} | ${fmt(times[1])} | ${fmt(times[2])} | ${r} | ${c.target ? `>= ${c.target}x` : ''} |`);
   console.error(rows[rows.length - 1]);
+  if (c.name.startsWith('knn-grid ungrouped')) {
+    // The machine's own bound on that speed-up: the same 40 fits in two plain processes.
+    const probe = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./parallel-probe.ts', import.meta.url))], { encoding: 'utf8' }).trim().split('\n').pop()!);
+    rows.push(`| the same 40 fits in-process, 1 vs 2 plain processes at once (no queue): bound on the 1 -> 2 speed-up | | ${(probe.alone_ms / 1000).toFixed(2)} s | ${(Math.max(...probe.together_ms) / 1000).toFixed(2)} s each | ${probe.best_speedup}x | |`);
+    console.error(rows[rows.length - 1]);
+  }
 }
 
 if (wanted.length === 0 || wanted.includes('overhead')) {
