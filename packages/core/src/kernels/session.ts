@@ -49,8 +49,9 @@ export function cachedSession(key: string, build: () => GraphSpec, options?: Ker
       graphOptimizationLevel: 'all',
       // The arena keeps each session's largest intermediate buffers for reuse. Without it
       // every run's buffers were fresh mmaps zeroed by the kernel: a 20,000 x 40,000 kNN search spent 3.1 s of system time
-      // on 1.5 M page faults next to 6.3 s of user time; with it, 0.03 s and 24 k faults, and
-      // the same resident size (kernels chunk their work, so the largest buffers are bounded).
+      // on 1.5 M page faults next to 6.3 s of user time; with it, 0.03 s and 24 k faults. The
+      // price is memory held per session (kernels chunk their work, so it is bounded): a
+      // worker's sandbox peaked at 576 MB after the seed KNN grid and SGD (bench/memory.ts).
       enableCpuMemArena: true,
     });
     session.catch(() => sessions.delete(fullKey));
