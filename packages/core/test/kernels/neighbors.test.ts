@@ -85,6 +85,24 @@ describe('NeighborIndex', () => {
     expect(Array.from(got.sqDistances)).toEqual([0.1 * 0.1, 0.25, 0.25]);
   });
 
+  it('uint8 data of any byte length: the int8 shift reaches every byte (brute force by hand)', async () => {
+    // 7 x 3 = 21 bytes: not a multiple of 4, so the shift's word loop leaves a tail. Values
+    // span 0..255 so both sides of the shift's sign bit occur. Reference: a plain loop over
+    // the integer squared distances, ties to the lower index.
+    const X = Uint8Array.from({ length: 21 }, (_, i) => (i * 97 + 13) % 256);
+    const Q = Uint8Array.from([0, 255, 128, 200, 1, 77]);
+    const got = await kNearestNeighbors(new Matrix(X, 7, 3), new Matrix(Q, 2, 3), 7);
+    for (let q = 0; q < 2; q++) {
+      const want = Array.from({ length: 7 }, (_, t) => {
+        let sq = 0;
+        for (let j = 0; j < 3; j++) sq += (X[t * 3 + j] - Q[q * 3 + j]) ** 2;
+        return [sq, t];
+      }).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      expect(Array.from(got.indices.subarray(q * 7, (q + 1) * 7))).toEqual(want.map((p) => p[1]));
+      expect(Array.from(got.sqDistances.subarray(q * 7, (q + 1) * 7))).toEqual(want.map((p) => p[0]));
+    }
+  });
+
   it('rejects bad k, mismatched widths and non-finite data', async () => {
     const index = new NeighborIndex(new Matrix(Float64Array.of(0, 1, 2, 3), 2, 2));
     await expect(index.search(new Matrix(Float64Array.of(0, 1), 1, 2), 3)).rejects.toThrow('k must be an integer in [1, 2], got 3');
