@@ -9,19 +9,17 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { checkSpec, defaultDataDir, openDataset, planTasks } from '../packages/core/src/index.js';
-import { fitAndScore } from '../packages/core/src/search/fit-and-score.js';
+import { checkSpec, defaultDataDir, fitAndScore, openDataset, planExperiment } from '../packages/core/src/index.js';
 
 async function child(): Promise<void> {
-  const spec = checkSpec({ ...JSON.parse(readFileSync(new URL('../experiments/mnist-knn-grid.json', import.meta.url), 'utf8')), group_cells: false, refit: false });
-  const plan = planTasks(spec);
-  const dataset = await openDataset(spec.dataset, { dataDir: defaultDataDir() });
-  await fitAndScore(spec, dataset, plan, plan.tasks[0]); // warm: sessions, code
+  const plan = planExperiment(checkSpec({ ...JSON.parse(readFileSync(new URL('../experiments/mnist-knn-grid.json', import.meta.url), 'utf8')), group_cells: false, refit: false }));
+  const dataset = await openDataset(plan.dataset, { dataDir: defaultDataDir() });
+  await fitAndScore(plan, dataset, plan.tasks[0]); // warm: sessions, code
   // Start together: the parent releases both children with a line on stdin.
   process.stdout.write('ready\n');
   await new Promise((resolve) => process.stdin.once('data', resolve));
   const t0 = performance.now();
-  for (const task of plan.tasks) await fitAndScore(spec, dataset, plan, task);
+  for (const task of plan.tasks) await fitAndScore(plan, dataset, task);
   process.stdout.write(`${performance.now() - t0}\n`);
 }
 

@@ -1,4 +1,4 @@
-import { planTasks, type ExperimentSpec } from '@gridfold/core';
+import { planExperiment, type ExperimentSpec } from '@gridfold/core';
 import { jobIds, type ExperimentStore } from '@gridfold/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -90,7 +90,7 @@ export class LiveSnapshots {
    * result, so a kept task's job is from an earlier generation: the newest one that exists.
    */
   private async taskRefs(id: string, spec: unknown, generation: number): Promise<TaskRef[]> {
-    const tasks = planTasks(spec as ExperimentSpec).tasks;
+    const tasks = planExperiment(spec as ExperimentSpec).tasks;
     const refs = tasks.map((t) => ({ task: t.index, fold: t.fold, cells: t.cells, job_id: jobIds.task(id, t.index, generation) }));
     if (generation === 0 || refs.length === 0) return refs;
     const pipeline = this.redis.pipeline();

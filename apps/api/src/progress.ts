@@ -1,4 +1,4 @@
-import { aggregateResults, planTasks, type ExperimentSpec, type TaskResult } from '@gridfold/core';
+import { aggregateResults, planExperiment, type ExperimentSpec, type TaskResult } from '@gridfold/core';
 import type { ExperimentRecord, ExperimentStore } from '@gridfold/queue';
 
 /** Progress of an experiment: tasks done of total, and an ETA from observed task times. */
@@ -16,7 +16,7 @@ export interface Progress {
  * runs, and at the end the same result object `gridfold run --json` prints.
  */
 export async function describeExperiment(store: ExperimentStore, record: ExperimentRecord, withResults = true) {
-  const plan = planTasks(record.spec as ExperimentSpec);
+  const plan = planExperiment(record.spec as ExperimentSpec);
   // Halving plans its rounds as they come: the total is what has been planned so far.
   const total = (await store.plannedTasks(record.id)) ?? plan.tasks.length;
   const results: TaskResult[] = withResults && !record.result ? await store.taskResults(record.id) : [];

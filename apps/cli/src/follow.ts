@@ -25,5 +25,5 @@ export async function follow(client: ApiClient, id: string, intervalMs = 500): P
   }
   if (view.result) return view.result;
   const status = view.status === 'cancelled' ? 'cancelled' : 'failed';
-  return failedResult(id, view, view.error, Date.now() - view.created_at, { done: view.progress.done, total: view.progress.total }, status);
+  return failedResult(id, view.name, view.error, Date.now() - view.created_at, { done: view.progress.done, total: view.progress.total }, status);
 }

@@ -1,33 +1,43 @@
-import type { Plan } from '@gridfold/core';
+import type { Plan, Task } from '@gridfold/core';
 import type { FlowJob } from 'bullmq';
 import { jobIds, QUEUE } from './names.js';
 
 /** What every job of an experiment's flow carries: references, never data. */
-export interface ExperimentJobData {
+interface JobBase {
   experimentId: string;
   /** Key prefix of the store, so sandboxed processors find the experiment. */
   prefix: string;
+  /** Run generation: 0 first, then one more per retry (fresh job ids). */
+  generation: number;
 }
 
-export interface TaskJobData extends ExperimentJobData {
-  task: Plan['tasks'][number];
+/** Fits and scores one task (a fold x a group of cells). */
+export interface FitJobData extends JobBase {
+  kind: 'fit';
+  task: Task;
 }
 
-const JOB_KINDS = ['fit', 'aggregate', 'halving', 'refit'] as const;
-
-/** What a job of the flow does: the first word of its name. */
-export type JobKind = (typeof JOB_KINDS)[number];
-
-/**
- * The kind of a job, from its name. Fit task names go on after the kind with their fold and
- * cells (`fit · fold 2 · cells 0,1`), so Bull Board lists them readably.
- * @throws Error when the name does not start with a kind.
- */
-export function jobKind(name: string): JobKind {
-  const kind = JOB_KINDS.find((k) => name === k || name.startsWith(`${k} `));
-  if (!kind) throw new Error(`job name must start with ${JOB_KINDS.join(', ')}, got ${JSON.stringify(name)}`);
-  return kind;
+/** Folds the task results into cv_results and the best cell. */
+export interface AggregateJobData extends JobBase {
+  kind: 'aggregate';
 }
+
+/** One step of a successive-halving chain: closes round `round` (-1: plans the first round). */
+export interface HalvingJobData extends JobBase {
+  kind: 'halving';
+  round: number;
+}
+
+/** Refits the best params, scores the test split and stores the final result. */
+export interface RefitJobData extends JobBase {
+  kind: 'refit';
+}
+
+/** The data of any job of a flow; `kind` says which processor runs it (job names are labels for people). */
+export type JobData = FitJobData | AggregateJobData | HalvingJobData | RefitJobData;
+
+/** What a job does. */
+export type JobKind = JobData['kind'];
 
 /**
  * BullMQ priorities: lower runs first, equal ones first in, first out. Aggregates, halving
@@ -36,7 +46,7 @@ export function jobKind(name: string): JobKind {
  */
 export const PRIORITY = { step: 1, fit: 2 } as const;
 
-/** Options for {@link buildFlow}. */
+/** Options for {@link buildExperimentFlow}. */
 export interface FlowOptions {
   /**
    * Attempts per fit task before it counts as failed (a stalled job, e.g. a killed worker,
@@ -51,28 +61,36 @@ export interface FlowOptions {
 }
 
 /**
+ * The jobs of an experiment: a successive-halving search starts a chain of rounds (its rounds
+ * need the data to be planned), any other search is one flow of all its tasks.
+ */
+export function buildExperimentFlow(id: string, prefix: string, plan: Plan, options: FlowOptions = {}): FlowJob {
+  return plan.search.kind === 'halving' ? buildHalvingStart(id, prefix, options.generation) : buildFlow(id, prefix, plan, options);
+}
+
+/**
  * One experiment = one BullMQ flow: the root job (refit + test) waits for its child
  * (aggregate), which waits for the fit tasks. Tasks ignore-on-failure so a task that
  * failed every attempt still lets the aggregate run; it knows how many tasks it expected
  * and records the missing ones as failed cells.
  */
 export function buildFlow(id: string, prefix: string, plan: Plan, options: FlowOptions = {}): FlowJob {
-  const data: ExperimentJobData = { experimentId: id, prefix };
   const only = options.only ? new Set(options.only) : null;
   const tasks = plan.tasks.filter((t) => !only || only.has(t.index));
-  const gen = options.generation ?? 0;
+  const generation = options.generation ?? 0;
+  const base = { experimentId: id, prefix, generation };
   return {
     name: 'refit',
     queueName: QUEUE,
-    data,
-    opts: { jobId: jobIds.root(id, gen), attempts: 2, priority: PRIORITY.step },
+    data: { ...base, kind: 'refit' } satisfies RefitJobData,
+    opts: { jobId: jobIds.root(id, generation), attempts: 2, priority: PRIORITY.step },
     children: [
       {
         name: 'aggregate',
         queueName: QUEUE,
-        data,
-        opts: { jobId: jobIds.aggregate(id, gen), attempts: 2, priority: PRIORITY.step },
-        children: tasks.map((task) => fitJob(id, prefix, task, gen, options.attempts ?? 3)),
+        data: { ...base, kind: 'aggregate' } satisfies AggregateJobData,
+        opts: { jobId: jobIds.aggregate(id, generation), attempts: 2, priority: PRIORITY.step },
+        children: tasks.map((task) => fitJob(base, task, options.attempts ?? 3)),
       },
     ],
   };
@@ -82,14 +100,14 @@ export function buildFlow(id: string, prefix: string, plan: Plan, options: FlowO
  * One fit task as a flow child. It ignores-on-failure: its parent runs whatever the task's fate,
  * and records the task's missing cells as failed.
  */
-function fitJob(id: string, prefix: string, task: Plan['tasks'][number], generation: number, attempts: number): FlowJob {
+function fitJob(base: JobBase, task: Task, attempts: number): FlowJob {
   const round = task.round === undefined ? '' : `round ${task.round} · `;
   return {
     name: `fit · ${round}fold ${task.fold} · cells ${task.cells.join(',')}`,
     queueName: QUEUE,
-    data: { experimentId: id, prefix, task } satisfies TaskJobData,
+    data: { ...base, kind: 'fit', task } satisfies FitJobData,
     opts: {
-      jobId: jobIds.task(id, task.index, generation),
+      jobId: jobIds.task(base.experimentId, task.index, base.generation),
       attempts,
       backoff: { type: 'exponential', delay: 1000 },
       ignoreDependencyOnFailure: true,
@@ -98,34 +116,29 @@ function fitJob(id: string, prefix: string, task: Plan['tasks'][number], generat
   };
 }
 
-/** A halving round's aggregate job data: which round it closes (-1: plan the first round). */
-export interface HalvingJobData extends ExperimentJobData {
-  round: number;
-  generation: number;
-}
-
 /**
  * Successive halving runs as a chain of flows: a start job (it plans round 0, which needs the
- * data), then per round an aggregate job over that round's tasks that enqueues the next round,
+ * data), then per round a halving job over that round's tasks that enqueues the next round,
  * or after the last one the refit job.
  */
 export function buildHalvingStart(id: string, prefix: string, generation = 0): FlowJob {
   return {
     name: 'halving · start',
     queueName: QUEUE,
-    data: { experimentId: id, prefix, round: -1, generation } satisfies HalvingJobData,
-    opts: { jobId: `${id}.g${generation}.h-start`, attempts: 2, priority: PRIORITY.step },
+    data: { experimentId: id, prefix, generation, kind: 'halving', round: -1 } satisfies HalvingJobData,
+    opts: { jobId: jobIds.halvingStart(id, generation), attempts: 2, priority: PRIORITY.step },
   };
 }
 
-/** One halving round: its aggregate job (a "halving" job) waiting on the round's fit tasks. */
-export function buildHalvingRound(id: string, prefix: string, round: number, tasks: Plan['tasks'], generation = 0, attempts = 3): FlowJob {
+/** One halving round: its halving job waiting on the round's fit tasks. */
+export function buildHalvingRound(id: string, prefix: string, round: number, tasks: Task[], generation = 0, attempts = 3): FlowJob {
+  const base = { experimentId: id, prefix, generation };
   return {
     name: `halving · round ${round}`,
     queueName: QUEUE,
-    data: { experimentId: id, prefix, round, generation } satisfies HalvingJobData,
-    opts: { jobId: `${id}.g${generation}.h${round}`, attempts: 2, priority: PRIORITY.step },
-    children: tasks.map((task) => fitJob(id, prefix, task, generation, attempts)),
+    data: { ...base, kind: 'halving', round } satisfies HalvingJobData,
+    opts: { jobId: jobIds.halvingRound(id, round, generation), attempts: 2, priority: PRIORITY.step },
+    children: tasks.map((task) => fitJob(base, task, attempts)),
   };
 }
 
@@ -134,7 +147,7 @@ export function buildRefitJob(id: string, prefix: string, generation = 0): FlowJ
   return {
     name: 'refit',
     queueName: QUEUE,
-    data: { experimentId: id, prefix } satisfies ExperimentJobData,
+    data: { experimentId: id, prefix, generation, kind: 'refit' } satisfies RefitJobData,
     opts: { jobId: jobIds.root(id, generation), attempts: 2, priority: PRIORITY.step },
   };
 }

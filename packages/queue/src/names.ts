@@ -1,7 +1,7 @@
 /**
  * The one queue of every job of an experiment's flow: fit tasks, aggregates, halving steps and
  * refits. A worker process serves it with one sandboxed processor per concurrent job, which
- * dispatches on the job's kind (see {@link jobKind}), so the dataset is loaded once per child.
+ * dispatches on the kind its data carries (see `JobData` in flow.ts), so the dataset is loaded once per child.
  */
 export const QUEUE = 'gridfold-jobs';
 
@@ -38,4 +38,8 @@ export const jobIds = {
   root: (id: string, gen = 0) => `${id}.g${gen}.refit`,
   aggregate: (id: string, gen = 0) => `${id}.g${gen}.aggregate`,
   task: (id: string, index: number, gen = 0) => `${id}.g${gen}.t${index}`,
+  /** The first step of a successive-halving chain (plans round 0). */
+  halvingStart: (id: string, gen = 0) => `${id}.g${gen}.h-start`,
+  /** The step that closes halving round `round`. */
+  halvingRound: (id: string, round: number, gen = 0) => `${id}.g${gen}.h${round}`,
 };

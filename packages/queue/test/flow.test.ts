@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { checkSpec, planTasks } from '@gridfold/core';
+import { checkSpec, planExperiment } from '@gridfold/core';
 import { FlowProducer, Queue, Worker, type FlowJob } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../src/connection.js';
-import { buildFlow, buildHalvingRound, buildHalvingStart, buildRefitJob, jobKind, PRIORITY } from '../src/flow.js';
+import { buildExperimentFlow, buildFlow, buildHalvingRound, buildHalvingStart, buildRefitJob, PRIORITY, type JobData } from '../src/flow.js';
 import { QUEUE } from '../src/names.js';
 
 const spec = checkSpec({
@@ -13,7 +13,7 @@ const spec = checkSpec({
   param_grid: { n_neighbors: [3, 4, 5], weights: ['uniform', 'distance'] },
   cv: { n_splits: 3 },
 });
-const plan = planTasks(spec);
+const plan = planExperiment(spec);
 
 /** Every job of a flow tree, parents first. */
 function jobsOf(flow: FlowJob): FlowJob[] {
@@ -25,17 +25,24 @@ describe('flow jobs', () => {
     const flows = [buildFlow('e', 'p', plan), buildHalvingStart('e', 'p'), buildHalvingRound('e', 'p', 1, plan.tasks), buildRefitJob('e', 'p')];
     const jobs = flows.flatMap(jobsOf);
     expect(new Set(jobs.map((j) => j.queueName))).toEqual(new Set([QUEUE]));
-    for (const j of jobs) expect(j.opts?.priority, j.name).toBe(jobKind(j.name) === 'fit' ? PRIORITY.fit : PRIORITY.step);
+    for (const j of jobs) expect(j.opts?.priority, j.name).toBe((j.data as JobData).kind === 'fit' ? PRIORITY.fit : PRIORITY.step);
     expect(PRIORITY.step).toBeLessThan(PRIORITY.fit);
   });
 
-  it('names each job by its kind first', () => {
-    const [refit, aggregate, ...fits] = jobsOf(buildFlow('e', 'p', plan));
-    expect([jobKind(refit.name), jobKind(aggregate.name), ...new Set(fits.map((f) => jobKind(f.name)))]).toEqual(['refit', 'aggregate', 'fit']);
+  it('carries each job\'s kind and generation in its data; names are labels for people', () => {
+    const [refit, aggregate, ...fits] = jobsOf(buildFlow('e', 'p', plan, { generation: 2 }));
+    const data = (j: FlowJob) => j.data as JobData;
+    expect([data(refit).kind, data(aggregate).kind, ...new Set(fits.map((f) => data(f).kind))]).toEqual(['refit', 'aggregate', 'fit']);
+    expect(new Set([refit, aggregate, ...fits].map((j) => data(j).generation))).toEqual(new Set([2]));
+    expect(fits.map((f) => (data(f) as Extract<JobData, { kind: 'fit' }>).task)).toEqual(plan.tasks);
     expect(fits[0].name).toBe(`fit · fold ${plan.tasks[0].fold} · cells ${plan.tasks[0].cells.join(',')}`);
-    expect(jobKind(buildHalvingStart('e', 'p').name)).toBe('halving');
-    expect(jobKind('refit')).toBe('refit');
-    expect(() => jobKind('refitting')).toThrow('job name must start with fit, aggregate, halving, refit, got "refitting"');
+    expect(buildHalvingStart('e', 'p').data).toEqual({ experimentId: 'e', prefix: 'p', generation: 0, kind: 'halving', round: -1 });
+  });
+
+  it('starts a halving search as a chain and any other search as one flow', () => {
+    const halving = planExperiment(checkSpec({ ...spec, search: { kind: 'halving' } }));
+    expect(buildExperimentFlow('e', 'p', halving, { generation: 1 })).toEqual(buildHalvingStart('e', 'p', 1));
+    expect(buildExperimentFlow('e', 'p', plan, { generation: 1 })).toEqual(buildFlow('e', 'p', plan, { generation: 1 }));
   });
 });
 
@@ -57,7 +64,7 @@ describe('job order on the queue (real Redis)', () => {
     await producer.add(buildRefitJob('late', prefix));
     const ran: string[] = [];
     const total = plan.tasks.length + 4;
-    const worker = new Worker(QUEUE, async (job) => void ran.push(`${job.data.experimentId} ${jobKind(job.name)}`), { connection, prefix, concurrency: 1 });
+    const worker = new Worker(QUEUE, async (job) => void ran.push(`${job.data.experimentId} ${(job.data as JobData).kind}`), { connection, prefix, concurrency: 1 });
     await new Promise<void>((resolve) => worker.on('completed', () => ran.length === total && resolve()));
     await worker.close();
     const fits = Array.from(plan.tasks, () => 'backlog fit');

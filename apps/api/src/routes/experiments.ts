@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { checkDataPaths, checkSpec, planTasks, SpecError, type SpecIssue } from '@gridfold/core';
-import { buildFlow, buildHalvingStart, QUEUE, type ExperimentStore } from '@gridfold/queue';
+import { checkDataPaths, checkSpec, planExperiment, SpecError, type Plan, type SpecIssue } from '@gridfold/core';
+import { buildExperimentFlow, QUEUE, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -36,10 +36,11 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
 
   router.post('/', deps.guard, deps.submitLimiter, async (req, res) => {
     let spec;
+    let plan: Plan;
     try {
       spec = checkSpec(req.body);
       const issues: SpecIssue[] = checkDataPaths(spec.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
-      const plan = planTasks(spec);
+      plan = planExperiment(spec);
       const cellFolds = plan.grid.size * (plan.cv?.n_splits ?? 1);
       if (cellFolds > limits.maxCellFolds) {
         issues.push({ path: 'param_grid', message: `${plan.grid.size} cells x ${plan.cv?.n_splits ?? 1} folds = ${cellFolds} fits, more than the limit of ${limits.maxCellFolds}` });
@@ -50,9 +51,8 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       throw err;
     }
     const id = randomUUID();
-    const plan = planTasks(spec);
     await store.create(id, spec);
-    await flows.add(spec.search.kind === 'halving' ? buildHalvingStart(id, prefix) : buildFlow(id, prefix, plan));
+    await flows.add(buildExperimentFlow(id, prefix, plan));
     log.info({ experiment: id, name: spec.name, tasks: plan.tasks.length }, 'experiment submitted');
     res.status(201).json({ id, tasks: plan.tasks.length, links: links(id) });
   });
@@ -87,13 +87,12 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const record = await store.get(id);
     if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(id)}` });
     if (!store.isTerminal(record.status)) return void res.status(409).json({ error: `experiment ${id} is ${record.status}; only an ended one can be retried`, status: record.status });
-    const spec = checkSpec(record.spec);
-    const plan = planTasks(spec);
+    const plan = planExperiment(checkSpec(record.spec));
     const done = new Set((await store.taskResults(id)).map((r) => r.task));
     const missing = plan.tasks.filter((t) => !done.has(t.index)).map((t) => t.index);
     const generation = await store.reopen(id);
     // A halving chain is replayed from its start: rounds are re-derived, stored task results are not recomputed.
-    await flows.add(spec.search.kind === 'halving' ? buildHalvingStart(id, prefix, generation) : buildFlow(id, prefix, plan, { only: missing, generation }));
+    await flows.add(buildExperimentFlow(id, prefix, plan, { only: missing, generation }));
     log.info({ experiment: id, generation, rerun: missing.length, kept: done.size }, 'experiment retried');
     res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, links: links(id) });
   });

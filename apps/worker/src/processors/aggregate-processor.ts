@@ -1,20 +1,18 @@
 import { summarize } from '@gridfold/core';
-import type { ExperimentJobData } from '@gridfold/queue';
-import type { SandboxedJob } from 'bullmq';
-import { datasetFor, experimentFor, log, storeFor } from './context.js';
+import type { AggregateJobData } from '@gridfold/queue';
+import { datasetFor, log, planFor, storeFor } from './context.js';
 
 /** Folds the stored task results into cv_results and the best cell (and out-of-fold metrics). */
-export async function processAggregate(job: SandboxedJob<ExperimentJobData>): Promise<unknown> {
-  const { experimentId: id, prefix } = job.data;
+export async function processAggregate(data: AggregateJobData): Promise<unknown> {
+  const { experimentId: id, prefix } = data;
   const store = storeFor(prefix);
   if (store.isTerminal(await store.status(id))) return { skipped: true };
-  const { spec, plan } = await experimentFor(store, id);
+  const plan = await planFor(store, id);
   const results = await store.taskResults(id);
   const reasons = Object.fromEntries(Object.entries(await store.taskErrors(id)).map(([k, v]) => [Number(k), v]));
   try {
     if (plan.tasks.length > 0 && results.length === 0) throw new Error(`every task failed; first reason: ${Object.values(reasons)[0] ?? 'unknown'}`);
-    const needsData = Boolean(spec.oof);
-    const summary = summarize(spec, needsData ? await datasetFor(spec) : null, plan, results, reasons);
+    const summary = summarize(plan, plan.oof ? await datasetFor(plan.dataset) : null, results, reasons);
     await store.saveSummary(id, summary.summary, summary.metrics);
     log.info({ experiment: id, tasks: results.length, best: summary.summary.best_params }, 'aggregated');
     return { best_index: summary.summary.best_index, best_score: summary.summary.best_score };

@@ -1,4 +1,4 @@
-import { checkSpec, defaultDataDir, openDataset, planTasks, type Dataset, type ExperimentSpec, type Plan } from '@gridfold/core';
+import { checkSpec, defaultDataDir, openDataset, planExperiment, type Dataset, type DatasetSpec, type Plan } from '@gridfold/core';
 import { connectRedis, ExperimentStore, RedisTaskCache } from '@gridfold/queue';
 import { pino } from 'pino';
 import type { Redis } from 'ioredis';
@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 const redisByUrl = new Map<string, Redis>();
 const stores = new Map<string, ExperimentStore>();
 const caches = new Map<string, RedisTaskCache>();
-const specs = new Map<string, Promise<{ spec: ExperimentSpec; plan: Plan }>>();
+const plans = new Map<string, Promise<Plan>>();
 
 export const log = pino({ base: { pid: process.pid, role: 'processor' } }, pino.destination(2));
 
@@ -44,25 +44,24 @@ export function cacheFor(prefix: string): RedisTaskCache {
   return once(caches, prefix, () => new RedisTaskCache(redisFor(), prefix));
 }
 
-/** The spec and plan of an experiment, read once per process. */
-export function experimentFor(store: ExperimentStore, id: string): Promise<{ spec: ExperimentSpec; plan: Plan }> {
-  let entry = specs.get(id);
+/** The plan of an experiment, made from its stored spec once per process. */
+export function planFor(store: ExperimentStore, id: string): Promise<Plan> {
+  let entry = plans.get(id);
   if (!entry) {
     entry = (async () => {
       const record = await store.get(id);
       if (!record) throw new Error(`experiment ${id} not found in the store`);
-      const spec = checkSpec(record.spec);
-      return { spec, plan: planTasks(spec) };
+      return planExperiment(checkSpec(record.spec));
     })();
-    specs.set(id, entry);
-    entry.catch(() => specs.delete(id));
+    plans.set(id, entry);
+    entry.catch(() => plans.delete(id));
   }
   return entry;
 }
 
 /** The experiment's dataset, paths confined to this host's data directory (GRIDFOLD_DATA_DIR). */
-export function datasetFor(spec: ExperimentSpec): Promise<Dataset> {
-  return openDataset(spec.dataset, { dataDir: defaultDataDir() });
+export function datasetFor(dataset: DatasetSpec): Promise<Dataset> {
+  return openDataset(dataset, { dataDir: defaultDataDir() });
 }
 
 /** Whether this is the job's last attempt (its failure is final). */

@@ -1,8 +1,8 @@
-import { aggregateResults, combineRounds, firstRound, halvingSchedule, nextRound, roundPlan, type HalvingRound, type TaskResult } from '@gridfold/core';
+import { aggregateResults, combineRounds, firstRound, halvingOf, nextRound, roundPlan, scheduleFor, type HalvingRound, type TaskResult } from '@gridfold/core';
 import { buildHalvingRound, buildRefitJob, type HalvingJobData, type HalvingState } from '@gridfold/queue';
 import { FlowProducer } from 'bullmq';
 import type { SandboxedJob } from 'bullmq';
-import { datasetFor, experimentFor, lastAttempt, log, redisFor, storeFor } from './context.js';
+import { datasetFor, lastAttempt, log, planFor, redisFor, storeFor } from './context.js';
 
 const producers = new Map<string, FlowProducer>();
 function producerFor(prefix: string): FlowProducer {
@@ -15,14 +15,14 @@ function producerFor(prefix: string): FlowProducer {
 }
 
 /** A halving job: one step of the chain; its last failed attempt fails the experiment. */
-export async function processHalving(job: SandboxedJob<HalvingJobData>): Promise<unknown> {
+export async function processHalving(job: SandboxedJob, data: HalvingJobData): Promise<unknown> {
   try {
-    return await halvingStep(job);
+    return await halvingStep(data);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    log.error({ experiment: job.data.experimentId, err: message }, 'halving step failed');
+    log.error({ experiment: data.experimentId, err: message }, 'halving step failed');
     if (!lastAttempt(job)) throw err;
-    await storeFor(job.data.prefix).finish(job.data.experimentId, 'failed', { error: message });
+    await storeFor(data.prefix).finish(data.experimentId, 'failed', { error: message });
     return { failed: message };
   }
 }
@@ -32,30 +32,30 @@ export async function processHalving(job: SandboxedJob<HalvingJobData>): Promise
  * and classes set the schedule); round r aggregates its tasks, then enqueues round r+1 with
  * the survivors, or after the last round stores the combined cv_results and enqueues the refit.
  */
-async function halvingStep(job: SandboxedJob<HalvingJobData>): Promise<unknown> {
-  const { experimentId: id, prefix, round: r, generation } = job.data;
+async function halvingStep(data: HalvingJobData): Promise<unknown> {
+  const { experimentId: id, prefix, round: r, generation } = data;
   const store = storeFor(prefix);
   if (store.isTerminal(await store.status(id))) return { skipped: true };
-  const { spec, plan } = await experimentFor(store, id);
-  const cv = plan.cv!;
-  const dataset = await datasetFor(spec);
+  const plan = await planFor(store, id);
+  const { settings, cv } = halvingOf(plan);
+  const dataset = await datasetFor(plan.dataset);
   const flows = producerFor(prefix);
   const enqueue = async (state: HalvingState, round: HalvingRound) => {
-    const roundTasks = roundPlan(spec, cv, round, state.schedule.max_resources).tasks;
+    const roundTasks = roundPlan(plan, round, state.schedule.max_resources).tasks;
     state.rounds.push({ ...round, tasks: roundTasks.length });
     await store.saveHalving(id, state);
     await flows.add(buildHalvingRound(id, prefix, round.iter, roundTasks, generation));
     log.info({ experiment: id, round: round.iter, candidates: round.candidates.length, n_resources: round.n_resources }, 'halving round enqueued');
   };
   if (r < 0) {
-    const schedule = halvingSchedule(spec, dataset, cv, plan.grid.size);
+    const schedule = scheduleFor(plan, dataset);
     await enqueue({ schedule, rounds: [] }, firstRound(schedule, plan.grid));
     return { schedule };
   }
   const state = (await store.halving(id))!;
   const all = await store.taskResults(id);
   const rounds = state.rounds.map((round) => {
-    const p = roundPlan(spec, cv, round, state.schedule.max_resources);
+    const p = roundPlan(plan, round, state.schedule.max_resources);
     const ids = new Set(p.tasks.map((t) => t.index));
     return { round, plan: p, results: all.filter((t: TaskResult) => ids.has(t.task)) };
   });
@@ -64,13 +64,13 @@ async function halvingStep(job: SandboxedJob<HalvingJobData>): Promise<unknown> 
     const reasons = Object.values(await store.taskErrors(id));
     throw new Error(`halving round ${r}: ${current.plan.tasks.length - current.results.length} task(s) have no result${reasons.length ? `; first reason: ${reasons[0]}` : ''}`);
   }
-  const next = nextRound(spec, state.schedule, current.round, current.plan, aggregateResults(current.plan, current.results));
+  const next = nextRound(settings.factor, state.schedule, current.round, current.plan, aggregateResults(current.plan, current.results));
   if (next && state.rounds.length === r + 1) {
     await enqueue(state, next);
     return { round: r, next: next.iter };
   }
   if (next) return { round: r, next: next.iter, already: true };
-  const summary = combineRounds(spec, cv, rounds.map(({ round, results }) => ({ round, results })));
+  const summary = combineRounds(cv, rounds.map(({ round, results }) => ({ round, results })));
   await store.saveSummary(id, summary, {});
   await flows.add(buildRefitJob(id, prefix, generation));
   log.info({ experiment: id, rounds: rounds.length, best: summary.best_params }, 'halving finished');

@@ -1,4 +1,4 @@
-import { jobKind, type HalvingJobData, type JobKind, type TaskJobData } from '@gridfold/queue';
+import type { JobData, JobKind } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { processAggregate } from './aggregate-processor.js';
 import { processHalving } from './halving.js';
@@ -21,21 +21,24 @@ const threads: Record<JobKind, string | undefined> = {
  * The one sandboxed processor of a worker: runs any job of the flow, by its kind. The process
  * keeps its dataset, onnxruntime sessions and Redis connection from job to job.
  */
-export default async function processJob(job: SandboxedJob): Promise<unknown> {
-  const kind = jobKind(job.name);
+export default async function processJob(job: SandboxedJob<JobData>): Promise<unknown> {
+  const data = job.data;
+  const kind = data.kind;
   // A sandboxed process runs one job at a time, so the environment is this job's: onnxruntime
   // sessions and tree pools read GRIDFOLD_THREADS on every call, and sessions are cached per
   // thread count, so a refit after fit tasks gets its own many-threaded sessions.
   setThreads(threads[kind]);
-  switch (kind) {
+  switch (data.kind) {
     case 'fit':
-      return processTask(job as SandboxedJob<TaskJobData>);
+      return processTask(job, data);
     case 'aggregate':
-      return processAggregate(job);
+      return processAggregate(data);
     case 'halving':
-      return processHalving(job as SandboxedJob<HalvingJobData>);
+      return processHalving(job, data);
     case 'refit':
-      return processRefit(job);
+      return processRefit(job, data);
+    default:
+      throw new Error(`job ${job.id} (${job.name}) has no known kind in its data: ${JSON.stringify((data as { kind?: unknown }).kind)}`);
   }
 }
 

@@ -1,16 +1,15 @@
-import { cachedFitAndScore, roundPlan, type ExperimentSpec, type Plan } from '@gridfold/core';
-import type { ExperimentStore } from '@gridfold/queue';
-import type { TaskJobData } from '@gridfold/queue';
+import { cachedFitAndScore, roundPlan, type Plan } from '@gridfold/core';
+import type { ExperimentStore, FitJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
-import { cacheFor, datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
+import { cacheFor, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
 
 /**
  * Fits and scores one task (fold x cells) in a sandboxed process. Idempotent: a task whose
  * result is already stored (a redelivery after a stall) is not recomputed, and the store
  * keeps the first result only. A cancelled experiment's tasks do nothing.
  */
-export async function processTask(job: SandboxedJob<TaskJobData>): Promise<unknown> {
-  const { experimentId: id, prefix, task } = job.data;
+export async function processTask(job: SandboxedJob, data: FitJobData): Promise<unknown> {
+  const { experimentId: id, prefix, task } = data;
   const store = storeFor(prefix);
   const begin = await store.beginTask(id, task.index, process.env.GRIDFOLD_WORKER_ID ?? String(process.pid));
   if (begin === 'done') return { task: task.index, already: true };
@@ -18,9 +17,9 @@ export async function processTask(job: SandboxedJob<TaskJobData>): Promise<unkno
   const started = Date.now();
   let ended = false;
   try {
-    const { spec, plan: base } = await experimentFor(store, id);
-    const plan = task.round === undefined ? base : await roundPlanFor(store, id, spec, base, task.round);
-    const dataset = await datasetFor(spec);
+    const base = await planFor(store, id);
+    const plan = task.round === undefined ? base : await roundPlanFor(store, id, base, task.round);
+    const dataset = await datasetFor(plan.dataset);
     // Progress goes to Redis at most every 500 ms: a short task's end is its only news.
     let lastReport = started;
     const onProgress = (f: number) => {
@@ -28,7 +27,7 @@ export async function processTask(job: SandboxedJob<TaskJobData>): Promise<unkno
       lastReport = Date.now();
       void job.updateProgress(Math.round(f * 100));
     };
-    const result = await cachedFitAndScore(spec, dataset, plan, task, cacheFor(prefix), { onProgress });
+    const result = await cachedFitAndScore(plan, dataset, task, cacheFor(prefix), { onProgress });
     const fresh = await store.endTask(id, result);
     ended = true;
     log.info({ experiment: id, task: task.index, fold: task.fold, cells: task.cells.length, ms: Date.now() - started, fresh }, 'task done');
@@ -46,14 +45,14 @@ export async function processTask(job: SandboxedJob<TaskJobData>): Promise<unkno
 const roundPlans = new Map<string, Promise<Plan>>();
 
 /** The plan of halving round `round` (its survivors and subsample), read once per process. */
-function roundPlanFor(store: ExperimentStore, id: string, spec: ExperimentSpec, base: Plan, round: number): Promise<Plan> {
+function roundPlanFor(store: ExperimentStore, id: string, base: Plan, round: number): Promise<Plan> {
   const key = `${id}:${round}`;
   let plan = roundPlans.get(key);
   if (!plan) {
     plan = store.halving(id).then((state) => {
       const r = state?.rounds[round];
       if (!state || !r) throw new Error(`experiment ${id} has no halving round ${round}`);
-      return roundPlan(spec, base.cv!, r, state.schedule.max_resources);
+      return roundPlan(base, r, state.schedule.max_resources);
     });
     roundPlans.set(key, plan);
     plan.catch(() => roundPlans.delete(key));

@@ -25,6 +25,22 @@ export class UnknownParameterError extends InvalidParameterError {
   }
 }
 
+/** Thrown for an estimator name that is not registered: a spec error, naming what is allowed. */
+export class UnknownEstimatorError extends InvalidParameterError {
+  /**
+   * @param path - where the name stands in the spec, e.g. `estimator.name` or `estimator.steps.1.name`
+   * @param allowed - the registered names that would fit there
+   */
+  constructor(
+    readonly path: string,
+    readonly given: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`${path} must be one of ${allowed.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(given)}`);
+    this.name = 'UnknownEstimatorError';
+  }
+}
+
 /** Plain, JSON-serialisable parameter values (scikit-learn names). */
 export type ParamValue = string | number | boolean | null | ParamValue[] | { [key: string]: ParamValue };
 export type Params = Record<string, ParamValue>;
@@ -50,9 +66,19 @@ export abstract class HasParams<P extends Params = Params> {
 
   /** Merges `params` into the current ones, re-validated through the constructor. */
   setParams(params: Partial<P>): this {
-    const next = clone(this, { ...this.params, ...params } as P);
-    this.params = next.params as P;
+    const next = this.cloneWith({ ...this.params, ...params });
+    this.params = next.params;
     return this;
+  }
+
+  /**
+   * A new unfitted instance of the same class with `params` (these params by default): what
+   * {@link clone} calls. Classes whose constructor takes more than params (a Pipeline's
+   * steps, as scikit-learn's `get_params(deep=False)`) override it.
+   */
+  cloneWith(params: Params = this.getParams()): this {
+    const Ctor = this.constructor as new (p: Params) => this;
+    return new Ctor(params);
   }
 
   abstract get fitted(): boolean;
@@ -77,6 +103,45 @@ export abstract class Estimator<P extends Params = Params> extends HasParams<P> 
     const pred = await this.predict(X);
     return accuracyScore(y, pred);
   }
+
+  /** The estimator that makes the predictions: itself, or a Pipeline's last step. */
+  finalEstimator(): Estimator {
+    return this;
+  }
+}
+
+/** What a scorer calls on a fitted estimator. */
+export type OutputMethod = 'predict' | 'decision_function' | 'predict_proba';
+
+/**
+ * The capability of sharing one fit between grid cells (fit once, score many). Cells of one
+ * fold whose share keys are equal run as one task: the group's expensive step is done once by
+ * {@link SharesFit.fitShared}, then each cell fits what is its own and is scored. Results are
+ * the same as fitting each cell alone.
+ */
+export interface SharesFit {
+  /**
+   * The key under which this estimator (with its current params) shares a fit with others of
+   * its class, for a scorer that calls `output`; null when it shares nothing then.
+   */
+  shareKey(output: OutputMethod): string | null;
+  /**
+   * Does the shared step once for `group` (estimators of this class whose share keys are
+   * equal, this one among them or not) on `X`, `y`.
+   */
+  fitShared(group: readonly Estimator[], X: Matrix, y: Target): Promise<SharedFit>;
+}
+
+/** A group's shared step, done: each cell's own part is fitted from it. */
+export interface SharedFit {
+  /** Fits what is cell `i`'s own on top of the shared step; the estimator returned is fitted. */
+  fitCell(i: number): Promise<Estimator>;
+}
+
+/** Whether an estimator declares {@link SharesFit}. */
+export function sharesFit(estimator: Estimator): estimator is Estimator & SharesFit {
+  const e = estimator as Estimator & Partial<SharesFit>;
+  return typeof e.shareKey === 'function' && typeof e.fitShared === 'function';
 }
 
 /** Estimators that rank samples: `decision_function` gives one column per class (one for binary). */
@@ -89,11 +154,7 @@ export interface HasPredictProba {
   predictProba(X: Matrix): Promise<Matrix<Float64Array>>;
 }
 
-/** Constructor shape every estimator class has: params in, validated params stored. */
-export type EstimatorClass<P extends Params = Params> = new (params?: Partial<P>) => Estimator<P>;
-
 /** scikit-learn's `clone`: a new unfitted estimator (or transformer) with the same (or overridden) params. */
 export function clone<E extends HasParams>(estimator: E, params?: Params): E {
-  const Ctor = estimator.constructor as new (p: Params) => E;
-  return new Ctor(params ?? estimator.getParams());
+  return estimator.cloneWith(params);
 }

@@ -1,9 +1,6 @@
 import { Estimator } from './base.js';
 import type { WrapperParams } from './nested-estimator.js';
 
-// Kept apart from nested-estimator.ts, which imports the registry: the wrappers extend this
-// class while the registry imports them, so it must not sit on that import cycle.
-
 /**
  * What OneVsRestClassifier and OneVsOneClassifier share: params = the wrapped estimator's
  * spec; once fitted, the sorted classes (`classes_`) and one fitted binary estimator per

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NeighborIndex, type Neighbors } from '../kernels/neighbors.js';
 import { pairwiseSum } from '../metrics/numpy-sum.js';
 import { Matrix, targetLength, type NumericArray, type Target } from '../matrix.js';
-import { Estimator, InvalidParameterError, type HasPredictProba, type Params } from './base.js';
+import { Estimator, InvalidParameterError, type HasPredictProba, type OutputMethod, type Params, type SharedFit, type SharesFit } from './base.js';
 import { param, parseParams } from './params.js';
 
 const NAME = 'KNeighborsClassifier';
@@ -31,6 +31,11 @@ interface FittedState {
   outputs: EncodedOutput[];
   /** The constructor of a matrix target's data, so predictions keep its element type. */
   matrixTarget?: new (n: number) => NumericArray;
+  /**
+   * Estimators of a shared group (see fitShared) hold one memo: the last input's neighbours at
+   * the group's largest n_neighbors, so the group searches each input once.
+   */
+  memo?: { k: number; input?: Matrix; neighbors?: Neighbors };
 }
 
 /** What {@link KNeighborsClassifier.kneighbors} returns, as scikit-learn's `kneighbors`. */
@@ -48,7 +53,7 @@ export interface KNeighborsResult {
  * classification with its own classes. `fit` keeps a reference to `X` (no copy): do not
  * modify it while the estimator is in use.
  */
-export class KNeighborsClassifier extends Estimator<KNeighborsClassifierParams> implements HasPredictProba {
+export class KNeighborsClassifier extends Estimator<KNeighborsClassifierParams> implements HasPredictProba, SharesFit {
   readonly name = NAME;
   private state?: FittedState;
 
@@ -87,6 +92,46 @@ export class KNeighborsClassifier extends Estimator<KNeighborsClassifierParams> 
     return this;
   }
 
+  /**
+   * Every `n_neighbors` and `weights` share one fit and one neighbour search (at the largest
+   * n_neighbors), for scorers that work from predictions.
+   */
+  shareKey(output: OutputMethod): string | null {
+    if (output !== 'predict') return null;
+    const { n_neighbors: _k, weights: _w, ...rest } = this.params;
+    return `knn:${JSON.stringify(rest)}`;
+  }
+
+  /** Fits one index for the group; each member's predictions come from one search per input. */
+  async fitShared(group: readonly Estimator[], X: Matrix, y: Target): Promise<SharedFit> {
+    const members = group.map((e) => {
+      if (!(e instanceof KNeighborsClassifier)) throw new TypeError(`${NAME}.fitShared: every member must be a ${NAME}, got ${e.name}`);
+      return e;
+    });
+    const maxK = Math.max(...members.map((e) => e.params.n_neighbors));
+    const shared = await new KNeighborsClassifier({ ...this.params, n_neighbors: maxK }).fit(X, y);
+    const state: FittedState = { ...shared.fittedState(), memo: { k: maxK } };
+    return {
+      fitCell: async (i) => {
+        const member = members[i].cloneWith();
+        member.state = state;
+        return member;
+      },
+    };
+  }
+
+  /** The neighbours of `X` for voting with k <= the search's k: from the group's memo when it has them. */
+  private async neighbors(X: Matrix, k: number): Promise<Neighbors> {
+    const state = this.fittedState();
+    const memo = state.memo;
+    if (!memo || k > memo.k) return state.index.search(X, k);
+    if (memo.input !== X) {
+      memo.neighbors = await state.index.search(X, memo.k);
+      memo.input = X;
+    }
+    return memo.neighbors!;
+  }
+
   /** The `nNeighbors` (default n_neighbors) nearest training rows of each row of `X`. */
   async kneighbors(X: Matrix, nNeighbors = this.params.n_neighbors): Promise<KNeighborsResult> {
     const state = this.fittedState();
@@ -115,7 +160,7 @@ export class KNeighborsClassifier extends Estimator<KNeighborsClassifierParams> 
     if (all.length === 0) return [];
     const maxK = Math.max(...all.map((p) => p.n_neighbors));
     checkNeighbors(maxK, state.index.rows);
-    const nb = await state.index.search(X, maxK);
+    const nb = await this.neighbors(X, maxK);
     return all.map((p) => {
       const weights = p.weights === 'distance' ? distanceWeights(nb, p.n_neighbors) : undefined;
       const columns = state.outputs.map((o) => voteClasses(nb, p.n_neighbors, o, weights));
@@ -141,7 +186,7 @@ export class KNeighborsClassifier extends Estimator<KNeighborsClassifierParams> 
   async predictProbaPerOutput(X: Matrix): Promise<Matrix<Float64Array>[]> {
     const state = this.fittedState();
     const k = this.params.n_neighbors;
-    const nb = await state.index.search(X, k);
+    const nb = await this.neighbors(X, k);
     const weights = this.params.weights === 'distance' ? distanceWeights(nb, k) : undefined;
     return state.outputs.map((o) => probabilities(nb, k, o, weights));
   }

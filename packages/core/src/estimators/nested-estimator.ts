@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { Matrix } from '../matrix.js';
 import { Estimator, InvalidParameterError, type HasDecisionFunction, type HasPredictProba, type Params } from './base.js';
 import { parseParams } from './params.js';
-import { Pipeline } from './pipeline.js';
 import { buildEstimator, type EstimatorSpec } from './registry.js';
 
 /** Parameters of a meta-estimator that wraps one estimator given by its spec. */
@@ -47,7 +46,8 @@ export function parseWrapperParams(owner: string, params: Partial<WrapperParams>
 
 /** A new unfitted estimator from a wrapper's spec (params on top of a Pipeline's steps, as grids apply them). */
 export function buildNested(spec: WrapperParams['estimator']): Estimator {
-  return buildEstimator({ name: spec.name, steps: spec.steps } as EstimatorSpec, spec.params ?? {});
+  const own: EstimatorSpec = { name: spec.name, steps: spec.steps };
+  return buildEstimator(own, spec.params ?? {});
 }
 
 /**
@@ -55,7 +55,7 @@ export function buildNested(spec: WrapperParams['estimator']): Estimator {
  * else the probability of the positive class.
  */
 export async function binaryScores(estimator: Estimator, X: Matrix): Promise<Float64Array> {
-  const final = estimator instanceof Pipeline ? (estimator.steps[estimator.steps.length - 1][1] as Estimator) : estimator;
+  const final = estimator.finalEstimator();
   if (typeof (final as Partial<HasDecisionFunction>).decisionFunction === 'function') {
     return (await (estimator as Estimator & HasDecisionFunction).decisionFunction(X)).data;
   }
@@ -73,8 +73,8 @@ export function hasDecisionFunction(estimator: Estimator): boolean {
 
 /** Whether the estimator (a Pipeline's final step) has `method`. */
 export function hasMethod(estimator: Estimator, method: 'decisionFunction' | 'predictProba'): boolean {
-  const final = estimator instanceof Pipeline ? estimator.steps[estimator.steps.length - 1][1] : estimator;
-  return typeof (final as unknown as Record<string, unknown>)[method] === 'function';
+  const final: Estimator & Partial<HasDecisionFunction & HasPredictProba> = estimator.finalEstimator();
+  return typeof final[method] === 'function';
 }
 
 /**

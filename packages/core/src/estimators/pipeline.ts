@@ -1,5 +1,15 @@
 import type { Matrix, Target } from '../matrix.js';
-import { clone, Estimator, InvalidParameterError, type HasDecisionFunction, type HasPredictProba, type Params } from './base.js';
+import {
+  clone,
+  Estimator,
+  InvalidParameterError,
+  type HasDecisionFunction,
+  type HasPredictProba,
+  type OutputMethod,
+  type Params,
+  type SharedFit,
+  type SharesFit,
+} from './base.js';
 import { cloneTransformer, Transformer } from './transformer.js';
 
 /** A pipeline step: transformers first, one estimator last. */
@@ -16,9 +26,11 @@ export interface PipelineOptions {
  * `decisionFunction` and `predictProba` transform and pass through. Params are the
  * steps' params under scikit-learn's nested names, e.g. `sgdclassifier__alpha`.
  */
-export class Pipeline extends Estimator<Params> implements HasDecisionFunction, HasPredictProba {
+export class Pipeline extends Estimator<Params> implements HasDecisionFunction, HasPredictProba, SharesFit {
   readonly name = 'Pipeline';
   readonly steps: ReadonlyArray<readonly [string, PipelineStep]>;
+  /** The transformers' output for the last input, when they are shared by a group (see fitShared). */
+  private transformed?: TransformMemo;
 
   /**
    * @param params - nested step params applied on top of the steps' own
@@ -42,14 +54,56 @@ export class Pipeline extends Estimator<Params> implements HasDecisionFunction, 
       }
     });
     this.steps = steps;
-    // clone(e) rebuilds with new (e.constructor)(e.getParams()); the class alone does not
-    // know the steps, so each pipeline's constructor is bound to unfitted copies of its own.
-    Object.defineProperty(this, 'constructor', {
-      value: function PipelineOfSteps(p: Params) {
-        return new Pipeline({ steps: steps.map(([name, step]) => [name, cloneStep(step)] as const) }, p);
-      },
-    });
     this.setParams(params);
+  }
+
+  /**
+   * scikit-learn's clone of a Pipeline: its constructor argument is the steps
+   * (`get_params(deep=False)`), each cloned unfitted with its params; `params` (nested
+   * `<step>__<param>` names) go on top.
+   */
+  override cloneWith(params?: Params): this {
+    const copy = new Pipeline({ steps: this.steps.map(([name, step]) => [name, cloneStep(step)] as const) }, params);
+    return copy as this;
+  }
+
+  override finalEstimator(): Estimator {
+    return this.finalStep().finalEstimator();
+  }
+
+  /**
+   * Pipelines that differ only in the last step's params share the transformers' fit: the
+   * key is the transformers' params (null for a pipeline of one step).
+   */
+  shareKey(_output: OutputMethod): string | null {
+    if (this.steps.length < 2) return null;
+    const upstream = this.steps.slice(0, -1).map(([name, step]) => [name, step.name, step.getParams()]);
+    return `pipeline:${JSON.stringify(upstream)}`;
+  }
+
+  /**
+   * Fits the transformers of the first pipeline in `group` once; each cell then fits its own
+   * last step on their output, and all of them transform a given input only once.
+   */
+  async fitShared(group: readonly Estimator[], X: Matrix, y: Target): Promise<SharedFit> {
+    const pipelines = group.map((p) => {
+      if (!(p instanceof Pipeline) || p.steps.length !== this.steps.length) throw new TypeError(`Pipeline.fitShared: every member must be a Pipeline of ${this.steps.length} steps, got ${p.name}`);
+      return p;
+    });
+    const transformers = this.steps.slice(0, -1);
+    let Xt: Matrix = X;
+    for (const [, step] of transformers) Xt = await (step as Transformer).fitTransform(Xt, y);
+    const memo: TransformMemo = { input: X, output: Xt };
+    return {
+      fitCell: async (i) => {
+        const own = pipelines[i];
+        const final = own.finalStep();
+        await final.fit(Xt, y);
+        const shared = new Pipeline({ steps: [...transformers, [own.steps[own.steps.length - 1][0], final] as const] });
+        shared.transformed = memo;
+        return shared;
+      },
+    };
   }
 
   /** Every step's params as `<step>__<param>`. */
@@ -132,10 +186,19 @@ export class Pipeline extends Estimator<Params> implements HasDecisionFunction, 
 
   private async transformAll(X: Matrix): Promise<Matrix> {
     this.checkFitted();
+    if (this.transformed?.input === X) return this.transformed.output;
     let Xt: Matrix = X;
     for (const [, step] of this.steps.slice(0, -1)) Xt = await (step as Transformer).transform(Xt);
+    // Pipelines of a shared group hold one memo: the first to score an input transforms it for all.
+    if (this.transformed) Object.assign(this.transformed, { input: X, output: Xt });
     return Xt;
   }
+}
+
+/** The transformers' output for one input matrix (compared by identity). */
+interface TransformMemo {
+  input: Matrix;
+  output: Matrix;
 }
 
 /**

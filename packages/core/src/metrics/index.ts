@@ -14,3 +14,5 @@ export {
 export { precisionRecallCurve, type CurveOptions, type PrecisionRecallCurve } from './precision-recall-curve.js';
 export { thresholdForPrecision, type PrecisionOperatingPoint } from './threshold-for-precision.js';
 export { emitMetricWarning, type WarningHandler } from './warnings.js';
+export { PREDICTION_METRICS, BINARY_METRICS, isPredictionMetric, type PredictionMetric } from './by-name.js';
+export { SCORERS, score, firstColumn, type Scorer, type ScoringName } from './scorers.js';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { ParamValue } from '../estimators/base.js';
+import type { PredictionMetric } from '../metrics/by-name.js';
+import type { ScoringName } from '../metrics/scorers.js';
 
 const paramValue: z.ZodType<ParamValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(paramValue), z.record(z.string(), paramValue)], {
@@ -140,13 +142,16 @@ const oof = z
   })
   .strict();
 
-export const SCORINGS = ['accuracy', 'f1', 'f1_macro', 'f1_weighted', 'precision', 'recall', 'roc_auc', 'neg_mean_squared_error'] as const;
-export const TEST_METRICS = ['accuracy', 'f1', 'f1_macro', 'f1_weighted', 'precision', 'recall', 'mean_squared_error', 'noisy_mean_squared_error'] as const;
+/** Scorer names a spec may use (metrics/scorers.ts defines each). */
+export const SCORINGS = ['accuracy', 'f1', 'f1_macro', 'f1_weighted', 'precision', 'recall', 'roc_auc', 'neg_mean_squared_error'] as const satisfies readonly ScoringName[];
+/** Test-split metrics of the refit: prediction metrics (metrics/by-name.ts) and the denoising baseline. */
+export const TEST_METRICS = ['accuracy', 'f1', 'f1_macro', 'f1_weighted', 'precision', 'recall', 'mean_squared_error', 'noisy_mean_squared_error'] as const satisfies ReadonlyArray<PredictionMetric | 'noisy_mean_squared_error'>;
 
 /** The experiment spec: dataset, estimator, grid, CV, scoring, refit. Names follow scikit-learn. */
 export const experimentSpecSchema = z
   .object({
-    name: z.string().min(1).max(200).regex(/^[\w.-]+$/, { error: 'letters, digits, "_", "-" and "." only' }),
+    /** Defaults to the spec file's name (CLI) or the estimator's name, lowercased. */
+    name: z.string().min(1).max(200).regex(/^[\w.-]+$/, { error: 'letters, digits, "_", "-" and "." only' }).optional(),
     description: z.string().max(2000).optional(),
     dataset,
     estimator,
@@ -183,5 +188,6 @@ export const experimentSpecSchema = z
   .strict();
 
 export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
-export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
+/** A parsed spec: defaults filled in, and always a name. */
+export type ExperimentSpec = z.output<typeof experimentSpecSchema> & { name: string };
 export type CvSpec = Exclude<ExperimentSpec['cv'], number | null>;

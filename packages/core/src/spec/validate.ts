@@ -23,7 +23,13 @@ export class SpecError extends Error {
 export function parseSpec(input: unknown): ExperimentSpec {
   const result = experimentSpecSchema.safeParse(input);
   if (!result.success) throw new SpecError(result.error.issues.map(describeIssue));
-  return result.data;
+  return { ...result.data, name: result.data.name ?? defaultName(result.data.estimator) };
+}
+
+/** A spec's name when it has none: its estimator's (a Pipeline's last step's), lowercased. */
+function defaultName(estimator: { name: string; steps?: Array<{ name: string }> }): string {
+  const last = estimator.steps?.at(-1)?.name;
+  return (last ? `pipeline-${last}` : estimator.name).toLowerCase();
 }
 
 function describeIssue(issue: z.core.$ZodIssue): SpecIssue {

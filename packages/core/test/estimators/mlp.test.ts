@@ -5,10 +5,11 @@ import { MLPClassifier } from '../../src/estimators/mlp.js';
 import { initialWeights, permute } from '../../src/estimators/mlp-network.js';
 import { loadTfjs, TFJS_BACKENDS, tfjsBackend } from '../../src/kernels/tfjs.js';
 import { loadDataset } from '../../src/datasets/load.js';
-import { checkSpec } from '../../src/experiment/check.js';
-import { runExperiment } from '../../src/experiment/run-local.js';
-import { fitAndScore } from '../../src/search/fit-and-score.js';
-import { planTasks } from '../../src/search/plan.js';
+import '../../src/estimators/builtins.js';
+import { checkSpec } from '../../src/plan/check-spec.js';
+import { runExperiment } from '../../src/runner/run-local.js';
+import { fitAndScore } from '../../src/evaluate/fit-and-score.js';
+import { planExperiment } from '../../src/plan/plan.js';
 import { describeConformance } from './conformance.js';
 
 /**
@@ -137,10 +138,9 @@ describe('MLPClassifier in an experiment', () => {
   };
 
   it('reports epochs as task progress and the backend per cell', async () => {
-    const checked = checkSpec(spec);
-    const plan = planTasks(checked);
+    const plan = planExperiment(checkSpec(spec));
     const seen: number[] = [];
-    const r = await fitAndScore(checked, await loadDataset(checked.dataset), plan, plan.tasks[0], { onProgress: (f) => seen.push(f) });
+    const r = await fitAndScore(plan, await loadDataset(plan.dataset), plan.tasks[0], { onProgress: (f) => seen.push(f) });
     expect(seen).toEqual([0.25, 0.5, 0.75, 1, 1]);
     expect(r.cells[0].backend).toBe(await tfjsBackend());
   });

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { clone, type Params } from '../../src/estimators/base.js';
 import { OneVsOneClassifier, type OneVsOneClassifierParams } from '../../src/estimators/one-vs-one.js';
+import '../../src/estimators/builtins.js';
 import { buildEstimator } from '../../src/estimators/registry.js';
 import { SVC } from '../../src/estimators/svc.js';
 import { releaseSessions } from '../../src/kernels/session.js';

@@ -3,6 +3,7 @@ import { clone, InvalidParameterError, type Params } from '../../src/estimators/
 import { KNeighborsClassifier } from '../../src/estimators/knn.js';
 import { ConstantPredictor } from '../../src/estimators/nested-estimator.js';
 import { OneVsRestClassifier, type OneVsRestClassifierParams } from '../../src/estimators/one-vs-rest.js';
+import '../../src/estimators/builtins.js';
 import { buildEstimator } from '../../src/estimators/registry.js';
 import { SVC } from '../../src/estimators/svc.js';
 import { releaseSessions } from '../../src/kernels/session.js';

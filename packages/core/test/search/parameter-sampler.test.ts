@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/experiment/run-local.js';
+import { runExperiment } from '../../src/runner/run-local.js';
 import { ParameterSampler } from '../../src/search/parameter-sampler.js';
 
 /** scikit-learn 1.2.1 ParameterSampler draws, written by fixtures/make_search_fixtures.py. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateResults } from '../../src/search/aggregate.js';
+import { aggregateResults } from '../../src/aggregate/aggregate.js';
 import { ParameterGrid } from '../../src/search/parameter-grid.js';
-import type { Plan } from '../../src/search/plan.js';
+import type { Plan } from '../../src/plan/plan.js';
 
 const grid = new ParameterGrid({ k: [1, 2, 3] });
-const plan: Plan = {
+const plan: Pick<Plan, 'grid' | 'cv' | 'tasks'> = {
   grid,
   cv: { kind: 'kfold', n_splits: 2, shuffle: false, random_state: null, subset: null },
   tasks: [0, 1].flatMap((fold) => [0, 1, 2].map((cell) => ({ index: fold * 3 + cell, fold, cells: [cell] }))),

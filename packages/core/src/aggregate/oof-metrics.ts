@@ -1,46 +1,29 @@
 import { headSplit, type Dataset } from '../datasets/load.js';
 import { Matrix } from '../matrix.js';
-import {
-  confusionMatrix,
-  downsampleCurve,
-  f1Score,
-  precisionRecallCurve,
-  precisionScore,
-  recallScore,
-  rocAucScore,
-  rocCurve,
-  thresholdForPrecision,
-} from '../metrics/index.js';
-import type { ExperimentSpec } from '../spec/schema.js';
-import type { TaskResult } from './fit-and-score.js';
-import { cvRows, type Plan } from './plan.js';
+import { confusionMatrix, downsampleCurve, PREDICTION_METRICS, precisionRecallCurve, rocAucScore, rocCurve, thresholdForPrecision } from '../metrics/index.js';
+import type { TaskResult } from '../evaluate/task-result.js';
+import type { Plan } from '../plan/plan.js';
+import { cvRows } from '../splitters/fold-data.js';
 
 /**
- * cross_val_predict and the metrics the spec asks of it: out-of-fold outputs of every fold
- * are put back in training-row order, then scored against the training targets.
+ * cross_val_predict and the metrics the plan asks of it: out-of-fold outputs of every fold
+ * are put back in training-row order, then scored against the training targets. What each
+ * metric needs (predictions, scores, a binary target) was checked with the spec (plan/check-oof.ts).
  */
-export function oofMetrics(spec: ExperimentSpec, dataset: Dataset, plan: Plan, results: TaskResult[]): Record<string, unknown> {
-  const oof = spec.oof;
+export function oofMetrics(plan: Pick<Plan, 'oof' | 'cv'>, dataset: Dataset, results: TaskResult[]): Record<string, unknown> {
+  const oof = plan.oof;
   if (!oof || !plan.cv) return {};
   const n = cvRows(dataset, plan.cv);
   const y = headSplit(dataset.train, n).y;
   const scores = binaryScores(results, n);
-  if (oof.threshold !== undefined && !scores) throw new Error('oof.threshold needs oof.methods to include "decision_function" or "predict_proba"');
   const predict = oof.threshold !== undefined ? scores!.reduce((p, s, i) => ((p[i] = s >= oof.threshold! ? 1 : 0), p), new Int32Array(n)) : assemble(results, n, 'predict');
   const out: Record<string, unknown> = {};
-  const binary = !(y instanceof Matrix) && spec.dataset.target?.kind === 'binary';
   for (const name of oof.metrics) {
-    if (['confusion_matrix', 'precision', 'recall', 'f1', 'f1_macro', 'f1_weighted'].includes(name) && !predict) {
-      throw new Error(`oof metric ${name} needs oof.methods to include "predict"`);
-    }
-    if (['roc_auc', 'precision_recall_curve', 'roc_curve'].includes(name) && !scores) {
-      throw new Error(`oof metric ${name} needs oof.methods to include "decision_function" or "predict_proba"`);
-    }
     const yLabels = y as Int32Array;
     switch (name) {
       case 'confusion_matrix': {
-        out.confusion_matrix = confusionMatrix(yLabels, predict as Int32Array).matrix;
         const { labels, matrix } = confusionMatrix(yLabels, predict as Int32Array);
+        out.confusion_matrix = matrix;
         out.confusion_matrix_labels = labels;
         for (const normalize of oof.confusion_normalize) {
           out[`confusion_matrix_normalized_${normalize}`] =
@@ -52,15 +35,10 @@ export function oofMetrics(spec: ExperimentSpec, dataset: Dataset, plan: Plan, r
       }
       case 'precision':
       case 'recall':
-      case 'f1': {
-        if (!binary) throw new Error(`oof metric ${name} is for binary targets; use f1_macro or f1_weighted`);
-        const f = name === 'precision' ? precisionScore : name === 'recall' ? recallScore : f1Score;
-        out[name] = f(yLabels, predict as Int32Array, { average: 'binary' });
-        break;
-      }
+      case 'f1':
       case 'f1_macro':
       case 'f1_weighted':
-        out[name] = f1Score(y, predict!, { average: name === 'f1_macro' ? 'macro' : 'weighted' });
+        out[name] = PREDICTION_METRICS[name](y, predict!);
         break;
       case 'roc_auc':
         out.roc_auc = rocAucScore(yLabels, scores!);
@@ -77,14 +55,8 @@ export function oofMetrics(spec: ExperimentSpec, dataset: Dataset, plan: Plan, r
       }
     }
   }
-  if (oof.error_pairs.length) {
-    if (!predict || predict instanceof Matrix) throw new Error('error_pairs needs class-label predictions (oof.methods "predict")');
-    out.error_analysis = oof.error_pairs.map(([a, b]) => errorCells(y as Int32Array, predict, a, b, oof.error_examples));
-  }
-  if (oof.threshold_for_precision !== undefined) {
-    if (!scores) throw new Error('threshold_for_precision needs oof.methods to include "decision_function" or "predict_proba"');
-    out.threshold_for_precision = thresholdForPrecision(y as Int32Array, scores, oof.threshold_for_precision);
-  }
+  if (oof.error_pairs.length) out.error_analysis = oof.error_pairs.map(([a, b]) => errorCells(y as Int32Array, predict as Int32Array, a, b, oof.error_examples));
+  if (oof.threshold_for_precision !== undefined) out.threshold_for_precision = thresholdForPrecision(y as Int32Array, scores!, oof.threshold_for_precision);
   return out;
 }
 

@@ -1,10 +1,11 @@
-import { UnknownParameterError, InvalidParameterError } from '../estimators/base.js';
+import { InvalidParameterError, UnknownEstimatorError, UnknownParameterError, type Params } from '../estimators/base.js';
 import { buildEstimator } from '../estimators/registry.js';
+import { SCORERS } from '../metrics/scorers.js';
+import { candidatesOf } from '../search/candidates.js';
 import type { Candidates } from '../search/parameter-grid.js';
-import { candidatesOf } from '../search/plan.js';
-import { SCORERS } from '../search/scorers.js';
 import type { ExperimentSpec } from '../spec/schema.js';
 import { parseSpec, SpecError, type SpecIssue } from '../spec/validate.js';
+import { checkOof } from './check-oof.js';
 
 /**
  * Everything that can be known wrong about a spec before any data is loaded: its shape
@@ -19,9 +20,8 @@ export function checkSpec(input: unknown): ExperimentSpec {
   try {
     buildEstimator(spec.estimator);
   } catch (err) {
-    if (!(err instanceof InvalidParameterError) || err instanceof UnknownParameterError || /estimator\.(name|steps)/.test(err.message)) {
-      issues.push({ path: 'estimator', message: (err as Error).message });
-    }
+    if (err instanceof UnknownEstimatorError) issues.push({ path: err.path, message: err.message });
+    else if (err instanceof UnknownParameterError || !(err instanceof InvalidParameterError)) issues.push({ path: 'estimator', message: (err as Error).message });
   }
   const source = spec.search.kind === 'random' ? 'param_distributions' : 'param_grid';
   if (spec.search.kind === 'random' && !spec.param_distributions) issues.push({ path: 'param_distributions', message: 'is required with search.kind "random"' });
@@ -36,11 +36,9 @@ export function checkSpec(input: unknown): ExperimentSpec {
     }
   }
   if (grid && issues.length === 0) {
-    const names = new Set(grid.paramNames);
-    for (const name of names) {
-      const cell = Array.from(grid).find((p) => name in p)!;
+    for (const [name, value] of firstValues(grid)) {
       try {
-        buildEstimator(spec.estimator, { [name]: cell[name] });
+        buildEstimator(spec.estimator, { [name]: value });
       } catch (err) {
         if (err instanceof UnknownParameterError) issues.push({ path: `${source}.${name}`, message: err.message });
       }
@@ -50,9 +48,21 @@ export function checkSpec(input: unknown): ExperimentSpec {
   }
   if (spec.cv === null && spec.refit === false) issues.push({ path: 'refit', message: 'is false and cv is null: the experiment would do nothing' });
   if (spec.oof && spec.cv === null) issues.push({ path: 'oof', message: 'out-of-fold outputs need cv' });
+  if (spec.oof) issues.push(...checkOof(spec.oof, spec.dataset.target?.kind ?? 'multiclass'));
   if (SCORERS[spec.scoring].needs === 'decision_function' && spec.dataset.target?.kind !== 'binary') {
     issues.push({ path: 'scoring', message: `${spec.scoring} needs a binary target (dataset.target.kind "binary")` });
   }
   if (issues.length) throw new SpecError(issues);
   return spec;
+}
+
+/** One value of each parameter name the candidates use: from the first cell that has it. */
+function firstValues(grid: Candidates): Map<string, Params[string]> {
+  const wanted = new Set(grid.paramNames);
+  const found = new Map<string, Params[string]>();
+  for (const cell of grid) {
+    for (const [name, value] of Object.entries(cell)) if (!found.has(name)) found.set(name, value);
+    if (found.size === wanted.size) break;
+  }
+  return found;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/experiment/run-local.js';
+import { runExperiment } from '../../src/runner/run-local.js';
 
 /** scikit-learn 1.2.1 HalvingGridSearchCV on 3,000 MNIST images, from fixtures/make_halving_fixtures.py. */
 const want = JSON.parse(readFileSync(new URL('../../../../fixtures/search/halving_knn.json', import.meta.url), 'utf8'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/experiment/run-local.js';
+import { runExperiment } from '../../src/runner/run-local.js';
 import { SpecError } from '../../src/spec/validate.js';
 
 /** Small data: a KNN grid on the first 600 MNIST training images, cv=3. */

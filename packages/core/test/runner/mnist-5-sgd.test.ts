@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/experiment/run-local.js';
+import { runExperiment } from '../../src/runner/run-local.js';
 
 /**
  * experiments/mnist-5-sgd.json at full size, in-process: seed 003 cells [13]-[31]. Every

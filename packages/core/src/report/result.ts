@@ -1,6 +1,6 @@
 import type { Params } from '../estimators/base.js';
-import type { CvResults, SearchSummary } from '../search/aggregate.js';
-import type { RefitResult } from '../search/refit.js';
+import type { CvResults, SearchSummary } from '../aggregate/aggregate.js';
+import type { RefitResult } from '../refit/refit-and-test.js';
 
 export type ExperimentStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -24,7 +24,7 @@ export interface ExperimentResult {
   test_examples?: RefitResult['examples'];
   /** Metrics from out-of-fold outputs (cross_val_predict), keyed by scikit-learn's names. */
   metrics: Record<string, unknown>;
-  /** What came from the task cache: (fold, cell) results and the refit + test. */
+  /** What came from the task cache: (fold, cell) results and the refit + test (whose times are then this run's look-ups). */
   cache?: { cells_reused: number; cells_total: number; refit_reused: boolean };
   /** Cells that failed (recorded per error_score), with fold and reason. */
   errors: SearchSummary['errors'];
@@ -34,7 +34,7 @@ export interface ExperimentResult {
    * different hosts may differ) and the refit's. Absent when no estimator reported one.
    */
   backend?: { cv: string[]; refit: string | null };
-  /** Milliseconds. */
+  /** Wall times of this run, milliseconds (cached parts take only their look-up). */
   timings: { total_ms: number; cv_ms: number; refit_ms: number; test_ms: number };
   tasks: { done: number; total: number };
 }

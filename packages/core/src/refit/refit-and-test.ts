@@ -1,17 +1,21 @@
+import type { SearchSummary } from '../aggregate/aggregate.js';
 import { headSplit, type Dataset } from '../datasets/load.js';
 import type { Params } from '../estimators/base.js';
 import { buildEstimator } from '../estimators/registry.js';
+import { fittedBackend } from '../evaluate/fit-and-score.js';
 import { Matrix } from '../matrix.js';
-import { accuracyScore, f1Score, meanSquaredError, precisionScore, recallScore } from '../metrics/index.js';
-import type { ExperimentSpec } from '../spec/schema.js';
-import { fittedBackend } from './fit-and-score.js';
+import { PREDICTION_METRICS } from '../metrics/by-name.js';
+import { meanSquaredError } from '../metrics/mean-squared-error.js';
+import type { Plan } from '../plan/plan.js';
 
 /** Test metrics of the refit estimator, and how long refit and test took (milliseconds). */
 export interface RefitResult {
   test: Record<string, number> | null;
   /** The first test rows: index, input, target and prediction (when `refit.examples` > 0). */
   examples?: Array<{ index: number; input: number[]; target: number | number[]; prediction: number | number[] }>;
+  /** Time of this run's refit: the cache look-up when `cached`. */
   refit_ms: number;
+  /** Time of this run's test scoring: 0 when `cached`. */
   test_ms: number;
   /** True when reused from the task cache (see cachedRefit). */
   cached?: boolean;
@@ -20,16 +24,22 @@ export interface RefitResult {
   backend?: string;
 }
 
+/** The params to refit: the best cell, or the only cell when there is no cross-validation. */
+export function paramsToRefit(plan: Pick<Plan, 'cv' | 'grid'>, summary: Pick<SearchSummary, 'best_params'>): Params | null {
+  return plan.cv ? summary.best_params : plan.grid.at(0);
+}
+
 /**
  * GridSearchCV's refit, then `score(X_test, y_test)`: fits the best params on the first
- * `refit.subset` training rows (all by default) and computes the requested test metrics.
+ * `refit.subset` training rows (all by default) and computes the plan's test metrics.
+ * @throws Error for a plan without refit.
  */
-export async function refitAndTest(spec: ExperimentSpec, dataset: Dataset, params: Params): Promise<RefitResult> {
-  const refit = spec.refit === true ? { subset: null, metrics: defaultMetrics(spec), examples: 0 } : spec.refit;
-  if (refit === false) throw new Error('refitAndTest called for a spec with refit: false');
+export async function refitAndTest(plan: Pick<Plan, 'refit' | 'estimator'>, dataset: Dataset, params: Params): Promise<RefitResult> {
+  const refit = plan.refit;
+  if (!refit) throw new Error('refitAndTest called for a plan with refit: false');
   const train = headSplit(dataset.train, refit.subset);
   const t0 = performance.now();
-  const est = buildEstimator(spec.estimator, params);
+  const est = buildEstimator(plan.estimator, params);
   await est.fit(train.X, train.y);
   const refitMs = performance.now() - t0;
   const backend = fittedBackend(est);
@@ -39,29 +49,8 @@ export async function refitAndTest(spec: ExperimentSpec, dataset: Dataset, param
   const pred = await est.predict(X);
   const test: Record<string, number> = {};
   for (const metric of refit.metrics) {
-    switch (metric) {
-      case 'accuracy':
-        test.accuracy = accuracyScore(y, pred);
-        break;
-      case 'f1':
-      case 'precision':
-      case 'recall': {
-        const f = metric === 'f1' ? f1Score : metric === 'precision' ? precisionScore : recallScore;
-        test[metric] = f(y, pred, { average: 'binary' }) as number;
-        break;
-      }
-      case 'f1_macro':
-      case 'f1_weighted':
-        test[metric] = f1Score(y, pred, { average: metric === 'f1_macro' ? 'macro' : 'weighted' }) as number;
-        break;
-      case 'mean_squared_error':
-        test.mean_squared_error = meanSquaredError(y as Matrix, pred as Matrix);
-        break;
-      case 'noisy_mean_squared_error':
-        // The error of doing nothing: the noisy input against the clean target.
-        test.noisy_mean_squared_error = meanSquaredError(y as Matrix, X);
-        break;
-    }
+    // The error of doing nothing: the noisy input against the clean target.
+    test[metric] = metric === 'noisy_mean_squared_error' ? meanSquaredError(y as Matrix, X) : PREDICTION_METRICS[metric](y, pred);
   }
   const examples = Array.from({ length: Math.min(refit.examples, X.rows) }, (_, i) => ({
     index: i,
@@ -77,8 +66,4 @@ export async function refitAndTest(spec: ExperimentSpec, dataset: Dataset, param
     train_rows: train.X.rows,
     ...(backend && { backend }),
   };
-}
-
-function defaultMetrics(spec: ExperimentSpec): Array<'accuracy' | 'mean_squared_error' | 'noisy_mean_squared_error'> {
-  return spec.dataset.target?.kind === 'denoise' ? ['mean_squared_error', 'noisy_mean_squared_error'] : ['accuracy'];
 }

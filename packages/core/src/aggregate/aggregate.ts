@@ -1,7 +1,7 @@
 import type { Params, ParamValue } from '../estimators/base.js';
 import { numpyMean } from '../metrics/numpy-sum.js';
-import type { TaskResult } from './fit-and-score.js';
-import type { Plan } from './plan.js';
+import type { TaskResult } from '../evaluate/task-result.js';
+import type { Plan } from '../plan/plan.js';
 
 /**
  * scikit-learn's `cv_results_` as JSON: one entry per grid cell in every array; times in
@@ -46,7 +46,7 @@ export interface SearchSummary {
  * descending mean with failed (NaN) cells tied last, best = first cell of rank 1.
  * Missing tasks leave nulls; a task reported twice counts once.
  */
-export function aggregateResults(plan: Plan, results: Iterable<TaskResult>): SearchSummary {
+export function aggregateResults(plan: Pick<Plan, 'grid' | 'cv' | 'tasks'>, results: Iterable<TaskResult>): SearchSummary {
   const nCells = plan.grid.size;
   const nSplits = plan.cv?.n_splits ?? 0;
   const scores = Array.from({ length: nSplits }, () => new Array<number | null | undefined>(nCells).fill(undefined));

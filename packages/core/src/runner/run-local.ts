@@ -1,12 +1,15 @@
+import '../estimators/builtins.js';
 import { randomUUID } from 'node:crypto';
+import { summarize, type Summary } from '../aggregate/summarize.js';
 import { defaultDataDir, openDataset } from '../datasets/paths.js';
-import { fitAndScore, type TaskResult } from '../search/fit-and-score.js';
-import { runHalving } from '../search/halving.js';
-import { planTasks } from '../search/plan.js';
-import { refitAndTest, type RefitResult } from '../search/refit.js';
-import { buildResult, failedResult, paramsToRefit, summarize, type Summary } from './assemble.js';
-import { checkSpec } from './check.js';
-import type { ExperimentResult } from './result.js';
+import { fitAndScore } from '../evaluate/fit-and-score.js';
+import type { TaskResult } from '../evaluate/task-result.js';
+import { checkSpec } from '../plan/check-spec.js';
+import { planExperiment } from '../plan/plan.js';
+import { paramsToRefit, refitAndTest, type RefitResult } from '../refit/refit-and-test.js';
+import { buildResult, failedResult } from '../report/build-result.js';
+import type { ExperimentResult } from '../report/result.js';
+import { runHalving } from './run-halving.js';
 
 /** Options for {@link runExperiment}. */
 export interface RunOptions {
@@ -20,24 +23,23 @@ export interface RunOptions {
 
 /**
  * Runs a whole experiment in this process: check spec → plan → fit/score every task →
- * aggregate → out-of-fold metrics → refit + test. The distributed runner calls the same
- * pieces from its jobs. A spec error throws SpecError; a failure while running returns a
+ * aggregate → out-of-fold metrics → refit + test → result. The distributed runner calls the
+ * same steps from its jobs. A spec error throws SpecError; a failure while running returns a
  * result with status "failed" and the reason.
  */
 export async function runExperiment(input: unknown, options: RunOptions = {}): Promise<ExperimentResult> {
-  const spec = checkSpec(input);
+  const plan = planExperiment(checkSpec(input));
   const id = options.id ?? randomUUID();
   const started = performance.now();
-  const plan = planTasks(spec);
   const total = plan.tasks.length;
   try {
-    const dataset = await openDataset(spec.dataset, { dataDir: options.dataDir ?? defaultDataDir() });
+    const dataset = await openDataset(plan.dataset, { dataDir: options.dataDir ?? defaultDataDir() });
     let summary: Summary;
-    if (spec.search.kind === 'halving' && plan.cv) {
+    if (plan.search.kind === 'halving' && plan.cv) {
       // Rounds are planned as earlier ones finish, so the total grows round by round.
       let done = 0;
-      const halving = await runHalving(spec, dataset, plan.cv, plan.grid, async (roundPlan, task) => {
-        const r = await fitAndScore(spec, dataset, roundPlan, task);
+      const halving = await runHalving(plan, dataset, async (roundPlan, task) => {
+        const r = await fitAndScore(roundPlan, dataset, task);
         options.onProgress?.({ done: ++done, total: done, stage: 'cv' });
         return r;
       });
@@ -45,22 +47,22 @@ export async function runExperiment(input: unknown, options: RunOptions = {}): P
     } else {
       const results: TaskResult[] = [];
       for (const task of plan.tasks) {
-        results.push(await fitAndScore(spec, dataset, plan, task));
+        results.push(await fitAndScore(plan, dataset, task));
         options.onProgress?.({ done: results.length, total, stage: 'cv' });
       }
-      summary = summarize(spec, dataset, plan, results);
+      summary = summarize(plan, dataset, results);
     }
     const cvMs = performance.now() - started;
     let refit: RefitResult | null = null;
-    if (spec.refit !== false) {
+    if (plan.refit) {
       const params = paramsToRefit(plan, summary.summary);
       if (params === null) throw new Error('every cell failed; nothing to refit (see errors)');
       options.onProgress?.({ done: total, total, stage: 'refit' });
-      refit = await refitAndTest(spec, dataset, params);
+      refit = await refitAndTest(plan, dataset, params);
     }
-    return buildResult({ id, spec, plan, summary, refit, timings: { total_ms: performance.now() - started, cv_ms: cvMs } });
+    return buildResult({ id, plan, summary, refit, timings: { total_ms: performance.now() - started, cv_ms: cvMs } });
   } catch (err) {
-    return failedResult(id, spec, err instanceof Error ? err.message : String(err), performance.now() - started, { done: 0, total });
+    return failedResult(id, plan.name, err instanceof Error ? err.message : String(err), performance.now() - started, { done: 0, total });
   } finally {
     options.onProgress?.({ done: total, total, stage: 'done' });
   }

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Bumped whenever a change could alter a stored result (an estimator, a metric, the folds):
+ * it is part of every cache key, so old entries simply stop matching.
+ */
+export const RESULT_CODE_VERSION = 'gridfold-results-1';
+
+/** Where cached results live (Redis in the distributed runner). Values are JSON strings. */
+export interface CacheStore {
+  getMany(keys: string[]): Promise<Array<string | null>>;
+  setMany(entries: Array<[string, string]>): Promise<void>;
+}
+
+/** sha256 of a value's canonical JSON (object keys sorted at every level): a content key. */
+export function digest(value: unknown): string {
+  return createHash('sha256').update(canonical(value)).digest('hex');
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

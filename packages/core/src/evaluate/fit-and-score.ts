@@ -1,0 +1,130 @@
+import type { Dataset } from '../datasets/load.js';
+import { sharesFit, type Estimator, type Params } from '../estimators/base.js';
+import { buildEstimator } from '../estimators/registry.js';
+import { SCORERS, score, type Scorer } from '../metrics/scorers.js';
+import type { Plan, Task } from '../plan/plan.js';
+import { foldData, type FoldData } from '../splitters/fold-data.js';
+import { outOfFold } from './out-of-fold.js';
+import type { CellResult, OofOutputs, TaskResult } from './task-result.js';
+
+/** Options for {@link fitAndScore}. */
+export interface FitAndScoreOptions {
+  /** Called with a fraction in [0, 1] as cells finish, and as epochs finish for estimators that train in epochs. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** What fitAndScore reads from, or sets on, the estimator doing the fitting, when it has it. */
+interface FitHooks {
+  /** Called after each epoch (MLPClassifier). */
+  onEpoch?: (epoch: number, maxEpochs: number) => void;
+  /** The compute backend of the last fit (MLPClassifier: "tensorflow", "wasm" or "cpu"). */
+  backend?: string;
+}
+
+/**
+ * Fits and scores one task: rebuilds the fold (nothing but indices travel), fits each cell
+ * (or, for a group of cells that share a fit, the shared step once) and scores it. A failing
+ * cell is a recorded result per the plan's error_score, unless that is "raise".
+ */
+export async function fitAndScore(plan: Plan, dataset: Dataset, task: Task, options: FitAndScoreOptions = {}): Promise<TaskResult> {
+  const started = performance.now();
+  if (!plan.cv) throw new Error('fitAndScore needs a plan with cross-validation');
+  const fold = foldData(dataset, plan.cv, task.fold);
+  const cellParams = task.cells.map((c) => plan.grid.at(c));
+  if (task.cells.length > 1) {
+    const cells = await scoreGroup(plan, cellParams, task.cells, fold);
+    return { task: task.index, fold: task.fold, cells, ms: performance.now() - started };
+  }
+  const cells: CellResult[] = [];
+  let oof: OofOutputs | undefined;
+  for (const [i, cell] of task.cells.entries()) {
+    const onFit = options.onProgress && ((f: number) => options.onProgress!((i + f) / task.cells.length));
+    const outcome = await scoreCell(plan, cellParams[i], cell, fold, onFit);
+    cells.push(outcome.result);
+    oof ??= outcome.oof;
+    options.onProgress?.((i + 1) / task.cells.length);
+  }
+  return { task: task.index, fold: task.fold, cells, oof, ms: performance.now() - started };
+}
+
+/** Fits and scores one cell; with the plan's `oof`, the same fitted estimator also gives the out-of-fold outputs. */
+async function scoreCell(plan: Plan, params: Params, cell: number, fold: FoldData, onFit?: (fraction: number) => void): Promise<{ result: CellResult; oof?: OofOutputs }> {
+  const scorer = SCORERS[plan.scoring];
+  const { train, test } = fold;
+  let fitMs = 0;
+  const t0 = performance.now();
+  try {
+    const est = buildEstimator(plan.estimator, params);
+    const final: Estimator & FitHooks = est.finalEstimator();
+    if (onFit && 'onEpoch' in final) final.onEpoch = (epoch, maxEpochs) => onFit(epoch / maxEpochs);
+    await est.fit(train.X, train.y);
+    fitMs = performance.now() - t0;
+    const t1 = performance.now();
+    // When the out-of-fold outputs include predictions, the score is computed from the same ones.
+    const predictions = plan.oof && scorer.needs === 'predict' && plan.oof.methods.includes('predict') ? await est.predict(test.X) : undefined;
+    const s = predictions ? scorer.fromOutput(test.y, predictions) : await score(scorer, est, test.X, test.y);
+    const backend = fittedBackend(est);
+    const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1, ...(backend && { backend }) };
+    return { result, oof: plan.oof ? await outOfFold(plan.oof, est, test.X, test.indices, predictions) : undefined };
+  } catch (err) {
+    return { result: failed(plan, cell, err, fitMs || performance.now() - t0) };
+  }
+}
+
+/**
+ * A group of cells that share a fit (see SharesFit): the shared step once, then each cell's
+ * own part and its score. The shared step's time and the scoring time are apportioned equally
+ * over the cells (the first cell's scoring may do a search that serves them all).
+ */
+async function scoreGroup(plan: Plan, paramsList: Params[], cells: number[], fold: FoldData): Promise<CellResult[]> {
+  const scorer: Scorer = SCORERS[plan.scoring];
+  const { train, test } = fold;
+  const t0 = performance.now();
+  let shared;
+  try {
+    const group = paramsList.map((p) => buildEstimator(plan.estimator, p));
+    const first = group[0];
+    if (!sharesFit(first)) throw new TypeError(`${first.name} does not share fits, but task has ${cells.length} cells`);
+    shared = await first.fitShared(group, train.X, train.y);
+  } catch (err) {
+    // One bad cell must not sink its group: score the cells one by one to find which fail.
+    if (plan.errorScore === 'raise') throw err;
+    const out: CellResult[] = [];
+    for (const [i, cell] of cells.entries()) out.push((await scoreCell(plan, paramsList[i], cell, fold)).result);
+    return out;
+  }
+  const sharedMs = (performance.now() - t0) / cells.length;
+  const outcomes: Array<{ fitMs: number; score?: number; error?: unknown }> = [];
+  let scoringMs = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const t1 = performance.now();
+    let fitMs = sharedMs;
+    try {
+      const est = await shared.fitCell(i);
+      fitMs += performance.now() - t1;
+      const t2 = performance.now();
+      const s = await score(scorer, est, test.X, test.y);
+      scoringMs += performance.now() - t2;
+      outcomes.push({ fitMs, score: s });
+    } catch (err) {
+      outcomes.push({ fitMs: fitMs + (performance.now() - t1), error: err });
+    }
+  }
+  const scoreMs = scoringMs / cells.length;
+  return cells.map((cell, i) => {
+    const o = outcomes[i];
+    return o.error === undefined ? { cell, test_score: o.score!, fit_ms: o.fitMs, score_ms: scoreMs } : failed(plan, cell, o.error, o.fitMs);
+  });
+}
+
+/** The compute backend a fitted estimator (or its Pipeline's last step) reports, if any. */
+export function fittedBackend(est: Estimator): string | undefined {
+  const backend = (est.finalEstimator() as Estimator & FitHooks).backend;
+  return typeof backend === 'string' ? backend : undefined;
+}
+
+function failed(plan: Plan, cell: number, err: unknown, fitMs: number): CellResult {
+  if (plan.errorScore === 'raise') throw err;
+  const message = err instanceof Error ? err.message : String(err);
+  return { cell, test_score: plan.errorScore, fit_ms: fitMs, score_ms: 0, error: message };
+}
