@@ -10,7 +10,7 @@ import { describeExperiment } from '../progress.js';
 export interface SubmissionLimits {
   /** Largest number of fit tasks before grouping (grid cells x folds). @defaultValue 20000 */
   maxCellFolds: number;
-  /** Largest dataset file, bytes. @defaultValue 2 GiB */
+  /** Largest dataset file, bytes. @defaultValue `MAX_DATASET_FILE_BYTES` from @gridfold/core (2 GiB) */
   maxFileBytes: number;
   /** Directory that dataset paths are relative to and confined to. */
   dataDir: string;

@@ -2,13 +2,19 @@ import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { loadDataset, type Dataset, type DatasetSpec } from './load.js';
 
+/**
+ * The default cap on one dataset file, bytes (2 GiB), checked by the API at submission and
+ * again by a worker opening the data, so that a spec cannot make them read a file of any size.
+ */
+export const MAX_DATASET_FILE_BYTES = 2 * 1024 ** 3;
+
 /** Where dataset files may live, and how large they may be. */
 export interface DataDirOptions {
   /** Directory that every CSV/IDX path in a spec is relative to and confined to. */
   dataDir: string;
   /**
    * Largest accepted dataset file, bytes.
-   * @defaultValue 2 GiB
+   * @defaultValue {@link MAX_DATASET_FILE_BYTES} (2 GiB)
    */
   maxFileBytes?: number;
 }
@@ -33,7 +39,7 @@ export interface PathIssue {
  */
 export function checkDataPaths(dataset: DatasetSpec, options: DataDirOptions): PathIssue[] {
   const issues: PathIssue[] = [];
-  const max = options.maxFileBytes ?? 2 * 1024 ** 3;
+  const max = options.maxFileBytes ?? MAX_DATASET_FILE_BYTES;
   let root: string;
   try {
     root = realpathSync(options.dataDir);

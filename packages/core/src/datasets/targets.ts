@@ -1,5 +1,5 @@
 import { Matrix } from '../matrix.js';
-import { RandomState } from '../estimators/legacy-random.js';
+import { RandomState } from '../random/numpy-random-state.js';
 
 /** How the labels of a dataset become the learning target. */
 export type TargetSpec =

@@ -1,7 +1,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import type { Tfjs } from '../kernels/tfjs.js';
-import type { RandomState } from './legacy-random.js';
+import type { RandomState } from '../random/numpy-random-state.js';
 import { Adam } from './mlp-adam.js';
 
 /** Hidden-layer activations, with scikit-learn's names. */
@@ -67,7 +67,7 @@ export function initialWeights(units: number[], activation: MlpActivation, rng: 
   const intercepts: Float32Array[] = [];
   for (let i = 0; i + 1 < units.length; i++) {
     const bound = Math.sqrt(factor / (units[i] + units[i + 1]));
-    const draw = () => -bound + 2 * bound * randomSample(rng);
+    const draw = () => -bound + 2 * bound * rng.randomSample();
     coefs.push(Float32Array.from({ length: units[i] * units[i + 1] }, draw));
     intercepts.push(Float32Array.from({ length: units[i + 1] }, draw));
   }
@@ -95,10 +95,12 @@ export async function trainNetwork(tfjs: Tfjs, init: MlpWeights, train: MlpData,
     let bestScore = -Infinity;
     let bestWeights: MlpWeights | null = null;
     let stale = 0;
-    let order: Int32Array = Int32Array.from({ length: train.rows }, (_, i) => i);
+    const order = Int32Array.from({ length: train.rows }, (_, i) => i);
     let nIter = 0;
     while (nIter < s.maxIter) {
-      if (s.shuffle) order = permute(order, s.rng);
+      // scikit-learn's `sample_idx = shuffle(sample_idx, random_state)` permutes an arange and
+      // takes those rows: the same swaps applied to `order` itself.
+      if (s.shuffle) s.rng.shuffle(order);
       let accumulated = 0;
       for (let start = 0; start < train.rows; start += s.batchSize) {
         const rows = order.subarray(start, Math.min(train.rows, start + s.batchSize));
@@ -216,24 +218,4 @@ function accuracy(tf: typeof TfCore, logits: TfCore.Tensor2D, labels: Int32Array
   let hits = 0;
   for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) hits++;
   return hits / labels.length;
-}
-
-/** `sample_idx = shuffle(sample_idx, random_state)`: numpy's legacy Fisher-Yates on an arange. */
-export function permute(order: Int32Array, rng: RandomState): Int32Array {
-  const n = order.length;
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.randint(0, i + 1);
-    const t = idx[i];
-    idx[i] = idx[j];
-    idx[j] = t;
-  }
-  return Int32Array.from(idx, (k) => order[k]);
-}
-
-/** numpy's legacy `random_sample()`: 53 random bits from two MT19937 outputs. */
-function randomSample(rng: RandomState): number {
-  const a = rng.nextUint32() >>> 5;
-  const b = rng.nextUint32() >>> 6;
-  return (a * 67108864 + b) / 9007199254740992;
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { loadTfjs, type TfjsBackendName } from '../kernels/tfjs.js';
 import { Matrix, type Target } from '../matrix.js';
+import { RandomState } from '../random/numpy-random-state.js';
 import { Estimator, type HasPredictProba } from './base.js';
-import { RandomState } from './legacy-random.js';
-import { initialWeights, permute, predictNetwork, trainNetwork, type MlpData, type MlpWeights } from './mlp-network.js';
+import { initialWeights, predictNetwork, trainNetwork, type MlpData, type MlpWeights } from './mlp-network.js';
 import { param, parseParams } from './params.js';
 
 const fraction = (error: string) => z.number({ error }).gt(0, { error }).lt(1, { error });
@@ -173,7 +173,7 @@ function holdout(X: Matrix, labels: Int32Array, validationFraction: number, rng:
   const n = X.rows;
   const nTest = Math.ceil(validationFraction * n);
   if (nTest >= n) throw new RangeError(`MLPClassifier: validation_fraction=${validationFraction} leaves no training rows out of ${n}`);
-  const order = permute(Int32Array.from({ length: n }, (_, i) => i), rng);
+  const order = rng.permutation(n);
   const part = (rows: Int32Array): MlpData => ({ X: X.take(rows).toFloat32().data, rows: rows.length, labels: Int32Array.from(rows, (r) => labels[r]) });
   return { validation: part(order.subarray(0, nTest)), train: part(order.subarray(nTest)) };
 }

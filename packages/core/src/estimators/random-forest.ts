@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { Matrix, type Target } from '../matrix.js';
 import { Estimator, type HasPredictProba } from './base.js';
-import { RandomState, SKLEARN_MAX_INT } from './legacy-random.js';
+import { RandomState, SKLEARN_MAX_INT } from '../random/numpy-random-state.js';
 import { param, parseParams } from './params.js';
 import { allocate, binData } from './tree/binned-data.js';
 import type { TreeArrays, TreeOptions } from './tree/build-tree.js';

@@ -4,7 +4,7 @@
  * entries only: skipping zeros does not change a single sum (x*w = 0 adds nothing), so
  * results match the dense loop while an MNIST epoch touches about a fifth of the pixels.
  */
-import { shuffleLikeSklearn } from './legacy-random.js';
+import { shuffleLikeSklearn } from '../random/our-rand-r.js';
 import type { SgdRows } from './sgd-rows.js';
 
 export type SgdLoss = 'hinge' | 'log_loss' | 'modified_huber' | 'squared_hinge' | 'perceptron';

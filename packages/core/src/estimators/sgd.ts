@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Matrix, type Target } from '../matrix.js';
 import { Estimator, InvalidParameterError, type HasDecisionFunction, type HasPredictProba } from './base.js';
-import { RandomState, SKLEARN_MAX_INT } from './legacy-random.js';
+import { RandomState, SKLEARN_MAX_INT } from '../random/numpy-random-state.js';
 import { param, parseParams } from './params.js';
 import { plainSgd, type PlainSgdResult } from './sgd-plain.js';
 import { SgdRows } from './sgd-rows.js';

@@ -77,7 +77,8 @@ function scoreTopK(): NodeSpec[] {
 /**
  * Exact search for data in 0..255 on both sides. The training set arrives shifted to int8
  * (`t' = t - 128`), because MatMulInteger's uint8 x int8 kernel (AVX-512 VNNI / AVX-VNNI) is
- * ~1.4x faster here than uint8 x uint8. `q.t = q.t' + 128 sum(q)` and the second term is the
+ * faster than uint8 x uint8 on CPUs that have it (rates in bench/RESULTS.md, "kNN kernel
+ * notes"). `q.t = q.t' + 128 sum(q)` and the second term is the
  * same along a row, so `score' = |t|^2 - 2 q.t'` ranks rows exactly as the distance does;
  * the graph also returns `sum(q)` so the caller can recover the distance
  * `|q|^2 + score' - 256 sum(q)`. All arithmetic is exact int32.

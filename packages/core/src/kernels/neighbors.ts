@@ -29,27 +29,63 @@ export interface Neighbors {
 export interface NeighborSearchOptions extends KernelOptions {
   /**
    * Memory budget for one chunk's score matrix (queries x training rows, several int32 or
-   * float32 copies alive at once), in bytes. Queries are processed in chunks that fit.
-   * @defaultValue about 4 MiB per copy, so a chunk's scores stay in cache while they are
-   * scored and ranked (two workers share the 32 MiB L3), but at least 64 queries, so packing
-   * the training side for the GEMM (once per chunk) stays a small part of it. Measured on
-   * this machine, one thread: 2,000 x 8,000 queries 48 ms at 262 rows vs 86 ms at 699;
-   * 4,096 x 60,000 about the same from 64 to 1,024 rows; below ~30 rows the packing
-   * dominates. With two workers side by side, 4 MiB beat 8 MiB (1.70x vs 1.51x 1 -> 2).
+   * float32 copies alive at once), in bytes; also the float path's re-rank batch budget.
+   * Queries are processed in chunks that fit.
+   * @defaultValue `SCORE_CHUNK_BYTES` (4 MiB) per score copy but at least `MIN_CHUNK_QUERIES`
+   * (64) queries, and `RERANK_BATCH_BYTES` (64 MiB) for re-ranking; why these sizes, and
+   * how they were measured, is in bench/RESULTS.md ("kNN kernel notes").
    */
   maxChunkBytes?: number;
 }
 
-const DEFAULT_BYTES_PER_COPY = 4 * 2 ** 20;
-const MIN_DEFAULT_CHUNK_ROWS = 64;
-/** The float path's re-rank batch budget (gathered candidate rows), bytes. */
-const DEFAULT_RERANK_BYTES = 64 * 2 ** 20;
-const NORM_BLOCK_ROWS = 4096;
+/**
+ * Default bytes of one chunk's score copy: a chunk's scores then stay in cache while they
+ * are scored and ranked, with room left for a second worker's (workers share the L3).
+ */
+const SCORE_CHUNK_BYTES = 4 * 1024 ** 2;
+/**
+ * Fewest queries in a default chunk: the training side is packed for the GEMM once per
+ * chunk, and this many queries keep that packing a small part of the chunk's work.
+ */
+const MIN_CHUNK_QUERIES = 64;
+/** Bytes of one score: the graphs' scores are int32 or float32. */
+const SCORE_BYTES = 4;
 /**
  * Live rows x n float32/int32 arrays each graph holds at its peak (the split graph keeps
  * its two GEMM outputs and their int32 casts), with a margin for onnxruntime's planner.
  */
 const SCORE_COPIES = { uint8: 3, integer: 6, float: 3 } as const;
+/**
+ * Default bytes of the float path's re-rank batch (gathered candidate rows), the budget every
+ * chunk had after the page-fault fix: split over {@link RERANK_COPIES}, each buffer stays
+ * within glibc's largest mmap threshold (32 MiB), so it comes from the reused heap rather
+ * than a fresh, page-faulted mapping (which mattered before sessions kept their arena).
+ */
+const RERANK_BATCH_BYTES = 64 * 1024 ** 2;
+/** float64 arrays of candidates x d the exact graph holds per query: gathered rows and differences. */
+const RERANK_COPIES = 2;
+/** Training rows per norms run, so the float64 copy of the data that run makes stays small. */
+const NORM_BLOCK_ROWS = 4096;
+/**
+ * The uint8 plan stores training values as int8 `t - INT8_SHIFT` (see uint8SearchGraph):
+ * `q.t = q.t' + INT8_SHIFT sum(q)`, so distances get `2 INT8_SHIFT sum(q)` back.
+ */
+const INT8_SHIFT = 128;
+/** {@link INT8_SHIFT} is int8's sign bit, flipped in each byte of a 32-bit word at once. */
+const INT8_SHIFT_WORD = 0x80808080;
+/**
+ * First float-path candidates per query: `CANDIDATES_PER_NEIGHBOUR * k + EXTRA_CANDIDATES`,
+ * headroom beyond k so that most queries are certified on the first pass; a query that is
+ * not gets `CANDIDATE_GROWTH` times as many on each retry.
+ */
+const CANDIDATES_PER_NEIGHBOUR = 2;
+const EXTRA_CANDIDATES = 16;
+const CANDIDATE_GROWTH = 4;
+/**
+ * Margin added to the float32 error bound, relative to `|q|^2 + max |t|^2`: it covers the
+ * float64 rounding of the exact distances and of `distance - |q|^2`, which that bound leaves out.
+ */
+const FLOAT64_RERANK_MARGIN = 1e-12;
 
 type TensorType = 'uint8' | 'uint16' | 'int32' | 'float32' | 'float64';
 
@@ -108,8 +144,8 @@ export class NeighborIndex {
     const out: Neighbors = { rows: queries.rows, k, indices: new Int32Array(queries.rows * k), sqDistances: new Float64Array(queries.rows * k) };
     const copies = SCORE_COPIES[plan.kind];
     const chunk = this.options.maxChunkBytes === undefined
-      ? Math.max(MIN_DEFAULT_CHUNK_ROWS, Math.floor(DEFAULT_BYTES_PER_COPY / (n * 4)))
-      : Math.max(1, Math.floor(this.options.maxChunkBytes / (n * 4 * copies)));
+      ? Math.max(MIN_CHUNK_QUERIES, Math.floor(SCORE_CHUNK_BYTES / (n * SCORE_BYTES)))
+      : Math.max(1, Math.floor(this.options.maxChunkBytes / (n * SCORE_BYTES * copies)));
     for (let start = 0; start < queries.rows; start += chunk) {
       const end = Math.min(queries.rows, start + chunk);
       const q = new Matrix(rowsOf(queries.data, d, start, end), end - start, d);
@@ -129,7 +165,7 @@ export class NeighborIndex {
         const transpose = await cachedSession(`knn_transpose_${src.code}_${target}`, () => transposeGraph(src.code, target), this.options);
         let trainT = (await transpose.run({ [IO.input]: new ort.Tensor(src.name, data, [n, d]) }))[IO.transposed];
         if (type === 'uint8') {
-          // t - 128 as int8 is t with its top bit flipped (two's complement); see uint8SearchGraph.
+          // t - INT8_SHIFT as int8 is t with its top bit flipped (two's complement).
           const bytes = trainT.data as Uint8Array;
           flipTopBits(bytes);
           trainT = new ort.Tensor('int8', new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length), [d, n]);
@@ -170,10 +206,10 @@ export class NeighborIndex {
     const values = r[IO.values].data as Int32Array;
     const indices = r[IO.indices].data as BigInt64Array;
     const qsq = r[IO.queryNormsSq].data as Float64Array;
-    // uint8: scores are against t - 128 (see uint8SearchGraph).
+    // uint8: scores are against t - INT8_SHIFT.
     const qsum = uint8 ? (r[IO.querySums].data as Float64Array) : undefined;
     for (let i = 0; i < q.rows; i++) {
-      const constant = qsq[i] - (qsum ? 256 * qsum[i] : 0);
+      const constant = qsq[i] - (qsum ? 2 * INT8_SHIFT * qsum[i] : 0);
       for (let j = 0; j < k; j++) {
         out.indices[(offset + i) * k + j] = Number(indices[i * k + j]);
         out.sqDistances[(offset + i) * k + j] = values[i * k + j] + constant;
@@ -185,7 +221,7 @@ export class NeighborIndex {
    * float32 GEMM proposes `c` candidates per query; exact float64 distances order them.
    * A query is done once its c-th float32 score, less the proven error bound, is above its
    * exact k-th score: every row left out is then strictly farther. Otherwise it is retried
-   * with four times as many candidates (at `c` = all rows it is trivially done).
+   * with `CANDIDATE_GROWTH` times as many candidates (at `c` = all rows it is trivially done).
    */
   private async searchFloat(q: Matrix, k: number, out: Neighbors, offset: number): Promise<void> {
     const { rows: n, cols: d } = this.train;
@@ -199,9 +235,10 @@ export class NeighborIndex {
     const q64 = toFloat64(q.data);
 
     let pending = Array.from({ length: q.rows }, (_, i) => i);
-    for (let c = Math.min(n, 2 * k + 16); pending.length > 0; c = Math.min(n, c * 4)) {
-      // The exact graph holds two rows x c x d float64 arrays (gathered rows, differences).
-      const batch = Math.max(1, Math.floor((this.options.maxChunkBytes ?? DEFAULT_RERANK_BYTES) / (c * d * 8 * 2)));
+    const first = CANDIDATES_PER_NEIGHBOUR * k + EXTRA_CANDIDATES;
+    for (let c = Math.min(n, first); pending.length > 0; c = Math.min(n, c * CANDIDATE_GROWTH)) {
+      const rowBytes = c * d * Float64Array.BYTES_PER_ELEMENT * RERANK_COPIES;
+      const batch = Math.max(1, Math.floor((this.options.maxChunkBytes ?? RERANK_BATCH_BYTES) / rowBytes));
       const retry: number[] = [];
       for (let b = 0; b < pending.length; b += batch) {
         const rows = pending.slice(b, b + batch);
@@ -223,7 +260,7 @@ export class NeighborIndex {
           let qsq = 0;
           for (let j = 0; j < d; j++) qsq += sub64[i * d + j] * sub64[i * d + j];
           const kthScore = dist[i * c + order[k - 1]] - qsq;
-          const bound = float32ScoreErrorBound(d, Math.sqrt(qsq), maxTrainNorm) + 1e-12 * (qsq + maxTrainNormSq);
+          const bound = float32ScoreErrorBound(d, Math.sqrt(qsq), maxTrainNorm) + FLOAT64_RERANK_MARGIN * (qsq + maxTrainNormSq);
           if (c < n && !(approx[i * c + c - 1] - bound > kthScore)) {
             retry.push(row);
             return;
@@ -248,13 +285,14 @@ export function kNearestNeighbors(train: Matrix, queries: Matrix, k: number, opt
   return new NeighborIndex(train, options).search(queries, k);
 }
 
-/** `bytes[i] ^= 0x80` for every byte, four at a time where the buffer is aligned. */
+/** `bytes[i] ^= INT8_SHIFT` for every byte, a word at a time where the buffer is aligned. */
 function flipTopBits(bytes: Uint8Array): void {
-  const head = Math.min(bytes.length, (4 - (bytes.byteOffset % 4)) % 4);
-  for (let i = 0; i < head; i++) bytes[i] ^= 0x80;
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + head, Math.floor((bytes.length - head) / 4));
-  for (let i = 0; i < words.length; i++) words[i] ^= 0x80808080;
-  for (let i = head + words.length * 4; i < bytes.length; i++) bytes[i] ^= 0x80;
+  const word = Uint32Array.BYTES_PER_ELEMENT;
+  const head = Math.min(bytes.length, (word - (bytes.byteOffset % word)) % word);
+  for (let i = 0; i < head; i++) bytes[i] ^= INT8_SHIFT;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + head, Math.floor((bytes.length - head) / word));
+  for (let i = 0; i < words.length; i++) words[i] ^= INT8_SHIFT_WORD;
+  for (let i = head + words.length * word; i < bytes.length; i++) bytes[i] ^= INT8_SHIFT;
 }
 
 function kTensor(k: number): ort.Tensor {

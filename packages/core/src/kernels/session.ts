@@ -14,7 +14,8 @@ export interface KernelOptions {
 
 /**
  * Thread count for a kernel call: the option, else `GRIDFOLD_THREADS`, else every core.
- * (onnxruntime-node's own default, 0, ran GEMMs on one thread here: 198 vs 380 GFLOP/s.)
+ * (onnxruntime-node's own default, 0, ran GEMMs on one thread; rates in bench/RESULTS.md,
+ * "kNN kernel notes".)
  */
 export function resolveThreads(options?: KernelOptions): number {
   if (options?.threads !== undefined) {
@@ -48,10 +49,9 @@ export function cachedSession(key: string, build: () => GraphSpec, options?: Ker
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       // The arena keeps each session's largest intermediate buffers for reuse. Without it
-      // every run's buffers were fresh mmaps zeroed by the kernel: a 20,000 x 40,000 kNN search spent 3.1 s of system time
-      // on 1.5 M page faults next to 6.3 s of user time; with it, 0.03 s and 24 k faults. The
-      // price is memory held per session (kernels chunk their work, so it is bounded): a
-      // worker's sandbox peaked at 576 MB after the seed KNN grid and SGD (bench/memory.ts).
+      // every run's buffers were fresh mmaps zeroed by the kernel, and kNN searches spent
+      // much of their CPU in page faults. The price is memory held per session (kernels chunk
+      // their work, so it is bounded). Figures and commands: bench/RESULTS.md, "kNN kernel notes".
       enableCpuMemArena: true,
     });
     session.catch(() => sessions.delete(fullKey));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/datasets/csv.js';
 import { loadDataset } from '../../src/datasets/load.js';
-import { RandomState } from '../../src/estimators/legacy-random.js';
+import { RandomState } from '../../src/random/numpy-random-state.js';
 import { multilabelTarget } from '../../src/datasets/targets.js';
 
 describe('numpy legacy random state', () => {

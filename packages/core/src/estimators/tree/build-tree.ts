@@ -1,4 +1,5 @@
-import { RandomState } from '../legacy-random.js';
+import { RandomState } from '../../random/numpy-random-state.js';
+import { RAND_R_MAX } from '../../random/our-rand-r.js';
 import type { BinnedData } from './binned-data.js';
 import { LOCAL_ROWS, Splitter, type SplitterOptions } from './splitter.js';
 
@@ -28,8 +29,6 @@ export interface TreeArrays {
   proba: Float64Array;
 }
 
-/** scikit-learn's `RAND_R_MAX`: the splitter's seed is drawn below it. */
-const RAND_R_MAX = 0x7fffffff;
 /** scikit-learn's `EPSILON` (`np.finfo('double').eps`) in the leaf tests. */
 const EPSILON = 2.220446049250313e-16;
 

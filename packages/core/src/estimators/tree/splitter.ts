@@ -1,3 +1,4 @@
+import { OurRandR } from '../../random/our-rand-r.js';
 import { FEATURE_THRESHOLD, type BinnedData, type CodeArray } from './binned-data.js';
 import { NodeHistogram } from './node-histogram.js';
 
@@ -30,7 +31,7 @@ export class Splitter {
   private readonly spareW: Int32Array;
   private readonly features: Int32Array;
   private readonly constantFeatures: Int32Array;
-  private randState: number;
+  private readonly rng: OurRandR;
 
   private readonly codes: CodeArray;
   private readonly rowCodes: CodeArray;
@@ -93,7 +94,7 @@ export class Splitter {
     this.wTotal = wTotal;
     this.features = Int32Array.from({ length: data.cols }, (_, f) => f);
     this.constantFeatures = new Int32Array(data.cols);
-    this.randState = randState >>> 0;
+    this.rng = new OurRandR(randState);
     this.codes = data.codes;
     this.rowCodes = data.rowCodes;
     this.active = data.codes;
@@ -175,7 +176,7 @@ export class Splitter {
     this.bestPos = end;
     while (fI > total && (visited < this.maxFeatures || visited <= found + drawn)) {
       visited++;
-      let fJ = this.randInt(drawn, fI - found);
+      let fJ = this.rng.randInt(drawn, fI - found);
       if (fJ < knownConstants) {
         swap(features, drawn, fJ);
         drawn++;
@@ -203,16 +204,6 @@ export class Splitter {
     features.set(this.constantFeatures.subarray(0, knownConstants));
     this.constantFeatures.set(features.subarray(knownConstants, knownConstants + found), knownConstants);
     return total;
-  }
-
-  /** scikit-learn's `rand_int(low, high)` over `our_rand_r`. */
-  private randInt(low: number, high: number): number {
-    let s = this.randState === 0 ? 1 : this.randState;
-    s = (s ^ (s << 13)) >>> 0;
-    s = (s ^ (s >>> 17)) >>> 0;
-    s = (s ^ (s << 5)) >>> 0;
-    this.randState = s;
-    return low + ((s % 0x80000000) % (high - low));
   }
 
   /** scikit-learn's test: the node's largest value is within FEATURE_THRESHOLD of its smallest. */
