@@ -1,5 +1,5 @@
 import type { Params, ParamValue } from '../estimators/base.js';
-import { RandomState } from '../estimators/legacy-random.js';
+import { RandomState } from '../random/numpy-random-state.js';
 import { ParameterGrid } from './parameter-grid.js';
 
 /**
@@ -83,12 +83,7 @@ function draw(key: string, d: Distribution, rng: RandomState): ParamValue {
 function sampleWithoutReplacement(n: number, k: number, rng: RandomState): number[] {
   const ratio = n === 0 ? 1 : k / n;
   if (ratio > 0.01 && ratio < 0.99) {
-    const perm = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.randint(0, i + 1);
-      [perm[i], perm[j]] = [perm[j], perm[i]];
-    }
-    return perm.slice(0, k);
+    return Array.from(rng.permutation(n).subarray(0, k));
   }
   if (ratio < 0.2) {
     const selected = new Set<number>();

@@ -1,5 +1,5 @@
 import { headSplit, type Dataset } from '../datasets/load.js';
-import { RandomState } from '../estimators/legacy-random.js';
+import { RandomState } from '../random/numpy-random-state.js';
 import { Matrix, takeTarget, type Target } from '../matrix.js';
 import { makeSplitter } from './make-splitter.js';
 
@@ -51,13 +51,5 @@ export function foldData(dataset: Dataset, cv: ResolvedCv, fold: number): FoldDa
  * numpy RandomState(seed) shuffles positions, the first n are kept (in shuffled order).
  */
 export function resampleIndices(idx: Int32Array, n: number, seed: number): Int32Array {
-  const rng = new RandomState(seed);
-  const order = Int32Array.from({ length: idx.length }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.randint(0, i + 1);
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return Int32Array.from(order.subarray(0, n), (i) => idx[i]);
+  return Int32Array.from(new RandomState(seed).permutation(idx.length).subarray(0, n), (i) => idx[i]);
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { RandomState, SKLEARN_MAX_INT } from '../../src/random/numpy-random-state.js';
-import { resampleIndices } from '../../src/search/fit-and-score.js';
 import { loadLinearFixture } from '../estimators/linear-fixtures.js';
 
 // Numbers from fixtures/make_linear_fixtures.py: numpy 1.24 RandomState(seed) draws
@@ -37,19 +36,6 @@ describe('RandomState', () => {
         const letters = Array.from({ length: Number(n) }, (_, i) => `r${i}`);
         new RandomState(Number(seed)).shuffle(letters);
         expect(letters).toEqual(order.map((i) => `r${i}`));
-      }
-    }
-  });
-
-  it('gives the order resampleIndices draws today, for the switch to permutation', () => {
-    // Hand-picked seeds and lengths; the expected side is search/fit-and-score.ts's own loop.
-    for (const seed of [0, 1, 7, 42, 12345, 2 ** 32 - 1]) {
-      for (const length of [0, 1, 2, 5, 100, 1000]) {
-        const idx = Int32Array.from({ length }, (_, i) => 3 * i + 1);
-        for (const keep of new Set([0, Math.trunc(length / 3), length])) {
-          const viaPermutation = Int32Array.from(new RandomState(seed).permutation(length).subarray(0, keep), (i) => idx[i]);
-          expect(viaPermutation).toEqual(resampleIndices(idx, keep, seed));
-        }
       }
     }
   });
