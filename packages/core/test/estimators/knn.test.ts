@@ -1,7 +1,8 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadMnist } from '../../src/datasets/mnist.js';
 import { InvalidParameterError, NotFittedError, clone } from '../../src/estimators/base.js';
 import { KNeighborsClassifier, type KNeighborsClassifierParams } from '../../src/estimators/knn.js';
+import { NeighborIndex } from '../../src/kernels/neighbors.js';
 import { releaseSessions } from '../../src/kernels/session.js';
 import { Matrix } from '../../src/matrix.js';
 import { knnFixture, matrixOf, rowRange, withNoise, type FixtureNeighbours } from '../kernels/fixtures.js';
@@ -46,6 +47,30 @@ describe('KNeighborsClassifier on MNIST matches scikit-learn 1.2.1', () => {
       expect(Array.from(many[i] as Int32Array), key).toEqual(fx.predictions[key]);
       const separate = await new KNeighborsClassifier(params).fit(X, y).then((e) => e.predict(Q));
       expect(many[i]).toEqual(separate);
+    }
+  });
+
+  it('fitShared: every member of a group predicts the fixture, from one neighbour search per input', async () => {
+    const fx = knnFixture<{ train_rows: number[]; query_rows: number[]; predictions: Predictions }>('mnist-multiclass.json');
+    const { train } = await loadMnist();
+    const X = rowRange(train.X, fx.train_rows);
+    const y = train.y.subarray(fx.train_rows[0], fx.train_rows[1]);
+    const Q = rowRange(train.X, fx.query_rows);
+    const all = settings(fx.predictions);
+    const group = all.map((s) => new KNeighborsClassifier(s.params));
+    expect(new Set(group.map((e) => e.shareKey('predict')))).toEqual(new Set(['knn:{}']));
+    expect(group[0].shareKey('decision_function')).toBeNull();
+    const shared = await group[0].fitShared(group, X, y);
+    const search = vi.spyOn(NeighborIndex.prototype, 'search');
+    try {
+      for (const [i, { key }] of all.entries()) {
+        const member = await shared.fitCell(i);
+        expect(member.getParams(), key).toEqual(group[i].getParams());
+        expect(Array.from((await member.predict(Q)) as Int32Array), key).toEqual(fx.predictions[key]);
+      }
+      expect(search).toHaveBeenCalledTimes(1);
+    } finally {
+      search.mockRestore();
     }
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { clone, InvalidParameterError } from '../../src/estimators/base.js';
 import { DummyClassifier } from '../../src/estimators/dummy.js';
 import { makePipeline, Pipeline } from '../../src/estimators/pipeline.js';
@@ -46,6 +46,36 @@ describe('Pipeline', () => {
     expect(copy.steps[1][1]).not.toBe(pipe.steps[1][1]);
     expect(copy.getParams()).toEqual(pipe.getParams());
     expect(copy.fitted).toBe(false);
+  });
+
+  it('fitShared fits the shared transformers once; each cell scores as if fitted alone', async () => {
+    const alphas = [0.01, 0.001, 0.0001];
+    const group = alphas.map((a) => build({ sgd__alpha: a }));
+    expect(new Set(group.map((p) => p.shareKey('predict'))).size).toBe(1);
+    expect(build({ scaler__with_mean: false }).shareKey('predict')).not.toBe(group[0].shareKey('predict'));
+    const scalerFit = vi.spyOn(StandardScaler.prototype, 'fit');
+    const scalerTransform = vi.spyOn(StandardScaler.prototype, 'transform');
+    try {
+      const shared = await group[0].fitShared(group, X, y);
+      const members = [];
+      for (let i = 0; i < alphas.length; i++) members.push(await shared.fitCell(i));
+      const Q = X.head(40);
+      const predictions = [];
+      for (const m of members) predictions.push(await m.predict(Q));
+      expect(scalerFit).toHaveBeenCalledTimes(1);
+      // One transform of the training rows while fitting, one of the scored rows for the whole group.
+      expect(scalerTransform).toHaveBeenCalledTimes(2);
+      scalerFit.mockRestore();
+      scalerTransform.mockRestore();
+      for (const [i, a] of alphas.entries()) {
+        const alone = await build({ sgd__alpha: a }).fit(X, y);
+        expect(predictions[i], `alpha ${a}`).toEqual(await alone.predict(Q));
+        expect(members[i].getParams()).toEqual(alone.getParams());
+      }
+    } finally {
+      scalerFit.mockRestore();
+      scalerTransform.mockRestore();
+    }
   });
 
   it('names repeated classes with -1, -2 like make_pipeline', () => {
