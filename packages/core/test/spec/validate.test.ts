@@ -18,6 +18,14 @@ describe('spec validation', () => {
     expect(parseSpec(ok)).toMatchObject({ cv: 5, scoring: 'accuracy', error_score: null, refit: true, group_cells: true });
   });
 
+  it('names a spec without a name after its estimator (the last step of a Pipeline)', () => {
+    const { name: _n, ...unnamed } = ok;
+    expect(parseSpec(unnamed).name).toBe('kneighborsclassifier');
+    const pipeline = { ...unnamed, estimator: { name: 'Pipeline', steps: [{ name: 'StandardScaler' }, { name: 'SGDClassifier' }] } };
+    expect(parseSpec(pipeline).name).toBe('pipeline-sgdclassifier');
+    expect(parseSpec(ok).name).toBe('x');
+  });
+
   it('names every bad field with what is allowed', () => {
     const found = issues({ ...ok, name: 'a b', scoring: 'acc', cv: 'x', extra: 1 });
     expect(found.map((i) => i.path).sort()).toEqual(['', 'cv', 'name', 'scoring']);
