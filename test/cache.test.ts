@@ -41,6 +41,12 @@ describe('task cache', () => {
     expect(again.cache).toEqual({ cells_reused: 24, cells_total: 24, refit_reused: true });
     expect(scores(again)).toEqual(scores(first));
     expect(again.test).toEqual(first.test);
+    // Timings are this run's: the reused refit took only its look-up (it used to report the first
+    // run's refit time, which made cv_ms = total - refit negative).
+    const t = again.timings;
+    expect(t.cv_ms).toBeGreaterThanOrEqual(0);
+    expect(t.test_ms).toBe(0);
+    expect(t.cv_ms + t.refit_ms).toBeLessThanOrEqual(t.total_ms);
 
     // n_neighbors [3..6] -> [3..8]: 8 old cells x 3 folds reused, 4 new cells x 3 folds computed.
     const wide = await run(cluster, { ...grid, param_grid: { weights: ['uniform', 'distance'], n_neighbors: [3, 4, 5, 6, 7, 8] } });
