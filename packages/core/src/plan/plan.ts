@@ -110,7 +110,7 @@ export function planExperiment(spec: ExperimentSpec): Plan {
  */
 export function tasksFor(plan: Pick<Plan, 'estimator' | 'scoring' | 'oof' | 'groupCells'>, grid: Candidates, cv: ResolvedCv, offset = 0, round?: number): Task[] {
   const groups = new Map<string, number[]>();
-  const canGroup = plan.groupCells && !plan.oof;
+  const canGroup = plan.groupCells && !plan.oof && estimatorSharesFit(plan.estimator);
   const output = SCORERS[plan.scoring].needs;
   for (let cell = 0; cell < grid.size; cell++) {
     const key = canGroup ? shareKeyOf(plan.estimator, grid.at(cell), output) : null;
@@ -124,6 +124,15 @@ export function tasksFor(plan: Pick<Plan, 'estimator' | 'scoring' | 'oof' | 'gro
     for (const cells of groups.values()) tasks.push({ index: offset + tasks.length, fold, cells, ...(round !== undefined && { round }) });
   }
   return tasks;
+}
+
+/** Whether the spec's estimator class can share fits at all (so cells need not be built one by one to ask). */
+function estimatorSharesFit(estimator: EstimatorSpec): boolean {
+  try {
+    return sharesFit(buildEstimator(estimator));
+  } catch {
+    return false;
+  }
 }
 
 /** The share key of one cell's estimator (see SharesFit); null when it shares nothing or cannot be built. */
