@@ -103,3 +103,23 @@ describe('NearestCentroid through the registry', () => {
     expect(r.test!.accuracy).toBe(mnist.cv.test_accuracy);
   });
 });
+
+describe("README's 'Adding an estimator' shows this estimator as it is", () => {
+  const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
+  const readme = read('../../../../README.md');
+  const start = readme.indexOf('\n## Adding an estimator\n');
+  const end = readme.indexOf('\n## ', start + 1);
+  const blocks = [...readme.slice(start, end === -1 ? undefined : end).matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+
+  it('shows the whole of nearest-centroid.ts', () => {
+    expect(start).toBeGreaterThan(-1);
+    expect(blocks[0]).toBe(read('../../src/estimators/nearest-centroid.ts'));
+  });
+
+  it('shows the import and registration lines that builtins.ts has', () => {
+    const builtins = read('../../src/estimators/builtins.ts').split('\n');
+    const shown = blocks[1].split('\n').filter((line) => line !== '' && !line.startsWith('//'));
+    expect(shown).toEqual(["import { NearestCentroid } from './nearest-centroid.js';", "registerEstimator('NearestCentroid', NearestCentroid);"]);
+    for (const line of shown) expect(builtins).toContain(line);
+  });
+});
