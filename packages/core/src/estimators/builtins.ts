@@ -1,6 +1,7 @@
 import { DummyClassifier } from './dummy.js';
 import { KNeighborsClassifier } from './knn.js';
 import { MLPClassifier } from './mlp.js';
+import { NearestCentroid } from './nearest-centroid.js';
 import { OneVsOneClassifier } from './one-vs-one.js';
 import { OneVsRestClassifier } from './one-vs-rest.js';
 import { RandomForestClassifier } from './random-forest.js';
@@ -13,6 +14,7 @@ import { SVC } from './svc.js';
 registerEstimator('DummyClassifier', DummyClassifier);
 registerEstimator('KNeighborsClassifier', KNeighborsClassifier);
 registerEstimator('MLPClassifier', MLPClassifier);
+registerEstimator('NearestCentroid', NearestCentroid);
 registerEstimator('OneVsOneClassifier', OneVsOneClassifier);
 registerEstimator('OneVsRestClassifier', OneVsRestClassifier);
 registerEstimator('RandomForestClassifier', RandomForestClassifier);
