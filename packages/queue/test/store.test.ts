@@ -31,6 +31,8 @@ const result: ExperimentResult = {
   test: { accuracy: 0.75 },
   metrics: {},
   errors: [],
+  timings: { total_ms: 4, cv_ms: 2, refit_ms: 1, test_ms: 1 },
+  tasks: { done: 3, total: 3 },
 };
 
 const redis = connectRedis();
