@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REDIS_URL } from './helpers/cluster.js';
+import { deletePrefix, REDIS_URL } from './helpers/cluster.js';
 
 const valid = {
   name: 'fuzz',
@@ -48,10 +48,11 @@ const mutatedSpec = fc.oneof(
 );
 
 const redis = connectRedis(REDIS_URL);
-const gridfold = createApp({ redis, prefix: `test-${randomUUID()}`, logger: pino({ level: 'silent' }), submitsPerMinute: 1_000_000 });
+const prefix = `test-${randomUUID()}`;
+const gridfold = createApp({ redis, prefix, logger: pino({ level: 'silent' }), submitsPerMinute: 1_000_000 });
 afterAll(async () => {
-  await gridfold.queue.obliterate({ force: true });
   await gridfold.close();
+  await deletePrefix(redis, prefix);
   redis.disconnect();
 });
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REDIS_URL } from './helpers/cluster.js';
+import { deletePrefix, REDIS_URL } from './helpers/cluster.js';
 
 const spec = { name: 'sec', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, cv: { n_splits: 3, subset: 300 }, refit: false };
 const dataDir = mkdtempSync(join(tmpdir(), 'gridfold-sec-'));
@@ -17,16 +17,17 @@ writeFileSync(join(outside, 'secret.csv'), 'a,label\n1,0\n');
 symlinkSync(join(outside, 'secret.csv'), join(dataDir, 'link.csv'));
 
 const redis = connectRedis(REDIS_URL);
-const apps: GridfoldApp[] = [];
+const apps: Array<{ app: GridfoldApp; prefix: string }> = [];
 function makeApp(extra: Partial<Parameters<typeof createApp>[0]> = {}) {
-  const a = createApp({ redis, prefix: `test-${randomUUID()}`, logger: pino({ level: 'silent' }), limits: { dataDir }, ...extra });
-  apps.push(a);
+  const prefix = `test-${randomUUID()}`;
+  const a = createApp({ redis, prefix, logger: pino({ level: 'silent' }), limits: { dataDir }, ...extra });
+  apps.push({ app: a, prefix });
   return a.app;
 }
 afterAll(async () => {
-  for (const a of apps) {
-    await a.queue.obliterate({ force: true });
-    await a.close();
+  for (const { app, prefix } of apps) {
+    await app.close();
+    await deletePrefix(redis, prefix);
   }
   redis.disconnect();
 });

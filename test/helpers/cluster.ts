@@ -114,14 +114,19 @@ export class TestCluster {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.kill('SIGKILL')));
     await this.api.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await this.redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deletePrefix(this.redis, this.prefix);
     this.redis.disconnect();
   }
+}
+
+/** Deletes every key under `prefix`: the store's and BullMQ's (a queue's obliterate leaves the store's). */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */

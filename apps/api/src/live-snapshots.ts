@@ -1,26 +1,18 @@
 import { planExperiment, type ExperimentSpec } from '@gridfold/core';
-import { jobIds, type ExperimentStore } from '@gridfold/queue';
+import { jobIds, type ExperimentEvent, type ExperimentListEvent, type ExperimentListItem, type ExperimentStore, type TaskRef } from '@gridfold/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describeExperiment } from './progress.js';
 
-/** One fit task of an experiment's plan and the BullMQ job that ran or runs it. */
-export interface TaskRef {
-  task: number;
-  fold: number;
-  cells: number[];
-  job_id: string;
-}
-
 /** A snapshot and the cheap signature that says whether it must be recomputed. */
-export interface Snapshot {
+export interface Snapshot<T = unknown> {
   signature: string;
-  data: unknown;
+  data: T;
 }
 
 /** Reads what the live streams send; one instance per app, shared by every client. */
 export class LiveSnapshots {
-  private readonly listCache = new Map<string, { signature: string; item: unknown }>();
+  private readonly listCache = new Map<string, { signature: string; item: ExperimentListItem }>();
 
   constructor(
     private readonly store: ExperimentStore,
@@ -43,7 +35,7 @@ export class LiveSnapshots {
    * test examples), plus the task → job map for links into Bull Board. cv_results are
    * aggregated here once per change, whatever the number of clients.
    */
-  async experiment(id: string): Promise<unknown | null> {
+  async experiment(id: string): Promise<ExperimentEvent | null> {
     const record = await this.store.get(id);
     if (!record) return null;
     const { result, ...view } = await describeExperiment(this.store, record);
@@ -63,7 +55,7 @@ export class LiveSnapshots {
    * an item is re-read only when its status or number of finished tasks changed, or while
    * it runs (running tasks and ETA move).
    */
-  async list(limit = 50): Promise<Snapshot> {
+  async list(limit = 50): Promise<Snapshot<ExperimentListEvent>> {
     const ids = await this.store.list(0, limit);
     const items = await Promise.all(
       ids.map(async (id) => {

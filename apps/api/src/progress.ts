@@ -1,21 +1,11 @@
 import { aggregateResults, planExperiment, type ExperimentSpec, type TaskResult } from '@gridfold/core';
-import type { ExperimentRecord, ExperimentStore } from '@gridfold/queue';
-
-/** Progress of an experiment: tasks done of total, and an ETA from observed task times. */
-export interface Progress {
-  done: number;
-  total: number;
-  /** Estimated milliseconds to the end of cross-validation; null until a task has finished. */
-  eta_ms: number | null;
-  /** Tasks running now, by worker. */
-  running: Array<{ task: number; worker: string; since: number }>;
-}
+import type { ExperimentRecord, ExperimentStore, ExperimentView, Progress } from '@gridfold/queue';
 
 /**
  * The experiment as the API shows it: status and progress, partial cv_results while it
  * runs, and at the end the same result object `gridfold run --json` prints.
  */
-export async function describeExperiment(store: ExperimentStore, record: ExperimentRecord, withResults = true) {
+export async function describeExperiment(store: ExperimentStore, record: ExperimentRecord, withResults = true): Promise<ExperimentView> {
   const plan = planExperiment(record.spec as ExperimentSpec);
   // Halving plans its rounds as they come: the total is what has been planned so far.
   const total = (await store.plannedTasks(record.id)) ?? plan.tasks.length;

@@ -1,30 +1,18 @@
-import type { ExperimentResult } from '@gridfold/core';
-
-/** The API's view of an experiment (GET /api/experiments/:id). */
-export interface ExperimentView {
-  id: string;
-  name: string;
-  status: ExperimentResult['status'];
-  error?: string;
-  progress: { done: number; total: number; eta_ms: number | null };
-  best_score: number | null;
-  result: ExperimentResult | null;
-  created_at: number;
-}
+import type { ExperimentCreated, ExperimentDetail, ExperimentList } from '@gridfold/queue';
 
 /** A small typed client for the gridfold API; errors name the URL and the API's message. */
 export class ApiClient {
   constructor(readonly base: string) {}
 
-  async submit(spec: unknown): Promise<{ id: string; tasks: number }> {
+  async submit(spec: unknown): Promise<ExperimentCreated> {
     return this.request('POST', '/api/experiments', spec);
   }
 
-  async get(id: string): Promise<ExperimentView> {
+  async get(id: string): Promise<ExperimentDetail> {
     return this.request('GET', `/api/experiments/${encodeURIComponent(id)}`);
   }
 
-  async list(): Promise<{ experiments: ExperimentView[] }> {
+  async list(): Promise<ExperimentList> {
     return this.request('GET', '/api/experiments');
   }
 

@@ -1,6 +1,7 @@
 import { failedResult, type ExperimentResult } from '@gridfold/core';
 import { Presets, SingleBar } from 'cli-progress';
-import type { ApiClient, ExperimentView } from './api-client.js';
+import type { ExperimentDetail } from '@gridfold/queue';
+import type { ApiClient } from './api-client.js';
 
 /**
  * Polls an experiment until it ends, showing a progress bar with ETA on stderr when that is
@@ -8,7 +9,7 @@ import type { ApiClient, ExperimentView } from './api-client.js';
  */
 export async function follow(client: ApiClient, id: string, intervalMs = 500): Promise<ExperimentResult> {
   const bar = process.stderr.isTTY ? new SingleBar({ format: 'tasks {bar} {value}/{total} | {status} | eta {etaText}', stream: process.stderr }, Presets.shades_classic) : null;
-  let view: ExperimentView;
+  let view: ExperimentDetail;
   try {
     for (;;) {
       view = await client.get(id);

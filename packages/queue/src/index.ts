@@ -3,3 +3,4 @@ export * from './store.js';
 export * from './flow.js';
 export * from './connection.js';
 export * from './task-cache.js';
+export * from './views.js';

@@ -5,15 +5,6 @@
  */
 export const QUEUE = 'gridfold-jobs';
 
-/** Options shared by every Redis-facing piece: where keys live. */
-export interface Namespace {
-  /**
-   * Prefix of every key gridfold and BullMQ write; tests use a unique one each.
-   * @defaultValue `"gridfold"`
-   */
-  prefix: string;
-}
-
 /** Redis keys of the experiment store under a prefix. */
 export function keys(prefix: string) {
   return {

@@ -77,17 +77,6 @@ export class ExperimentStore {
     return (await this.redis.hget(this.k.experiment(id), 'status')) as ExperimentStatus | null;
   }
 
-  /** Moves a queued experiment to running (first task to start does it; later calls are no-ops). */
-  async markRunning(id: string, now = Date.now()): Promise<void> {
-    await this.redis.eval(
-      `if redis.call('hget', KEYS[1], 'status') == 'queued' then
-         redis.call('hset', KEYS[1], 'status', 'running', 'started_at', ARGV[1]) end`,
-      1,
-      this.k.experiment(id),
-      String(now),
-    );
-  }
-
   /**
    * Sets a terminal status unless the experiment already has one (a cancelled sweep is not
    * later marked completed by a job that was already running). Returns whether it changed.
@@ -151,15 +140,6 @@ export class ExperimentStore {
     await this.redis.hset(this.k.experiment(id), { summary: JSON.stringify(summary), metrics: JSON.stringify(metrics) });
   }
 
-  /** Stores a task result once: a redelivered task (at-least-once) does not overwrite or double count. Returns whether it was new. */
-  async saveTaskResult(id: string, result: TaskResult): Promise<boolean> {
-    return (await this.redis.hsetnx(this.k.results(id), String(result.task), JSON.stringify(result))) === 1;
-  }
-
-  async hasTaskResult(id: string, task: number): Promise<boolean> {
-    return (await this.redis.hexists(this.k.results(id), String(task))) === 1;
-  }
-
   async taskResults(id: string): Promise<TaskResult[]> {
     const h = await this.redis.hgetall(this.k.results(id));
     return Object.values(h).map((v) => JSON.parse(v) as TaskResult);
@@ -209,11 +189,6 @@ export class ExperimentStore {
       .hdel(this.k.running(id), String(result.task))
       .exec();
     return replies?.[0]?.[1] === 1;
-  }
-
-  /** Records that a task started on a worker (for per-worker activity); cleared when it ends. */
-  async taskStarted(id: string, task: number, worker: string, now = Date.now()): Promise<void> {
-    await this.redis.hset(this.k.running(id), String(task), JSON.stringify({ worker, since: now }));
   }
 
   async taskEnded(id: string, task: number): Promise<void> {

@@ -81,7 +81,8 @@ export function registerServe(program: Command): void {
 
 /** Parses a non-negative integer option; the error names the value. */
 export function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a whole number >= 0, got ${JSON.stringify(value)}`);
+  // Digits only: Number() would read "" and " " as 0 and "1e3" or "0x10" as other numbers.
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new Error(`expected a whole number >= 0, got ${JSON.stringify(value)}`);
   return n;
 }

@@ -1,70 +1,20 @@
-/** Types of what the API returns, and fetch helpers that add the token when one is set. */
+/** Fetch helpers that add the token when one is set, and the types of what the API returns. */
 
-export type Status = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-
-/** Tasks done of total, ETA (milliseconds) and what runs where. */
-export interface Progress {
-  done: number;
-  total: number;
-  eta_ms: number | null;
-  running: Array<{ task: number; worker: string; since: number }>;
-}
-
-/** One row of the experiment list (GET /api/experiments and the `experiments` event). */
-export interface ExperimentSummary {
-  id: string;
-  name: string;
-  status: Status;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  error?: string;
-  progress: Progress;
-  best_score: number | null;
-}
-
-/** scikit-learn's cv_results_ as JSON (NaN as null). */
-export type CvResults = Record<string, Array<unknown>> & {
-  params: Array<Record<string, unknown>>;
-  mean_test_score: Array<number | null>;
-  std_test_score: Array<number | null>;
-  rank_test_score: number[];
-};
-
-/** One fit task of the plan and its BullMQ job. */
-export interface TaskRef {
-  task: number;
-  fold: number;
-  cells: number[];
-  job_id: string;
-}
-
-/** The `experiment` event of GET /api/experiments/:id/events: status and progress, no final result. */
-export interface LiveExperiment extends ExperimentSummary {
-  spec: Record<string, unknown>;
-  cv_results: CvResults | null;
-  best_index: number | null;
-  has_result: boolean;
-  generation: number;
-  tasks: TaskRef[];
-  /** The BullMQ queue of every job of the experiment (tasks, aggregate, refit), for Bull Board links. */
-  queue: string;
-}
-
-/** The final result (GET /api/experiments/:id → result). */
-export interface ExperimentResult {
-  id: string;
-  name: string;
-  cv_results: CvResults | null;
-  best_params: Record<string, unknown> | null;
-  best_score: number | null;
-  best_index: number | null;
-  test: Record<string, number> | null;
-  test_examples?: Array<{ index: number; input: number[]; target: number[] | number; prediction: number[] | number }>;
-  metrics: Record<string, unknown>;
-  errors: Array<{ cell: number; fold: number; error: string }>;
-  timings: Record<string, number>;
-}
+// The response types are the API's own (packages/queue/src/views.ts), imported as types only:
+// nothing of @gridfold/queue reaches the browser bundle.
+export type {
+  CvResults,
+  ExperimentCreated,
+  ExperimentDetail,
+  ExperimentEvent,
+  ExperimentList,
+  ExperimentListEvent,
+  ExperimentListItem,
+  ExperimentResult,
+  ExperimentStatus,
+  Progress,
+  TaskRef,
+} from '@gridfold/queue';
 
 /** An API error: the message, the HTTP status and (for a bad spec) the issues by field. */
 export class ApiError extends Error {

@@ -6,6 +6,11 @@ export function jobUrl(queue: string, jobId: string): string {
   return `/admin/queues/queue/${encodeURIComponent(queue)}/${encodeURIComponent(jobId)}`;
 }
 
+/** One column of cv_results by name ([] when absent): names come from Object.keys, which the type cannot follow. */
+function column(cv: CvResults, key: string): unknown[] {
+  return (cv as unknown as Record<string, unknown[] | undefined>)[key] ?? [];
+}
+
 /** Column names of cv_results in pandas' `DataFrame(cv_results_)` order. */
 export function cvColumns(cv: CvResults): string[] {
   const keys = Object.keys(cv);
@@ -24,7 +29,7 @@ export function cvResultsCsv(cv: CvResults): string {
     const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const rows = cv.params.map((_, i) => cols.map((c) => cell((cv[c] as unknown[])[i])).join(','));
+  const rows = cv.params.map((_, i) => cols.map((c) => cell(column(cv, c)[i])).join(','));
   return [cols.join(','), ...rows].join('\n') + '\n';
 }
 
@@ -58,7 +63,7 @@ export class CvTable {
     const body = order.map((i) => {
       const isBest = best === i || (best === null && cv.rank_test_score[i] === 1 && cv.mean_test_score[i] !== null);
       const cells = cols.map((c) => {
-        const v = (cv[c] as unknown[])[i];
+        const v = column(cv, c)[i];
         if (splits.includes(c)) {
           const fold = parseInt(c.slice(5));
           const t = taskOf(i, fold);
@@ -81,7 +86,7 @@ export class CvTable {
   }
 
   private compare(cv: CvResults, a: number, b: number): number {
-    const col = (cv[this.sortKey] as unknown[]) ?? [];
+    const col = column(cv, this.sortKey);
     const va = col[a];
     const vb = col[b];
     // Missing values (cells not done yet) sort last either way.

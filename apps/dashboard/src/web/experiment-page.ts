@@ -1,4 +1,4 @@
-import { api, subscribe, type ExperimentResult, type LiveExperiment } from './api.js';
+import { api, subscribe, type ExperimentDetail, type ExperimentEvent, type ExperimentResult } from './api.js';
 import { type Chart, createChart } from './charts/echarts.js';
 import { gridAxes, heatmapOption } from './charts/heatmap.js';
 import { cvResultsCsv, CvTable, jobUrl } from './cv-table.js';
@@ -29,13 +29,13 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   const spec = h('pre', { class: 'spec' });
   replace(root, title, meta, actions, messages, progress, resultRoot, cvSection, heatSection, sample, h('details', { id: 'spec' }, h('summary', {}, 'Spec'), spec));
 
-  let last: LiveExperiment | null = null;
+  let last: ExperimentEvent | null = null;
   let received = Date.now();
   let result: ExperimentResult | null = null;
   let resultCharts: Chart[] = [];
   let axes: [string, string] | null = null;
 
-  const renderHead = (e: LiveExperiment) => {
+  const renderHead = (e: ExperimentEvent) => {
     replace(title, e.name, ' ', statusBadge(e.status));
     const rootJob = `${e.id}.g${e.generation}.refit`;
     replace(meta, `id ${e.id} · created ${fmtTime(e.created_at)} · started ${fmtTime(e.started_at)} · duration ${fmtDuration(elapsedMs(e))}`, ' · ', h('a', { href: jobUrl(e.queue, rootJob) }, 'root job in Bull Board'), e.error ? h('p', { class: 'error' }, e.error) : null);
@@ -51,9 +51,9 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     b.addEventListener('click', () => void run().catch((err) => replace(messages, ...errorView(err))));
     return b;
   };
-  const fullResult = async () => (result ??= (await api<{ result: ExperimentResult | null }>(`/api/experiments/${id}`)).result);
+  const fullResult = async () => (result ??= (await api<ExperimentDetail>(`/api/experiments/${id}`)).result);
 
-  const renderProgress = (e: LiveExperiment) => {
+  const renderProgress = (e: ExperimentEvent) => {
     const eta = e.progress.eta_ms === null ? null : Math.max(0, e.progress.eta_ms - (Date.now() - received));
     const byTask = new Map(e.tasks.map((t) => [t.task, t]));
     const running = [...e.progress.running].sort((a, b) => a.worker.localeCompare(b.worker) || a.task - b.task);
@@ -76,7 +76,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     );
   };
 
-  const renderGrid = (e: LiveExperiment) => {
+  const renderGrid = (e: ExperimentEvent) => {
     const cv = e.cv_results;
     if (!cv || !hasCv(e)) return;
     cvSection.hidden = false;
@@ -101,7 +101,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     replace(axisPickers, 'x ', pick(0), ' y ', pick(1), h('span', { class: 'muted' }, ' (other parameters at the best cell’s values)'));
   };
 
-  const onEvent = async (e: LiveExperiment) => {
+  const onEvent = async (e: ExperimentEvent) => {
     const first = last === null;
     last = e;
     received = Date.now();
@@ -120,7 +120,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   };
   const stop = subscribe(
     `/api/experiments/${id}/events`,
-    { experiment: (e: LiveExperiment) => void onEvent(e).catch((err) => replace(messages, ...errorView(err))) },
+    { experiment: (e: ExperimentEvent) => void onEvent(e).catch((err) => replace(messages, ...errorView(err))) },
     // The stream closes for good only when the API refuses it (an unknown id); say why.
     (s) => s === 'closed' && !last && void api(`/api/experiments/${id}`).catch((err) => replace(messages, ...errorView(err))),
   );
@@ -134,6 +134,6 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
 }
 
 /** Whether the experiment cross-validates (cv_results has fold columns); `cv: null` runs only refit. */
-function hasCv(e: LiveExperiment): boolean {
+function hasCv(e: ExperimentEvent): boolean {
   return e.cv_results !== null && Object.keys(e.cv_results).some((k) => /^split\d+_test_score$/.test(k));
 }

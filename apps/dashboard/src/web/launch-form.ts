@@ -1,4 +1,4 @@
-import { api, ApiError } from './api.js';
+import { api, ApiError, type ExperimentCreated } from './api.js';
 import { h, replace } from './dom.js';
 import { EXAMPLES } from './examples.js';
 
@@ -27,7 +27,7 @@ export function launchForm(onLaunched: (id: string) => void): HTMLElement {
     button.disabled = true;
     replace(messages, h('p', {}, 'Submitting…'));
     try {
-      const { id, tasks } = await api<{ id: string; tasks: number }>('/api/experiments', { method: 'POST', body: spec });
+      const { id, tasks } = await api<ExperimentCreated>('/api/experiments', { method: 'POST', body: spec });
       replace(messages, h('p', { class: 'ok' }, `Launched ${id} (${tasks} tasks)`));
       onLaunched(id);
     } catch (err) {

@@ -1,4 +1,4 @@
-import { api, subscribe, type ExperimentSummary } from './api.js';
+import { api, subscribe, type ExperimentListEvent, type ExperimentListItem } from './api.js';
 import { fmtDuration, fmtScore, fmtTime, h, replace } from './dom.js';
 import { errorView, launchForm } from './launch-form.js';
 import { elapsedMs, progressBar, statusBadge } from './progress-bar.js';
@@ -19,7 +19,7 @@ export function listPage(root: HTMLElement, navigate: (path: string) => void): (
   );
   replace(root, h('section', {}, h('h1', {}, 'Experiments ', state), messages, h('div', { class: 'table-wrap' }, table)), launchForm((id) => navigate(`/experiments/${id}`)));
 
-  let items: ExperimentSummary[] = [];
+  let items: ExperimentListItem[] = [];
   const render = () => {
     if (!items.length) return replace(tbody, h('tr', {}, h('td', { colspan: 7 }, 'No experiments yet: launch one below.')));
     replace(
@@ -44,7 +44,7 @@ export function listPage(root: HTMLElement, navigate: (path: string) => void): (
   };
   const stop = subscribe(
     '/api/events',
-    { experiments: (data: { experiments: ExperimentSummary[] }) => ((items = data.experiments), render()) },
+    { experiments: (data: ExperimentListEvent) => ((items = data.experiments), render()) },
     (s) => (state.textContent = s === 'open' ? '● live' : s === 'reconnecting' ? '○ reconnecting' : '○ disconnected'),
   );
   // Durations of running experiments tick between events.

@@ -1,8 +1,8 @@
-import type { Progress, Status } from './api.js';
+import type { ExperimentStatus, Progress } from './api.js';
 import { h } from './dom.js';
 
 /** A progress bar for tasks done of total; `data-percent` carries the rounded percentage. */
-export function progressBar(p: Progress, status: Status): HTMLElement {
+export function progressBar(p: Progress, status: ExperimentStatus): HTMLElement {
   const pct = p.total ? Math.round((100 * p.done) / p.total) : status === 'completed' ? 100 : 0;
   const fill = h('div', { class: `fill ${status}` });
   fill.style.width = `${pct}%`;
@@ -10,7 +10,7 @@ export function progressBar(p: Progress, status: Status): HTMLElement {
 }
 
 /** A status as a coloured badge. */
-export function statusBadge(status: Status): HTMLElement {
+export function statusBadge(status: ExperimentStatus): HTMLElement {
   return h('span', { class: `badge ${status}`, 'data-status': status }, status);
 }
 

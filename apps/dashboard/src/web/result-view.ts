@@ -1,4 +1,4 @@
-import { api, type ExperimentResult, type ExperimentSummary } from './api.js';
+import { api, type ExperimentDetail, type ExperimentList, type ExperimentResult } from './api.js';
 import { CONFUSION_KINDS, confusionOption } from './charts/confusion.js';
 import { prThresholdOption, precisionRecallOption, rocOption, type OperatingPoint, type PrCurve, type RocCurve } from './charts/curves.js';
 import { createChart, type Chart } from './charts/echarts.js';
@@ -88,7 +88,7 @@ function compareSelector(selfId: string, overlay: Map<string, { name: string; cu
   const select = h('select', { 'aria-label': 'compare ROC with', 'data-compare': true }, h('option', { value: '' }, 'compare with…'));
   const chips = h('div', { class: 'chips' });
   const note = h('span', { class: 'muted' });
-  void api<{ experiments: ExperimentSummary[] }>('/api/experiments?limit=100').then(({ experiments }) => {
+  void api<ExperimentList>('/api/experiments?limit=100').then(({ experiments }) => {
     for (const e of experiments) if (e.id !== selfId && e.status === 'completed') select.append(h('option', { value: e.id }, `${e.name} · ${new Date(e.created_at).toLocaleString()}`));
   });
   const renderChips = () =>
@@ -101,7 +101,7 @@ function compareSelector(selfId: string, overlay: Map<string, { name: string; cu
     const id = select.value;
     select.value = '';
     if (!id || overlay.has(id)) return;
-    const other = await api<{ name: string; result: ExperimentResult | null }>(`/api/experiments/${id}`);
+    const other = await api<ExperimentDetail>(`/api/experiments/${id}`);
     const curve = other.result?.metrics?.roc_curve as RocCurve | undefined;
     note.textContent = curve ? '' : `${other.name} has no ROC curve (its spec's oof.metrics needs "roc_curve").`;
     if (!curve) return;

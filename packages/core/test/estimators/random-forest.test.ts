@@ -77,12 +77,16 @@ describe('RandomForestClassifier matches scikit-learn 1.2.1 exactly', () => {
     for (const [name, c] of Object.entries(fx.cases)) await expectCase(name, c, X, Int32Array.from(fx.y), matrixOf(fx.Q));
   });
 
-  it('scores MNIST within 0.005 of scikit-learn (100 trees, 2,000 images): fixtures/forest/mnist-accuracy.json', async () => {
-    const fx = fixture<{ train_rows: number[]; test_rows: number[]; params: Partial<RandomForestClassifierParams>; accuracy: number }>('mnist-accuracy.json');
+  it('grows the default forest (100 trees, 2,000 images) tree for tree and scores it the same: fixtures/forest/mnist-accuracy.json', async () => {
+    const fx = fixture<{ train_rows: number[]; test_rows: number[]; params: Partial<RandomForestClassifierParams>; accuracy: number; node_counts: number[]; predict: number[] }>(
+      'mnist-accuracy.json',
+    );
     const { train } = await loadMnist();
     const forest = await new RandomForestClassifier(fx.params).fit(range(train.X, fx.train_rows), train.y.slice(...fx.train_rows));
-    const accuracy = await forest.score(range(train.X, fx.test_rows), train.y.slice(...fx.test_rows));
-    expect(Math.abs(accuracy - fx.accuracy)).toBeLessThanOrEqual(0.005);
+    const Q = range(train.X, fx.test_rows);
+    expect(forest.trees!.map((t) => t.nodeCount)).toEqual(fx.node_counts);
+    expect(Array.from(await forest.predict(Q))).toEqual(fx.predict);
+    expect(await forest.score(Q, train.y.slice(...fx.test_rows))).toBe(fx.accuracy);
   });
 });
 

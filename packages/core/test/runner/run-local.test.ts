@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/runner/run-local.js';
 import { SpecError } from '../../src/spec/validate.js';
+
+/** scikit-learn 1.2.1 on the same rows and settings: fixtures/make_experiment_fixtures.py. */
+const sklearn = JSON.parse(readFileSync(new URL('../../../../fixtures/experiment/run-local.json', import.meta.url), 'utf8'));
 
 /** Small data: a KNN grid on the first 600 MNIST training images, cv=3. */
 const base = {
@@ -25,7 +29,19 @@ describe('runExperiment (in-process)', () => {
     expect(separate.tasks.total).toBe(18);
     expect(withoutTimes(grouped)).toEqual(withoutTimes(separate));
     expect(grouped.best_params).toEqual(separate.best_params);
-    expect(grouped.test!.accuracy).toBeGreaterThan(0.8);
+  });
+
+  it("gives GridSearchCV's cv_results, best cell and test accuracy", async () => {
+    const r = await runExperiment(base);
+    const want = sklearn.knn_grid;
+    expect(r.cv_results!.params).toEqual(want.params);
+    expect(r.cv_results!.mean_test_score).toEqual(want.mean_test_score);
+    expect(r.cv_results!.std_test_score).toEqual(want.std_test_score);
+    expect(r.cv_results!.rank_test_score).toEqual(want.rank_test_score);
+    expect(r.best_params).toEqual(want.best_params);
+    expect(r.best_score).toBe(want.best_score);
+    // 8317 of the 10,000 test images.
+    expect(r.test).toEqual({ accuracy: want.test_accuracy });
   });
 
   it('records a bad parameter value as a failed cell (error_score) and goes on', async () => {
@@ -62,18 +78,23 @@ describe('runExperiment (in-process)', () => {
     // Every one of the 600 rows is predicted exactly once across the 3 folds.
     expect(cm.flat().reduce((a, b) => a + b, 0)).toBe(600);
     const tp = cm[1][1];
-    expect(r.metrics.precision).toBeCloseTo(tp / (tp + cm[0][1]), 15);
-    expect(r.metrics.recall).toBeCloseTo(tp / (tp + cm[1][0]), 15);
-    // A 3-neighbour vote has only 4 distinct scores, so the AUC is modest; a shuffled order would give ~0.5.
-    expect(r.metrics.roc_auc).toBeGreaterThan(0.85);
-    expect((r.metrics.threshold_for_precision as { precision: number }).precision).toBeGreaterThanOrEqual(0.9);
+    expect(r.metrics.precision).toBe(tp / (tp + cm[0][1]));
+    expect(r.metrics.recall).toBe(tp / (tp + cm[1][0]));
+    // cross_val_predict + sklearn.metrics on the same rows; a shuffled row order would miss all of them.
+    const want = sklearn.oof_five_detector;
+    expect(cm).toEqual(want.confusion_matrix);
+    expect(r.metrics.precision).toBe(want.precision);
+    expect(r.metrics.recall).toBe(want.recall);
+    expect(r.metrics.roc_auc).toBe(want.roc_auc);
+    expect(r.metrics.threshold_for_precision).toEqual(want.threshold_for_precision);
   });
 
   it('fits once and tests when cv is null (the seeds baseline)', async () => {
     const r = await runExperiment({ ...base, param_grid: undefined, cv: null });
     expect(r.cv_results).toBeNull();
     expect(r.best_params).toEqual({});
-    expect(r.test!.accuracy).toBeGreaterThan(0.8);
+    // KNeighborsClassifier() fitted on the 600 rows: 8120 of the 10,000 test images.
+    expect(r.test).toEqual({ accuracy: sklearn.no_cv.test_accuracy });
   });
 });
 

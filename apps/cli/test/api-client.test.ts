@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createApp, type GridfoldApp } from '@gridfold/api';
+import { connectRedis } from '@gridfold/queue';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../src/api-client.js';
+import { freePort } from '../src/redis-setup.js';
+
+// A real API (createApp on the real Redis, a unique prefix, an ephemeral port) behind the client.
+const spec = { name: 'client', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, cv: { n_splits: 3, subset: 300 }, refit: false };
+const redis = connectRedis();
+const prefix = `test-${randomUUID()}`;
+let api: GridfoldApp;
+let server: Server;
+let client: ApiClient;
+
+async function listen(a: GridfoldApp): Promise<Server> {
+  return new Promise((resolve) => {
+    const s = a.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+const urlOf = (s: Server) => `http://127.0.0.1:${(s.address() as { port: number }).port}`;
+
+beforeAll(async () => {
+  api = createApp({ redis, prefix, logger: pino({ level: 'silent' }), dashboardDir: null, token: 's3cret' });
+  server = await listen(api);
+  client = new ApiClient(urlOf(server));
+});
+
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await api.close();
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (found.length) await redis.del(...found);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+});
+
+describe('ApiClient', () => {
+  it('sends GRIDFOLD_TOKEN as a Bearer token with a submission, and reads the experiment back', async () => {
+    const saved = process.env.GRIDFOLD_TOKEN;
+    try {
+      delete process.env.GRIDFOLD_TOKEN;
+      await expect(client.submit(spec)).rejects.toThrow(new Error('POST /api/experiments: 401 missing or wrong token: send "Authorization: Bearer <GRIDFOLD_TOKEN>"'));
+      process.env.GRIDFOLD_TOKEN = 's3cret';
+      const { id, tasks } = await client.submit(spec);
+      // 3 folds x 1 cell (KNeighborsClassifier's defaults, no param_grid): 3 fit tasks.
+      expect(tasks).toBe(3);
+      expect(await client.get(id)).toMatchObject({ id, name: 'client', status: 'queued', progress: { done: 0, total: 3, eta_ms: null }, result: null });
+      expect((await client.list()).experiments.map((e) => e.id)).toEqual([id]);
+    } finally {
+      if (saved === undefined) delete process.env.GRIDFOLD_TOKEN;
+      else process.env.GRIDFOLD_TOKEN = saved;
+    }
+  });
+
+  it('puts the method, path, status, error and every issue in one message', async () => {
+    process.env.GRIDFOLD_TOKEN = 's3cret';
+    try {
+      await expect(client.submit({ ...spec, name: 'bad name', cv: { n_splits: 1 } })).rejects.toThrow(
+        // The issue messages are the spec schema's (zod).
+        new Error(`POST /api/experiments: 400 invalid experiment spec — name: letters, digits, "_", "-" and "." only; cv.n_splits: Too small: expected number to be >=2`),
+      );
+      await expect(client.submit([])).rejects.toThrow(new Error('POST /api/experiments: 400 invalid experiment spec — (root): Invalid input: expected object, received array'));
+    } finally {
+      delete process.env.GRIDFOLD_TOKEN;
+    }
+  });
+
+  it('escapes the id into the path', async () => {
+    await expect(client.get('a/b?c')).rejects.toThrow(new Error('GET /api/experiments/a%2Fb%3Fc: 404 no experiment "a/b?c"'));
+  });
+
+  it('says how to start an API when none answers', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    await expect(new ApiClient(closed).list()).rejects.toThrow(new Error(`cannot reach the gridfold API at ${closed}; start it with \`npx gridfold serve\` or pass --api URL (or use --local)`));
+  });
+});

@@ -1,0 +1,58 @@
+import { failedResult, type ExperimentResult } from '@gridfold/core';
+import { describe, expect, it } from 'vitest';
+import { formatResult } from '../src/report.js';
+
+// A hand-made two-cell result: every number is chosen so its printed form is easy to check by
+// eye (toFixed(5) for scores, toFixed(3) + "s" for fit times, total in seconds to 1 decimal).
+const result: ExperimentResult = {
+  id: 'e1',
+  name: 'knn',
+  status: 'completed',
+  cv_results: {
+    params: [{ n_neighbors: 3, weights: 'uniform' }, { n_neighbors: 4, weights: 'distance' }],
+    param_n_neighbors: [3, 4],
+    param_weights: ['uniform', 'distance'],
+    mean_test_score: [0.9, 0.94421],
+    std_test_score: [0.0125, null],
+    rank_test_score: [2, 1],
+    mean_fit_time: [1.5, 0.25],
+    std_fit_time: [0, 0],
+    mean_score_time: [0, 0],
+    std_score_time: [0, 0],
+  },
+  best_params: { n_neighbors: 4, weights: 'distance' },
+  best_score: 0.94421,
+  best_index: 1,
+  test: { accuracy: 0.9714 },
+  metrics: { precision: 0.5, roc_curve: { fpr: [0, 1], tpr: [0, 1] } },
+  errors: [],
+  timings: { total_ms: 12_345, cv_ms: 0, refit_ms: 0, test_ms: 0 },
+  tasks: { done: 6, total: 6 },
+};
+
+describe('formatResult', () => {
+  it('prints the cv_results table with the best row starred, nulls as nan, then best, test and metrics (curves left out)', () => {
+    expect(formatResult(result).split('\n')).toEqual([
+      'experiment knn (e1): completed',
+      '',
+      'rank  n_neighbors  weights     mean_test_score  std_test_score  mean_fit_time',
+      '2     3            "uniform"   0.90000          0.01250         1.500s       ',
+      '1 *   4            "distance"  0.94421          nan             0.250s       ',
+      '',
+      'best_params {"n_neighbors":4,"weights":"distance"}',
+      'best_score  0.94421',
+      'test        accuracy=0.9714',
+      'precision   0.5',
+      'total       12.3s',
+    ]);
+  });
+
+  it('names the first failed cell and how many failed', () => {
+    const failing = { ...result, errors: [{ cell: 1, fold: 2, error: 'n_neighbors must be <= 4, got 5' }, { cell: 1, fold: 0, error: 'again' }] };
+    expect(formatResult(failing).split('\n')).toContain('2 failed cell(s); first: cell 1 fold 2: n_neighbors must be <= 4, got 5');
+  });
+
+  it('prints a failed experiment as its status and reason, with no table', () => {
+    expect(formatResult(failedResult('e2', 'knn', 'dataset not found', 500)).split('\n')).toEqual(['experiment knn (e2): failed — dataset not found', 'total       0.5s']);
+  });
+});

@@ -1,0 +1,93 @@
+import type { CvResults, ExperimentResult, ExperimentSpec, ExperimentStatus } from '@gridfold/core';
+
+// What the API answers and streams about experiments, as JSON. The API's builders are typed
+// with these (a field added, renamed or dropped there fails to compile until it is changed
+// here), and the dashboard and the CLI read responses through them: type-only imports, so a
+// browser bundle takes no code from this package.
+
+export type { CvResults, ExperimentResult, ExperimentStatus };
+
+/** Progress of an experiment: tasks done of total, and an ETA from observed task times. */
+export interface Progress {
+  done: number;
+  total: number;
+  /** Estimated milliseconds to the end of cross-validation; null until a task has finished. */
+  eta_ms: number | null;
+  /** Tasks running now, by worker; `since` in milliseconds since the epoch. */
+  running: Array<{ task: number; worker: string; since: number }>;
+}
+
+/**
+ * An experiment as the API shows it: status and progress, partial cv_results while it runs,
+ * and at the end the same result object `gridfold run --json` prints. Times in milliseconds
+ * since the epoch.
+ */
+export interface ExperimentView {
+  id: string;
+  name: string;
+  status: ExperimentStatus;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  /** Why it failed or was cancelled, when it was. */
+  error?: string;
+  progress: Progress;
+  spec: ExperimentSpec;
+  /** The final, aggregated or partial cv_results (NaN as null); null before any task reported. */
+  cv_results: CvResults | null;
+  best_score: number | null;
+  /** The final result, once the experiment has ended. */
+  result: ExperimentResult | null;
+}
+
+/** Where to find an experiment: its API resource, its dashboard page and its queue in Bull Board. */
+export interface ExperimentLinks {
+  self: string;
+  page: string;
+  bull_board: string;
+}
+
+/** POST /api/experiments (201): the new experiment's id and its number of fit tasks. */
+export interface ExperimentCreated {
+  id: string;
+  tasks: number;
+  links: ExperimentLinks;
+}
+
+/** GET /api/experiments/:id. */
+export type ExperimentDetail = ExperimentView & { links: ExperimentLinks };
+
+/** One experiment of a list: the view without its spec, cv_results and result (which can be large). */
+export type ExperimentListItem = Omit<ExperimentView, 'spec' | 'cv_results' | 'result'>;
+
+/** GET /api/experiments, newest first. */
+export interface ExperimentList {
+  experiments: Array<ExperimentListItem & { links: ExperimentLinks }>;
+}
+
+/** The `experiments` event of GET /api/events: the list, newest first, without links. */
+export interface ExperimentListEvent {
+  experiments: ExperimentListItem[];
+}
+
+/** One fit task of an experiment's plan and the BullMQ job that ran or runs it. */
+export interface TaskRef {
+  task: number;
+  fold: number;
+  cells: number[];
+  job_id: string;
+}
+
+/**
+ * The `experiment` event of GET /api/experiments/:id/events: the view without the final
+ * result (fetch GET /api/experiments/:id once `has_result`), plus what a live page links to.
+ */
+export type ExperimentEvent = Omit<ExperimentView, 'result'> & {
+  best_index: number | null;
+  has_result: boolean;
+  /** Run generation: 0, then +1 per retry. */
+  generation: number;
+  tasks: TaskRef[];
+  /** The BullMQ queue of every job of the experiment, for Bull Board links. */
+  queue: string;
+};

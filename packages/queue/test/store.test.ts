@@ -1,0 +1,316 @@
+import { randomUUID } from 'node:crypto';
+import { checkSpec, type ExperimentResult, type SearchSummary, type TaskResult } from '@gridfold/core';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectRedis } from '../src/connection.js';
+import { keys } from '../src/names.js';
+import { ExperimentStore, type HalvingState } from '../src/store.js';
+
+// Every number below is hand-chosen input (timestamps in milliseconds, task indices, counts
+// of the items a test wrote); nothing is measured, so the tests pass at any machine speed.
+
+const spec = checkSpec({
+  name: 'store',
+  dataset: { source: 'mnist' },
+  estimator: { name: 'KNeighborsClassifier' },
+  param_grid: { n_neighbors: [3, 4] },
+  cv: { n_splits: 3 },
+});
+
+function taskResult(task: number, testScore: number): TaskResult {
+  return { task, fold: task, cells: [{ cell: 0, test_score: testScore, fit_ms: 1, score_ms: 1 }], ms: 2 };
+}
+
+const result: ExperimentResult = {
+  id: 'e',
+  name: 'store',
+  status: 'completed',
+  cv_results: null,
+  best_params: { n_neighbors: 3 },
+  best_score: 0.5,
+  best_index: 0,
+  test: { accuracy: 0.75 },
+  metrics: {},
+  errors: [],
+  timings: { total_ms: 4, cv_ms: 2, refit_ms: 1, test_ms: 1 },
+  tasks: { done: 3, total: 3 },
+};
+
+const redis = connectRedis();
+afterAll(() => redis.disconnect());
+
+let prefix: string;
+let store: ExperimentStore;
+let k: ReturnType<typeof keys>;
+
+beforeEach(() => {
+  prefix = `test-${randomUUID()}`;
+  store = new ExperimentStore(redis, prefix);
+  k = keys(prefix);
+});
+
+afterEach(async () => {
+  const found = await redis.keys(`${prefix}:*`);
+  if (found.length) await redis.del(...found);
+});
+
+describe('ExperimentStore records', () => {
+  it('creates a queued record that get() returns with nothing run yet', async () => {
+    await store.create('e', spec, 1000);
+    expect(await store.get('e')).toEqual({
+      id: 'e',
+      name: 'store',
+      status: 'queued',
+      spec,
+      created_at: 1000,
+      started_at: null,
+      finished_at: null,
+      error: undefined,
+      summary: null,
+      metrics: {},
+      result: null,
+    });
+    expect(await store.status('e')).toBe('queued');
+    expect(await store.generation('e')).toBe(0);
+  });
+
+  it('answers null for an experiment it does not have', async () => {
+    expect(await store.get('nope')).toBeNull();
+    expect(await store.status('nope')).toBeNull();
+  });
+
+  it('lists ids newest first, paged by offset and limit', async () => {
+    // Creation order differs from the ids' alphabetical order, so only the times can sort them.
+    await store.create('c', spec, 1000);
+    await store.create('a', spec, 3000);
+    await store.create('b', spec, 2000);
+    expect(await store.list()).toEqual(['a', 'b', 'c']);
+    expect(await store.list(1, 1)).toEqual(['b']);
+    expect(await store.list(2, 50)).toEqual(['c']);
+  });
+
+  it('keeps the summary and out-of-fold metrics', async () => {
+    await store.create('e', spec, 1000);
+    const summary: SearchSummary = {
+      cv_results: { params: [] } as unknown as SearchSummary['cv_results'],
+      best_index: 0,
+      best_params: { n_neighbors: 3 },
+      best_score: 0.5,
+      tasks_done: 3,
+      tasks_total: 3,
+      errors: [],
+      cache: { reused: 0, total: 6 },
+    };
+    await store.saveSummary('e', summary, { accuracy: 0.5 });
+    const got = await store.get('e');
+    expect(got?.summary).toEqual(summary);
+    expect(got?.metrics).toEqual({ accuracy: 0.5 });
+  });
+
+  it('tells terminal statuses from the others', () => {
+    expect(['completed', 'failed', 'cancelled'].map((s) => store.isTerminal(s as 'completed'))).toEqual([true, true, true]);
+    expect(['queued', 'running'].map((s) => store.isTerminal(s as 'queued'))).toEqual([false, false]);
+    expect(store.isTerminal(null)).toBe(false);
+  });
+});
+
+describe('ExperimentStore.finish', () => {
+  it('sets the terminal status, finished_at, error and result', async () => {
+    await store.create('e', spec, 1000);
+    expect(await store.finish('e', 'failed', { error: 'boom', result: { ...result, status: 'failed' } }, 5000)).toBe(true);
+    const got = await store.get('e');
+    expect(got).toMatchObject({ status: 'failed', finished_at: 5000, error: 'boom', result: { ...result, status: 'failed' } });
+  });
+
+  it('leaves error and result unset when not given', async () => {
+    await store.create('e', spec, 1000);
+    expect(await store.finish('e', 'completed', {}, 5000)).toBe(true);
+    expect(await redis.hexists(k.experiment('e'), 'error')).toBe(0);
+    expect(await redis.hexists(k.experiment('e'), 'result')).toBe(0);
+  });
+
+  it('never overwrites a terminal status: a cancelled sweep stays cancelled when a late job completes it', async () => {
+    await store.create('e', spec, 1000);
+    expect(await store.finish('e', 'cancelled', {}, 5000)).toBe(true);
+    expect(await store.finish('e', 'completed', { result }, 6000)).toBe(false);
+    const got = await store.get('e');
+    expect(got).toMatchObject({ status: 'cancelled', finished_at: 5000, result: null });
+  });
+
+  it('does not overwrite completed or failed either', async () => {
+    await store.create('c', spec, 1000);
+    await store.finish('c', 'completed', {}, 5000);
+    expect(await store.finish('c', 'failed', { error: 'late' }, 6000)).toBe(false);
+    expect(await store.get('c')).toMatchObject({ status: 'completed', finished_at: 5000, error: undefined });
+
+    await store.create('f', spec, 1000);
+    await store.finish('f', 'failed', { error: 'first' }, 5000);
+    expect(await store.finish('f', 'cancelled', {}, 6000)).toBe(false);
+    expect(await store.get('f')).toMatchObject({ status: 'failed', finished_at: 5000, error: 'first' });
+  });
+
+  it('does not create a record for an experiment it does not have', async () => {
+    expect(await store.finish('nope', 'cancelled', {}, 5000)).toBe(false);
+    expect(await redis.exists(k.experiment('nope'))).toBe(0);
+  });
+});
+
+describe('ExperimentStore.beginTask', () => {
+  it("returns 'run', moves queued to running with started_at once, and records the task as running", async () => {
+    await store.create('e', spec, 1000);
+    expect(await store.beginTask('e', 0, 'w1', 2000)).toBe('run');
+    expect(await store.get('e')).toMatchObject({ status: 'running', started_at: 2000 });
+    expect(await store.beginTask('e', 1, 'w2', 3000)).toBe('run');
+    expect((await store.get('e'))?.started_at).toBe(2000);
+    expect(await store.runningTasks('e')).toEqual({ 0: { worker: 'w1', since: 2000 }, 1: { worker: 'w2', since: 3000 } });
+  });
+
+  it("returns 'done' for a task whose result is already stored, without marking it running", async () => {
+    await store.create('e', spec, 1000);
+    await store.beginTask('e', 0, 'w1', 2000);
+    await store.endTask('e', taskResult(0, 0.5));
+    expect(await store.beginTask('e', 0, 'w2', 3000)).toBe('done');
+    expect(await store.runningTasks('e')).toEqual({});
+  });
+
+  it("returns 'done' before touching a queued experiment's status", async () => {
+    await store.create('e', spec, 1000);
+    await redis.hset(k.results('e'), '0', JSON.stringify(taskResult(0, 0.5)));
+    expect(await store.beginTask('e', 0, 'w1', 2000)).toBe('done');
+    expect(await store.get('e')).toMatchObject({ status: 'queued', started_at: null });
+  });
+
+  it.each(['cancelled', 'failed'] as const)("returns '%s' for an experiment with that status and leaves it as it is", async (status) => {
+    await store.create('e', spec, 1000);
+    await store.finish('e', status, {}, 1500);
+    expect(await store.beginTask('e', 0, 'w1', 2000)).toBe(status);
+    expect(await store.get('e')).toMatchObject({ status, started_at: null });
+    expect(await store.runningTasks('e')).toEqual({});
+  });
+
+  it("returns 'missing' for an experiment it does not have, and writes nothing", async () => {
+    expect(await store.beginTask('nope', 0, 'w1', 2000)).toBe('missing');
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+  });
+
+  it("runs a task of a completed experiment (a retry's redelivery) without restarting it", async () => {
+    await store.create('e', spec, 1000);
+    await store.finish('e', 'completed', {}, 1500);
+    expect(await store.beginTask('e', 0, 'w1', 2000)).toBe('run');
+    expect(await store.get('e')).toMatchObject({ status: 'completed', started_at: null });
+  });
+});
+
+describe('ExperimentStore.endTask and task results', () => {
+  it('stores a result once: a second result for the same task does not overwrite it', async () => {
+    await store.create('e', spec, 1000);
+    expect(await store.endTask('e', taskResult(0, 0.5))).toBe(true);
+    expect(await store.endTask('e', taskResult(0, 0.25))).toBe(false);
+    expect(await store.taskResults('e')).toEqual([taskResult(0, 0.5)]);
+    expect(await store.doneTasks('e')).toBe(1);
+  });
+
+  it('clears the running entry of the task it ends, and only that one', async () => {
+    await store.create('e', spec, 1000);
+    await store.beginTask('e', 0, 'w1', 2000);
+    await store.beginTask('e', 1, 'w2', 2000);
+    await store.endTask('e', taskResult(0, 0.5));
+    expect(await store.runningTasks('e')).toEqual({ 1: { worker: 'w2', since: 2000 } });
+  });
+
+  it('clears a running entry without a result through taskEnded', async () => {
+    await store.create('e', spec, 1000);
+    await store.beginTask('e', 0, 'w1', 2000);
+    await store.beginTask('e', 1, 'w1', 2000);
+    await store.taskEnded('e', 0);
+    expect(await store.runningTasks('e')).toEqual({ 1: { worker: 'w1', since: 2000 } });
+    expect(await store.doneTasks('e')).toBe(0);
+  });
+
+  it('collects every task result and counts them', async () => {
+    await store.create('e', spec, 1000);
+    for (const t of [2, 0, 1]) await store.endTask('e', taskResult(t, t / 4));
+    const got = await store.taskResults('e');
+    expect(got.map((r) => r.task).sort()).toEqual([0, 1, 2]);
+    expect(got.find((r) => r.task === 2)).toEqual(taskResult(2, 0.5));
+    expect(await store.doneTasks('e')).toBe(3);
+  });
+
+  it('keeps the reason a task could not run, by task', async () => {
+    await store.create('e', spec, 1000);
+    await store.saveTaskError('e', 3, 'dataset not found');
+    await store.saveTaskError('e', 3, 'dataset still not found');
+    await store.saveTaskError('e', 5, 'out of memory');
+    expect(await store.taskErrors('e')).toEqual({ 3: 'dataset still not found', 5: 'out of memory' });
+  });
+});
+
+describe('ExperimentStore halving state', () => {
+  const state: HalvingState = {
+    schedule: { max_resources: 60, min_resources: 20, n_iterations: 2, n_required_iterations: 2, n_possible_iterations: 2, resources: [20, 60] },
+    rounds: [
+      { iter: 0, n_resources: 20, candidates: [{ n_neighbors: 3 }, { n_neighbors: 4 }], task_offset: 0, tasks: 6 },
+      { iter: 1, n_resources: 60, candidates: [{ n_neighbors: 3 }], task_offset: 6, tasks: 3 },
+    ],
+  };
+
+  it('keeps the schedule and rounds, and counts the planned tasks over the rounds (6 + 3)', async () => {
+    await store.create('e', spec, 1000);
+    expect(await store.halving('e')).toBeNull();
+    expect(await store.plannedTasks('e')).toBeNull();
+    await store.saveHalving('e', state);
+    expect(await store.halving('e')).toEqual(state);
+    expect(await store.plannedTasks('e')).toBe(9);
+  });
+});
+
+describe('ExperimentStore.reopen', () => {
+  it('increments the generation on each retry', async () => {
+    await store.create('e', spec, 1000);
+    expect(await store.reopen('e')).toBe(1);
+    expect(await store.reopen('e')).toBe(2);
+    expect(await store.generation('e')).toBe(2);
+  });
+
+  it('puts an ended experiment back to queued, clearing its outcome, halving state and task errors but keeping task results and running tasks', async () => {
+    await store.create('e', spec, 1000);
+    await store.beginTask('e', 0, 'w1', 2000);
+    await store.beginTask('e', 1, 'w1', 2000);
+    await store.endTask('e', taskResult(0, 0.5));
+    await store.saveTaskError('e', 2, 'out of memory');
+    await store.saveSummary('e', { best_index: null } as SearchSummary, { accuracy: 0.5 });
+    await store.saveHalving('e', { schedule: {} as HalvingState['schedule'], rounds: [{ iter: 0, n_resources: 20, candidates: [], task_offset: 0, tasks: 6 }] });
+    await store.finish('e', 'failed', { error: 'boom', result }, 5000);
+
+    await store.reopen('e');
+
+    // started_at and the running entries stay: a cancel lets running jobs finish, so a job of
+    // the earlier run may still be fitting, and its endTask clears its own entry.
+    const got = await store.get('e');
+    expect(got).toEqual({
+      id: 'e',
+      name: 'store',
+      status: 'queued',
+      spec,
+      created_at: 1000,
+      started_at: 2000,
+      finished_at: null,
+      error: undefined,
+      summary: null,
+      metrics: {},
+      result: null,
+    });
+    expect(await store.halving('e')).toBeNull();
+    expect(await store.plannedTasks('e')).toBeNull();
+    expect(await store.taskErrors('e')).toEqual({});
+    expect(await store.taskResults('e')).toEqual([taskResult(0, 0.5)]);
+    expect(await store.runningTasks('e')).toEqual({ 1: { worker: 'w1', since: 2000 } });
+  });
+
+  it('lets a reopened experiment finish again', async () => {
+    await store.create('e', spec, 1000);
+    await store.finish('e', 'cancelled', {}, 5000);
+    await store.reopen('e');
+    expect(await store.finish('e', 'completed', { result }, 7000)).toBe(true);
+    expect(await store.get('e')).toMatchObject({ status: 'completed', finished_at: 7000, result });
+  });
+});
