@@ -1,20 +1,22 @@
+import { configureKernels } from '@gridfold/core';
 import { jobKind, type HalvingJobData, type JobKind, type TaskJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { processAggregate } from './aggregate-processor.js';
+import { config } from './context.js';
 import { processHalving } from './halving.js';
 import { processRefit } from './refit-processor.js';
 import { processTask } from './task-processor.js';
 
 /**
- * Native threads per job kind, as the worker started this process: GRIDFOLD_THREADS for fit
- * tasks (and the light aggregate and halving steps), GRIDFOLD_REFIT_THREADS for the refit, which
- * runs once per experiment after its tasks and so may take every core the tasks shared.
+ * Native threads per job kind, as the worker set this process up: its threads for fit tasks
+ * (and the light aggregate and halving steps), its refit threads for the refit, which runs
+ * once per experiment after its tasks and so may take every core the tasks shared.
  */
-const threads: Record<JobKind, string | undefined> = {
-  fit: process.env.GRIDFOLD_THREADS,
-  aggregate: process.env.GRIDFOLD_THREADS,
-  halving: process.env.GRIDFOLD_THREADS,
-  refit: process.env.GRIDFOLD_REFIT_THREADS,
+const threads: Record<JobKind, number> = {
+  fit: config.threads,
+  aggregate: config.threads,
+  halving: config.threads,
+  refit: config.refitThreads,
 };
 
 /**
@@ -23,10 +25,10 @@ const threads: Record<JobKind, string | undefined> = {
  */
 export default async function processJob(job: SandboxedJob): Promise<unknown> {
   const kind = jobKind(job.name);
-  // A sandboxed process runs one job at a time, so the environment is this job's: onnxruntime
-  // sessions and tree pools read GRIDFOLD_THREADS on every call, and sessions are cached per
+  // A sandboxed process runs one job at a time, so the kernel settings are this job's:
+  // onnxruntime sessions and tree pools read them on every call, and sessions are cached per
   // thread count, so a refit after fit tasks gets its own many-threaded sessions.
-  setThreads(threads[kind]);
+  configureKernels({ threads: threads[kind], tfjsBackend: config.tfjsBackend });
   switch (kind) {
     case 'fit':
       return processTask(job as SandboxedJob<TaskJobData>);
@@ -37,9 +39,4 @@ export default async function processJob(job: SandboxedJob): Promise<unknown> {
     case 'refit':
       return processRefit(job);
   }
-}
-
-function setThreads(n: string | undefined): void {
-  if (n === undefined) delete process.env.GRIDFOLD_THREADS;
-  else process.env.GRIDFOLD_THREADS = n;
 }

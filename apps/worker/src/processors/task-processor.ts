@@ -2,7 +2,8 @@ import { cachedFitAndScore, roundPlan, type ExperimentSpec, type Plan } from '@g
 import type { ExperimentStore } from '@gridfold/queue';
 import type { TaskJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
-import { cacheFor, datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
+import { LruMap } from '../lru-map.js';
+import { cacheFor, config, datasetFor, experimentFor, lastAttempt, log, storeFor } from './context.js';
 
 /**
  * Fits and scores one task (fold x cells) in a sandboxed process. Idempotent: a task whose
@@ -12,7 +13,7 @@ import { cacheFor, datasetFor, experimentFor, lastAttempt, log, storeFor } from 
 export async function processTask(job: SandboxedJob<TaskJobData>): Promise<unknown> {
   const { experimentId: id, prefix, task } = job.data;
   const store = storeFor(prefix);
-  const begin = await store.beginTask(id, task.index, process.env.GRIDFOLD_WORKER_ID ?? String(process.pid));
+  const begin = await store.beginTask(id, task.index, config.workerId ?? String(process.pid));
   if (begin === 'done') return { task: task.index, already: true };
   if (begin !== 'run') return { skipped: begin };
   const started = Date.now();
@@ -43,9 +44,9 @@ export async function processTask(job: SandboxedJob<TaskJobData>): Promise<unkno
   }
 }
 
-const roundPlans = new Map<string, Promise<Plan>>();
+const roundPlans = new LruMap<string, Promise<Plan>>(64);
 
-/** The plan of halving round `round` (its survivors and subsample), read once per process. */
+/** The plan of halving round `round` (its survivors and subsample), read once while this process keeps it. */
 function roundPlanFor(store: ExperimentStore, id: string, spec: ExperimentSpec, base: Plan, round: number): Promise<Plan> {
   const key = `${id}:${round}`;
   let plan = roundPlans.get(key);
