@@ -1,5 +1,6 @@
+import { writeSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 import type { GridfoldConfig, LogFormat } from './config.js';
 
 /** The settings a logger is made from. */
@@ -14,23 +15,24 @@ export function resolveLogFormat(format: LogFormat, stderrIsTerminal = Boolean(p
   return stderrIsTerminal ? 'pretty' : 'json';
 }
 
+const prettify = prettyFactory({
+  colorize: true,
+  singleLine: true,
+  translateTime: 'SYS:HH:MM:ss',
+  ignore: 'pid,hostname,role',
+  messageFormat: '{role} {pid}: {msg}',
+});
+
+// Each pretty line first clears the terminal line it lands on: a progress bar drawn there
+// (the CLI's, while it follows an experiment) is replaced by the log line and redrawn below it.
+const terminal = { write: (line: string) => void writeSync(2, `\r\x1b[2K${prettify(line)}`) };
+
 /**
  * The logger of one part of gridfold (`role`: `api`, `worker`, `processor`, `cli`), on stderr:
- * pino's JSON lines, or in the pretty format one coloured line per entry
- * (`12:04:05 INFO worker 4711: worker started {"concurrency":1,...}`), written synchronously
- * so that lines keep their order next to a progress bar.
+ * pino's JSON lines, or in the pretty format one coloured line per entry for a terminal
+ * (`[12:04:05] INFO: worker 4711: worker started {"concurrency":1,...}`), written synchronously.
  */
 export function createLogger(settings: LogSettings, role: string): Logger {
   const options = { base: { role, pid: process.pid }, level: settings.logLevel };
-  if (resolveLogFormat(settings.logFormat) === 'json') return pino(options, pino.destination(2));
-  const stream = pretty({
-    destination: 2,
-    sync: true,
-    colorize: true,
-    singleLine: true,
-    translateTime: 'SYS:HH:MM:ss',
-    ignore: 'pid,hostname,role',
-    messageFormat: '{role} {pid}: {msg}',
-  });
-  return pino(options, stream);
+  return pino(options, resolveLogFormat(settings.logFormat) === 'json' ? pino.destination(2) : terminal);
 }
