@@ -9,13 +9,15 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { checkSpec, defaultDataDir, openDataset, planTasks } from '../packages/core/src/index.js';
+import { checkSpec, openDataset, planTasks } from '../packages/core/src/index.js';
 import { fitAndScore } from '../packages/core/src/search/fit-and-score.js';
+import { configureBench } from './configure.js';
 
 async function child(): Promise<void> {
+  const { dataDir } = configureBench();
   const spec = checkSpec({ ...JSON.parse(readFileSync(new URL('../experiments/mnist-knn-grid.json', import.meta.url), 'utf8')), group_cells: false, refit: false });
   const plan = planTasks(spec);
-  const dataset = await openDataset(spec.dataset, { dataDir: defaultDataDir() });
+  const dataset = await openDataset(spec.dataset, { dataDir });
   await fitAndScore(spec, dataset, plan, plan.tasks[0]); // warm: sessions, code
   // Start together: the parent releases both children with a line on stdin.
   process.stdout.write('ready\n');
