@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -119,5 +120,14 @@ describe('configEnv', () => {
 
   it('leaves out what is unset', () => {
     expect(configEnv({ threads: 2, token: undefined })).toEqual({ GRIDFOLD_THREADS: '2' });
+  });
+});
+
+describe('README', () => {
+  it('has a row in its configuration table for every variable', () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const rows = new Set([...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]));
+    for (const { env } of Object.values(CONFIG_VARIABLES)) expect(rows, `README.md: no row for ${env}`).toContain(env);
   });
 });
