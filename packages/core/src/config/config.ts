@@ -6,9 +6,11 @@ import { TFJS_BACKENDS, type TfjsBackendName } from '../kernels/kernel-settings.
 
 /** How logs are written: `pretty` (one line per entry, for people), `json` (pino's JSON lines), `auto` (pretty when stderr is a terminal, else JSON). */
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+/** One of {@link LOG_FORMATS}. */
 export type LogFormat = (typeof LOG_FORMATS)[number];
 /** pino's levels, most severe first; `silent` logs nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
@@ -58,13 +60,15 @@ export interface GridfoldConfig {
 
 /** One environment variable: its name, how its text is parsed, and its value when unset. */
 export interface ConfigVariable<T> {
+  /** The variable's name, e.g. `GRIDFOLD_THREADS`. */
   env: string;
-  /** Parses the variable's text; an issue's message says what is allowed. */
+  /** Parses the variable's text; an issue's message says what is allowed (with the unit). */
   schema: z.ZodType<Exclude<T, undefined>>;
+  /** The setting when the variable is unset or empty. */
   fallback: () => T;
 }
 
-/** The variable list, for the keys listed in {@link CONFIG_VARIABLES}. */
+/** One variable per field of {@link GridfoldConfig}: the compiler checks that none is missing. */
 export type ConfigVariables = { [K in keyof GridfoldConfig]-?: ConfigVariable<GridfoldConfig[K]> };
 
 /** A setting in the environment whose value is not allowed; the message names each one. */
