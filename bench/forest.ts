@@ -13,6 +13,7 @@ import { forestThreads } from '../packages/core/src/estimators/tree/tree-pool.js
 import { f1Score, rocAucScore } from '../packages/core/src/metrics/index.js';
 import { StratifiedKFold } from '../packages/core/src/splitters/index.js';
 import { takeTarget } from '../packages/core/src/matrix.js';
+import { configureBench } from './configure.js';
 import { ratio, sklearnBaseline } from './sklearn-baseline.js';
 
 interface SkRun {
@@ -22,6 +23,7 @@ interface SkRun {
   proba1: number[];
 }
 
+configureBench();
 const { train } = await loadMnist();
 const X = train.X;
 const y = Int32Array.from(train.y, (label) => Number(label === 5));

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { runExperiment } from '../packages/core/src/index.js';
+import { configureBench } from './configure.js';
 import { ratio, sklearnBaseline } from './sklearn-baseline.js';
 
 interface SkResult {
@@ -15,6 +16,7 @@ interface SkResult {
   test_accuracy: number;
 }
 
+configureBench();
 const spec = JSON.parse(readFileSync(new URL('../experiments/mnist-knn-grid.json', import.meta.url), 'utf8'));
 const sk = await sklearnBaseline<SkResult>('knn_grid.py');
 // Dataset load is part of neither side's timing: scikit-learn's script loads before timing too.

@@ -12,6 +12,7 @@ import { NeighborIndex } from '../packages/core/src/kernels/neighbors.js';
 import { ElementType as E, type ElementTypeCode } from '../packages/core/src/kernels/onnx-graph.js';
 import { cachedSession, ort, resolveThreads } from '../packages/core/src/kernels/session.js';
 import { Matrix } from '../packages/core/src/matrix.js';
+import { configureBench } from './configure.js';
 
 const SEED_ACCURACY = { uniform5: 0.9688, distance4: 0.9714 };
 
@@ -51,6 +52,7 @@ function accuracy(pred: Int32Array, y: Int32Array): number {
   return hits / y.length;
 }
 
+configureBench();
 const { train, test } = await loadMnist();
 console.log(`threads: ${resolveThreads()}`);
 

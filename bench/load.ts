@@ -6,6 +6,7 @@
  */
 import autocannon from 'autocannon';
 import { runExperiment } from '../packages/core/src/index.js';
+import { configureBench } from './configure.js';
 import { startServe } from './serve-harness.js';
 
 const spec = {
@@ -18,6 +19,7 @@ const spec = {
 };
 const SWEEPS = 50;
 
+configureBench();
 const expected = await runExperiment(spec);
 const served = await startServe(2, 3500);
 const ids: string[] = [];

@@ -10,6 +10,7 @@ import { loadMnist } from '../packages/core/src/datasets/mnist.js';
 import { MLPClassifier } from '../packages/core/src/estimators/mlp.js';
 import { StandardScaler } from '../packages/core/src/estimators/standard-scaler.js';
 import { tfjsBackend } from '../packages/core/src/kernels/tfjs.js';
+import { configureBench } from './configure.js';
 
 const arg = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
@@ -18,6 +19,7 @@ const arg = (name: string, fallback: number): number => {
 const epochs = arg('--epochs', 3);
 const batchSize = arg('--batch-size', 200);
 
+configureBench();
 const t0 = performance.now();
 const backend = await tfjsBackend();
 const loadMs = performance.now() - t0;

@@ -9,11 +9,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { checkSpec, defaultDataDir, fitAndScore, openDataset, planExperiment } from '../packages/core/src/index.js';
+import { checkSpec, fitAndScore, openDataset, planExperiment } from '../packages/core/src/index.js';
+import { configureBench } from './configure.js';
 
 async function child(): Promise<void> {
+  const { dataDir } = configureBench();
   const plan = planExperiment(checkSpec({ ...JSON.parse(readFileSync(new URL('../experiments/mnist-knn-grid.json', import.meta.url), 'utf8')), group_cells: false, refit: false }));
-  const dataset = await openDataset(plan.dataset, { dataDir: defaultDataDir() });
+  const dataset = await openDataset(plan.dataset, { dataDir });
   await fitAndScore(plan, dataset, plan.tasks[0]); // warm: sessions, code
   // Start together: the parent releases both children with a line on stdin.
   process.stdout.write('ready\n');

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { runExperiment, type ExperimentResult } from '../packages/core/src/index.js';
+import { configureBench } from './configure.js';
 import { startServe, submitAndWait } from './serve-harness.js';
 import { ratio, sklearnBaseline } from './sklearn-baseline.js';
 
@@ -68,6 +69,7 @@ const CASES: Record<string, { sklearn?: [string, string[]]; check: Check; show: 
   'mnist-mlp-grid': { check: (r) => ((r.test?.accuracy ?? 0) >= 0.97 ? [] : [`test accuracy ${r.test?.accuracy} < 0.97`]), show: (r) => `best ${JSON.stringify(r.best_params)} test ${r.test?.accuracy} backend ${JSON.stringify((r as { backend?: unknown }).backend)}` },
 };
 
+configureBench();
 const wanted = process.argv.slice(2);
 const rows = ['| spec | numbers (local = API) | --local | API, 2 workers | scikit-learn | ratio | check |', '|---|---|---|---|---|---|---|'];
 let failures = 0;

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { runExperiment } from '../packages/core/src/index.js';
+import { configureBench } from './configure.js';
 import { ratio, sklearnBaseline } from './sklearn-baseline.js';
 
 interface SkRun {
@@ -16,6 +17,7 @@ interface SkRun {
   test_accuracy: number;
 }
 
+configureBench();
 const sk = await sklearnBaseline<Record<'ovo' | 'ovr', SkRun>>('svc.py');
 // Dataset load is part of neither side's timing: scikit-learn's script loads before timing too.
 const { loadMnist } = await import('../packages/core/src/datasets/mnist.js');

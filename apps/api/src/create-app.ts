@@ -1,4 +1,4 @@
-import { defaultDataDir, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
+import { createLogger, defaultDataDir, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
 import { ExperimentStore, QUEUE } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
@@ -6,7 +6,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { requireToken } from './auth.js';
 import { BOARD_PATH, boardRouter } from './board.js';
 import { LiveFeed } from './live-feed.js';
@@ -22,6 +22,7 @@ export interface AppDeps {
   redis: Redis;
   /** @defaultValue `"gridfold"` */
   prefix?: string;
+  /** @defaultValue `createLogger({ logFormat: "auto", logLevel: "info" }, "api")` */
   logger?: Logger;
   /** When set, mutating routes and full Bull Board need `Authorization: Bearer <token>`. */
   token?: string;
@@ -50,7 +51,7 @@ export interface GridfoldApp {
  */
 export function createApp(deps: AppDeps): GridfoldApp {
   const prefix = deps.prefix ?? 'gridfold';
-  const log = deps.logger ?? pino({ base: { role: 'api' } }, pino.destination(2));
+  const log = deps.logger ?? createLogger({ logFormat: 'auto', logLevel: 'info' }, 'api');
   const store = new ExperimentStore(deps.redis, prefix);
   const queue = new Queue(QUEUE, { connection: deps.redis, prefix });
   const flows = new FlowProducer({ connection: deps.redis, prefix });

@@ -1,22 +1,20 @@
+import type { GridfoldConfig } from '@gridfold/core';
 import { connectRedis } from '@gridfold/queue';
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import { createApp } from './create-app.js';
 
-/** Options for {@link startApi}. */
-export interface ApiOptions {
-  /** @defaultValue 3000 */
-  port?: number;
-  /** @defaultValue `"127.0.0.1"` */
-  host?: string;
-  prefix?: string;
+/** Settings of {@link startApi}: the parts of the config the API uses, and its logger. */
+export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'token' | 'dataDir' | 'port' | 'host'> {
+  logger?: Logger;
 }
 
-/** Starts the API on a port; resolves once it listens. */
-export async function startApi(options: ApiOptions = {}): Promise<{ server: Server; close(): Promise<void> }> {
-  const redis = connectRedis();
-  const { app, close } = createApp({ redis, prefix: options.prefix ?? process.env.GRIDFOLD_PREFIX, token: process.env.GRIDFOLD_TOKEN || undefined });
+/** Starts the API on a port with its own Redis connection; resolves once it listens. */
+export async function startApi(options: ApiOptions): Promise<{ server: Server; close(): Promise<void> }> {
+  const redis = connectRedis(options.redisUrl);
+  const { app, close } = createApp({ redis, prefix: options.prefix, token: options.token, logger: options.logger, limits: { dataDir: options.dataDir } });
   const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve(s));
+    const s = app.listen(options.port, options.host, () => resolve(s));
   });
   return {
     server,

@@ -2,7 +2,14 @@ import type { ExperimentCreated, ExperimentDetail, ExperimentList } from '@gridf
 
 /** A small typed client for the gridfold API; errors name the URL and the API's message. */
 export class ApiClient {
-  constructor(readonly base: string) {}
+  /**
+   * @param base - the API's URL
+   * @param token - sent as `Authorization: Bearer <token>` when set (the API's `GRIDFOLD_TOKEN`)
+   */
+  constructor(
+    readonly base: string,
+    private readonly token?: string,
+  ) {}
 
   async submit(spec: unknown): Promise<ExperimentCreated> {
     return this.request('POST', '/api/experiments', spec);
@@ -21,7 +28,7 @@ export class ApiClient {
     try {
       res = await fetch(new URL(path, this.base), {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json', ...(process.env.GRIDFOLD_TOKEN ? { authorization: `Bearer ${process.env.GRIDFOLD_TOKEN}` } : {}) },
+        headers: body === undefined ? {} : { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {

@@ -1,3 +1,4 @@
+import { loadConfig } from '@gridfold/core';
 import { Command, CommanderError } from 'commander';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
@@ -9,12 +10,13 @@ const program = new Command('gridfold')
   .showHelpAfterError()
   .exitOverride();
 
-registerRun(program);
-registerServe(program);
-registerInspect(program);
-registerStart(program);
-
 try {
+  // The one read of the environment: every command gets its settings from here.
+  const config = loadConfig(process.env);
+  registerRun(program, config);
+  registerServe(program, config);
+  registerInspect(program, config);
+  registerStart(program, config);
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);

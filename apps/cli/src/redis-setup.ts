@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, redisAnswers } from '@gridfold/queue';
+import { redisAnswers } from '@gridfold/queue';
 
 /** A Redis to use, and how to stop it if we started it. */
 export interface RedisHandle {
@@ -12,11 +12,10 @@ export interface RedisHandle {
 }
 
 /**
- * Finds Redis: `REDIS_URL` (default 127.0.0.1:6379) if it answers; otherwise a private
+ * Finds Redis: `url` (the config's `REDIS_URL`) if it answers; otherwise a private
  * redis-server on a free port when one is on PATH; otherwise an error that says how to get one.
  */
-export async function ensureRedis(log: (msg: string) => void): Promise<RedisHandle> {
-  const url = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+export async function ensureRedis(url: string, log: (msg: string) => void): Promise<RedisHandle> {
   if (await redisAnswers(url)) return { url, stop: () => {} };
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gridfold-redis-'));
@@ -31,7 +30,6 @@ export async function ensureRedis(log: (msg: string) => void): Promise<RedisHand
   const privateUrl = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 50 && !(await redisAnswers(privateUrl, 200)); i++) await new Promise((r) => setTimeout(r, 100));
   log(`no Redis at ${url}; started a private redis-server at ${privateUrl} (data in ${dir})`);
-  process.env.REDIS_URL = privateUrl;
   return { url: privateUrl, stop: () => child.kill('SIGTERM') };
 }
 

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,5 +54,15 @@ describe('gridfold (bin/gridfold.js → src/main.ts)', () => {
     expect(help.code).toBe(0);
     expect(help.stdout.split('\n')[0]).toBe('Usage: gridfold [options] [command]');
     for (const command of ['run', 'serve', 'worker', 'status', 'list', 'start']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('refuses to start with a bad setting: one line naming each variable, its value and what is allowed', () => {
+    const run = spawnSync(process.execPath, [BIN, 'worker'], {
+      env: { ...process.env, GRIDFOLD_THREADS: 'abc', GRIDFOLD_LOCK_MS: '-1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('gridfold: GRIDFOLD_THREADS must be an integer >= 1 (threads), got "abc"; GRIDFOLD_LOCK_MS must be an integer >= 1 (milliseconds), got "-1"\n');
   });
 });

@@ -1,15 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { tfjsBackend } from '@gridfold/core';
+import { createLogger, resolveLogFormat, type LogSettings, type TfjsBackendName } from '@gridfold/core';
 import { QUEUE } from '@gridfold/queue';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { encodeSandboxConfig, SANDBOX_CONFIG_VAR } from './sandbox-config.js';
 
 /** Dependencies and settings of a gridfold worker process. */
 export interface WorkerDeps {
   /** BullMQ connection (ioredis with `maxRetriesPerRequest: null`). */
   connection: Redis;
+  /** Where `connection` connects: each sandboxed processor opens its own connection there. */
+  redisUrl: string;
   /** @defaultValue `"gridfold"` */
   prefix?: string;
   /** Jobs run at once by this process, each in its own sandboxed child. @defaultValue 1 */
@@ -25,7 +28,11 @@ export interface WorkerDeps {
   stalledInterval?: number;
   /** Redeliveries after stalls before a job fails. @defaultValue 5 */
   maxStalledCount?: number;
-  /** Native threads per fit task (onnxruntime); set so workers x threads fits the cores. */
+  /**
+   * Native threads per fit task, aggregate and halving step (onnxruntime, trees grown at
+   * once); set so workers x threads fits the cores.
+   * @defaultValue 1
+   */
   threads?: number;
   /**
    * Native threads for the refit + test job. It runs once per experiment, after every fit
@@ -34,6 +41,17 @@ export interface WorkerDeps {
    * @defaultValue os.availableParallelism()
    */
   refitThreads?: number;
+  /** Directory that dataset paths in specs are relative to and confined to, on this host. @defaultValue `./data` under the working directory */
+  dataDir?: string;
+  /** Most task results kept in the task cache. @defaultValue 200000 */
+  cacheMax?: number;
+  /** This worker's name in an experiment's running tasks. @defaultValue each sandboxed processor's pid */
+  workerId?: string;
+  /** TensorFlow.js backend of MLPClassifier in the sandboxed processors. @defaultValue the fastest that loads */
+  tfjsBackend?: TfjsBackendName;
+  /** Format and level of the logs of the worker and its sandboxed processors. @defaultValue `{ logFormat: "auto", logLevel: "info" }` */
+  log?: LogSettings;
+  /** @defaultValue `createLogger(log, "worker")` */
   logger?: Logger;
 }
 
@@ -53,10 +71,23 @@ const PROCESSOR = fileURLToPath(new URL('./processors/job.js', import.meta.url))
  * the dataset is loaded once per child and an aggregate or refit finds it warm.
  */
 export function createWorker(deps: WorkerDeps): GridfoldWorker {
-  const log = deps.logger ?? pino({ base: { role: 'worker', pid: process.pid } }, pino.destination(2));
-  const threads = String(deps.threads ?? process.env.GRIDFOLD_THREADS ?? 1);
-  const refitThreads = String(deps.refitThreads ?? availableParallelism());
+  const logSettings = deps.log ?? { logFormat: 'auto', logLevel: 'info' };
+  const log = deps.logger ?? createLogger(logSettings, 'worker');
+  const threads = deps.threads ?? 1;
+  const refitThreads = deps.refitThreads ?? availableParallelism();
   const concurrency = deps.concurrency ?? 1;
+  const sandbox = encodeSandboxConfig({
+    redisUrl: deps.redisUrl,
+    dataDir: deps.dataDir,
+    cacheMax: deps.cacheMax,
+    threads,
+    refitThreads,
+    workerId: deps.workerId,
+    tfjsBackend: deps.tfjsBackend,
+    // The children's stderr is a pipe into this process's: they log as it would.
+    logFormat: resolveLogFormat(logSettings.logFormat),
+    logLevel: logSettings.logLevel,
+  });
   const worker = new Worker(QUEUE, PROCESSOR, {
     connection: deps.connection,
     prefix: deps.prefix ?? 'gridfold',
@@ -65,17 +96,12 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
     stalledInterval: deps.stalledInterval ?? 15_000,
     maxStalledCount: deps.maxStalledCount ?? 5,
     useWorkerThreads: false,
-    workerForkOptions: { env: { ...process.env, GRIDFOLD_THREADS: threads, GRIDFOLD_REFIT_THREADS: refitThreads } },
+    workerForkOptions: { env: { ...process.env, [SANDBOX_CONFIG_VAR]: sandbox } },
   });
   worker.on('failed', (job, err) => log.warn({ job: job?.id, name: job?.name, err: err.message, attempts: job?.attemptsMade }, 'job failed'));
   worker.on('stalled', (jobId) => log.warn({ job: jobId }, 'job stalled; redelivering'));
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
   log.info({ queue: worker.name, concurrency, threads, refitThreads }, 'worker started');
-  // The sandboxed children load TensorFlow.js themselves, from the same packages and env.
-  tfjsBackend().then(
-    (backend) => log.info({ tfjs_backend: backend }, 'MLPClassifier runs on TensorFlow.js backend'),
-    (err: Error) => log.warn({ err: err.message }, 'TensorFlow.js did not load: MLPClassifier cells will fail'),
-  );
   let closing: Promise<void> | undefined;
   return {
     worker,

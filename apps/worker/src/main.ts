@@ -1,20 +1,39 @@
+import { configureKernels, createLogger, tfjsBackend, type GridfoldConfig } from '@gridfold/core';
 import { connectRedis } from '@gridfold/queue';
 import { createWorker } from './create-worker.js';
 
-/** Runs one worker process until SIGTERM/SIGINT, then finishes the current task and exits. */
-export async function runWorkerMain(): Promise<void> {
-  const connection = connectRedis();
+/**
+ * Runs one worker process with `config` (read once by the `gridfold worker` command) until
+ * SIGTERM/SIGINT, then finishes the current task and exits.
+ */
+export async function runWorkerMain(config: GridfoldConfig): Promise<void> {
+  const log = createLogger(config, 'worker');
+  const connection = connectRedis(config.redisUrl);
   connection.on('error', () => {
     // Reported by the BullMQ workers' own error events (create-worker logs them); ioredis reconnects.
   });
   const worker = createWorker({
     connection,
-    prefix: process.env.GRIDFOLD_PREFIX,
-    concurrency: Number(process.env.GRIDFOLD_CONCURRENCY ?? 1),
-    threads: process.env.GRIDFOLD_THREADS ? Number(process.env.GRIDFOLD_THREADS) : undefined,
-    lockDuration: process.env.GRIDFOLD_LOCK_MS ? Number(process.env.GRIDFOLD_LOCK_MS) : undefined,
-    stalledInterval: process.env.GRIDFOLD_STALLED_MS ? Number(process.env.GRIDFOLD_STALLED_MS) : undefined,
+    redisUrl: config.redisUrl,
+    prefix: config.prefix,
+    concurrency: config.concurrency,
+    threads: config.threads,
+    refitThreads: config.refitThreads,
+    lockDuration: config.lockMs,
+    stalledInterval: config.stalledMs,
+    dataDir: config.dataDir,
+    cacheMax: config.cacheMax,
+    workerId: config.workerId,
+    tfjsBackend: config.tfjsBackend,
+    log: config,
+    logger: log,
   });
+  // The sandboxed children load TensorFlow.js themselves, from the same packages and settings.
+  configureKernels({ tfjsBackend: config.tfjsBackend });
+  tfjsBackend().then(
+    (backend) => log.info({ tfjs_backend: backend }, 'MLPClassifier runs on TensorFlow.js backend'),
+    (err: Error) => log.warn({ err: err.message }, 'TensorFlow.js did not load: MLPClassifier cells will fail'),
+  );
   const stop = async () => {
     await worker.close();
     connection.disconnect();

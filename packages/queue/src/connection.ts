@@ -1,13 +1,13 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
-/** Default Redis address, overridden by `REDIS_URL`. */
+/** Default Redis address (the config's `REDIS_URL` overrides it). */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /**
  * An ioredis connection as BullMQ wants it (`maxRetriesPerRequest: null`, so blocking
  * commands wait through a Redis restart instead of failing) that reconnects by itself.
  */
-export function connectRedis(url = process.env.REDIS_URL ?? DEFAULT_REDIS_URL, options: RedisOptions = {}): Redis {
+export function connectRedis(url = DEFAULT_REDIS_URL, options: RedisOptions = {}): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,

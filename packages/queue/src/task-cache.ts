@@ -15,7 +15,7 @@ export class RedisTaskCache implements CacheStore {
     private readonly redis: Redis,
     prefix = 'gridfold',
     /** Most results kept. @defaultValue 200000 */
-    private readonly maxEntries = Number(process.env.GRIDFOLD_CACHE_MAX ?? 200_000),
+    private readonly maxEntries = 200_000,
   ) {
     this.hash = `${prefix}:cache`;
     this.lru = `${prefix}:cache:lru`;

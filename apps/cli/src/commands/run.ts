@@ -1,4 +1,4 @@
-import { runExperiment, SpecError, type ExperimentResult } from '@gridfold/core';
+import { configureKernels, runExperiment, SpecError, type ExperimentResult, type GridfoldConfig } from '@gridfold/core';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { formatResult } from '../report.js';
@@ -11,28 +11,30 @@ export interface RunFlags {
 }
 
 /** `gridfold run <spec>`: run an experiment and print its results (a table, or one JSON object). */
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, config: GridfoldConfig): void {
   program
     .command('run')
     .argument('<spec>', 'experiment spec (JSON file)')
     .option('--local', 'run in this process, without Redis')
     .option('--json', 'print exactly one JSON object on stdout (progress and logs go to stderr)')
-    .option('--api <url>', 'gridfold API to submit to', process.env.GRIDFOLD_API ?? 'http://127.0.0.1:3000')
+    .option('--api <url>', 'gridfold API to submit to', config.apiUrl)
     .description('run an experiment spec and print its results')
     .action(async (specPath: string, flags: RunFlags) => {
       const spec = await readSpecFile(specPath);
       if (!flags.local) {
         const { runRemote } = await import('./run-remote.js');
-        return finish(await runRemote(spec, flags), flags);
+        return finish(await runRemote(spec, flags, config.token), flags);
       }
-      finish(await runLocal(spec), flags);
+      finish(await runLocal(spec, config), flags);
     });
 }
 
-async function runLocal(spec: unknown): Promise<ExperimentResult> {
+async function runLocal(spec: unknown, config: GridfoldConfig): Promise<ExperimentResult> {
+  configureKernels({ threads: config.threads, tfjsBackend: config.tfjsBackend });
   const bar = process.stderr.isTTY ? new SingleBar({ format: 'tasks {bar} {value}/{total} | {stage} | eta {eta}s', stream: process.stderr }, Presets.shades_classic) : null;
   try {
     return await runExperiment(spec, {
+      dataDir: config.dataDir,
       onProgress: ({ done, total, stage }) => {
         if (!bar) return;
         if (!bar.isActive) bar.start(total, 0, { stage });

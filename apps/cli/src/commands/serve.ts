@@ -1,44 +1,56 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { configEnv, createLogger, resolveLogFormat, type GridfoldConfig } from '@gridfold/core';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { ensureRedis, type RedisHandle } from '../redis-setup.js';
 
-/** A running `gridfold serve`: API, local workers, maybe a private Redis. */
+/** A running `gridfold serve`: API, local workers, maybe a private Redis, and its logger. */
 export interface Served {
   url: string;
   redisUrl: string;
   workers: ChildProcess[];
+  log: Logger;
   stop(): Promise<void>;
 }
 
 const BIN = fileURLToPath(new URL('../../bin/gridfold.js', import.meta.url));
 
 /**
- * Starts the API and `workers` local worker processes. Each worker gets
- * max(1, cores / workers) native threads so workers x threads does not oversubscribe.
+ * Starts the API (on `config.host`:`config.port`) and `workers` local worker processes. Each
+ * worker gets `config.threads`, else max(1, cores / workers) native threads so workers x
+ * threads does not oversubscribe. The log format is decided here, once, and handed to the
+ * workers with the rest of the settings: their stderr may be a terminal when ours is a pipe.
  */
-export async function serve(options: { workers: number; port: number; host: string }, log = (m: string) => process.stderr.write(`${m}\n`)): Promise<Served> {
-  const redis: RedisHandle = await ensureRedis(log);
-  // GRIDFOLD_THREADS, when set, wins: e.g. one thread per worker to measure worker scaling.
-  const threads = Number(process.env.GRIDFOLD_THREADS) || Math.max(1, Math.floor(availableParallelism() / Math.max(1, options.workers)));
-  const workers = Array.from({ length: options.workers }, (_, i) => startWorkerProcess(i, threads));
+export async function serve(config: GridfoldConfig, workers: number): Promise<Served> {
+  const settings: GridfoldConfig = { ...config, logFormat: resolveLogFormat(config.logFormat) };
+  const log = createLogger(settings, 'cli');
+  const redis: RedisHandle = await ensureRedis(config.redisUrl, (m) => log.info(m));
+  const threads = config.threads ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, workers)));
+  const children = Array.from({ length: workers }, (_, i) =>
+    startWorkerProcess({ ...settings, redisUrl: redis.url, threads, workerId: `local-${i + 1}` }),
+  );
   // Imported here so that `gridfold worker` processes do not load the API (Express, Bull Board).
   const { startApi } = await import('@gridfold/api');
-  const api = await startApi({ port: options.port, host: options.host });
-  const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${options.port}`;
-  if (options.host !== '127.0.0.1' && options.host !== 'localhost' && !process.env.GRIDFOLD_TOKEN) {
-    log(`warning: the API listens on ${options.host} without a token; set GRIDFOLD_TOKEN to require "Authorization: Bearer <token>"`);
+  const api = await startApi({ ...settings, redisUrl: redis.url, logger: createLogger(settings, 'api') });
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && !config.token) {
+    log.warn(`the API listens on ${config.host} without a token; set GRIDFOLD_TOKEN to require "Authorization: Bearer <token>"`);
   }
-  log(`gridfold API at ${url} · Bull Board at ${url}/admin/queues · ${options.workers} worker(s) x ${threads} thread(s) · Redis ${redis.url}`);
+  log.info(
+    { url, workers, threads, redis: redis.url },
+    `gridfold API at ${url} · Bull Board at ${url}/admin/queues · ${workers} worker(s) x ${threads} thread(s) · Redis ${redis.url}`,
+  );
   let stopping: Promise<void> | undefined;
   return {
     url,
     redisUrl: redis.url,
-    workers,
+    workers: children,
+    log,
     stop() {
       stopping ??= (async () => {
-        await Promise.all(workers.map((w) => new Promise<void>((resolve) => (w.exitCode !== null ? resolve() : (w.once('exit', () => resolve()), w.kill('SIGTERM'))))));
+        await Promise.all(children.map((w) => new Promise<void>((resolve) => (w.exitCode !== null ? resolve() : (w.once('exit', () => resolve()), w.kill('SIGTERM'))))));
         await api.close();
         redis.stop();
       })();
@@ -47,10 +59,11 @@ export async function serve(options: { workers: number; port: number; host: stri
   };
 }
 
-function startWorkerProcess(index: number, threads: number): ChildProcess {
+/** A `gridfold worker` process with exactly these settings (they override its environment). */
+function startWorkerProcess(config: GridfoldConfig): ChildProcess {
   return spawn(process.execPath, [BIN, 'worker'], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, GRIDFOLD_THREADS: String(threads), GRIDFOLD_WORKER_ID: `local-${index + 1}` },
+    env: { ...process.env, ...configEnv(config) },
   });
 }
 
@@ -61,21 +74,35 @@ export function stayUp(served: Served): void {
   process.once('SIGTERM', stop);
 }
 
-export function registerServe(program: Command): void {
+/** The flags `serve` and `start` share, applied over the config. */
+export interface ServeFlags {
+  workers: number;
+  port: number;
+  host: string;
+  json?: boolean;
+}
+
+/** `config` with the command line's port, host and `--json` (JSON logs) applied. */
+export function withFlags(config: GridfoldConfig, flags: ServeFlags): GridfoldConfig {
+  return { ...config, port: flags.port, host: flags.host, logFormat: flags.json ? 'json' : config.logFormat };
+}
+
+export function registerServe(program: Command, config: GridfoldConfig): void {
   program
     .command('serve')
     .description('start the API and N local worker processes')
     .option('--workers <n>', 'local worker processes (0: the API alone)', parseCount, 2)
-    .option('--port <port>', 'API port', parseCount, Number(process.env.PORT ?? 3000))
-    .option('--host <host>', 'API host', process.env.HOST ?? '127.0.0.1')
-    .action(async (flags: { workers: number; port: number; host: string }) => stayUp(await serve(flags)));
+    .option('--port <port>', 'API port', parseCount, config.port)
+    .option('--host <host>', 'API host', config.host)
+    .option('--json', 'log JSON lines, also on a terminal')
+    .action(async (flags: ServeFlags) => stayUp(await serve(withFlags(config, flags), flags.workers)));
 
   program
     .command('worker')
     .description('start one worker process (uses REDIS_URL)')
     .action(async () => {
       const { runWorkerMain } = await import('@gridfold/worker');
-      await runWorkerMain();
+      await runWorkerMain(config);
     });
 }
 

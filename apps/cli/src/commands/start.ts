@@ -1,10 +1,11 @@
+import type { GridfoldConfig } from '@gridfold/core';
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../api-client.js';
 import { follow } from '../follow.js';
 import { formatResult } from '../report.js';
 import { readSpecFile } from '../spec-file.js';
-import { serve, stayUp } from './serve.js';
+import { serve, stayUp, withFlags, type ServeFlags } from './serve.js';
 
 const SEED_GRID = fileURLToPath(new URL('../../../../experiments/mnist-knn-grid.json', import.meta.url));
 
@@ -12,22 +13,29 @@ const SEED_GRID = fileURLToPath(new URL('../../../../experiments/mnist-knn-grid.
  * `npm start`: serve with 2 workers, submit the seed KNN grid, follow it to the end, print
  * best params, best score, test accuracy and the Bull Board URL, then stay up until Ctrl-C.
  */
-export function registerStart(program: Command): void {
+export function registerStart(program: Command, config: GridfoldConfig): void {
   program
     .command('start')
     .description('serve with 2 workers and run the seed KNN grid search (experiments/mnist-knn-grid.json)')
     .option('--workers <n>', 'local worker processes', (v) => Number(v), 2)
-    .option('--port <port>', 'API port', (v) => Number(v), Number(process.env.PORT ?? 3000))
+    .option('--port <port>', 'API port', (v) => Number(v), config.port)
     .option('--spec <file>', 'spec to run', SEED_GRID)
-    .action(async (flags: { workers: number; port: number; spec: string }) => {
-      const served = await serve({ workers: flags.workers, port: flags.port, host: process.env.HOST ?? '127.0.0.1' });
+    .option('--json', 'log JSON lines, also on a terminal, and print the result as one JSON object on stdout')
+    .action(async (flags: Omit<ServeFlags, 'host'> & { spec: string }) => {
+      const served = await serve(withFlags(config, { ...flags, host: config.host }), flags.workers);
       stayUp(served);
-      const client = new ApiClient(served.url);
+      const client = new ApiClient(served.url, config.token);
       const { id, tasks } = await client.submit(await readSpecFile(flags.spec));
-      process.stderr.write(`submitted ${flags.spec} as experiment ${id} (${tasks} tasks)\n`);
+      served.log.info({ spec: flags.spec, experiment: id, tasks }, `submitted ${flags.spec} as experiment ${id} (${tasks} tasks)`);
       const result = await follow(client, id);
+      const links = `Bull Board: ${served.url}/admin/queues   API: ${served.url}/api/experiments/${id}`;
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+        served.log.info(`${links}; still serving, Ctrl-C stops`);
+        return;
+      }
       process.stdout.write(`\n${formatResult(result)}\n\n`);
-      process.stdout.write(`Bull Board: ${served.url}/admin/queues   API: ${served.url}/api/experiments/${id}\n`);
+      process.stdout.write(`${links}\n`);
       process.stdout.write('gridfold is still serving; press Ctrl-C to stop.\n');
     });
 }

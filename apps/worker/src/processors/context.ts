@@ -1,50 +1,48 @@
-import { checkSpec, defaultDataDir, openDataset, planExperiment, type Dataset, type DatasetSpec, type Plan } from '@gridfold/core';
+import { checkSpec, createLogger, openDataset, planExperiment, type Dataset, type DatasetSpec, type Plan } from '@gridfold/core';
 import { connectRedis, ExperimentStore, RedisTaskCache } from '@gridfold/queue';
-import { pino } from 'pino';
 import type { Redis } from 'ioredis';
+import { LruMap } from '../lru-map.js';
+import { readSandboxConfig } from '../sandbox-config.js';
+
+/** This process's settings, as its worker handed them over. */
+export const config = readSandboxConfig(process.env);
 
 /**
- * What a sandboxed processor process keeps between jobs: one Redis connection, the store,
- * and per experiment its spec and plan. Datasets are cached by core's loadDataset, so a
- * process holds one copy of MNIST however many tasks it runs.
+ * What a sandboxed processor process keeps between jobs: one Redis connection, the store and
+ * task cache per key prefix, and per experiment its spec and plan, for the most recently used
+ * few (a long-lived process serves any number of experiments). Datasets are cached by core's
+ * loadDataset, so a process holds one copy of MNIST however many tasks it runs.
  */
-const redisByUrl = new Map<string, Redis>();
-const stores = new Map<string, ExperimentStore>();
-const caches = new Map<string, RedisTaskCache>();
-const plans = new Map<string, Promise<Plan>>();
+let redis: Redis | undefined;
+const stores = new LruMap<string, ExperimentStore>(8);
+const caches = new LruMap<string, RedisTaskCache>(8);
+const plans = new LruMap<string, Promise<Plan>>(16);
 
-export const log = pino({ base: { pid: process.pid, role: 'processor' } }, pino.destination(2));
+export const log = createLogger(config, 'processor');
 
 // A sandboxed processor lives only as long as its worker: when the worker process goes away
 // (closed, or killed outright) the IPC channel closes and this process must not linger.
 process.once('disconnect', () => process.exit(0));
 
-/** The value cached under `key`, made by `make` the first time: one per process. */
-function once<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
-  if (!cache.has(key)) cache.set(key, make());
-  return cache.get(key)!;
-}
-
-/** The process's one Redis connection (REDIS_URL). */
+/** The process's one Redis connection, to its worker's Redis. */
 export function redisFor(): Redis {
-  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  return once(redisByUrl, url, () => {
-    const r = connectRedis(url);
-    r.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
-    return r;
-  });
+  if (!redis) {
+    redis = connectRedis(config.redisUrl);
+    redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error; reconnecting'));
+  }
+  return redis;
 }
 
 export function storeFor(prefix: string): ExperimentStore {
-  return once(stores, prefix, () => new ExperimentStore(redisFor(), prefix));
+  return stores.getOrSet(prefix, () => new ExperimentStore(redisFor(), prefix));
 }
 
 /** The task cache shared by every worker on this Redis and prefix. */
 export function cacheFor(prefix: string): RedisTaskCache {
-  return once(caches, prefix, () => new RedisTaskCache(redisFor(), prefix));
+  return caches.getOrSet(prefix, () => new RedisTaskCache(redisFor(), prefix, config.cacheMax));
 }
 
-/** The plan of an experiment, made from its stored spec once per process. */
+/** The plan of an experiment, made from its stored spec once while this process keeps it. */
 export function planFor(store: ExperimentStore, id: string): Promise<Plan> {
   let entry = plans.get(id);
   if (!entry) {
@@ -59,9 +57,9 @@ export function planFor(store: ExperimentStore, id: string): Promise<Plan> {
   return entry;
 }
 
-/** The experiment's dataset, paths confined to this host's data directory (GRIDFOLD_DATA_DIR). */
+/** The experiment's dataset, paths confined to this host's data directory. */
 export function datasetFor(dataset: DatasetSpec): Promise<Dataset> {
-  return openDataset(dataset, { dataDir: defaultDataDir() });
+  return openDataset(dataset, { dataDir: config.dataDir });
 }
 
 /** Whether this is the job's last attempt (its failure is final). */

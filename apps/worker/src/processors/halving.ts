@@ -2,16 +2,13 @@ import { aggregateResults, combineRounds, firstRound, halvingOf, nextRound, roun
 import { buildHalvingRound, buildRefitJob, type HalvingJobData, type HalvingState } from '@gridfold/queue';
 import { FlowProducer } from 'bullmq';
 import type { SandboxedJob } from 'bullmq';
+import { LruMap } from '../lru-map.js';
 import { datasetFor, lastAttempt, log, planFor, redisFor, storeFor } from './context.js';
 
-const producers = new Map<string, FlowProducer>();
+// One per key prefix, for the few most recent; a dropped one is closed (the shared connection stays open).
+const producers = new LruMap<string, FlowProducer>(8, (p) => void p.close());
 function producerFor(prefix: string): FlowProducer {
-  let p = producers.get(prefix);
-  if (!p) {
-    p = new FlowProducer({ connection: redisFor(), prefix });
-    producers.set(prefix, p);
-  }
-  return p;
+  return producers.getOrSet(prefix, () => new FlowProducer({ connection: redisFor(), prefix }));
 }
 
 /** A halving job: one step of the chain; its last failed attempt fails the experiment. */

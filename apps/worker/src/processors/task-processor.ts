@@ -1,7 +1,8 @@
 import { cachedFitAndScore, roundPlan, type Plan } from '@gridfold/core';
 import type { ExperimentStore, FitJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
-import { cacheFor, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
+import { LruMap } from '../lru-map.js';
+import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
 
 /**
  * Fits and scores one task (fold x cells) in a sandboxed process. Idempotent: a task whose
@@ -11,7 +12,7 @@ import { cacheFor, datasetFor, lastAttempt, log, planFor, storeFor } from './con
 export async function processTask(job: SandboxedJob, data: FitJobData): Promise<unknown> {
   const { experimentId: id, prefix, task } = data;
   const store = storeFor(prefix);
-  const begin = await store.beginTask(id, task.index, process.env.GRIDFOLD_WORKER_ID ?? String(process.pid));
+  const begin = await store.beginTask(id, task.index, config.workerId ?? String(process.pid));
   if (begin === 'done') return { task: task.index, already: true };
   if (begin !== 'run') return { skipped: begin };
   const started = Date.now();
@@ -42,9 +43,9 @@ export async function processTask(job: SandboxedJob, data: FitJobData): Promise<
   }
 }
 
-const roundPlans = new Map<string, Promise<Plan>>();
+const roundPlans = new LruMap<string, Promise<Plan>>(64);
 
-/** The plan of halving round `round` (its survivors and subsample), read once per process. */
+/** The plan of halving round `round` (its survivors and subsample), read once while this process keeps it. */
 function roundPlanFor(store: ExperimentStore, id: string, base: Plan, round: number): Promise<Plan> {
   const key = `${id}:${round}`;
   let plan = roundPlans.get(key);

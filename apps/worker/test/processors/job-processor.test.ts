@@ -1,16 +1,12 @@
+import { configureKernels, kernelSettings } from '@gridfold/core';
 import type { SandboxedJob } from 'bullmq';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
-// The environment createWorker gives its sandboxed children: 1 thread per fit task, 4 for the refit.
-const saved = vi.hoisted(() => {
-  const saved = { threads: process.env.GRIDFOLD_THREADS, refit: process.env.GRIDFOLD_REFIT_THREADS };
-  process.env.GRIDFOLD_THREADS = '1';
-  process.env.GRIDFOLD_REFIT_THREADS = '4';
-  return saved;
-});
+// The settings createWorker hands its sandboxed children: 1 thread per fit task, 4 for the refit.
+vi.mock('../../src/processors/context.js', () => ({ config: { threads: 1, refitThreads: 4, tfjsBackend: 'cpu' } }));
 
-// Each kind's processor reports which one ran and the thread count it saw.
-const seen = (kind: string) => async () => ({ kind, threads: process.env.GRIDFOLD_THREADS });
+// Each kind's processor reports which one ran and the kernel settings it saw.
+const seen = (kind: string) => async () => ({ kind, ...kernelSettings() });
 vi.mock('../../src/processors/task-processor.js', () => ({ processTask: seen('fit') }));
 vi.mock('../../src/processors/aggregate-processor.js', () => ({ processAggregate: seen('aggregate') }));
 vi.mock('../../src/processors/halving.js', () => ({ processHalving: seen('halving') }));
@@ -20,20 +16,15 @@ const { default: processJob } = await import('../../src/processors/job-processor
 // The kind travels in the data; the name is a label for people and is not read.
 const job = (kind: string) => ({ id: '1', name: 'label', data: { kind, experimentId: 'e', prefix: 'p', generation: 0 } }) as SandboxedJob;
 
-afterAll(() => {
-  for (const [name, value] of [['GRIDFOLD_THREADS', saved.threads], ['GRIDFOLD_REFIT_THREADS', saved.refit]] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+afterAll(() => configureKernels({}));
 
 describe('processJob', () => {
   it('runs each kind of job with its thread count, back and forth in one process', async () => {
-    expect(await processJob(job('fit'))).toEqual({ kind: 'fit', threads: '1' });
-    expect(await processJob(job('aggregate'))).toEqual({ kind: 'aggregate', threads: '1' });
-    expect(await processJob(job('refit'))).toEqual({ kind: 'refit', threads: '4' });
-    expect(await processJob(job('fit'))).toEqual({ kind: 'fit', threads: '1' });
-    expect(await processJob(job('halving'))).toEqual({ kind: 'halving', threads: '1' });
+    expect(await processJob(job('fit'))).toEqual({ kind: 'fit', threads: 1, tfjsBackend: 'cpu' });
+    expect(await processJob(job('aggregate'))).toEqual({ kind: 'aggregate', threads: 1, tfjsBackend: 'cpu' });
+    expect(await processJob(job('refit'))).toEqual({ kind: 'refit', threads: 4, tfjsBackend: 'cpu' });
+    expect(await processJob(job('fit'))).toEqual({ kind: 'fit', threads: 1, tfjsBackend: 'cpu' });
+    expect(await processJob(job('halving'))).toEqual({ kind: 'halving', threads: 1, tfjsBackend: 'cpu' });
   });
 
   it('refuses a job of no known kind', async () => {

@@ -19,9 +19,9 @@ export interface DataDirOptions {
   maxFileBytes?: number;
 }
 
-/** The default data directory: `GRIDFOLD_DATA_DIR`, else `./data` under the working directory. */
+/** The default data directory: `./data` under the working directory (the config's `dataDir` overrides it). */
 export function defaultDataDir(): string {
-  return resolve(process.env.GRIDFOLD_DATA_DIR ?? 'data');
+  return resolve('data');
 }
 
 const PATH_FIELDS = ['train', 'test', 'train_images', 'train_labels', 'test_images', 'test_labels'] as const;

@@ -1,5 +1,5 @@
-import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { kernelThreads } from './kernel-settings.js';
 import { encodeModel, type GraphSpec } from './onnx-graph.js';
 
 /** Options shared by every kernel call. */
@@ -7,15 +7,15 @@ export interface KernelOptions {
   /**
    * Threads onnxruntime may use inside one operator. Workers running side by side should
    * split the cores between them rather than each taking all of them.
-   * @defaultValue `GRIDFOLD_THREADS` from the environment, else every core (`os.availableParallelism()`)
+   * @defaultValue the process's kernel settings (`configureKernels`), else every core
    */
   threads?: number;
 }
 
 /**
- * Thread count for a kernel call: the option, else `GRIDFOLD_THREADS`, else every core.
- * (onnxruntime-node's own default, 0, ran GEMMs on one thread; rates in bench/RESULTS.md,
- * "kNN kernel notes".)
+ * Thread count for a kernel call: the option, else the process's kernel settings, else every
+ * core. (onnxruntime-node's own default, 0, ran GEMMs on one thread; rates in
+ * bench/RESULTS.md, "kNN kernel notes".)
  */
 export function resolveThreads(options?: KernelOptions): number {
   if (options?.threads !== undefined) {
@@ -24,11 +24,7 @@ export function resolveThreads(options?: KernelOptions): number {
     }
     return options.threads;
   }
-  const env = process.env.GRIDFOLD_THREADS;
-  if (env === undefined || env === '') return availableParallelism();
-  const n = Number(env);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`GRIDFOLD_THREADS must be an integer >= 1, got ${JSON.stringify(env)}`);
-  return n;
+  return kernelThreads();
 }
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();

@@ -2,11 +2,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
+import { kernelSettings, TFJS_BACKENDS, type TfjsBackendName } from './kernel-settings.js';
 
-/** The TensorFlow.js backends gridfold can run on, fastest first. */
-export const TFJS_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-/** `tensorflow` (libtensorflow through `@tensorflow/tfjs-node`), `wasm` (XNNPACK, SIMD) or `cpu` (plain JS). */
-export type TfjsBackendName = (typeof TFJS_BACKENDS)[number];
+export { TFJS_BACKENDS, type TfjsBackendName };
 
 /** The loaded TensorFlow.js: core ops, the layers API, and the backend that runs them. */
 export interface Tfjs {
@@ -24,7 +22,7 @@ let loading: Promise<Tfjs> | undefined;
  * TensorFlow.js, loaded on first use and shared by the whole process. Tries
  * `@tensorflow/tfjs-node` (an optional dependency: its install downloads libtensorflow),
  * then the WASM backend (its .wasm files ship in the npm package, loaded from there), then
- * the plain CPU backend. `GRIDFOLD_TFJS_BACKEND` (one of {@link TFJS_BACKENDS}) forces one.
+ * the plain CPU backend. The kernel settings' `tfjsBackend` (`configureKernels`) forces one.
  * @throws Error when the forced backend cannot load, naming why.
  */
 export function loadTfjs(): Promise<Tfjs> {
@@ -41,15 +39,12 @@ export async function tfjsBackend(): Promise<TfjsBackendName> {
 }
 
 async function initialise(): Promise<Tfjs> {
-  const forced = process.env.GRIDFOLD_TFJS_BACKEND || undefined;
-  if (forced !== undefined && !(TFJS_BACKENDS as readonly string[]).includes(forced)) {
-    throw new RangeError(`GRIDFOLD_TFJS_BACKEND must be one of ${TFJS_BACKENDS.map((b) => JSON.stringify(b)).join(', ')}, got ${JSON.stringify(forced)}`);
-  }
+  const forced = kernelSettings().tfjsBackend;
   const tf = require('@tensorflow/tfjs-core') as typeof TfCore;
   // PROD skips per-op debug checks and the "install tfjs-node" console banner.
   tf.env().set('PROD', true);
   const reasons: string[] = [];
-  for (const name of forced ? [forced as TfjsBackendName] : TFJS_BACKENDS) {
+  for (const name of forced ? [forced] : TFJS_BACKENDS) {
     try {
       if (await activate(tf, name)) {
         const layers = require('@tensorflow/tfjs-layers') as typeof TfLayers;

@@ -15,7 +15,7 @@ import { runHalving } from './run-halving.js';
 export interface RunOptions {
   /** Experiment id; a random UUID by default. */
   id?: string;
-  /** Directory that dataset paths in the spec are relative to. @defaultValue `GRIDFOLD_DATA_DIR` or `./data` */
+  /** Directory that dataset paths in the spec are relative to. @defaultValue `./data` under the working directory */
   dataDir?: string;
   /** Called after each task and at each stage, for progress bars. */
   onProgress?: (p: { done: number; total: number; stage: 'cv' | 'refit' | 'done' }) => void;

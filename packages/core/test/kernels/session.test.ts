@@ -1,25 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
+import { configureKernels } from '../../src/kernels/kernel-settings.js';
 import { resolveThreads } from '../../src/kernels/session.js';
 
 describe('resolveThreads', () => {
-  const saved = process.env.GRIDFOLD_THREADS;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.GRIDFOLD_THREADS;
-    else process.env.GRIDFOLD_THREADS = saved;
-  });
+  afterEach(() => configureKernels({}));
 
-  it('prefers the option, then GRIDFOLD_THREADS, then every core', () => {
-    process.env.GRIDFOLD_THREADS = '1';
+  it('prefers the option, then the kernel settings, then every core', () => {
+    configureKernels({ threads: 1 });
     expect(resolveThreads({ threads: 2 })).toBe(2);
     expect(resolveThreads()).toBe(1);
-    delete process.env.GRIDFOLD_THREADS;
+    configureKernels({});
     expect(resolveThreads()).toBe(availableParallelism());
   });
 
-  it('rejects values that are not positive integers', () => {
-    process.env.GRIDFOLD_THREADS = 'two';
-    expect(() => resolveThreads()).toThrow('GRIDFOLD_THREADS must be an integer >= 1, got "two"');
+  it('rejects an option that is not a positive integer', () => {
     expect(() => resolveThreads({ threads: 0 })).toThrow('threads must be an integer >= 1, got 0');
   });
 });

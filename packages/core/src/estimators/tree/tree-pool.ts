@@ -1,5 +1,5 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { kernelThreads } from '../../kernels/kernel-settings.js';
 import type { BinnedData } from './binned-data.js';
 import { buildTree, type TreeArrays, type TreeOptions } from './build-tree.js';
 
@@ -25,16 +25,11 @@ export interface TreeRequest {
 const WORKER_URL = new URL('./tree-worker.js', import.meta.url);
 
 /**
- * Threads that grow trees: the GRIDFOLD_THREADS environment variable, else
+ * Threads that grow trees: the process's kernel threads (`configureKernels`), else
  * `os.availableParallelism()`.
- * @throws RangeError when GRIDFOLD_THREADS is set but not an integer >= 1.
  */
 export function forestThreads(): number {
-  const env = process.env.GRIDFOLD_THREADS;
-  if (env === undefined || env === '') return availableParallelism();
-  const n = Number(env);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`GRIDFOLD_THREADS must be an integer >= 1, got ${JSON.stringify(env)}`);
-  return n;
+  return kernelThreads();
 }
 
 /**

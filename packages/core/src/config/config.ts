@@ -1,0 +1,148 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { defaultDataDir } from '../datasets/paths.js';
+import { TFJS_BACKENDS, type TfjsBackendName } from '../kernels/kernel-settings.js';
+
+/** How logs are written: `pretty` (one line per entry, for people), `json` (pino's JSON lines), `auto` (pretty when stderr is a terminal, else JSON). */
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+/** One of {@link LOG_FORMATS}. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+/** pino's levels, most severe first; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Every setting of gridfold, read once per process from the environment by {@link loadConfig}
+ * (each field names its variable). An unset or empty variable takes the default.
+ */
+export interface GridfoldConfig {
+  /** Redis of the API, the workers and their sandboxed processors. `REDIS_URL`. @defaultValue `"redis://127.0.0.1:6379"` */
+  redisUrl: string;
+  /** Key prefix in Redis; an API and the workers that serve it share one. `GRIDFOLD_PREFIX`. @defaultValue `"gridfold"` */
+  prefix: string;
+  /**
+   * Native threads per fit task, aggregate and halving step (onnxruntime, trees grown at once).
+   * `GRIDFOLD_THREADS`. @defaultValue unset: 1 for `gridfold worker`, cores / workers for
+   * `gridfold serve`, every core for `gridfold run --local`
+   */
+  threads?: number;
+  /** Native threads for the refit + test job, which runs alone after an experiment's tasks. `GRIDFOLD_REFIT_THREADS`. @defaultValue every core */
+  refitThreads: number;
+  /** Jobs one worker process runs at once, each in its own sandboxed child. `GRIDFOLD_CONCURRENCY`. @defaultValue 1 */
+  concurrency: number;
+  /** A job's lock without renewal, milliseconds: how long a dead worker's job waits to be redelivered. `GRIDFOLD_LOCK_MS`. @defaultValue 30000 */
+  lockMs: number;
+  /** How often a worker looks for jobs whose worker died, milliseconds. `GRIDFOLD_STALLED_MS`. @defaultValue 15000 */
+  stalledMs: number;
+  /** Absolute directory that dataset paths in specs are relative to and confined to. `GRIDFOLD_DATA_DIR`. @defaultValue `./data` under the working directory */
+  dataDir: string;
+  /** Most task results kept in the task cache (least recently used go first). `GRIDFOLD_CACHE_MAX`. @defaultValue 200000 */
+  cacheMax: number;
+  /** When set, the API's mutating routes need `Authorization: Bearer <token>`, and the CLI sends it. `GRIDFOLD_TOKEN`. @defaultValue unset */
+  token?: string;
+  /** This worker's name in an experiment's running tasks. `GRIDFOLD_WORKER_ID`. @defaultValue unset: the sandboxed processor's pid */
+  workerId?: string;
+  /** Port of the API started by `gridfold serve` / `start` (0: any free port). `PORT`. @defaultValue 3000 */
+  port: number;
+  /** Interface the API listens on. `HOST`. @defaultValue `"127.0.0.1"` */
+  host: string;
+  /** The API that `gridfold run`, `status` and `list` talk to. `GRIDFOLD_API`. @defaultValue `"http://127.0.0.1:3000"` */
+  apiUrl: string;
+  /** The TensorFlow.js backend of MLPClassifier, instead of the fastest that loads. `GRIDFOLD_TFJS_BACKEND`. @defaultValue unset */
+  tfjsBackend?: TfjsBackendName;
+  /** Log format on stderr. `GRIDFOLD_LOG_FORMAT`. @defaultValue `"auto"` */
+  logFormat: LogFormat;
+  /** Least severe level logged. `GRIDFOLD_LOG_LEVEL`. @defaultValue `"info"` */
+  logLevel: LogLevel;
+}
+
+/** One environment variable: its name, how its text is parsed, and its value when unset. */
+export interface ConfigVariable<T> {
+  /** The variable's name, e.g. `GRIDFOLD_THREADS`. */
+  env: string;
+  /** Parses the variable's text; an issue's message says what is allowed (with the unit). */
+  schema: z.ZodType<Exclude<T, undefined>>;
+  /** The setting when the variable is unset or empty. */
+  fallback: () => T;
+}
+
+/** One variable per field of {@link GridfoldConfig}: the compiler checks that none is missing. */
+export type ConfigVariables = { [K in keyof GridfoldConfig]-?: ConfigVariable<GridfoldConfig[K]> };
+
+/** A setting in the environment whose value is not allowed; the message names each one. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const integer = (min: number, max: number, unit: string) => {
+  const allowed = `an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}${unit ? ` (${unit})` : ''}`;
+  return z.coerce.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+};
+const count = (unit: string) => integer(1, Number.MAX_SAFE_INTEGER, unit);
+const word = z.string().regex(/^\S+$/, { error: 'text without spaces' });
+const url = (protocols: string[]) =>
+  z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`), error: `a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}` });
+const choice = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}` });
+const none = () => undefined;
+
+/** Every variable gridfold reads, by the config field it sets. */
+export const CONFIG_VARIABLES: ConfigVariables = {
+  redisUrl: { env: 'REDIS_URL', schema: url(['redis', 'rediss']), fallback: () => 'redis://127.0.0.1:6379' },
+  prefix: { env: 'GRIDFOLD_PREFIX', schema: word, fallback: () => 'gridfold' },
+  threads: { env: 'GRIDFOLD_THREADS', schema: count('threads'), fallback: none },
+  refitThreads: { env: 'GRIDFOLD_REFIT_THREADS', schema: count('threads'), fallback: availableParallelism },
+  concurrency: { env: 'GRIDFOLD_CONCURRENCY', schema: count('jobs'), fallback: () => 1 },
+  lockMs: { env: 'GRIDFOLD_LOCK_MS', schema: count('milliseconds'), fallback: () => 30_000 },
+  stalledMs: { env: 'GRIDFOLD_STALLED_MS', schema: count('milliseconds'), fallback: () => 15_000 },
+  dataDir: { env: 'GRIDFOLD_DATA_DIR', schema: z.string().transform((dir) => resolve(dir)), fallback: defaultDataDir },
+  cacheMax: { env: 'GRIDFOLD_CACHE_MAX', schema: count('task results'), fallback: () => 200_000 },
+  token: { env: 'GRIDFOLD_TOKEN', schema: z.string(), fallback: none },
+  workerId: { env: 'GRIDFOLD_WORKER_ID', schema: word, fallback: none },
+  port: { env: 'PORT', schema: integer(0, 65_535, ''), fallback: () => 3000 },
+  host: { env: 'HOST', schema: word, fallback: () => '127.0.0.1' },
+  apiUrl: { env: 'GRIDFOLD_API', schema: url(['http', 'https']), fallback: () => 'http://127.0.0.1:3000' },
+  tfjsBackend: { env: 'GRIDFOLD_TFJS_BACKEND', schema: choice(TFJS_BACKENDS), fallback: none },
+  logFormat: { env: 'GRIDFOLD_LOG_FORMAT', schema: choice(LOG_FORMATS), fallback: () => 'auto' },
+  logLevel: { env: 'GRIDFOLD_LOG_LEVEL', schema: choice(LOG_LEVELS), fallback: () => 'info' },
+};
+
+/** An environment: variable name to text (`process.env`, or a record of the same shape). */
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Reads every setting from `env` once, checked. Entry points (the CLI's commands) call it at
+ * startup and hand each part what it needs; nothing below them reads `process.env`.
+ * @throws ConfigError naming every variable whose value is not allowed, with the value and what is allowed, on one line.
+ */
+export function loadConfig(env: Env = process.env): GridfoldConfig {
+  const config: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, variable] of Object.entries(CONFIG_VARIABLES) as Array<[string, ConfigVariable<unknown>]>) {
+    const text = env[variable.env];
+    if (text === undefined || text === '') {
+      config[key] = variable.fallback();
+      continue;
+    }
+    const parsed = variable.schema.safeParse(text);
+    if (parsed.success) config[key] = parsed.data;
+    else problems.push(`${variable.env} must be ${parsed.error.issues[0].message}, got ${JSON.stringify(text)}`);
+  }
+  if (problems.length) throw new ConfigError(problems.join('; '));
+  return config as unknown as GridfoldConfig;
+}
+
+/**
+ * The environment variables that give these settings (unset ones left out): what a process
+ * hands the processes it starts, so they use its settings. {@link loadConfig} reads each
+ * setting back unchanged.
+ */
+export function configEnv(config: Partial<GridfoldConfig>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const variable = CONFIG_VARIABLES[key as keyof GridfoldConfig];
+    if (variable && value !== undefined) env[variable.env] = String(value);
+  }
+  return env;
+}

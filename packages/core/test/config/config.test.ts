@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, ConfigError, configEnv, loadConfig, type GridfoldConfig } from '../../src/config/config.js';
+
+// A value other than the default for every variable, and the setting it must become.
+const EVERY_VARIABLE: Record<string, string> = {
+  REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
+  GRIDFOLD_PREFIX: '{gridfold-test}',
+  GRIDFOLD_THREADS: '3',
+  GRIDFOLD_REFIT_THREADS: '7',
+  GRIDFOLD_CONCURRENCY: '2',
+  GRIDFOLD_LOCK_MS: '5000',
+  GRIDFOLD_STALLED_MS: '2500',
+  GRIDFOLD_DATA_DIR: 'some/data',
+  GRIDFOLD_CACHE_MAX: '10',
+  GRIDFOLD_TOKEN: 's3cret token',
+  GRIDFOLD_WORKER_ID: 'host-a',
+  PORT: '0',
+  HOST: '0.0.0.0',
+  GRIDFOLD_API: 'https://gridfold.example:8443/',
+  GRIDFOLD_TFJS_BACKEND: 'cpu',
+  GRIDFOLD_LOG_FORMAT: 'json',
+  GRIDFOLD_LOG_LEVEL: 'debug',
+};
+const PARSED: GridfoldConfig = {
+  redisUrl: 'rediss://user:pw@redis.internal:6380/2',
+  prefix: '{gridfold-test}',
+  threads: 3,
+  refitThreads: 7,
+  concurrency: 2,
+  lockMs: 5000,
+  stalledMs: 2500,
+  dataDir: resolve('some/data'),
+  cacheMax: 10,
+  token: 's3cret token',
+  workerId: 'host-a',
+  port: 0,
+  host: '0.0.0.0',
+  apiUrl: 'https://gridfold.example:8443/',
+  tfjsBackend: 'cpu',
+  logFormat: 'json',
+  logLevel: 'debug',
+};
+
+describe('loadConfig', () => {
+  it('gives every default when the environment sets nothing, or sets a variable empty', () => {
+    const defaults: GridfoldConfig = {
+      redisUrl: 'redis://127.0.0.1:6379',
+      prefix: 'gridfold',
+      threads: undefined,
+      refitThreads: availableParallelism(),
+      concurrency: 1,
+      lockMs: 30_000,
+      stalledMs: 15_000,
+      dataDir: resolve('data'),
+      cacheMax: 200_000,
+      token: undefined,
+      workerId: undefined,
+      port: 3000,
+      host: '127.0.0.1',
+      apiUrl: 'http://127.0.0.1:3000',
+      tfjsBackend: undefined,
+      logFormat: 'auto',
+      logLevel: 'info',
+    };
+    expect(loadConfig({})).toEqual(defaults);
+    expect(loadConfig(Object.fromEntries(Object.keys(EVERY_VARIABLE).map((name) => [name, ''])))).toEqual(defaults);
+  });
+
+  it('parses every variable it knows', () => {
+    expect(Object.keys(EVERY_VARIABLE).sort()).toEqual(Object.values(CONFIG_VARIABLES).map((v) => v.env).sort());
+    expect(loadConfig(EVERY_VARIABLE)).toEqual(PARSED);
+  });
+
+  it('ignores variables that are not its own', () => {
+    expect(loadConfig({ PATH: '/usr/bin', GRIDFOLD_THREADZ: 'x' })).toEqual(loadConfig({}));
+  });
+
+  it.each([
+    ['GRIDFOLD_THREADS', 'abc', 'GRIDFOLD_THREADS must be an integer >= 1 (threads), got "abc"'],
+    ['GRIDFOLD_THREADS', '0', 'GRIDFOLD_THREADS must be an integer >= 1 (threads), got "0"'],
+    ['GRIDFOLD_REFIT_THREADS', '1.5', 'GRIDFOLD_REFIT_THREADS must be an integer >= 1 (threads), got "1.5"'],
+    ['GRIDFOLD_CONCURRENCY', 'two', 'GRIDFOLD_CONCURRENCY must be an integer >= 1 (jobs), got "two"'],
+    ['GRIDFOLD_LOCK_MS', '-1', 'GRIDFOLD_LOCK_MS must be an integer >= 1 (milliseconds), got "-1"'],
+    ['GRIDFOLD_STALLED_MS', '15s', 'GRIDFOLD_STALLED_MS must be an integer >= 1 (milliseconds), got "15s"'],
+    ['GRIDFOLD_CACHE_MAX', 'Infinity', 'GRIDFOLD_CACHE_MAX must be an integer >= 1 (task results), got "Infinity"'],
+    ['PORT', '65536', 'PORT must be an integer from 0 to 65535, got "65536"'],
+    ['REDIS_URL', 'localhost:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, got "localhost:6379"'],
+    ['REDIS_URL', 'http://127.0.0.1:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, got "http://127.0.0.1:6379"'],
+    ['GRIDFOLD_API', '127.0.0.1:3000', 'GRIDFOLD_API must be a URL starting with http:// or https://, got "127.0.0.1:3000"'],
+    ['GRIDFOLD_PREFIX', 'my prefix', 'GRIDFOLD_PREFIX must be text without spaces, got "my prefix"'],
+    ['HOST', ' ', 'HOST must be text without spaces, got " "'],
+    ['GRIDFOLD_WORKER_ID', 'a b', 'GRIDFOLD_WORKER_ID must be text without spaces, got "a b"'],
+    ['GRIDFOLD_TFJS_BACKEND', 'webgl', 'GRIDFOLD_TFJS_BACKEND must be one of "tensorflow", "wasm", "cpu", got "webgl"'],
+    ['GRIDFOLD_LOG_FORMAT', 'text', 'GRIDFOLD_LOG_FORMAT must be one of "auto", "pretty", "json", got "text"'],
+    ['GRIDFOLD_LOG_LEVEL', 'verbose', 'GRIDFOLD_LOG_LEVEL must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "verbose"'],
+  ])('rejects %s=%j, naming the variable, the value and what is allowed', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new ConfigError(message));
+  });
+
+  it('names every bad variable at once, on one line', () => {
+    let error: unknown;
+    try {
+      loadConfig({ GRIDFOLD_THREADS: 'abc', GRIDFOLD_LOCK_MS: '-1', PORT: '3000' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe('GRIDFOLD_THREADS must be an integer >= 1 (threads), got "abc"; GRIDFOLD_LOCK_MS must be an integer >= 1 (milliseconds), got "-1"');
+  });
+});
+
+describe('configEnv', () => {
+  it('gives the variables that load back to the same settings', () => {
+    expect(configEnv(PARSED)).toEqual({ ...EVERY_VARIABLE, GRIDFOLD_DATA_DIR: resolve('some/data') });
+    expect(loadConfig(configEnv(PARSED))).toEqual(PARSED);
+  });
+
+  it('leaves out what is unset', () => {
+    expect(configEnv({ threads: 2, token: undefined })).toEqual({ GRIDFOLD_THREADS: '2' });
+  });
+});
+
+describe('README', () => {
+  it('has a row in its configuration table for every variable', () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const rows = new Set([...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]));
+    for (const { env } of Object.values(CONFIG_VARIABLES)) expect(rows, `README.md: no row for ${env}`).toContain(env);
+  });
+});
