@@ -14,6 +14,7 @@ const prefix = `test-${randomUUID()}`;
 let api: GridfoldApp;
 let server: Server;
 let client: ApiClient;
+let authed: ApiClient;
 
 async function listen(a: GridfoldApp): Promise<Server> {
   return new Promise((resolve) => {
@@ -26,6 +27,7 @@ beforeAll(async () => {
   api = createApp({ redis, prefix, logger: pino({ level: 'silent' }), dashboardDir: null, token: 's3cret' });
   server = await listen(api);
   client = new ApiClient(urlOf(server));
+  authed = new ApiClient(urlOf(server), 's3cret');
 });
 
 afterAll(async () => {
@@ -41,34 +43,21 @@ afterAll(async () => {
 });
 
 describe('ApiClient', () => {
-  it('sends GRIDFOLD_TOKEN as a Bearer token with a submission, and reads the experiment back', async () => {
-    const saved = process.env.GRIDFOLD_TOKEN;
-    try {
-      delete process.env.GRIDFOLD_TOKEN;
-      await expect(client.submit(spec)).rejects.toThrow(new Error('POST /api/experiments: 401 missing or wrong token: send "Authorization: Bearer <GRIDFOLD_TOKEN>"'));
-      process.env.GRIDFOLD_TOKEN = 's3cret';
-      const { id, tasks } = await client.submit(spec);
-      // 3 folds x 1 cell (KNeighborsClassifier's defaults, no param_grid): 3 fit tasks.
-      expect(tasks).toBe(3);
-      expect(await client.get(id)).toMatchObject({ id, name: 'client', status: 'queued', progress: { done: 0, total: 3, eta_ms: null }, result: null });
-      expect((await client.list()).experiments.map((e) => e.id)).toEqual([id]);
-    } finally {
-      if (saved === undefined) delete process.env.GRIDFOLD_TOKEN;
-      else process.env.GRIDFOLD_TOKEN = saved;
-    }
+  it('sends its token (GRIDFOLD_TOKEN) as a Bearer token with a submission, and reads the experiment back', async () => {
+    await expect(client.submit(spec)).rejects.toThrow(new Error('POST /api/experiments: 401 missing or wrong token: send "Authorization: Bearer <GRIDFOLD_TOKEN>"'));
+    const { id, tasks } = await authed.submit(spec);
+    // 3 folds x 1 cell (KNeighborsClassifier's defaults, no param_grid): 3 fit tasks.
+    expect(tasks).toBe(3);
+    expect(await client.get(id)).toMatchObject({ id, name: 'client', status: 'queued', progress: { done: 0, total: 3, eta_ms: null }, result: null });
+    expect((await client.list()).experiments.map((e) => e.id)).toEqual([id]);
   });
 
   it('puts the method, path, status, error and every issue in one message', async () => {
-    process.env.GRIDFOLD_TOKEN = 's3cret';
-    try {
-      await expect(client.submit({ ...spec, name: 'bad name', cv: { n_splits: 1 } })).rejects.toThrow(
-        // The issue messages are the spec schema's (zod).
-        new Error(`POST /api/experiments: 400 invalid experiment spec — name: letters, digits, "_", "-" and "." only; cv.n_splits: Too small: expected number to be >=2`),
-      );
-      await expect(client.submit([])).rejects.toThrow(new Error('POST /api/experiments: 400 invalid experiment spec — (root): Invalid input: expected object, received array'));
-    } finally {
-      delete process.env.GRIDFOLD_TOKEN;
-    }
+    await expect(authed.submit({ ...spec, name: 'bad name', cv: { n_splits: 1 } })).rejects.toThrow(
+      // The issue messages are the spec schema's (zod).
+      new Error(`POST /api/experiments: 400 invalid experiment spec — name: letters, digits, "_", "-" and "." only; cv.n_splits: Too small: expected number to be >=2`),
+    );
+    await expect(authed.submit([])).rejects.toThrow(new Error('POST /api/experiments: 400 invalid experiment spec — (root): Invalid input: expected object, received array'));
   });
 
   it('escapes the id into the path', async () => {
