@@ -1,20 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { createApp } from '@gridfold/api';
-import { connectRedis } from '@gridfold/queue';
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REDIS_URL } from './helpers/cluster.js';
+import { TestCluster } from './helpers/cluster.js';
 
 // The cases of issue 13 ("bad input must never take the service down"), sent to the API as raw JSON.
 
-const redis = connectRedis(REDIS_URL);
-const gridfold = createApp({ redis, prefix: `test-${randomUUID()}`, logger: pino({ level: 'silent' }), submitsPerMinute: 1_000_000 });
-afterAll(async () => {
-  await gridfold.queue.obliterate({ force: true });
-  await gridfold.close();
-  redis.disconnect();
-});
+// No workers: every case is refused at submission. close() deletes every key under the cluster's prefix.
+const cluster = new TestCluster({ workers: 0 });
+afterAll(() => cluster.close());
 
 const base = { name: 'bad', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, cv: 3, refit: false };
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
@@ -22,7 +14,7 @@ const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from 
 /** Posts `body` (a string, so that JSON too deep for JSON.stringify can be sent) and times the answer. */
 async function post(body: string) {
   const start = performance.now();
-  const res = await request(gridfold.app).post('/api/experiments').set('content-type', 'application/json').send(body);
+  const res = await request(cluster.api.app).post('/api/experiments').set('content-type', 'application/json').send(body);
   return { status: res.status, body: res.body, ms: performance.now() - start };
 }
 
@@ -69,6 +61,6 @@ describe('bad input never takes the API down (issue 13)', () => {
     expect(mlp.body.issues[0].path).toBe('estimator.params.max_iter');
     const sgd = await post(JSON.stringify({ ...base, estimator: { name: 'SGDClassifier' }, param_grid: { max_iter: [1_000_000] } }));
     expect(sgd.body.issues[0].path).toBe('param_grid.max_iter');
-    await request(gridfold.app).get('/health').expect(200);
+    await request(cluster.api.app).get('/health').expect(200);
   });
 });

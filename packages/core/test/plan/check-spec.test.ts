@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import '../../src/estimators/builtins.js';
-import { checkSpec } from '../../src/plan/check-spec.js';
+import { checkSpec, type CheckSpecOptions } from '../../src/plan/check-spec.js';
 import { planExperiment } from '../../src/plan/plan.js';
-import { SpecError } from '../../src/spec/validate.js';
+import { specIssues } from '../spec/spec-issues.js';
 
 const base = { name: 'x', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, cv: 3, refit: false };
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 /** A Pipeline's unknown names are not UnknownParameterErrors, so nothing short-circuited this grid before its cells were visited. */
 const pipeline = { name: 'Pipeline', steps: [{ name: 'StandardScaler' }, { name: 'KNeighborsClassifier' }] };
 
-function issuesOf(input: unknown, options?: Parameters<typeof checkSpec>[1]) {
-  try {
-    checkSpec(input, options);
-  } catch (err) {
-    if (err instanceof SpecError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a SpecError');
+function issuesOf(input: unknown, options?: CheckSpecOptions) {
+  return specIssues(() => checkSpec(input, options));
 }
 
 describe('checkSpec: size by arithmetic, before any cell is visited', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkBounds, MAX_SPEC_DEPTH, MAX_SPEC_ENTRIES, MAX_SPEC_STRING } from '../../src/spec/bounds.js';
-import { parseSpec, SpecError } from '../../src/spec/validate.js';
+import { parseSpec } from '../../src/spec/validate.js';
+import { specIssues } from './spec-issues.js';
 
 const ok = { name: 'x', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' } };
 
@@ -12,13 +13,7 @@ function nested(levels: number): unknown {
 }
 
 function issuesOf(input: unknown) {
-  try {
-    parseSpec(input);
-  } catch (err) {
-    if (err instanceof SpecError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a SpecError');
+  return specIssues(() => parseSpec(input));
 }
 
 describe('spec depth and size bounds', () => {
