@@ -20,27 +20,34 @@ export const MAX_SEARCH_VALUES = 10_000;
 export function checkSearchSize(spec: ExperimentSpec, maxCellFolds: number): SpecIssue[] {
   const random = spec.search.kind === 'random';
   const source = random ? 'param_distributions' : 'param_grid';
-  const dicts = random ? spec.param_distributions : spec.param_grid;
-  const values = dicts === undefined ? 0 : [dicts].flat().reduce((n, dict) => n + Object.values(dict).reduce((m: number, v) => m + (Array.isArray(v) ? v.length : 1), 0), 0);
+  const values = listedValues(random ? spec.param_distributions : spec.param_grid);
   if (values > MAX_SEARCH_VALUES) return [{ path: source, message: `lists ${values} values in all, more than the limit of ${MAX_SEARCH_VALUES}` }];
-
+  const size = searchSize(spec);
+  if (!size) return [];
   const folds = resolveCv(spec)?.n_splits ?? 1;
-  let path: string = source;
-  let what: string;
-  let candidates: number;
-  if (spec.search.kind === 'random') {
-    if (!spec.param_distributions) return [];
-    candidates = samplerSize(spec.param_distributions as ParamDistributions, spec.search.n_iter);
-    if (candidates === spec.search.n_iter) path = 'search.n_iter';
-    what = candidates === spec.search.n_iter ? `n_iter ${candidates}` : `${count(candidates)} cells`;
-  } else {
-    candidates = gridSize(spec.param_grid as ParamGridSpec | undefined);
-    what = `${count(candidates)} cells`;
-  }
-  const fits = candidates * folds;
+  const fits = size.candidates * folds;
   if (fits <= maxCellFolds) return [];
-  if (folds > maxCellFolds) path = 'cv';
-  return [{ path, message: `${what} x ${folds} folds = ${count(fits)} fits, more than the limit of ${maxCellFolds}` }];
+  return [{ path: folds > maxCellFolds ? 'cv' : size.path, message: `${size.what} x ${folds} folds = ${count(fits)} fits, more than the limit of ${maxCellFolds}` }];
+}
+
+/** How many candidates the spec's search has, where that number comes from, and how to say it; undefined for a random search without distributions. */
+function searchSize(spec: ExperimentSpec): { candidates: number; path: string; what: string } | undefined {
+  if (spec.search.kind !== 'random') {
+    const cells = gridSize(spec.param_grid as ParamGridSpec | undefined);
+    return { candidates: cells, path: 'param_grid', what: `${count(cells)} cells` };
+  }
+  if (!spec.param_distributions) return undefined;
+  const nIter = spec.search.n_iter;
+  const candidates = samplerSize(spec.param_distributions as ParamDistributions, nIter);
+  return candidates === nIter ? { candidates, path: 'search.n_iter', what: `n_iter ${nIter}` } : { candidates, path: 'param_distributions', what: `${count(candidates)} cells` };
+}
+
+/** List entries, plus one per distribution object, over every dict. */
+function listedValues(dicts: ExperimentSpec['param_grid'] | ExperimentSpec['param_distributions']): number {
+  if (dicts === undefined) return 0;
+  let n = 0;
+  for (const dict of Array.isArray(dicts) ? dicts : [dicts]) for (const v of Object.values(dict)) n += Array.isArray(v) ? v.length : 1;
+  return n;
 }
 
 /** A count for a message: exact while it is, else its magnitude. */
