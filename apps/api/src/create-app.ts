@@ -1,4 +1,4 @@
-import { createLogger, defaultDataDir, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
+import { createLogger, defaultDataDir, MAX_CELL_FOLDS, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
 import { ExperimentStore, QUEUE } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
       prefix,
       log,
       guard,
-      limits: { maxCellFolds: 20_000, maxFileBytes: MAX_DATASET_FILE_BYTES, dataDir: defaultDataDir(), ...deps.limits },
+      limits: { maxCellFolds: MAX_CELL_FOLDS, maxFileBytes: MAX_DATASET_FILE_BYTES, dataDir: defaultDataDir(), ...deps.limits },
       submitLimiter: rateLimit({
         windowMs: 60_000,
         limit: deps.submitsPerMinute ?? 120,

@@ -29,6 +29,7 @@ export * from './cache/cache-store.js';
 
 export * from './spec/schema.js';
 export * from './spec/validate.js';
+export * from './spec/bounds.js';
 export * from './search/parameter-grid.js';
 export * from './search/parameter-sampler.js';
 export * from './search/candidate-list.js';
@@ -36,6 +37,7 @@ export * from './search/candidates.js';
 export * from './search/halving-schedule.js';
 export * from './plan/plan.js';
 export * from './plan/check-spec.js';
+export * from './plan/check-search-size.js';
 export * from './plan/halving-rounds.js';
 export * from './evaluate/task-result.js';
 export * from './evaluate/fit-and-score.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkDataPaths, checkSpec, planExperiment, SpecError, type Plan, type SpecIssue } from '@gridfold/core';
+import { checkDataPaths, checkSpec, planExperiment, SpecError, type Plan } from '@gridfold/core';
 import { buildExperimentFlow, QUEUE, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
@@ -8,7 +8,7 @@ import { describeExperiment } from '../progress.js';
 
 /** Limits on what one submission may ask for; each breach is a 400 naming the field. */
 export interface SubmissionLimits {
-  /** Largest number of fit tasks before grouping (grid cells x folds). @defaultValue 20000 */
+  /** Largest number of fit tasks before grouping (grid cells x folds). @defaultValue `MAX_CELL_FOLDS` from @gridfold/core (20000) */
   maxCellFolds: number;
   /** Largest dataset file, bytes. @defaultValue `MAX_DATASET_FILE_BYTES` from @gridfold/core (2 GiB) */
   maxFileBytes: number;
@@ -38,14 +38,11 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     let spec;
     let plan: Plan;
     try {
-      spec = checkSpec(req.body);
-      const issues: SpecIssue[] = checkDataPaths(spec.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
-      plan = planExperiment(spec);
-      const cellFolds = plan.grid.size * (plan.cv?.n_splits ?? 1);
-      if (cellFolds > limits.maxCellFolds) {
-        issues.push({ path: 'param_grid', message: `${plan.grid.size} cells x ${plan.cv?.n_splits ?? 1} folds = ${cellFolds} fits, more than the limit of ${limits.maxCellFolds}` });
-      }
+      // checkSpec refuses a search over maxCellFolds by arithmetic, so planning below is bounded.
+      spec = checkSpec(req.body, { maxCellFolds: limits.maxCellFolds });
+      const issues = checkDataPaths(spec.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
       if (issues.length) throw new SpecError(issues);
+      plan = planExperiment(spec);
     } catch (err) {
       if (err instanceof SpecError) return void res.status(400).json({ error: 'invalid experiment spec', issues: err.issues });
       throw err;
@@ -87,7 +84,14 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const record = await store.get(id);
     if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(id)}` });
     if (!store.isTerminal(record.status)) return void res.status(409).json({ error: `experiment ${id} is ${record.status}; only an ended one can be retried`, status: record.status });
-    const plan = planExperiment(checkSpec(record.spec));
+    let plan: Plan;
+    try {
+      // The stored spec passed the size limit when it was submitted; a retry re-runs part of it.
+      plan = planExperiment(checkSpec(record.spec, { maxCellFolds: Number.MAX_SAFE_INTEGER }));
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      return void res.status(409).json({ error: `experiment ${id} cannot be retried: its stored spec is no longer valid (${err.message})`, issues: err.issues });
+    }
     const done = new Set((await store.taskResults(id)).map((r) => r.task));
     const missing = plan.tasks.filter((t) => !done.has(t.index)).map((t) => t.index);
     const generation = await store.reopen(id);

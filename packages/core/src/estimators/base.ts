@@ -25,6 +25,22 @@ export class UnknownParameterError extends InvalidParameterError {
   }
 }
 
+/**
+ * Thrown for a value over one of gridfold's resource limits (e.g. `n_estimators` above
+ * 10,000), which scikit-learn may accept: a spec error (HTTP 400), not a failed cell, because
+ * the limit protects the workers rather than the model.
+ */
+export class ParameterLimitError extends InvalidParameterError {
+  /** @param param - the parameter's name as the estimator that threw knows it, when known */
+  constructor(
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+    this.name = 'ParameterLimitError';
+  }
+}
+
 /** Thrown for an estimator name that is not registered: a spec error, naming what is allowed. */
 export class UnknownEstimatorError extends InvalidParameterError {
   /**

@@ -4,23 +4,35 @@ import { Matrix, type Target } from '../matrix.js';
 import { RandomState } from '../random/numpy-random-state.js';
 import { Estimator, type HasPredictProba } from './base.js';
 import { initialWeights, predictNetwork, trainNetwork, type MlpData, type MlpWeights } from './mlp-network.js';
-import { param, parseParams } from './params.js';
+import { param, parseParams, withLimit } from './params.js';
 
 const fraction = (error: string) => z.number({ error }).gt(0, { error }).lt(1, { error });
 const unitInterval = (error: string) => z.number({ error }).min(0, { error }).lt(1, { error });
 
 const AUTO_OR_INT = '"auto" or an integer >= 1';
 
+/** gridfold's limits on the hidden layers: the weights between two of them are allocated (float32) with Adam's two moments. */
+const MAX_LAYERS = 16;
+const MAX_UNITS = 65_536;
+/** 2**26 weights: 256 MB per weight array, about 1 GB with gradients and Adam's moments. */
+const MAX_HIDDEN_WEIGHTS = 2 ** 26;
+const LAYERS = `an integer >= 1 or a list of them (gridfold's limits: at most ${MAX_LAYERS} layers of at most ${MAX_UNITS} units, ${MAX_HIDDEN_WEIGHTS} weights between hidden layers)`;
+
+function withinLayerLimits(sizes: number | number[]): boolean {
+  const layers = typeof sizes === 'number' ? [sizes] : sizes;
+  let weights = 0;
+  for (let i = 1; i < layers.length; i++) weights += layers[i - 1] * layers[i];
+  return layers.length <= MAX_LAYERS && layers.every((n) => n <= MAX_UNITS) && weights <= MAX_HIDDEN_WEIGHTS;
+}
+
 const schema = z.object({
-  hidden_layer_sizes: z
-    .union([param.int(1), z.array(param.int(1))], { error: 'an integer >= 1 or an array of them' })
-    .default([100]),
+  hidden_layer_sizes: withLimit(z.union([param.int(1), z.array(param.int(1))], { error: LAYERS }), withinLayerLimits, LAYERS).default([100]),
   activation: param.choice(['relu', 'tanh', 'logistic', 'identity']).default('relu'),
   solver: param.choice(['adam']).default('adam'),
   alpha: param.number(0).default(1e-4),
   batch_size: z.union([z.literal('auto'), z.number().int({ error: AUTO_OR_INT }).min(1, { error: AUTO_OR_INT })], { error: AUTO_OR_INT }).default('auto'),
   learning_rate_init: param.number(0, true).default(1e-3),
-  max_iter: param.int(1).default(200),
+  max_iter: param.limitedInt(1, 100_000).default(200),
   shuffle: param.bool().default(true),
   random_state: z
     .number({ error: 'an integer in [0, 2**32 - 1] or null' })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Matrix } from '../matrix.js';
-import { Estimator, InvalidParameterError, type HasDecisionFunction, type HasPredictProba, type Params } from './base.js';
+import { Estimator, InvalidParameterError, ParameterLimitError, type HasDecisionFunction, type HasPredictProba, type Params } from './base.js';
 import { parseParams } from './params.js';
 import { buildEstimator, type EstimatorSpec } from './registry.js';
 
@@ -39,6 +39,8 @@ export function parseWrapperParams(owner: string, params: Partial<WrapperParams>
     buildNested(spec);
   } catch (err) {
     if (!(err instanceof InvalidParameterError)) throw err;
+    // Over a limit stays over a limit when wrapped: the spec is refused, not the cell.
+    if (err instanceof ParameterLimitError) throw new ParameterLimitError(`${owner}: estimator: ${err.message}`);
     throw new InvalidParameterError(`${owner}: estimator: ${err.message}`);
   }
   return { estimator: spec };

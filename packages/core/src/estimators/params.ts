@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { InvalidParameterError, UnknownParameterError, type Params } from './base.js';
+import { InvalidParameterError, ParameterLimitError, UnknownParameterError, type Params } from './base.js';
+
+/** Marks a check as one of gridfold's resource limits (see {@link withLimit}). */
+const LIMIT = { gridfoldLimit: true } as const;
+
+/**
+ * Adds one of gridfold's resource limits to `schema`: a value failing `within` is a spec
+ * error (ParameterLimitError, HTTP 400), not a failed cell. `allowed` should say that the
+ * limit is gridfold's, since scikit-learn may accept the value.
+ */
+export function withLimit<S extends z.ZodType>(schema: S, within: (value: z.output<S>) => boolean, allowed: string): S {
+  return schema.refine(within, { error: allowed, params: LIMIT }) as S;
+}
 
 /**
  * Parameter schemas for estimators. Each helper carries the human phrase for what is
@@ -12,6 +24,14 @@ export const param = {
     let s = z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed });
     if (max !== undefined) s = s.max(max, { error: allowed });
     return s;
+  },
+  /**
+   * An integer in [`min`, `limit`], `limit` being gridfold's resource limit where
+   * scikit-learn has none; checked first, so `1e9 + 0.5` is over the limit too.
+   */
+  limitedInt: (min: number, limit: number) => {
+    const allowed = `an integer in [${min}, ${limit}] (gridfold's limit)`;
+    return withLimit(z.number({ error: allowed }), (v) => v <= limit, allowed).int({ error: allowed }).min(min, { error: allowed });
   },
   /** A finite number > `min` (strictly) when `exclusive`, else >= `min`. */
   number: (min = -Infinity, exclusive = false) => {
@@ -29,19 +49,23 @@ export const param = {
 
 /**
  * Validates `params` against `schema` (unknown names rejected), filling in defaults.
+ * @throws ParameterLimitError when a value is over one of gridfold's limits (reported before any other problem).
  * @throws InvalidParameterError naming the parameter, what is allowed and the value given.
  */
 export function parseParams<S extends z.ZodObject>(estimator: string, schema: S, params: Params | undefined): z.infer<S> {
   const result = schema.strict().safeParse(params ?? {});
   if (result.success) return result.data as z.infer<S>;
-  const issue = result.error.issues[0];
+  const issues = result.error.issues;
+  const limit = issues.find((i) => i.code === 'custom' && i.params?.gridfoldLimit === LIMIT.gridfoldLimit);
+  const issue = limit ?? issues[0];
   if (issue.code === 'unrecognized_keys') {
     const allowed = Object.keys(schema.shape).join(', ');
     throw new UnknownParameterError(`${estimator}: unknown parameter ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${allowed}`);
   }
   const name = issue.path.join('.');
   const value = valueAt(params ?? {}, issue.path as (string | number)[]);
-  throw new InvalidParameterError(`${estimator}: ${name} must be ${issue.message}, got ${JSON.stringify(value)}`);
+  const message = `${estimator}: ${name} must be ${issue.message}, got ${JSON.stringify(value)}`;
+  throw limit ? new ParameterLimitError(message, String(issue.path[0])) : new InvalidParameterError(message);
 }
 
 function valueAt(obj: unknown, path: (string | number)[]): unknown {

@@ -19,7 +19,7 @@ const countOrFraction = (min: number, maxFraction: number, closed: boolean) => {
 const maxFeaturesAllowed = '"sqrt", "log2", null, an integer >= 1 or a fraction in (0, 1)';
 
 const schema = z.object({
-  n_estimators: param.int(1).default(100),
+  n_estimators: param.limitedInt(1, 10_000).default(100),
   criterion: param.choice(['gini']).default('gini'),
   max_depth: param.int(1).nullable().default(null),
   min_samples_split: countOrFraction(2, 1, true).default(2),

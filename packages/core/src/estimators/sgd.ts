@@ -12,7 +12,7 @@ const schema = z.object({
   alpha: param.number(0, true).default(1e-4),
   l1_ratio: z.number({ error: 'a number in [0, 1]' }).min(0, { error: 'a number in [0, 1]' }).max(1, { error: 'a number in [0, 1]' }).default(0.15),
   fit_intercept: param.bool().default(true),
-  max_iter: param.int(1).default(1000),
+  max_iter: param.limitedInt(1, 100_000).default(1000),
   tol: param.number().nullable().default(1e-3),
   shuffle: param.bool().default(true),
   random_state: param.seed().default(null),

@@ -19,7 +19,7 @@ const schema = z.object({
   shrinking: param.bool().default(true),
   tol: param.number(0, true).default(1e-3),
   cache_size: param.number(0, true).default(200),
-  max_iter: param.int(-1).default(-1),
+  max_iter: param.limitedInt(-1, 10_000_000).default(-1),
   decision_function_shape: param.choice(['ovr', 'ovo']).default('ovr'),
   break_ties: param.bool().default(false),
   random_state: param.seed().default(null),
@@ -29,7 +29,10 @@ const schema = z.object({
  * SVC parameters, with scikit-learn's names and defaults. `cache_size` (MB) is accepted for
  * compatibility: each binary problem's whole kernel matrix is computed up front, so it
  * changes nothing. `random_state` only seeds probability estimates in scikit-learn, which
- * this SVC does not offer; it is accepted and unused, as there.
+ * this SVC does not offer; it is accepted and unused, as there. `max_iter: -1` (the default)
+ * sets no limit on solver iterations, as in scikit-learn: the job's wall-clock limit bounds
+ * such a fit. A given `max_iter` is at most 10,000,000 (gridfold's limit, the size of
+ * libsvm's own cap, `max(10**7, 100 * n_samples)`).
  */
 export type SVCParams = z.infer<typeof schema>;
 

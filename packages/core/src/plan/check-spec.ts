@@ -1,50 +1,53 @@
-import { InvalidParameterError, UnknownEstimatorError, UnknownParameterError, type Params } from '../estimators/base.js';
-import { buildEstimator } from '../estimators/registry.js';
+import { InvalidParameterError, ParameterLimitError, UnknownEstimatorError, UnknownParameterError } from '../estimators/base.js';
+import { buildEstimator, type EstimatorSpec } from '../estimators/registry.js';
 import { SCORERS } from '../metrics/scorers.js';
 import { candidatesOf } from '../search/candidates.js';
-import type { Candidates } from '../search/parameter-grid.js';
+import type { Distribution } from '../search/parameter-sampler.js';
 import type { ExperimentSpec } from '../spec/schema.js';
 import { parseSpec, SpecError, type SpecIssue } from '../spec/validate.js';
 import { checkOof } from './check-oof.js';
+import { checkSearchParams } from './check-search-params.js';
+import { checkSearchSize, MAX_CELL_FOLDS } from './check-search-size.js';
+
+/** Limits a spec is checked against. */
+export interface CheckSpecOptions {
+  /** Most fits (candidates x folds) the spec may ask for. @defaultValue {@link MAX_CELL_FOLDS} (20,000) */
+  maxCellFolds?: number;
+}
 
 /**
  * Everything that can be known wrong about a spec before any data is loaded: its shape
- * (parseSpec), estimator and step names, parameter names in the grid, and combinations
- * that cannot run. A bad parameter *value* is not an error here: like scikit-learn, it
- * fails its cell and is recorded per error_score.
+ * (parseSpec), its size (checked by arithmetic before anything visits a cell), estimator and
+ * step names, parameter names in the grid, values over gridfold's resource limits, and
+ * combinations that cannot run. Any other bad parameter *value* is not an error here: like
+ * scikit-learn, it fails its cell and is recorded per error_score.
  * @throws SpecError naming every bad field.
  */
-export function checkSpec(input: unknown): ExperimentSpec {
+export function checkSpec(input: unknown, options: CheckSpecOptions = {}): ExperimentSpec {
   const spec = parseSpec(input);
-  const issues: SpecIssue[] = [];
+  // First, before anything below can visit a cell: a search too big to plan is refused by arithmetic.
+  const issues: SpecIssue[] = checkSearchSize(spec, options.maxCellFolds ?? MAX_CELL_FOLDS);
   try {
     buildEstimator(spec.estimator);
   } catch (err) {
     if (err instanceof UnknownEstimatorError) issues.push({ path: err.path, message: err.message });
+    else if (err instanceof ParameterLimitError) issues.push({ path: limitPath(spec.estimator, err), message: err.message });
     else if (err instanceof UnknownParameterError || !(err instanceof InvalidParameterError)) issues.push({ path: 'estimator', message: (err as Error).message });
   }
   const source = spec.search.kind === 'random' ? 'param_distributions' : 'param_grid';
   if (spec.search.kind === 'random' && !spec.param_distributions) issues.push({ path: 'param_distributions', message: 'is required with search.kind "random"' });
   if (spec.search.kind === 'random' && spec.param_grid) issues.push({ path: 'param_grid', message: 'is for search.kind "grid"; a random search draws from param_distributions' });
   if (spec.search.kind === 'grid' && spec.param_distributions) issues.push({ path: 'param_distributions', message: 'needs search: {kind: "random", n_iter, random_state}' });
-  let grid: Candidates | undefined;
+  const dicts = spec.search.kind === 'random' ? spec.param_distributions : spec.param_grid;
+  if (issues.length === 0 && dicts) issues.push(...checkSearchParams(spec.estimator, source, dicts as Record<string, Distribution>));
   if (issues.length === 0) {
     try {
-      grid = candidatesOf(spec);
+      const size = candidatesOf(spec).size;
+      if (spec.cv === null && size > 1) issues.push({ path: 'cv', message: `is null (no cross-validation) but param_grid has ${size} cells; a search needs cv` });
+      if (spec.oof && size > 1) issues.push({ path: 'oof', message: `out-of-fold outputs are for one estimator (cross_val_predict); param_grid has ${size} cells` });
     } catch (err) {
       issues.push({ path: source, message: (err as Error).message });
     }
-  }
-  if (grid && issues.length === 0) {
-    for (const [name, value] of firstValues(grid)) {
-      try {
-        buildEstimator(spec.estimator, { [name]: value });
-      } catch (err) {
-        if (err instanceof UnknownParameterError) issues.push({ path: `${source}.${name}`, message: err.message });
-      }
-    }
-    if (spec.cv === null && grid.size > 1) issues.push({ path: 'cv', message: `is null (no cross-validation) but param_grid has ${grid.size} cells; a search needs cv` });
-    if (spec.oof && grid.size > 1) issues.push({ path: 'oof', message: `out-of-fold outputs are for one estimator (cross_val_predict); param_grid has ${grid.size} cells` });
   }
   if (spec.cv === null && spec.refit === false) issues.push({ path: 'refit', message: 'is false and cv is null: the experiment would do nothing' });
   if (spec.oof && spec.cv === null) issues.push({ path: 'oof', message: 'out-of-fold outputs need cv' });
@@ -56,13 +59,11 @@ export function checkSpec(input: unknown): ExperimentSpec {
   return spec;
 }
 
-/** One value of each parameter name the candidates use: from the first cell that has it. */
-function firstValues(grid: Candidates): Map<string, Params[string]> {
-  const wanted = new Set(grid.paramNames);
-  const found = new Map<string, Params[string]>();
-  for (const cell of grid) {
-    for (const [name, value] of Object.entries(cell)) if (!found.has(name)) found.set(name, value);
-    if (found.size === wanted.size) break;
-  }
-  return found;
+/** Where an over-limit value of the spec's estimator stands: its params, a step's params, or the estimator as a whole. */
+function limitPath(estimator: EstimatorSpec, err: ParameterLimitError): string {
+  const name = err.param;
+  if (name === undefined) return 'estimator';
+  if (estimator.params && name in estimator.params) return `estimator.params.${name}`;
+  const step = estimator.steps?.findIndex((s) => s.params && name in s.params) ?? -1;
+  return step >= 0 ? `estimator.steps.${step}.params.${name}` : 'estimator';
 }

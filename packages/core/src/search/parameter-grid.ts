@@ -12,6 +12,22 @@ export interface Candidates {
 }
 
 /**
+ * Number of cells of a param_grid, by arithmetic alone (no cell is made): the sum over its
+ * dicts of the product of their list lengths. Can exceed 2**53 (then inexact) or be Infinity.
+ */
+export function gridSize(grid: ParamGridSpec | undefined): number {
+  return gridDicts(grid).reduce((n, dict) => n + cellsOf(dict), 0);
+}
+
+function gridDicts(grid: ParamGridSpec | undefined): Array<Record<string, ParamValue[]>> {
+  return grid === undefined ? [{}] : Array.isArray(grid) ? grid : [grid];
+}
+
+function cellsOf(dict: Record<string, ParamValue[]>): number {
+  return Object.values(dict).reduce((n, values) => n * values.length, 1);
+}
+
+/**
  * scikit-learn's ParameterGrid: the cells of a grid in scikit-learn's order (dicts in the
  * given order; within one, keys sorted and the last key varying fastest), so cell `i` here
  * is row `i` of scikit-learn's cv_results_.
@@ -22,14 +38,12 @@ export class ParameterGrid implements Candidates {
   readonly size: number;
 
   constructor(grid: ParamGridSpec | undefined) {
-    const list = grid === undefined ? [{}] : Array.isArray(grid) ? grid : [grid];
-    this.dicts = list.map((dict) => {
+    this.dicts = gridDicts(grid).map((dict) => {
       const keys = Object.keys(dict).sort();
       for (const k of keys) {
         if (!Array.isArray(dict[k]) || dict[k].length === 0) throw new RangeError(`param_grid.${k} must be a non-empty list, got ${JSON.stringify(dict[k])}`);
       }
-      const values = keys.map((k) => dict[k]);
-      return { keys, values, size: values.reduce((n, v) => n * v.length, 1) };
+      return { keys, values: keys.map((k) => dict[k]), size: cellsOf(dict) };
     });
     this.size = this.dicts.reduce((n, d) => n + d.size, 0);
   }

@@ -1,6 +1,6 @@
 import type { Params, ParamValue } from '../estimators/base.js';
 import { RandomState } from '../random/numpy-random-state.js';
-import { ParameterGrid } from './parameter-grid.js';
+import { gridSize, ParameterGrid } from './parameter-grid.js';
 
 /**
  * A distribution to sample a parameter from, as JSON: a list (uniform choice), or one of
@@ -24,8 +24,8 @@ export class ParameterSampler {
     if (!Number.isInteger(nIter) || nIter < 1) throw new RangeError(`n_iter must be an integer >= 1, got ${nIter}`);
     const dicts = Array.isArray(distributions) ? distributions : [distributions];
     const rng = new RandomState(randomState);
-    if (dicts.every((d) => Object.values(d).every(Array.isArray))) {
-      const grid = new ParameterGrid(dicts as Array<Record<string, ParamValue[]>>);
+    if (allLists(dicts)) {
+      const grid = new ParameterGrid(dicts);
       this.candidates = sampleWithoutReplacement(grid.size, Math.min(nIter, grid.size), rng).map((i) => grid.at(i));
     } else {
       this.candidates = Array.from({ length: nIter }, () => {
@@ -53,6 +53,30 @@ export class ParameterSampler {
   *[Symbol.iterator](): IterableIterator<Params> {
     for (let i = 0; i < this.size; i++) yield this.at(i);
   }
+}
+
+/**
+ * How many candidates n_iter draws give, by arithmetic alone: n_iter, or the number of grid
+ * cells when every distribution is a list and there are fewer (scikit-learn warns and samples them all).
+ */
+export function samplerSize(distributions: ParamDistributions, nIter: number): number {
+  const dicts = Array.isArray(distributions) ? distributions : [distributions];
+  return allLists(dicts) ? Math.min(nIter, gridSize(dicts)) : nIter;
+}
+
+/**
+ * Values that stand for what `d` can give: a list's values, or the two ends of a range
+ * (limits are ranges, so checking the ends checks every draw).
+ */
+export function distributionValues(d: Distribution): ParamValue[] {
+  if (Array.isArray(d)) return d;
+  if ('uniform' in d) return [d.uniform[0], d.uniform[0] + d.uniform[1]];
+  if ('loguniform' in d) return d.loguniform;
+  return [d.randint[0], d.randint[1] - 1];
+}
+
+function allLists(dicts: Array<Record<string, Distribution>>): dicts is Array<Record<string, ParamValue[]>> {
+  return dicts.every((d) => Object.values(d).every(Array.isArray));
 }
 
 function draw(key: string, d: Distribution, rng: RandomState): ParamValue {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkBounds } from './bounds.js';
 import { experimentSpecSchema, type ExperimentSpec } from './schema.js';
 
 /** One problem in a spec: where it is (dotted path) and what is wrong there. */
@@ -17,10 +18,13 @@ export class SpecError extends Error {
 
 /**
  * Validates and normalises a spec (defaults filled in). Structural checks only: whether an
- * estimator name exists and its params are known is checked by `checkSpec` in search.
+ * estimator name exists and its params are known is checked by `checkSpec` in plan. Depth
+ * and size bounds (spec/bounds.ts) come first: the schema's validators recurse.
  * @throws SpecError listing every bad field.
  */
 export function parseSpec(input: unknown): ExperimentSpec {
+  const tooBig = checkBounds(input);
+  if (tooBig.length) throw new SpecError(tooBig);
   const result = experimentSpecSchema.safeParse(input);
   if (!result.success) throw new SpecError(result.error.issues.map(describeIssue));
   return { ...result.data, name: result.data.name ?? defaultName(result.data.estimator) };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix } from '../../src/matrix.js';
 import { RandomState } from '../../src/random/numpy-random-state.js';
+import { ParameterLimitError } from '../../src/estimators/base.js';
 import { MLPClassifier } from '../../src/estimators/mlp.js';
 import { initialWeights } from '../../src/estimators/mlp-network.js';
 import { loadTfjs, TFJS_BACKENDS, tfjsBackend } from '../../src/kernels/tfjs.js';
@@ -117,6 +118,17 @@ describe('MLPClassifier', () => {
     expect(() => new MLPClassifier({ hidden_layer_sizes: [0] })).toThrow(/hidden_layer_sizes.0 must be an integer >= 1, got 0/);
     expect(() => new MLPClassifier({ solver: 'sgd' } as never)).toThrow(/solver must be one of "adam", got "sgd"/);
     expect(() => new MLPClassifier({ batch_size: 0 })).toThrow(/batch_size must be "auto" or an integer >= 1, got 0/);
+  });
+
+  it("refuses epochs, layers, units and weights over gridfold's limits", () => {
+    const limits = "(gridfold's limits: at most 16 layers of at most 65536 units, 67108864 weights between hidden layers)";
+    expect(() => new MLPClassifier({ max_iter: 1_000_000 })).toThrow("MLPClassifier: max_iter must be an integer in [1, 100000] (gridfold's limit), got 1000000");
+    expect(() => new MLPClassifier({ hidden_layer_sizes: 65_537 })).toThrow(`hidden_layer_sizes must be an integer >= 1 or a list of them ${limits}, got 65537`);
+    expect(() => new MLPClassifier({ hidden_layer_sizes: Array(17).fill(1) })).toThrow(ParameterLimitError);
+    // Two layers of 8,193 units: 8193**2 = 67,125,249 weights between them, just over 2**26.
+    expect(() => new MLPClassifier({ hidden_layer_sizes: [8193, 8193] })).toThrow(ParameterLimitError);
+    expect(new MLPClassifier({ hidden_layer_sizes: [65_536] }).getParams().hidden_layer_sizes).toEqual([65_536]);
+    expect(new MLPClassifier({ hidden_layer_sizes: [8192, 8192] }).getParams().hidden_layer_sizes).toEqual([8192, 8192]);
   });
 });
 

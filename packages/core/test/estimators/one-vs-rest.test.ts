@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { clone, InvalidParameterError, type Params } from '../../src/estimators/base.js';
+import { clone, InvalidParameterError, ParameterLimitError, type Params } from '../../src/estimators/base.js';
 import { KNeighborsClassifier } from '../../src/estimators/knn.js';
 import { ConstantPredictor } from '../../src/estimators/nested-estimator.js';
 import { OneVsRestClassifier, type OneVsRestClassifierParams } from '../../src/estimators/one-vs-rest.js';
@@ -79,6 +79,10 @@ describe('OneVsRestClassifier', () => {
       'OneVsRestClassifier: estimator: SVC: C must be a number > 0, got -1',
     );
     expect(() => ovr({ name: 'NoSuchClassifier' })).toThrow(InvalidParameterError);
+  });
+
+  it('keeps a nested value over a limit a limit error (the spec is refused, not the cell)', () => {
+    expect(() => buildEstimator({ name: 'OneVsRestClassifier', params: { estimator: { name: 'SGDClassifier' } } }, { estimator__max_iter: 1e9 })).toThrow(ParameterLimitError);
   });
 
   it('fits one problem per column of an indicator matrix, each as its own binary estimator', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/datasets/mnist.js';
-import { InvalidParameterError } from '../../src/estimators/base.js';
+import { InvalidParameterError, ParameterLimitError } from '../../src/estimators/base.js';
 import { RandomForestClassifier, type RandomForestClassifierParams } from '../../src/estimators/random-forest.js';
 import { binData } from '../../src/estimators/tree/binned-data.js';
 import { buildForest } from '../../src/estimators/tree/tree-pool.js';
@@ -124,6 +124,18 @@ describe('RandomForestClassifier threads and inputs', () => {
     expect(() => new RandomForestClassifier({ max_features: 1.5 })).toThrow(/max_features must be .*got 1.5/);
     expect(() => new RandomForestClassifier({ random_state: -1 })).toThrow(/random_state must be .*got -1/);
     expect(() => new RandomForestClassifier({ min_samples_split: 1 })).toThrow(/min_samples_split must be .*got 1/);
+  });
+
+  it('refuses more than 10,000 trees as gridfold\'s limit (scikit-learn has none): a spec error, not a failed cell', () => {
+    expect(new RandomForestClassifier({ n_estimators: 10_000 }).getParams().n_estimators).toBe(10_000);
+    expect(() => new RandomForestClassifier({ n_estimators: 1_000_000_000 })).toThrow(ParameterLimitError);
+    expect(() => new RandomForestClassifier({ n_estimators: 1_000_000_000 })).toThrow(
+      "RandomForestClassifier: n_estimators must be an integer in [1, 10000] (gridfold's limit), got 1000000000",
+    );
+    expect(() => new RandomForestClassifier({ n_estimators: 1e9 + 0.5 })).toThrow(ParameterLimitError);
+    const belowOne = () => new RandomForestClassifier({ n_estimators: 0 });
+    expect(belowOne).toThrow(InvalidParameterError);
+    expect(belowOne).not.toThrow(ParameterLimitError);
   });
 });
 

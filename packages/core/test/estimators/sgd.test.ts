@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix } from '../../src/matrix.js';
-import { InvalidParameterError } from '../../src/estimators/base.js';
+import { InvalidParameterError, ParameterLimitError } from '../../src/estimators/base.js';
 import { SGDClassifier, type SGDClassifierParams } from '../../src/estimators/sgd.js';
 import { describeConformance, matrixOf } from './conformance.js';
 import { loadLinearFixture } from './linear-fixtures.js';
@@ -84,6 +84,11 @@ describe('SGDClassifier', () => {
     await expect(new SGDClassifier().fit(X, new Int32Array(X.rows))).rejects.toThrow(/greater than one; got 1 class/);
     expect(() => new SGDClassifier({ learning_rate: 'constant' })).toThrow(InvalidParameterError);
     expect(() => new SGDClassifier({ loss: 'squared_error' as never })).toThrow(/loss must be one of .*got "squared_error"/);
+  });
+
+  it('refuses more than 100,000 epochs as gridfold\'s limit', () => {
+    expect(() => new SGDClassifier({ max_iter: 100_001 })).toThrow(ParameterLimitError);
+    expect(() => new SGDClassifier({ max_iter: 100_001 })).toThrow("SGDClassifier: max_iter must be an integer in [1, 100000] (gridfold's limit), got 100001");
   });
 });
 

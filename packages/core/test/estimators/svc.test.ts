@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidParameterError } from '../../src/estimators/base.js';
+import { InvalidParameterError, ParameterLimitError } from '../../src/estimators/base.js';
 import { SVC, type SVCParams } from '../../src/estimators/svc.js';
 import { releaseSessions } from '../../src/kernels/session.js';
 import { Matrix } from '../../src/matrix.js';
@@ -109,6 +109,12 @@ describe('SVC on float data matches scikit-learn 1.2.1 (toy-svc.json)', () => {
     expect(() => new SVC({ gamma: -1 })).toThrow('gamma must be "scale", "auto" or a number > 0, got -1');
     expect(() => new SVC({ gamma: 'big' as never })).toThrow('got "big"');
     await expect(new SVC().fit(X.head(3), new Int32Array(3).fill(5))).rejects.toThrow('got 1 class');
+  });
+
+  it("keeps max_iter -1 (no limit, as scikit-learn) and refuses a given max_iter over gridfold's limit", () => {
+    expect(new SVC({ max_iter: -1 }).getParams().max_iter).toBe(-1);
+    expect(() => new SVC({ max_iter: 10_000_001 })).toThrow(ParameterLimitError);
+    expect(() => new SVC({ max_iter: 10_000_001 })).toThrow("SVC: max_iter must be an integer in [-1, 10000000] (gridfold's limit), got 10000001");
   });
 });
 

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseSpec, SpecError } from '../../src/spec/validate.js';
+import { parseSpec } from '../../src/spec/validate.js';
+import { specIssues } from './spec-issues.js';
 
 const ok = { name: 'x', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' } };
 
 function issues(input: unknown) {
-  try {
-    parseSpec(input);
-  } catch (err) {
-    if (err instanceof SpecError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a SpecError');
+  return specIssues(() => parseSpec(input));
 }
 
 describe('spec validation', () => {
