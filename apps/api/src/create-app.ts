@@ -2,16 +2,17 @@ import { createLogger, defaultDataDir, MAX_DATASET_FILE_BYTES } from '@gridfold/
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
 import { ExperimentStore, QUEUE } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { requireToken } from './auth.js';
+import { requireReadAccess, requireToken, sessionRoutes } from './auth.js';
 import { BOARD_PATH, boardRouter } from './board.js';
 import { LiveFeed } from './live-feed.js';
 import { LiveSnapshots } from './live-snapshots.js';
 import { isRedisUnavailable, RedisHealth, RedisUnavailableError } from './redis-gate.js';
+import { refuseCrossSiteWrites, requireLoopbackHost } from './request-origin.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
@@ -25,8 +26,16 @@ export interface AppDeps {
   prefix?: string;
   /** @defaultValue `createLogger({ logFormat: "auto", logLevel: "info" }, "api")` */
   logger?: Logger;
-  /** When set, mutating routes and full Bull Board need `Authorization: Bearer <token>`. */
+  /** When set, mutating routes and full Bull Board need `Authorization: Bearer <token>`, and reads need it too unless `publicRead`. */
   token?: string;
+  /** With a token: reads (experiments, event streams, dataset images, read-only Bull Board) need none. @defaultValue false */
+  publicRead?: boolean;
+  /** Answer only requests whose Host is localhost, 127.0.0.1 or [::1] (for an API on loopback: DNS rebinding). @defaultValue false */
+  loopbackOnly?: boolean;
+  /** Reads (GET under /api and Bull Board's API) per client per minute. @defaultValue 600 */
+  readsPerMinute?: number;
+  /** Longest a request waits for Redis before it is answered 503, milliseconds. @defaultValue 10000 */
+  redisTimeoutMs?: number;
   /** Largest accepted request body. @defaultValue `"1mb"` */
   bodyLimit?: string;
   limits?: Partial<SubmissionLimits>;
@@ -34,8 +43,6 @@ export interface AppDeps {
   submitsPerMinute?: number;
   /** Built web dashboard served at `/`; null serves none. @defaultValue apps/dashboard/dist */
   dashboardDir?: string | null;
-  /** Longest a request waits for Redis before it is answered 503, milliseconds. @defaultValue 10000 */
-  redisTimeoutMs?: number;
   /** Refresh interval of the live event streams, milliseconds. @defaultValue 1000 */
   liveIntervalMs?: number;
 }
@@ -74,17 +81,24 @@ export function createApp(deps: AppDeps): GridfoldApp {
   flows.on('error', warn);
   queue.on('error', warn);
   const guard = requireToken(deps.token);
+  const policy = { token: deps.token, publicRead: deps.publicRead };
   const feed = new LiveFeed(new LiveSnapshots(store, reads, queue), log, { intervalMs: deps.liveIntervalMs });
+  const perMinute = (limit: number, message: string, skip?: (req: express.Request) => boolean): RequestHandler =>
+    rateLimit({ windowMs: 60_000, limit, standardHeaders: 'draft-8', legacyHeaders: false, message: { error: message }, skip });
+  const readLimiter = perMinute(deps.readsPerMinute ?? 600, 'too many reads; try again in a minute', (req) => req.method !== 'GET' && req.method !== 'HEAD');
   const redisGate = redisHealth.gate();
   const app = express();
   app.disable('x-powered-by');
+  if (deps.loopbackOnly) app.use(requireLoopbackHost());
+  app.use(refuseCrossSiteWrites());
   // Bull Board's page runs its own inline bootstrap script; everything else gets helmet's full CSP.
   app.use(BOARD_PATH, helmet({ contentSecurityPolicy: false }));
   app.use(helmet());
   app.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
 
-  app.use(`${BOARD_PATH}/api`, redisGate);
-  app.use(BOARD_PATH, boardRouter(queue, deps.token));
+  app.use(sessionRoutes(deps.token));
+  app.use(`${BOARD_PATH}/api`, readLimiter, redisGate);
+  app.use(BOARD_PATH, boardRouter(queue, policy));
 
   app.get('/health', async (_req, res) => {
     try {
@@ -96,6 +110,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
     }
   });
 
+  app.use('/api', readLimiter, requireReadAccess(policy));
   app.use(['/api/experiments', '/api/events'], redisGate);
   app.use(eventRoutes(feed, store));
   app.use(
@@ -108,13 +123,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
       log,
       guard,
       limits: { maxCellFolds: 20_000, maxFileBytes: MAX_DATASET_FILE_BYTES, dataDir: defaultDataDir(), ...deps.limits },
-      submitLimiter: rateLimit({
-        windowMs: 60_000,
-        limit: deps.submitsPerMinute ?? 120,
-        standardHeaders: 'draft-8',
-        legacyHeaders: false,
-        message: { error: 'too many submissions; try again in a minute' },
-      }),
+      submitLimiter: perMinute(deps.submitsPerMinute ?? 120, 'too many submissions; try again in a minute'),
     }),
   );
 
