@@ -64,6 +64,16 @@ async function launchExample(page: Page, prefix: string, at = base): Promise<str
   return page.url().split('/').pop()!;
 }
 
+/** Follows the first fold score's link into Bull Board and waits for the job's page. */
+async function openJobInBullBoard(page: Page, id: string): Promise<void> {
+  const link = page.locator('a[data-job]').first();
+  const job = (await link.getAttribute('data-job'))!;
+  expect(job).toMatch(new RegExp(`^${id}\\.g0\\.t\\d+$`));
+  await link.click();
+  await page.waitForURL(/\/admin\/queues\/queue\/gridfold-jobs\//);
+  await page.getByText(job).first().waitFor();
+}
+
 async function apiGet<T>(path: string): Promise<T> {
   return (await fetch(`${base}${path}`)).json() as Promise<T>;
 }
@@ -126,12 +136,7 @@ describe('dashboard (headless Chromium)', () => {
 
     // No script errors, blocked resources or CSP violations on the dashboard's own pages.
     expect(errors).toEqual([]);
-    const link = page.locator('a[data-job]').first();
-    const job = (await link.getAttribute('data-job'))!;
-    expect(job).toMatch(new RegExp(`^${id}\\.g0\\.t\\d+$`));
-    await link.click();
-    await page.waitForURL(/\/admin\/queues\/queue\/gridfold-jobs\//);
-    await page.getByText(job).first().waitFor();
+    await openJobInBullBoard(page, id);
     // One queue holds every job of the flow; the task's page names its kind, fold and cells.
     await page.getByText(/^fit · fold \d+ · cells /).first().waitFor();
     expectPicture(await page.screenshot(), 'bull-board', 20);
@@ -166,7 +171,7 @@ describe('dashboard (headless Chromium)', () => {
     await page.goto(`${guardedBase}/`);
     await page.fill('#spec', JSON.stringify({ name: 'bad name!', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, cv: 1 }));
     await page.click('#launch');
-    await page.locator('.messages .error', { hasText: 'missing or wrong token' }).waitFor();
+    await page.locator('#launch-form .messages .error', { hasText: 'missing or wrong token' }).waitFor();
     await page.fill('#token', 'dashboard-test-token');
     await page.dispatchEvent('#token', 'change');
     await page.click('#launch');
@@ -210,12 +215,7 @@ describe('dashboard (headless Chromium)', () => {
     await digit.scrollIntoViewIfNeeded();
     await expect.poll(() => digit.evaluate((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth)).toBe(56);
 
-    const link = page.locator('a[data-job]').first();
-    const job = (await link.getAttribute('data-job'))!;
-    expect(job).toMatch(new RegExp(`^${id}\\.g0\\.t\\d+$`));
-    await link.click();
-    await page.waitForURL(/\/admin\/queues\/queue\/gridfold-jobs\//);
-    await page.getByText(job).first().waitFor();
+    await openJobInBullBoard(page, id);
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
