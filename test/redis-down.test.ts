@@ -75,7 +75,7 @@ describe('Redis unreachable', () => {
     await redis.start();
     const back = Date.now();
     await waitFor(async () => ((await request(api.app).get('/health')).status === 200 ? true : undefined), 15_000, '/health to answer 200 again');
-    console.info(`redis stopped: ${times.join('; ')}; /health 200 again ${Date.now() - back} ms after the restart`);
+    console.info(`redis stopped: ${times.join('; ')}; /health said ${JSON.stringify(health.body)}; 200 again ${Date.now() - back} ms after the restart`);
     await request(api.app).post('/api/experiments').send(spec).expect(201);
     // Nothing sent while Redis was down was queued and replayed later: the refused submission
     // created nothing, and the refused cancel did not happen (this one is the first).

@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
   // deps.redis (maxRetriesPerRequest null), and RedisHealth's gate keeps requests off both while
   // Redis is down.
   const reads = deps.redis.duplicate({ maxRetriesPerRequest: 0, commandTimeout: redisTimeoutMs });
-  const redisHealth = new RedisHealth([deps.redis, reads], redisTimeoutMs);
+  const redisHealth = new RedisHealth([reads, deps.redis], redisTimeoutMs);
   const store = new ExperimentStore(reads, prefix);
   const queue = new Queue(QUEUE, { connection: deps.redis, prefix });
   const flows = new FlowProducer({ connection: deps.redis, prefix });

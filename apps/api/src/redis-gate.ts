@@ -36,15 +36,17 @@ export class RedisHealth {
   private lastError = '';
   private closed = false;
 
+  /**
+   * @param connections - every connection the routes use; the first is the API's own, whose
+   *   errors say why Redis is down (the others may be shared, e.g. by many apps in one process)
+   * @param timeoutMs - longest a request may wait for Redis before it is answered 503, milliseconds
+   */
   constructor(
-    private readonly connections: Redis[],
-    /** Longest a request may wait for Redis before it is answered 503, milliseconds. */
+    private readonly connections: [Redis, ...Redis[]],
     readonly timeoutMs: number,
   ) {
-    for (const c of connections) {
-      c.on('error', (err: Error) => (this.lastError = err.message));
-      c.on('ready', () => (this.lastError = ''));
-    }
+    connections[0].on('error', (err: Error) => (this.lastError = err.message));
+    connections[0].on('ready', () => (this.lastError = ''));
   }
 
   /** Resolves when every connection is ready (waiting a little for one that reconnects), else throws {@link RedisUnavailableError}. */
