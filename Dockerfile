@@ -17,6 +17,11 @@ COPY experiments/ experiments/
 RUN npm ci --omit=dev
 RUN node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1 && echo "MLPClassifier backend: tensorflow (tfjs-node)" || echo "tfjs-node did not install; MLPClassifier uses the WASM backend"
 COPY . .
+# The app's files stay root's (read-only to the process); it runs as the image's unprivileged
+# `node` user, which owns only the data directory that specs' CSV/IDX paths are confined to.
+RUN mkdir -p /app/data && chown node:node /app/data
 ENV NODE_ENV=production
+USER node
 EXPOSE 3000
+# Listening beyond loopback needs GRIDFOLD_TOKEN (or --insecure): without it, it exits at once.
 CMD ["node", "apps/cli/bin/gridfold.js", "serve", "--workers", "0", "--host", "0.0.0.0"]

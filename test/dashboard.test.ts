@@ -55,13 +55,23 @@ async function expectChart(page: Page, name: string, axisNames: string[], minPat
   expectPicture(await page.locator(`[data-chart="${name}"]`).screenshot(), `chart-${name}`, 4);
 }
 
-async function launchExample(page: Page, prefix: string): Promise<string> {
-  await page.goto(`${base}/`);
+async function launchExample(page: Page, prefix: string, at = base): Promise<string> {
+  await page.goto(`${at}/`);
   const label = await page.$$eval('#example option', (os, p) => os.map((o) => (o as HTMLOptionElement).value).find((v) => v.startsWith(p)), prefix);
   await page.selectOption('#example', label!);
   await page.click('#launch');
   await page.waitForURL(/\/experiments\/[0-9a-f-]+$/);
   return page.url().split('/').pop()!;
+}
+
+/** Follows the first fold score's link into Bull Board and waits for the job's page. */
+async function openJobInBullBoard(page: Page, id: string): Promise<void> {
+  const link = page.locator('a[data-job]').first();
+  const job = (await link.getAttribute('data-job'))!;
+  expect(job).toMatch(new RegExp(`^${id}\\.g0\\.t\\d+$`));
+  await link.click();
+  await page.waitForURL(/\/admin\/queues\/queue\/gridfold-jobs\//);
+  await page.getByText(job).first().waitFor();
 }
 
 async function apiGet<T>(path: string): Promise<T> {
@@ -126,12 +136,7 @@ describe('dashboard (headless Chromium)', () => {
 
     // No script errors, blocked resources or CSP violations on the dashboard's own pages.
     expect(errors).toEqual([]);
-    const link = page.locator('a[data-job]').first();
-    const job = (await link.getAttribute('data-job'))!;
-    expect(job).toMatch(new RegExp(`^${id}\\.g0\\.t\\d+$`));
-    await link.click();
-    await page.waitForURL(/\/admin\/queues\/queue\/gridfold-jobs\//);
-    await page.getByText(job).first().waitFor();
+    await openJobInBullBoard(page, id);
     // One queue holds every job of the flow; the task's page names its kind, fold and cells.
     await page.getByText(/^fit · fold \d+ · cells /).first().waitFor();
     expectPicture(await page.screenshot(), 'bull-board', 20);
@@ -166,7 +171,7 @@ describe('dashboard (headless Chromium)', () => {
     await page.goto(`${guardedBase}/`);
     await page.fill('#spec', JSON.stringify({ name: 'bad name!', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, cv: 1 }));
     await page.click('#launch');
-    await page.locator('.messages .error', { hasText: 'missing or wrong token' }).waitFor();
+    await page.locator('#launch-form .messages .error', { hasText: 'missing or wrong token' }).waitFor();
     await page.fill('#token', 'dashboard-test-token');
     await page.dispatchEvent('#token', 'change');
     await page.click('#launch');
@@ -181,4 +186,37 @@ describe('dashboard (headless Chromium)', () => {
     expect((await apiGet<{ status: string }>(`/api/experiments/${id}`)).status).toBe('cancelled');
     await page.close();
   }, 60_000);
+
+  it('works behind a token: the page loads without it and says why it is empty; with it, live streams, digit images and Bull Board follow', async () => {
+    // Not the previous test's token: its session cookie (cookies are per host, not per port) must not open this API.
+    const token = 'dashboard-reads-token';
+    const guarded = createApp({ redis: cluster.redis, prefix: cluster.prefix, token, logger: pino({ level: 'silent' }) });
+    apps.push(guarded);
+    const at = await listen(guarded);
+    expect((await fetch(`${at}/`)).status).toBe(200);
+    expect((await fetch(`${at}/api/experiments`)).status).toBe(401);
+    const page = await chrome.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${at}/`);
+    await page.locator('section .messages .error', { hasText: 'missing or wrong token' }).waitFor();
+    await page.locator('.live-state', { hasText: 'disconnected' }).waitFor();
+    // The refused stream opens once the token is typed: EventSource goes through the session cookie.
+    await page.fill('#token', token);
+    await page.dispatchEvent('#token', 'change');
+    await page.locator('.live-state', { hasText: 'live' }).waitFor();
+    expect(await page.locator('section .messages .error').count()).toBe(0);
+    expect(await page.evaluate(() => document.cookie)).not.toContain('gridfold_session');
+
+    const id = await launchExample(page, 'knn-grid-2000', at);
+    await page.locator('#progress [data-percent="100"]').waitFor({ timeout: 60_000 });
+    await page.locator('h1 [data-status="completed"]').waitFor({ timeout: 60_000 });
+    const digit = page.locator('[data-sample] img.digit').first();
+    await digit.scrollIntoViewIfNeeded();
+    await expect.poll(() => digit.evaluate((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth)).toBe(56);
+
+    await openJobInBullBoard(page, id);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 });

@@ -34,24 +34,90 @@ afterAll(async () => {
 
 describe('token auth', () => {
   const app = makeApp({ token: 's3cret' });
-  it('guards mutating routes, leaves reads open', async () => {
+  const bearer = 'Bearer s3cret';
+
+  it('needs the token for writes and, since specs name dataset paths and results may be private, for reads; /health stays open', async () => {
     const denied = await request(app).post('/api/experiments').send(spec).expect(401);
     expect(denied.body.error).toContain('Authorization: Bearer');
     await request(app).post('/api/experiments').set('authorization', 'Bearer wrong').send(spec).expect(401);
-    const ok = await request(app).post('/api/experiments').set('authorization', 'Bearer s3cret').send(spec).expect(201);
-    await request(app).get(`/api/experiments/${ok.body.id}`).expect(200);
+    const ok = await request(app).post('/api/experiments').set('authorization', bearer).send(spec).expect(201);
+    // Reads were open to anyone before issue 13.
+    for (const path of ['/api/experiments', `/api/experiments/${ok.body.id}`, '/api/events', `/api/experiments/${ok.body.id}/events`, '/api/datasets/mnist/images/0.png']) {
+      const res = await request(app).get(path).expect(401);
+      expect(res.body.error, path).toContain('missing or wrong token');
+    }
+    await request(app).get(`/api/experiments/${ok.body.id}`).set('authorization', bearer).expect(200);
+    await request(app).get('/health').expect(200);
     await request(app).delete(`/api/experiments/${ok.body.id}`).expect(401);
     await request(app).post(`/api/experiments/${ok.body.id}/retry`).expect(401);
-    await request(app).delete(`/api/experiments/${ok.body.id}`).set('authorization', 'Bearer s3cret').expect(200);
+    await request(app).delete(`/api/experiments/${ok.body.id}`).set('authorization', bearer).expect(200);
   });
 
-  it('serves Bull Board read-only without the token and fully with it (Basic for browsers)', async () => {
-    await request(app).get('/admin/queues').expect(200);
-    const ro = await request(app).get('/admin/queues/api/queues?page=1&jobsPerPage=10').expect(200);
-    expect(ro.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
+  it('closes Bull Board without the token and opens it fully with it (Basic for browsers)', async () => {
+    const page = await request(app).get('/admin/queues').expect(401);
+    expect(page.headers['www-authenticate']).toContain('Basic');
+    expect(page.body.error).toContain('Bull Board needs the token');
+    await request(app).get('/admin/queues/api/queues?page=1&jobsPerPage=10').expect(401);
     await request(app).put('/admin/queues/api/queues/gridfold-jobs/retry/failed').expect(401);
     const rw = await request(app).get('/admin/queues/api/queues?page=1&jobsPerPage=10').auth('admin', 's3cret').expect(200);
     expect(rw.body.queues.some((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(false);
+  });
+
+  it('with GRIDFOLD_PUBLIC_READ opens reads and a read-only Bull Board to anyone, and still guards every write', async () => {
+    const open = makeApp({ token: 's3cret', publicRead: true });
+    await request(open).get('/api/experiments').expect(200);
+    await request(open).get('/admin/queues').expect(200);
+    const ro = await request(open).get('/admin/queues/api/queues?page=1&jobsPerPage=10').expect(200);
+    expect(ro.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
+    await request(open).put('/admin/queues/api/queues/gridfold-jobs/retry/failed').expect(401);
+    await request(open).post('/api/experiments').send(spec).expect(401);
+  });
+
+  it('trades the token for a read-only session cookie (for EventSource and <img>), which no write accepts', async () => {
+    await request(app).post('/api/session').expect(401);
+    const res = await request(app).post('/api/session').set('authorization', bearer).expect(200);
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(/^gridfold_session=\d+\.[\w-]+; Max-Age=3600; Path=\/; Expires=.*; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain('s3cret');
+    const cookie = setCookie.split(';')[0];
+    await request(app).get('/api/experiments').set('cookie', cookie).expect(200);
+    // Past the auth check: the id is unknown (a 401 would mean the cookie was refused).
+    await request(app).get('/api/experiments/nope/events').set('cookie', cookie).expect(404);
+    const ro = await request(app).get('/admin/queues/api/queues?page=1&jobsPerPage=10').set('cookie', cookie).expect(200);
+    expect(ro.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
+    await request(app).put('/admin/queues/api/queues/gridfold-jobs/retry/failed').set('cookie', cookie).expect(401);
+    await request(app).post('/api/experiments').set('cookie', cookie).send(spec).expect(401);
+    // A cookie made with another token is worth nothing here.
+    const other = makeApp({ token: 'other' });
+    const foreign = String((await request(other).post('/api/session').set('authorization', 'Bearer other').expect(200)).headers['set-cookie']).split(';')[0];
+    await request(app).get('/api/experiments').set('cookie', foreign).expect(401);
+    const forget = await request(app).delete('/api/session').expect(204);
+    expect(String(forget.headers['set-cookie'])).toMatch(/^gridfold_session=; Path=\/; Expires=Thu, 01 Jan 1970/);
+  });
+});
+
+describe('origin checks', () => {
+  const pages = mkdtempSync(join(tmpdir(), 'gridfold-pages-'));
+  writeFileSync(join(pages, 'index.html'), '<!doctype html><title>gridfold</title>');
+
+  it('on loopback answers only Host localhost, 127.0.0.1 or [::1] (any port), pages and Bull Board included (DNS rebinding)', async () => {
+    const app = makeApp({ loopbackOnly: true, dashboardDir: pages });
+    for (const host of ['localhost', 'localhost:3000', '127.0.0.1:3911', '[::1]:8080', 'LOCALHOST']) await request(app).get('/health').set('host', host).expect(200);
+    for (const path of ['/', '/experiments/x', '/health', '/api/experiments', '/admin/queues']) {
+      const res = await request(app).get(path).set('host', 'rebind.example:3000').expect(403);
+      expect(res.body.error, path).toBe('Host "rebind.example:3000" is not allowed: this API listens on loopback and answers only Host localhost, 127.0.0.1 or [::1] (with any port)');
+    }
+    for (const host of ['127.0.0.1.rebind.example', 'localhost.example', '127.0.0.2']) await request(app).get('/health').set('host', host).expect(403);
+  });
+
+  it('refuses a write that a browser says comes from another site, which could carry cached Basic credentials', async () => {
+    const app = makeApp();
+    for (const site of ['cross-site', 'same-site']) {
+      const res = await request(app).post('/api/experiments').set('sec-fetch-site', site).send(spec).expect(403);
+      expect(res.body.error).toBe(`cross-site POST refused (Sec-Fetch-Site: ${site}): use the dashboard on this server, or a client that is not a browser`);
+    }
+    await request(app).post('/api/experiments').set('sec-fetch-site', 'same-origin').send(spec).expect(201);
+    await request(app).get('/api/experiments').set('sec-fetch-site', 'cross-site').expect(200);
   });
 });
 
@@ -71,6 +137,15 @@ describe('headers, errors and rate limits', () => {
     const app = makeApp({ bodyLimit: '1kb' });
     const res = await request(app).post('/api/experiments').send({ ...spec, description: 'x'.repeat(2000) }).expect(413);
     expect(res.body.error).toContain('too large');
+  });
+
+  it('rate-limits reads per client with 429 and JSON (600 a minute by default)', async () => {
+    const app = makeApp({ readsPerMinute: 3 });
+    for (let i = 0; i < 3; i++) await request(app).get('/api/experiments').expect(200);
+    const res = await request(app).get('/admin/queues/api/queues?page=1&jobsPerPage=10').expect(429);
+    expect(res.body.error).toBe('too many reads; try again in a minute');
+    await request(app).get('/health').expect(200);
+    await request(app).post('/api/experiments').send(spec).expect(201);
   });
 
   it('rate-limits submissions with 429 and JSON', async () => {

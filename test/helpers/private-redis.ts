@@ -21,6 +21,16 @@ export class PrivateRedis {
     for (let i = 0; i < 100 && !(await redisAnswers(this.url, 200)); i++) await new Promise((r) => setTimeout(r, 50));
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a hung Redis or a lost network. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Stops the server (SIGTERM: it flushes the AOF and exits). */
   stop(): Promise<void> {
     const child = this.child;

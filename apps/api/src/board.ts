@@ -3,16 +3,18 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { RequestHandler } from 'express';
-import { isAuthorized } from './auth.js';
+import { accessOf, type AccessPolicy } from './auth.js';
 
 export const BOARD_PATH = '/admin/queues';
 
 /**
- * Bull Board with the flow's queue (every job of every experiment: fit tasks, aggregates, refits). Without a token it is open (local use). With a
- * token, an authorised request gets the full board and any other a read-only one (no retry,
- * clean or delete buttons, and its API refuses them).
+ * Bull Board with the flow's queue (every job of every experiment: fit tasks, aggregates,
+ * refits). Without a token it is open (local use). With one, the token (HTTP Basic with the
+ * token as password, for a browser; or Bearer) opens the full board; a request that may only
+ * read (`GRIDFOLD_PUBLIC_READ`, or the dashboard's session cookie) gets a read-only one (no
+ * retry, clean or delete buttons, and its API refuses them); anything else gets 401.
  */
-export function boardRouter(queue: Queue, token: string | undefined): RequestHandler {
+export function boardRouter(queue: Queue, policy: AccessPolicy): RequestHandler {
   const make = (readOnlyMode: boolean) => {
     const adapter = new ExpressAdapter();
     adapter.setBasePath(BOARD_PATH);
@@ -20,14 +22,14 @@ export function boardRouter(queue: Queue, token: string | undefined): RequestHan
     return adapter.getRouter() as RequestHandler;
   };
   const full = make(false);
-  if (!token) return full;
+  if (!policy.token) return full;
   const readOnly = make(true);
   return (req, res, next) => {
-    if (isAuthorized(req, token)) return full(req, res, next);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.set('WWW-Authenticate', 'Basic realm="gridfold"');
-      return void res.status(401).json({ error: 'Bull Board is read-only without the token' });
-    }
-    return readOnly(req, res, next);
+    const access = accessOf(req, policy);
+    if (access === 'write') return full(req, res, next);
+    const reading = req.method === 'GET' || req.method === 'HEAD';
+    if (access === 'read' && reading) return readOnly(req, res, next);
+    res.set('WWW-Authenticate', 'Basic realm="gridfold"');
+    res.status(401).json({ error: access === 'read' ? 'Bull Board is read-only without the token' : 'Bull Board needs the token: HTTP Basic with GRIDFOLD_TOKEN as password, or "Authorization: Bearer <GRIDFOLD_TOKEN>"' });
   };
 }

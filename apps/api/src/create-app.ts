@@ -2,15 +2,17 @@ import { createLogger, defaultDataDir, MAX_CELL_FOLDS, MAX_DATASET_FILE_BYTES } 
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
 import { ExperimentStore, QUEUE } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { requireToken } from './auth.js';
+import { requireReadAccess, requireToken, sessionRoutes } from './auth.js';
 import { BOARD_PATH, boardRouter } from './board.js';
 import { LiveFeed } from './live-feed.js';
 import { LiveSnapshots } from './live-snapshots.js';
+import { isRedisUnavailable, RedisHealth, RedisUnavailableError } from './redis-gate.js';
+import { refuseCrossSiteWrites, requireLoopbackHost } from './request-origin.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
@@ -24,8 +26,16 @@ export interface AppDeps {
   prefix?: string;
   /** @defaultValue `createLogger({ logFormat: "auto", logLevel: "info" }, "api")` */
   logger?: Logger;
-  /** When set, mutating routes and full Bull Board need `Authorization: Bearer <token>`. */
+  /** When set, mutating routes and full Bull Board need `Authorization: Bearer <token>`, and reads need it too unless `publicRead`. */
   token?: string;
+  /** With a token: reads (experiments, event streams, dataset images, read-only Bull Board) need none. @defaultValue false */
+  publicRead?: boolean;
+  /** Answer only requests whose Host is localhost, 127.0.0.1 or [::1] (for an API on loopback: DNS rebinding). @defaultValue false */
+  loopbackOnly?: boolean;
+  /** Reads (GET under /api and Bull Board's API) per client per minute. @defaultValue 600 */
+  readsPerMinute?: number;
+  /** Longest a request waits for Redis before it is answered 503, milliseconds. @defaultValue 10000 */
+  redisTimeoutMs?: number;
   /** Largest accepted request body. @defaultValue `"1mb"` */
   bodyLimit?: string;
   limits?: Partial<SubmissionLimits>;
@@ -52,7 +62,17 @@ export interface GridfoldApp {
 export function createApp(deps: AppDeps): GridfoldApp {
   const prefix = deps.prefix ?? 'gridfold';
   const log = deps.logger ?? createLogger({ logFormat: 'auto', logLevel: 'info' }, 'api');
-  const store = new ExperimentStore(deps.redis, prefix);
+  const redisTimeoutMs = deps.redisTimeoutMs ?? 10_000;
+  // The API's own reads and writes of experiments (the store) get a connection of their own that
+  // gives up instead of waiting for Redis: a command caught by a disconnect fails at the next
+  // failed reconnect attempt (maxRetriesPerRequest 0: within the 2 s retry interval, never
+  // replayed minutes later), and one that Redis does not answer times out. Its offline queue stays
+  // on so that commands sent while it first connects (at startup) just wait for it. BullMQ keeps
+  // deps.redis (maxRetriesPerRequest null), and RedisHealth's gate keeps requests off both while
+  // Redis is down.
+  const reads = deps.redis.duplicate({ maxRetriesPerRequest: 0, commandTimeout: redisTimeoutMs });
+  const redisHealth = new RedisHealth([reads, deps.redis], redisTimeoutMs);
+  const store = new ExperimentStore(reads, prefix);
   const queue = new Queue(QUEUE, { connection: deps.redis, prefix });
   const flows = new FlowProducer({ connection: deps.redis, prefix });
   // Connection trouble (e.g. Redis restarting) is reported, not thrown: ioredis reconnects by itself.
@@ -61,25 +81,37 @@ export function createApp(deps: AppDeps): GridfoldApp {
   flows.on('error', warn);
   queue.on('error', warn);
   const guard = requireToken(deps.token);
-  const feed = new LiveFeed(new LiveSnapshots(store, deps.redis, queue), log, { intervalMs: deps.liveIntervalMs });
+  const policy = { token: deps.token, publicRead: deps.publicRead };
+  const feed = new LiveFeed(new LiveSnapshots(store, reads, queue), log, { intervalMs: deps.liveIntervalMs });
+  const perMinute = (limit: number, message: string, skip?: (req: express.Request) => boolean): RequestHandler =>
+    rateLimit({ windowMs: 60_000, limit, standardHeaders: 'draft-8', legacyHeaders: false, message: { error: message }, skip });
+  const readLimiter = perMinute(deps.readsPerMinute ?? 600, 'too many reads; try again in a minute', (req) => req.method !== 'GET' && req.method !== 'HEAD');
+  const redisGate = redisHealth.gate();
   const app = express();
   app.disable('x-powered-by');
+  if (deps.loopbackOnly) app.use(requireLoopbackHost());
+  app.use(refuseCrossSiteWrites());
   // Bull Board's page runs its own inline bootstrap script; everything else gets helmet's full CSP.
   app.use(BOARD_PATH, helmet({ contentSecurityPolicy: false }));
   app.use(helmet());
   app.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
 
-  app.use(BOARD_PATH, boardRouter(queue, deps.token));
+  app.use(sessionRoutes(deps.token));
+  app.use(`${BOARD_PATH}/api`, readLimiter, redisGate);
+  app.use(BOARD_PATH, boardRouter(queue, policy));
 
   app.get('/health', async (_req, res) => {
     try {
-      await deps.redis.ping();
-      res.json({ ok: true, redis: 'up', queues: { [queue.name]: await queue.getJobCounts() } });
+      await redisHealth.ready();
+      const [, counts] = await redisHealth.within(Math.min(1000, redisTimeoutMs), Promise.all([reads.ping(), queue.getJobCounts()]));
+      res.json({ ok: true, redis: 'up', queues: { [queue.name]: counts } });
     } catch (err) {
       res.status(503).json({ ok: false, redis: 'down', error: (err as Error).message });
     }
   });
 
+  app.use('/api', readLimiter, requireReadAccess(policy));
+  app.use(['/api/experiments', '/api/events'], redisGate);
   app.use(eventRoutes(feed, store));
   app.use(
     '/api/experiments',
@@ -91,13 +123,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
       log,
       guard,
       limits: { maxCellFolds: MAX_CELL_FOLDS, maxFileBytes: MAX_DATASET_FILE_BYTES, dataDir: defaultDataDir(), ...deps.limits },
-      submitLimiter: rateLimit({
-        windowMs: 60_000,
-        limit: deps.submitsPerMinute ?? 120,
-        standardHeaders: 'draft-8',
-        legacyHeaders: false,
-        message: { error: 'too many submissions; try again in a minute' },
-      }),
+      submitLimiter: perMinute(deps.submitsPerMinute ?? 120, 'too many submissions; try again in a minute'),
     }),
   );
 
@@ -105,7 +131,13 @@ export function createApp(deps: AppDeps): GridfoldApp {
   if (deps.dashboardDir !== null) app.use(dashboardRoutes(deps.dashboardDir ?? DASHBOARD_DIR));
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
-  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+  const onError: ErrorRequestHandler = (err, _req, res, next) => {
+    // A route that finishes after its Redis deadline was answered 503 already.
+    if (res.headersSent) return next(err);
+    if (isRedisUnavailable(err)) {
+      const message = err instanceof RedisUnavailableError ? err.message : `Redis is unreachable (${err.message}); the API recovers by itself once it is back`;
+      return void res.status(503).json({ error: message });
+    }
     const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) log.error({ err: err.message, stack: err.stack }, 'request failed');
     const message = status === 500 ? 'internal error' : err.type === 'entity.parse.failed' ? `body is not valid JSON: ${err.message}` : err.message;
@@ -120,7 +152,8 @@ export function createApp(deps: AppDeps): GridfoldApp {
     queue,
     close() {
       feed.close();
-      closing ??= Promise.all([queue.close(), flows.close()]).then(() => undefined);
+      redisHealth.close();
+      closing ??= Promise.all([queue.close(), flows.close()]).then(() => void reads.disconnect());
       return closing;
     },
   };

@@ -28,7 +28,7 @@ export class ApiClient {
     try {
       res = await fetch(new URL(path, this.base), {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {

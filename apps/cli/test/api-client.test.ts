@@ -43,13 +43,15 @@ afterAll(async () => {
 });
 
 describe('ApiClient', () => {
-  it('sends its token (GRIDFOLD_TOKEN) as a Bearer token with a submission, and reads the experiment back', async () => {
+  it('sends its token (GRIDFOLD_TOKEN) as a Bearer token with a submission and with the reads that follow it', async () => {
     await expect(client.submit(spec)).rejects.toThrow(new Error('POST /api/experiments: 401 missing or wrong token: send "Authorization: Bearer <GRIDFOLD_TOKEN>"'));
     const { id, tasks } = await authed.submit(spec);
     // 3 folds x 1 cell (KNeighborsClassifier's defaults, no param_grid): 3 fit tasks.
     expect(tasks).toBe(3);
-    expect(await client.get(id)).toMatchObject({ id, name: 'client', status: 'queued', progress: { done: 0, total: 3, eta_ms: null }, result: null });
-    expect((await client.list()).experiments.map((e) => e.id)).toEqual([id]);
+    // Reads need the token too (specs name dataset paths; results may be private).
+    await expect(client.get(id)).rejects.toThrow(/: 401 missing or wrong token/);
+    expect(await authed.get(id)).toMatchObject({ id, name: 'client', status: 'queued', progress: { done: 0, total: 3, eta_ms: null }, result: null });
+    expect((await authed.list()).experiments.map((e) => e.id)).toEqual([id]);
   });
 
   it('puts the method, path, status, error and every issue in one message', async () => {
@@ -61,7 +63,7 @@ describe('ApiClient', () => {
   });
 
   it('escapes the id into the path', async () => {
-    await expect(client.get('a/b?c')).rejects.toThrow(new Error('GET /api/experiments/a%2Fb%3Fc: 404 no experiment "a/b?c"'));
+    await expect(authed.get('a/b?c')).rejects.toThrow(new Error('GET /api/experiments/a%2Fb%3Fc: 404 no experiment "a/b?c"'));
   });
 
   it('says how to start an API when none answers', async () => {

@@ -13,9 +13,14 @@ const BIN = fileURLToPath(new URL('../bin/gridfold.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'gridfold-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function gridfold(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function gridfold(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return gridfoldWith({}, ...args);
+}
+
+async function gridfoldWith(vars: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, GRIDFOLD_API: 'http://127.0.0.1:1' }, timeout: 30_000, killSignal: 'SIGKILL' });
+    const env = { ...process.env, GRIDFOLD_API: 'http://127.0.0.1:1', GRIDFOLD_TOKEN: '', GRIDFOLD_INSECURE: '', ...vars };
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: dir, env, timeout: 30_000, killSignal: 'SIGKILL' });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -54,6 +59,14 @@ describe('gridfold (bin/gridfold.js → src/main.ts)', () => {
     expect(help.code).toBe(0);
     expect(help.stdout.split('\n')[0]).toBe('Usage: gridfold [options] [command]');
     for (const command of ['run', 'serve', 'worker', 'status', 'list', 'start']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('refuses to serve beyond loopback without a token: one line, exit 1, before anything starts', async () => {
+    const refusal =
+      "gridfold: refusing to listen on 0.0.0.0 without a token: anyone who reaches it can read every experiment, run code on the workers and use Bull Board's actions. Set GRIDFOLD_TOKEN, listen on 127.0.0.1, or pass --insecure (GRIDFOLD_INSECURE=true) to accept that\n";
+    // It used to warn and serve: anyone on the network could read, submit and use Bull Board.
+    expect(await gridfold('serve', '--workers', '0', '--host', '0.0.0.0', '--port', '0')).toEqual({ code: 1, stdout: '', stderr: refusal });
+    expect(await gridfoldWith({ HOST: '0.0.0.0' }, 'start', '--workers', '0', '--port', '0')).toEqual({ code: 1, stdout: '', stderr: refusal });
   });
 
   it('refuses to start with a bad setting: one line naming each variable, its value and what is allowed', () => {

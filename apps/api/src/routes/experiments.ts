@@ -4,6 +4,7 @@ import { buildExperimentFlow, QUEUE, type ExperimentStore } from '@gridfold/queu
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { parseListLimit } from '../list-limit.js';
 import { describeExperiment } from '../progress.js';
 
 /** Limits on what one submission may ask for; each breach is a 400 naming the field. */
@@ -55,7 +56,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
   });
 
   router.get('/', async (req, res) => {
-    const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 500);
+    const limit = parseListLimit(req.query.limit);
     const ids = await store.list(0, limit);
     const records = (await Promise.all(ids.map((id) => store.get(id)))).filter((r) => r !== null);
     const items = await Promise.all(records.map((r) => describeExperiment(store, r, false)));

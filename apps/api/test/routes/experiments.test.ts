@@ -55,13 +55,17 @@ describe('GET /api/experiments limit', () => {
   const t = openTestApp();
   afterAll(() => t.cleanup());
 
-  it('reads a limit below 1 as 1, and one that is not a number as the default 50', async () => {
+  it('takes a limit from 1 to 500 (default 50), and answers anything else with 400 naming the value and the range', async () => {
     await t.store.create('older', checked, 1000);
     await t.store.create('newer', checked, 2000);
     const ids = async (query: string) => (await request(t.app).get(`/api/experiments${query}`).expect(200)).body.experiments.map((e: { id: string }) => e.id);
     expect(await ids('?limit=1')).toEqual(['newer']);
-    expect(await ids('?limit=-5')).toEqual(['newer']);
-    expect(await ids('?limit=abc')).toEqual(['newer', 'older']);
+    expect(await ids('?limit=500')).toEqual(['newer', 'older']);
     expect(await ids('')).toEqual(['newer', 'older']);
+    // ?limit=0 used to list 50, and ?limit=abc the default: both silently.
+    for (const bad of ['0', '-5', 'abc', '501', '1.5', '']) {
+      const res = await request(t.app).get(`/api/experiments?limit=${bad}`).expect(400);
+      expect(res.body).toEqual({ error: `limit must be an integer from 1 to 500, got ${JSON.stringify(bad)}` });
+    }
   });
 });

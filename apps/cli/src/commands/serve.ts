@@ -24,20 +24,20 @@ const BIN = fileURLToPath(new URL('../../bin/gridfold.js', import.meta.url));
  * workers with the rest of the settings: their stderr may be a terminal when ours is a pipe.
  */
 export async function serve(config: GridfoldConfig, workers: number): Promise<Served> {
+  // Imported here so that `gridfold worker` processes do not load the API (Express, Bull Board).
+  const { startApi, checkListen } = await import('@gridfold/api');
+  // Before anything starts: an API that may not listen where it is asked to leaves nothing behind.
+  const insecure = checkListen(config);
   const settings: GridfoldConfig = { ...config, logFormat: resolveLogFormat(config.logFormat) };
   const log = createLogger(settings, 'cli');
+  if (insecure) log.warn(insecure);
   const redis: RedisHandle = await ensureRedis(config.redisUrl, (m) => log.info(m));
   const threads = config.threads ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, workers)));
   const children = Array.from({ length: workers }, (_, i) =>
     startWorkerProcess({ ...settings, redisUrl: redis.url, threads, workerId: `local-${i + 1}` }),
   );
-  // Imported here so that `gridfold worker` processes do not load the API (Express, Bull Board).
-  const { startApi } = await import('@gridfold/api');
   const api = await startApi({ ...settings, redisUrl: redis.url, logger: createLogger(settings, 'api') });
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && !config.token) {
-    log.warn(`the API listens on ${config.host} without a token; set GRIDFOLD_TOKEN to require "Authorization: Bearer <token>"`);
-  }
   log.info(
     { url, workers, threads, redis: redis.url },
     `gridfold API at ${url} · Bull Board at ${url}/admin/queues · ${workers} worker(s) x ${threads} thread(s) · Redis ${redis.url}`,
@@ -80,12 +80,16 @@ export interface ServeFlags {
   port: number;
   host: string;
   json?: boolean;
+  insecure?: boolean;
 }
 
-/** `config` with the command line's port, host and `--json` (JSON logs) applied. */
+/** `config` with the command line's port, host, `--json` (JSON logs) and `--insecure` applied. */
 export function withFlags(config: GridfoldConfig, flags: ServeFlags): GridfoldConfig {
-  return { ...config, port: flags.port, host: flags.host, logFormat: flags.json ? 'json' : config.logFormat };
+  return { ...config, port: flags.port, host: flags.host, logFormat: flags.json ? 'json' : config.logFormat, insecure: flags.insecure || config.insecure };
 }
+
+/** The `--insecure` option of `serve` and `start`. */
+export const INSECURE_HELP = 'listen beyond loopback without a token (GRIDFOLD_INSECURE=true): anyone who reaches the port can read, submit and use Bull Board';
 
 export function registerServe(program: Command, config: GridfoldConfig): void {
   program
@@ -95,6 +99,7 @@ export function registerServe(program: Command, config: GridfoldConfig): void {
     .option('--port <port>', 'API port', parseCount, config.port)
     .option('--host <host>', 'API host', config.host)
     .option('--json', 'log JSON lines, also on a terminal')
+    .option('--insecure', INSECURE_HELP)
     .action(async (flags: ServeFlags) => stayUp(await serve(withFlags(config, flags), flags.workers)));
 
   program

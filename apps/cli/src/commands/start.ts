@@ -5,7 +5,7 @@ import { ApiClient } from '../api-client.js';
 import { follow } from '../follow.js';
 import { formatResult } from '../report.js';
 import { readSpecFile } from '../spec-file.js';
-import { serve, stayUp, withFlags, type ServeFlags } from './serve.js';
+import { INSECURE_HELP, serve, stayUp, withFlags, type ServeFlags } from './serve.js';
 
 const SEED_GRID = fileURLToPath(new URL('../../../../experiments/mnist-knn-grid.json', import.meta.url));
 
@@ -21,6 +21,7 @@ export function registerStart(program: Command, config: GridfoldConfig): void {
     .option('--port <port>', 'API port', (v) => Number(v), config.port)
     .option('--spec <file>', 'spec to run', SEED_GRID)
     .option('--json', 'log JSON lines, also on a terminal, and print the result as one JSON object on stdout')
+    .option('--insecure', INSECURE_HELP)
     .action(async (flags: Omit<ServeFlags, 'host'> & { spec: string }) => {
       const served = await serve(withFlags(config, { ...flags, host: config.host }), flags.workers);
       stayUp(served);

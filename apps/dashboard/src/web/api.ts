@@ -34,10 +34,29 @@ export function getToken(): string {
   return localStorage.getItem(TOKEN_KEY) ?? '';
 }
 
-/** Remembers the token, or forgets it when empty. */
-export function setToken(token: string): void {
+/** Reopeners of the open event streams: after a new token, each one the API had refused opens again. */
+const streams = new Set<() => void>();
+let sessionAt = 0;
+
+/**
+ * Trades the token for the API's read-only session cookie (`POST /api/session`, one hour),
+ * which EventSource and `<img>` send on their own: neither can send an Authorization header.
+ * Skipped without a token, and within a minute of the last renewal unless `force`.
+ */
+export async function renewSession(force = false): Promise<void> {
+  const token = getToken();
+  if (!token || (!force && Date.now() - sessionAt < 60_000)) return;
+  sessionAt = Date.now();
+  await fetch('/api/session', { method: 'POST', headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
+}
+
+/** Remembers the token (or forgets it, and the session cookie, when empty), then reopens the streams it lets through. */
+export async function setToken(token: string): Promise<void> {
   if (token) localStorage.setItem(TOKEN_KEY, token);
   else localStorage.removeItem(TOKEN_KEY);
+  if (token) await renewSession(true);
+  else await fetch('/api/session', { method: 'DELETE' }).catch(() => undefined);
+  for (const reopen of streams) reopen();
 }
 
 /** fetch + JSON; non-2xx becomes an {@link ApiError} with the API's message and issues. */
@@ -66,14 +85,28 @@ export type StreamState = 'open' | 'reconnecting' | 'closed';
 
 /**
  * Subscribes to a server-sent event stream; each handler gets the parsed data of its event.
- * EventSource reconnects by itself after a drop; the returned function closes the stream.
+ * The session cookie is renewed first (the stream needs it when the API has a token).
+ * EventSource reconnects by itself after a drop; a stream the API refused (401) opens again
+ * when a token is entered; the returned function closes the stream.
  */
 export function subscribe(path: string, handlers: Record<string, (data: never) => void>, onState?: (state: StreamState) => void): () => void {
-  const source = new EventSource(path);
-  for (const [event, handle] of Object.entries(handlers)) {
-    source.addEventListener(event, (e) => handle(JSON.parse((e as MessageEvent<string>).data) as never));
-  }
-  source.addEventListener('open', () => onState?.('open'));
-  source.addEventListener('error', () => onState?.(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'));
-  return () => source.close();
+  let source: EventSource | null = null;
+  let stopped = false;
+  const open = () => {
+    source?.close();
+    const s = (source = new EventSource(path));
+    for (const [event, handle] of Object.entries(handlers)) {
+      s.addEventListener(event, (e) => handle(JSON.parse((e as MessageEvent<string>).data) as never));
+    }
+    s.addEventListener('open', () => onState?.('open'));
+    s.addEventListener('error', () => onState?.(s.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'));
+  };
+  const reopen = () => source?.readyState === EventSource.CLOSED && open();
+  streams.add(reopen);
+  void renewSession().then(() => !stopped && open());
+  return () => {
+    stopped = true;
+    streams.delete(reopen);
+    source?.close();
+  };
 }

@@ -45,7 +45,12 @@ export function listPage(root: HTMLElement, navigate: (path: string) => void): (
   const stop = subscribe(
     '/api/events',
     { experiments: (data: ExperimentListEvent) => ((items = data.experiments), render()) },
-    (s) => (state.textContent = s === 'open' ? '● live' : s === 'reconnecting' ? '○ reconnecting' : '○ disconnected'),
+    (s) => {
+      state.textContent = s === 'open' ? '● live' : s === 'reconnecting' ? '○ reconnecting' : '○ disconnected';
+      // The stream closes for good only when the API refuses it (e.g. 401 without the token); say why.
+      if (s === 'open') replace(messages);
+      if (s === 'closed') void api('/api/experiments').catch((err) => replace(messages, ...errorView(err)));
+    },
   );
   // Durations of running experiments tick between events.
   const timer = setInterval(() => items.some((e) => e.status === 'running') && render(), 1000);

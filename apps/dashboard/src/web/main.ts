@@ -1,4 +1,4 @@
-import { getToken, setToken } from './api.js';
+import { getToken, renewSession, setToken } from './api.js';
 import { experimentPage } from './experiment-page.js';
 import { listPage } from './list-page.js';
 import './style.css';
@@ -32,6 +32,8 @@ window.addEventListener('popstate', route);
 
 const token = document.getElementById('token') as HTMLInputElement;
 token.value = getToken();
-token.addEventListener('change', () => setToken(token.value.trim()));
+token.addEventListener('change', () => void setToken(token.value.trim()));
+// The session cookie lives an hour: renew it well before, so streams and images keep working.
+setInterval(() => void renewSession(true), 20 * 60_000);
 
 route();

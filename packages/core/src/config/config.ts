@@ -40,8 +40,14 @@ export interface GridfoldConfig {
   dataDir: string;
   /** Most task results kept in the task cache (least recently used go first). `GRIDFOLD_CACHE_MAX`. @defaultValue 200000 */
   cacheMax: number;
-  /** When set, the API's mutating routes need `Authorization: Bearer <token>`, and the CLI sends it. `GRIDFOLD_TOKEN`. @defaultValue unset */
+  /** When set, the API needs `Authorization: Bearer <token>` (reads too, unless `publicRead`), and the CLI sends it. `GRIDFOLD_TOKEN`. @defaultValue unset */
   token?: string;
+  /** With a token, reads (experiments, event streams, dataset images, Bull Board's read-only view) need none. `GRIDFOLD_PUBLIC_READ`. @defaultValue false */
+  publicRead: boolean;
+  /** Let the API listen beyond loopback without a token (`--insecure`). `GRIDFOLD_INSECURE`. @defaultValue false */
+  insecure: boolean;
+  /** Reads (GET requests to the API and Bull Board's API) one client may make per minute. `GRIDFOLD_READS_PER_MINUTE`. @defaultValue 600 */
+  readsPerMinute: number;
   /** This worker's name in an experiment's running tasks. `GRIDFOLD_WORKER_ID`. @defaultValue unset: the sandboxed processor's pid */
   workerId?: string;
   /** Port of the API started by `gridfold serve` / `start` (0: any free port). `PORT`. @defaultValue 3000 */
@@ -84,6 +90,7 @@ const count = (unit: string) => integer(1, Number.MAX_SAFE_INTEGER, unit);
 const word = z.string().regex(/^\S+$/, { error: 'text without spaces' });
 const url = (protocols: string[]) =>
   z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`), error: `a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}` });
+const flag = z.enum(['true', 'false'], { error: 'true or false' }).transform((v) => v === 'true');
 const choice = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}` });
 const none = () => undefined;
 
@@ -99,6 +106,9 @@ export const CONFIG_VARIABLES: ConfigVariables = {
   dataDir: { env: 'GRIDFOLD_DATA_DIR', schema: z.string().transform((dir) => resolve(dir)), fallback: defaultDataDir },
   cacheMax: { env: 'GRIDFOLD_CACHE_MAX', schema: count('task results'), fallback: () => 200_000 },
   token: { env: 'GRIDFOLD_TOKEN', schema: z.string(), fallback: none },
+  publicRead: { env: 'GRIDFOLD_PUBLIC_READ', schema: flag, fallback: () => false },
+  insecure: { env: 'GRIDFOLD_INSECURE', schema: flag, fallback: () => false },
+  readsPerMinute: { env: 'GRIDFOLD_READS_PER_MINUTE', schema: count('requests'), fallback: () => 600 },
   workerId: { env: 'GRIDFOLD_WORKER_ID', schema: word, fallback: none },
   port: { env: 'PORT', schema: integer(0, 65_535, ''), fallback: () => 3000 },
   host: { env: 'HOST', schema: word, fallback: () => '127.0.0.1' },
