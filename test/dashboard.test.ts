@@ -17,6 +17,8 @@ import { TestCluster } from './helpers/cluster.js';
 // expected values are not hard-coded: the page must show what the API returns.
 const BUILD = fileURLToPath(new URL('../apps/dashboard/build-if-stale.mjs', import.meta.url));
 const SHOTS = process.env.GRIDFOLD_SCREENSHOT_DIR ?? join(tmpdir(), 'gridfold-dashboard-shots');
+// The data directory of the API and workers: the CSV with class names of fixtures/make_csv_labels_fixtures.py.
+const CSV_DIR = fileURLToPath(new URL('../fixtures/csv-labels/', import.meta.url));
 
 let cluster: TestCluster;
 let chrome: HeadlessBrowser;
@@ -81,7 +83,7 @@ async function apiGet<T>(path: string): Promise<T> {
 beforeAll(async () => {
   execFileSync(process.execPath, [BUILD], { stdio: 'ignore' });
   mkdirSync(SHOTS, { recursive: true });
-  cluster = new TestCluster({ workers: 2 });
+  cluster = new TestCluster({ workers: 2, dataDir: CSV_DIR });
   apps.push(cluster.api);
   base = await listen(cluster.api);
   chrome = await launchChromium();
@@ -162,6 +164,33 @@ describe('dashboard (headless Chromium)', () => {
     expectPicture(await page.locator('[data-error-grid="3-5"]').screenshot(), 'error-grid', 10);
     await page.close();
   }, 120_000);
+
+  it('names the classes of a CSV with class names: confusion matrix axes, summary and test examples', async () => {
+    const page = await chrome.context.newPage();
+    await page.goto(`${base}/`);
+    await page.fill('#spec', JSON.stringify({
+      name: 'csv-species',
+      dataset: { source: 'csv', train: 'train.csv', test: 'test.csv.gz', label: 'species' },
+      estimator: { name: 'Pipeline', steps: [{ name: 'StandardScaler' }, { name: 'SGDClassifier', params: { random_state: 42, alpha: 0.01 } }] },
+      cv: 3,
+      refit: { examples: 5 },
+      oof: { methods: ['predict'], metrics: ['confusion_matrix'] },
+    }));
+    await page.click('#launch');
+    await page.waitForURL(/\/experiments\/[0-9a-f-]+$/);
+    const id = page.url().split('/').pop()!;
+    await page.locator('h1 [data-status="completed"]').waitFor({ timeout: 60_000 });
+    const { result } = await apiGet<{ result: { classes: string[]; test_examples: Array<{ index: number; target: string; prediction: string }> } }>(`/api/experiments/${id}`);
+    expect(result.classes).toEqual(['setosa', 'versicolor', 'virginica']);
+    await expectChart(page, 'confusion_matrix', ['predicted label', 'true label', ...result.classes], 4);
+    expect(await page.locator('#summary').textContent()).toContain('setosa, versicolor, virginica');
+    const rows = page.locator('[data-examples] tbody tr');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)))).toEqual(
+      result.test_examples.map((e) => [String(e.index), e.target, e.prediction]),
+    );
+    expectPicture(await page.locator('[data-examples]').screenshot(), 'class-examples', 3);
+    await page.close();
+  }, 60_000);
 
   it('shows a bad spec\'s issues by field, sends the token as Bearer, and cancels a sweep', async () => {
     const guarded = createApp({ redis: cluster.redis, prefix: cluster.prefix, token: 'dashboard-test-token', logger: pino({ level: 'silent' }) });

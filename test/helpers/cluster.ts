@@ -3,9 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createApp, type GridfoldApp } from '@gridfold/api';
-import { connectRedis } from '@gridfold/queue';
+import { connectRedis, type ExperimentDetail } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
+import request from 'supertest';
 
 const BIN = fileURLToPath(new URL('../../apps/cli/bin/gridfold.js', import.meta.url));
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -127,6 +128,22 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
     if (keys.length) await redis.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+/**
+ * Submits a spec through the cluster's API and waits until the experiment ends (completed,
+ * failed or cancelled); returns its final view, `result` included.
+ */
+export async function runToEnd(cluster: TestCluster, spec: object, timeoutMs = 120_000): Promise<ExperimentDetail> {
+  const { body } = await request(cluster.api.app).post('/api/experiments').send(spec).expect(201);
+  return waitFor(
+    async () => {
+      const view = (await request(cluster.api.app).get(`/api/experiments/${body.id}`).expect(200)).body as ExperimentDetail;
+      return ['completed', 'failed', 'cancelled'].includes(view.status) ? view : undefined;
+    },
+    timeoutMs,
+    `experiment ${body.id} to end`,
+  );
 }
 
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */

@@ -1,6 +1,9 @@
 import type { ExperimentResult } from '@gridfold/core';
 
-/** A human-readable summary of a result: the cv_results table (best row marked) and test metrics. */
+/**
+ * A human-readable summary of a result: the cv_results table (best row marked), test metrics,
+ * class names and test examples (when the labels were names), out-of-fold metrics.
+ */
 export function formatResult(r: ExperimentResult): string {
   const lines: string[] = [`experiment ${r.name} (${r.id}): ${r.status}${r.error ? ` — ${r.error}` : ''}`];
   const cv = r.cv_results;
@@ -20,7 +23,13 @@ export function formatResult(r: ExperimentResult): string {
   }
   if (r.best_params) lines.push('', `best_params ${JSON.stringify(r.best_params)}`);
   if (r.best_score !== null) lines.push(`best_score  ${r.best_score}`);
+  if (r.classes) lines.push(`classes     ${JSON.stringify(r.classes)}`);
   if (r.test) lines.push(`test        ${Object.entries(r.test).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  for (const e of r.test_examples ?? []) {
+    // Image targets (denoising) are 784 numbers each: the dashboard draws them instead.
+    if (Array.isArray(e.target)) continue;
+    lines.push(`${`example ${e.index}`.padEnd(11)} true ${JSON.stringify(e.target)}, predicted ${JSON.stringify(e.prediction)}`);
+  }
   for (const [k, v] of Object.entries(r.metrics)) {
     if (k.endsWith('_curve')) continue;
     lines.push(`${k.padEnd(11)} ${JSON.stringify(v)}`);

@@ -47,6 +47,27 @@ describe('formatResult', () => {
     ]);
   });
 
+  it('prints class names and the test examples by name when the labels were names', () => {
+    const named: ExperimentResult = {
+      ...result,
+      classes: ['cat', 'dog'],
+      test_examples: [
+        { index: 0, input: [1, 2], target: 'cat', prediction: 'cat' },
+        { index: 1, input: [3, 4], target: 'dog', prediction: 'cat' },
+      ],
+      metrics: { confusion_matrix: [[1, 0], [1, 0]], confusion_matrix_labels: ['cat', 'dog'] },
+    };
+    expect(formatResult(named).split('\n').slice(7, 13)).toEqual([
+      'best_score  0.94421',
+      'classes     ["cat","dog"]',
+      'test        accuracy=0.9714',
+      'example 0   true "cat", predicted "cat"',
+      'example 1   true "dog", predicted "cat"',
+      'confusion_matrix [[1,0],[1,0]]',
+    ]);
+    expect(formatResult(named)).toContain('confusion_matrix_labels ["cat","dog"]');
+  });
+
   it('names the first failed cell and how many failed', () => {
     const failing = { ...result, errors: [{ cell: 1, fold: 2, error: 'n_neighbors must be <= 4, got 5' }, { cell: 1, fold: 0, error: 'again' }] };
     expect(formatResult(failing).split('\n')).toContain('2 failed cell(s); first: cell 1 fold 2: n_neighbors must be <= 4, got 5');

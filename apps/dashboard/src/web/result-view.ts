@@ -4,6 +4,7 @@ import { prThresholdOption, precisionRecallOption, rocOption, type OperatingPoin
 import { createChart, type Chart } from './charts/echarts.js';
 import { denoiseExamples, errorGrid } from './digits.js';
 import { fmtParam, fmtScore, h, replace } from './dom.js';
+import { classExamples } from './test-examples.js';
 
 /** Scalar metrics shown in the summary table, in this order when present. */
 const SCALARS = ['precision', 'recall', 'f1', 'f1_macro', 'f1_weighted', 'roc_auc'];
@@ -11,7 +12,8 @@ const SCALARS = ['precision', 'recall', 'f1', 'f1_macro', 'f1_weighted', 'roc_au
 /**
  * Everything drawn from a finished experiment's result: best parameters, test metrics of the
  * refit model, out-of-fold metrics, PR / ROC curves (ROC overlaid with other experiments),
- * confusion matrices, the error-analysis digit grid and noisy vs cleaned digits.
+ * confusion matrices (axes by class name when the labels were names), the error-analysis
+ * digit grid, noisy vs cleaned digits, and the test examples' true and predicted classes.
  * Returns the charts it created so the page can dispose of them.
  */
 export function renderResult(root: HTMLElement, r: ExperimentResult): Chart[] {
@@ -23,6 +25,7 @@ export function renderResult(root: HTMLElement, r: ExperimentResult): Chart[] {
     h('tbody', {},
       r.best_params && Object.keys(r.best_params).length ? row('best params', Object.entries(r.best_params).map(([k, v]) => `${k}=${fmtParam(v)}`).join(', ')) : null,
       r.best_score !== null ? row('best CV score', fmtScore(r.best_score, 6)) : null,
+      r.classes ? row('classes', r.classes.join(', ')) : null,
       ...Object.entries(r.test ?? {}).map(([k, v]) => row(`test ${k} (refit)`, fmtScore(v, 6))),
       ...SCALARS.filter((k) => typeof m[k] === 'number').map((k) => row(`${k} (out-of-fold)`, fmtScore(m[k], 6))),
       m.threshold_for_precision ? row('threshold for precision', describePoint(m.threshold_for_precision as OperatingPoint)) : null,
@@ -67,8 +70,8 @@ export function renderResult(root: HTMLElement, r: ExperimentResult): Chart[] {
   }
   const pairs = m.error_analysis as Array<Parameters<typeof errorGrid>[0]> | undefined;
   if (pairs?.length) sections.push(h('section', {}, h('h2', {}, 'Error analysis'), ...pairs.map(errorGrid)));
-  const denoise = r.test_examples ? denoiseExamples(r.test_examples) : null;
-  if (denoise) sections.push(h('section', {}, h('h2', {}, 'Test examples'), denoise));
+  const examples = r.test_examples ? (denoiseExamples(r.test_examples) ?? classExamples(r.test_examples)) : null;
+  if (examples) sections.push(h('section', {}, h('h2', {}, 'Test examples'), examples));
 
   replace(root, ...sections);
   for (const draw of later) draw();

@@ -1,3 +1,4 @@
+import { listNames } from '../datasets/labels.js';
 import { headSplit, type Dataset } from '../datasets/load.js';
 import { Matrix } from '../matrix.js';
 import { confusionMatrix, downsampleCurve, PREDICTION_METRICS, precisionRecallCurve, rocAucScore, rocCurve, thresholdForPrecision } from '../metrics/index.js';
@@ -18,13 +19,14 @@ export function oofMetrics(plan: Pick<Plan, 'oof' | 'cv'>, dataset: Dataset, res
   const scores = binaryScores(results, n);
   const predict = oof.threshold !== undefined ? scores!.reduce((p, s, i) => ((p[i] = s >= oof.threshold! ? 1 : 0), p), new Int32Array(n)) : assemble(results, n, 'predict');
   const out: Record<string, unknown> = {};
+  const classes = dataset.classes;
   for (const name of oof.metrics) {
     const yLabels = y as Int32Array;
     switch (name) {
       case 'confusion_matrix': {
         const { labels, matrix } = confusionMatrix(yLabels, predict as Int32Array);
         out.confusion_matrix = matrix;
-        out.confusion_matrix_labels = labels;
+        out.confusion_matrix_labels = classes ? labels.map((k) => classes[k]) : labels;
         for (const normalize of oof.confusion_normalize) {
           out[`confusion_matrix_normalized_${normalize}`] =
             normalize === 'errors_true' || normalize === 'errors_pred'
@@ -54,6 +56,9 @@ export function oofMetrics(plan: Pick<Plan, 'oof' | 'cv'>, dataset: Dataset, res
         break;
       }
     }
+  }
+  if (oof.error_pairs.length && classes) {
+    throw new Error(`oof.error_pairs names integer classes, but this dataset's classes are names (${listNames(classes)}); error analysis needs integer labels`);
   }
   if (oof.error_pairs.length) out.error_analysis = oof.error_pairs.map(([a, b]) => errorCells(y as Int32Array, predict as Int32Array, a, b, oof.error_examples));
   if (oof.threshold_for_precision !== undefined) out.threshold_for_precision = thresholdForPrecision(y as Int32Array, scores!, oof.threshold_for_precision);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Matrix, type Target } from '../matrix.js';
 import { readCsv } from './csv.js';
-import { readIdxImages, readIdxLabels } from './idx.js';
+import { DatasetFormatError, readIdxImages, readIdxLabels } from './idx.js';
+import { listNames } from './labels.js';
 import { loadMnist } from './mnist.js';
 import { addSeededNoise, binaryTarget, multilabelTarget, type TargetSpec } from './targets.js';
 
@@ -24,7 +25,13 @@ export interface Dataset {
   train: Split;
   test?: Split;
   target: TargetSpec;
-  /** sha256 of features, raw labels and target definition: names the data in task cache keys. */
+  /**
+   * What the class codes in `y` stand for, when the labels were text: `classes[k]` is class
+   * `k`'s name (LabelEncoder's order). Absent when the labels are their own names (integers),
+   * for a binary target (0 and 1, whatever the labels) and for denoising.
+   */
+  classes?: string[];
+  /** sha256 of features, raw labels, class names and target definition: names the data in task cache keys. */
   fingerprint: string;
 }
 
@@ -49,6 +56,8 @@ async function build(spec: DatasetSpec): Promise<Dataset> {
   const raw = await readSource(spec);
   const target = spec.target ?? { kind: 'multiclass' };
   const hash = createHash('sha256').update(JSON.stringify(target));
+  // Codes alone do not say which name each stands for; integer labels hash as they always did.
+  if (raw.classes) hash.update(JSON.stringify(raw.classes));
   for (const part of [raw.train, raw.test]) {
     if (!part) continue;
     hash.update(new Uint8Array(part.X.data.buffer, part.X.data.byteOffset, part.X.data.byteLength));
@@ -57,12 +66,14 @@ async function build(spec: DatasetSpec): Promise<Dataset> {
   const fingerprint = hash.digest('hex');
   switch (target.kind) {
     case 'multiclass':
-      return { train: raw.train, test: raw.test, target, fingerprint };
+      return { train: raw.train, test: raw.test, target, ...(raw.classes && { classes: raw.classes }), fingerprint };
     case 'binary': {
-      const bin = (s: RawSplit): Split => ({ X: s.X, y: binaryTarget(s.y, target.positive) });
+      const positive = positiveCode(target.positive, raw);
+      const bin = (s: RawSplit): Split => ({ X: s.X, y: binaryTarget(s.y, positive) });
       return { train: bin(raw.train), test: raw.test && bin(raw.test), target, fingerprint };
     }
     case 'multilabel': {
+      if (raw.classes) throw new DatasetFormatError(`dataset.target "multilabel" (${target.labels.join(', ')}) is a rule on integer labels, but the labels of ${raw.labelsFrom} are names`);
       const ml = (s: RawSplit): Split => ({ X: s.X, y: multilabelTarget(s.y, target.labels) });
       return { train: ml(raw.train), test: raw.test && ml(raw.test), target, fingerprint };
     }
@@ -78,22 +89,47 @@ async function build(spec: DatasetSpec): Promise<Dataset> {
   }
 }
 
+/**
+ * A binary target's positive class as `y` encodes it: an integer label as it is, a class name
+ * as its index. A name for integer labels, a number for names, or a name the training labels
+ * lack is an error (a positive class that never occurs would make every row negative).
+ */
+function positiveCode(positive: number | string, raw: RawSource): number {
+  const what = `dataset.target.positive ${JSON.stringify(positive)}`;
+  if (!raw.classes) {
+    if (typeof positive === 'number') return positive;
+    throw new DatasetFormatError(`${what} is a class name, but the labels of ${raw.labelsFrom} are integers: give the integer`);
+  }
+  const k = typeof positive === 'string' ? raw.classes.indexOf(positive) : -1;
+  if (k >= 0) return k;
+  const hint = typeof positive === 'number' ? `; the labels are names, so write "${positive}"` : '';
+  throw new DatasetFormatError(`${what} is not a class of ${raw.labelsFrom} (its classes: ${listNames(raw.classes)})${hint}`);
+}
+
 interface RawSplit {
   X: Matrix;
   y: Int32Array;
 }
 
-async function readSource(spec: SourceSpec): Promise<{ train: RawSplit; test?: RawSplit }> {
+/** The splits as read, the class names of text labels, and where the labels came from (for messages). */
+interface RawSource {
+  train: RawSplit;
+  test?: RawSplit;
+  classes?: string[];
+  labelsFrom: string;
+}
+
+async function readSource(spec: SourceSpec): Promise<RawSource> {
   switch (spec.source) {
     case 'mnist':
-      return loadMnist();
+      return { ...(await loadMnist()), labelsFrom: 'MNIST' };
     case 'csv': {
       const train = await readCsv(spec.train, spec.label);
-      const test = spec.test ? await readCsv(spec.test, spec.label) : undefined;
+      const test = spec.test ? await readCsv(spec.test, spec.label, { path: spec.train, classes: train.classes }) : undefined;
       if (test && test.columns.join('\u0000') !== train.columns.join('\u0000')) {
         throw new Error(`${spec.test}: columns differ from the training file ${spec.train}`);
       }
-      return { train, test };
+      return { train, test, classes: train.classes, labelsFrom: `the training file ${spec.train}` };
     }
     case 'idx': {
       const split = async (images: string, labels: string): Promise<RawSplit> => {
@@ -103,7 +139,7 @@ async function readSource(spec: SourceSpec): Promise<{ train: RawSplit; test?: R
       };
       const train = await split(spec.train_images, spec.train_labels);
       const test = spec.test_images && spec.test_labels ? await split(spec.test_images, spec.test_labels) : undefined;
-      return { train, test };
+      return { train, test, labelsFrom: spec.train_labels };
     }
   }
 }

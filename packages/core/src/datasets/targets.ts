@@ -4,11 +4,11 @@ import { RandomState } from '../random/numpy-random-state.js';
 /** How the labels of a dataset become the learning target. */
 export type TargetSpec =
   | { kind: 'multiclass' }
-  | { kind: 'binary'; positive: number }
+  | { kind: 'binary'; positive: number | string }
   | { kind: 'multilabel'; labels: Array<'large' | 'odd'> }
   | { kind: 'denoise'; noise: number; seed: number };
 
-/** The seeds' binary target, e.g. the 5-detector: 1 where `y == positive`, else 0. */
+/** The seeds' binary target, e.g. the 5-detector: 1 where `y == positive`, else 0 (`positive` as encoded in `y`). */
 export function binaryTarget(y: Int32Array, positive: number): Int32Array {
   return y.map((v) => (v === positive ? 1 : 0));
 }

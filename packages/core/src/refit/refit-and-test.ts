@@ -11,8 +11,13 @@ import type { Plan } from '../plan/plan.js';
 /** Test metrics of the refit estimator, and how long refit and test took (milliseconds). */
 export interface RefitResult {
   test: Record<string, number> | null;
-  /** The first test rows: index, input, target and prediction (when `refit.examples` > 0). */
-  examples?: Array<{ index: number; input: number[]; target: number | number[]; prediction: number | number[] }>;
+  /**
+   * The first test rows: index, input, target and prediction (when `refit.examples` > 0);
+   * a class is its name when the labels were text (`classes`).
+   */
+  examples?: Array<{ index: number; input: number[]; target: number | string | number[]; prediction: number | string | number[] }>;
+  /** The dataset's class names (`Dataset.classes`): what the refit estimator's class codes stand for. */
+  classes?: string[];
   /** Time of this run's refit: the cache look-up when `cached`. */
   refit_ms: number;
   /** Time of this run's test scoring: 0 when `cached`. */
@@ -43,7 +48,8 @@ export async function refitAndTest(plan: Pick<Plan, 'refit' | 'estimator'>, data
   await est.fit(train.X, train.y);
   const refitMs = performance.now() - t0;
   const backend = fittedBackend(est);
-  if (!dataset.test) return { test: null, refit_ms: refitMs, test_ms: 0, train_rows: train.X.rows, ...(backend && { backend }) };
+  const classes = dataset.classes;
+  if (!dataset.test) return { test: null, refit_ms: refitMs, test_ms: 0, train_rows: train.X.rows, ...(backend && { backend }), ...(classes && { classes }) };
   const t1 = performance.now();
   const { X, y } = dataset.test;
   const pred = await est.predict(X);
@@ -52,11 +58,12 @@ export async function refitAndTest(plan: Pick<Plan, 'refit' | 'estimator'>, data
     // The error of doing nothing: the noisy input against the clean target.
     test[metric] = metric === 'noisy_mean_squared_error' ? meanSquaredError(y as Matrix, X) : PREDICTION_METRICS[metric](y, pred);
   }
+  const label = (code: number) => (classes ? classes[code] : code);
   const examples = Array.from({ length: Math.min(refit.examples, X.rows) }, (_, i) => ({
     index: i,
     input: Array.from(X.row(i)),
-    target: y instanceof Matrix ? Array.from(y.row(i)) : y[i],
-    prediction: pred instanceof Matrix ? Array.from(pred.row(i)) : pred[i],
+    target: y instanceof Matrix ? Array.from(y.row(i)) : label(y[i]),
+    prediction: pred instanceof Matrix ? Array.from(pred.row(i)) : label(pred[i]),
   }));
   return {
     test,
@@ -65,5 +72,6 @@ export async function refitAndTest(plan: Pick<Plan, 'refit' | 'estimator'>, data
     test_ms: performance.now() - t1,
     train_rows: train.X.rows,
     ...(backend && { backend }),
+    ...(classes && { classes }),
   };
 }

@@ -15,6 +15,7 @@ export function buildResult(args: { id: string; plan: Plan; summary: Summary; re
     best_params: paramsToRefit(plan, s.summary),
     best_score: s.summary.best_score,
     best_index: plan.cv ? s.summary.best_index : 0,
+    ...(refit?.classes && { classes: refit.classes }),
     test: refit?.test ?? null,
     ...(refit?.examples && { test_examples: refit.examples }),
     metrics: s.metrics,

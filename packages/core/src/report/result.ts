@@ -18,6 +18,14 @@ export interface ExperimentResult {
   best_params: Params | null;
   best_score: number | null;
   best_index: number | null;
+  /**
+   * Class names when the dataset's labels were text (`["cat", "dog"]`), in scikit-learn's
+   * LabelEncoder order (sorted by code point): the estimators learn classes 0, 1, ... and
+   * `metrics.confusion_matrix_labels` and `test_examples` report them by these names. Absent
+   * for integer labels (their own names) and binary targets (0 and 1); set by the refit, so
+   * absent with `refit: false` too (the confusion matrix labels still carry the names).
+   */
+  classes?: string[];
   /** Metrics of the refit best estimator on the test split, e.g. `{accuracy: 0.9714}`. */
   test: Record<string, number> | null;
   /** The first test rows with input, target and the refit estimator's prediction (spec `refit.examples`). */

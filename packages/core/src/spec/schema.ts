@@ -12,7 +12,7 @@ const params = z.record(z.string(), paramValue);
 
 const target = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('multiclass') }).strict(),
-  z.object({ kind: z.literal('binary'), positive: z.number().int() }).strict(),
+  z.object({ kind: z.literal('binary'), positive: z.union([z.number().int(), z.string().min(1, { error: 'an integer label or a class name, not ""' })], { error: 'an integer label or a class name' }) }).strict(),
   z.object({ kind: z.literal('multilabel'), labels: z.array(z.enum(['large', 'odd'])).min(1) }).strict(),
   z.object({ kind: z.literal('denoise'), noise: z.number().int().min(1).max(65280).default(100), seed: z.number().int().min(0).default(42) }).strict(),
 ]);

@@ -1,8 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCsv } from '../../src/datasets/csv.js';
 import { loadDataset } from '../../src/datasets/load.js';
 import { RandomState } from '../../src/random/numpy-random-state.js';
 import { multilabelTarget } from '../../src/datasets/targets.js';
@@ -28,26 +24,5 @@ describe('targets', () => {
     // np.random.seed(42); noise = np.random.randint(0, 100, (60000, 784)): first values 51 92 14.
     expect([0, 1, 2].map((j) => d.train.X.get(0, j) - clean.get(0, j))).toEqual([51, 92, 14]);
     expect(d.test!.X.rows).toBe(10000);
-  });
-});
-
-describe('CSV reader', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gridfold-csv-'));
-  it('reads features and an integer label column by name', async () => {
-    const f = join(dir, 'ok.csv');
-    writeFileSync(f, 'a,label,b\n1,0,2\n3,1,4.5\n');
-    const data = await readCsv(f, 'label');
-    expect(data.columns).toEqual(['a', 'b']);
-    expect(Array.from(data.X.data)).toEqual([1, 2, 3, 4.5]);
-    expect(Array.from(data.y)).toEqual([0, 1]);
-  });
-
-  it('names the bad cell, the missing column and the non-integer label', async () => {
-    const f = join(dir, 'bad.csv');
-    writeFileSync(f, 'a,label\n1,0\nx,1\n');
-    await expect(readCsv(f, 'label')).rejects.toThrow('row 3, column "a": "x" is not a number');
-    await expect(readCsv(f, 'y')).rejects.toThrow('no label column "y"; columns are "a", "label"');
-    writeFileSync(f, 'a,label\n1,0.5\n');
-    await expect(readCsv(f, 'label')).rejects.toThrow('label "0.5" is not an integer class');
   });
 });

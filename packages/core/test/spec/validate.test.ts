@@ -32,6 +32,15 @@ describe('spec validation', () => {
     expect(issues({ ...ok, cv: { n_splits: 3, shuffle: true } })[0].path).toBe('cv.random_state');
   });
 
+  it('takes an integer label or a class name as the positive class of a binary target', () => {
+    const binary = (positive: unknown) => ({ ...ok, dataset: { source: 'csv', train: 't.csv', label: 'y', target: { kind: 'binary', positive } } });
+    expect(parseSpec(binary('cat')).dataset.target).toEqual({ kind: 'binary', positive: 'cat' });
+    expect(parseSpec(binary(5)).dataset.target).toEqual({ kind: 'binary', positive: 5 });
+    for (const bad of [1.5, '', null]) {
+      expect(issues(binary(bad))).toEqual([{ path: 'dataset.target.positive', message: expect.stringContaining('an integer label or a class name') }]);
+    }
+  });
+
   it('requires steps for a Pipeline and no steps otherwise', () => {
     expect(issues({ ...ok, estimator: { name: 'Pipeline' } })[0]).toEqual({ path: 'estimator.steps', message: 'a Pipeline needs "steps": [{name, params}, ...]' });
   });
