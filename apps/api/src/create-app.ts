@@ -1,6 +1,6 @@
 import { createLogger, defaultDataDir, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
-import { ExperimentStore, QUEUE } from '@gridfold/queue';
+import { ExperimentStore, QUEUE, redisMemory } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -11,6 +11,7 @@ import { requireToken } from './auth.js';
 import { BOARD_PATH, boardRouter } from './board.js';
 import { LiveFeed } from './live-feed.js';
 import { LiveSnapshots } from './live-snapshots.js';
+import { RetentionSweeper, type RetentionOptions } from './retention.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
@@ -35,6 +36,8 @@ export interface AppDeps {
   dashboardDir?: string | null;
   /** Refresh interval of the live event streams, milliseconds. @defaultValue 1000 */
   liveIntervalMs?: number;
+  /** Deleting ended experiments after a retention period (`GRIDFOLD_RETENTION_DAYS`). @defaultValue off */
+  retention?: RetentionOptions;
 }
 
 /** The Express app plus what it opened, with an idempotent close(). */
@@ -61,6 +64,8 @@ export function createApp(deps: AppDeps): GridfoldApp {
   flows.on('error', warn);
   queue.on('error', warn);
   const guard = requireToken(deps.token);
+  const retention = new RetentionSweeper({ redis: deps.redis, store, queue, prefix, log }, deps.retention ?? { retentionDays: 0 });
+  retention.start();
   const feed = new LiveFeed(new LiveSnapshots(store, deps.redis, queue), log, { intervalMs: deps.liveIntervalMs });
   const app = express();
   app.disable('x-powered-by');
@@ -74,7 +79,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
   app.get('/health', async (_req, res) => {
     try {
       await deps.redis.ping();
-      res.json({ ok: true, redis: 'up', queues: { [queue.name]: await queue.getJobCounts() } });
+      res.json({ ok: true, redis: 'up', queues: { [queue.name]: await queue.getJobCounts() }, memory: await redisMemory(deps.redis, prefix) });
     } catch (err) {
       res.status(503).json({ ok: false, redis: 'down', error: (err as Error).message });
     }
@@ -120,6 +125,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
     queue,
     close() {
       feed.close();
+      retention.close();
       closing ??= Promise.all([queue.close(), flows.close()]).then(() => undefined);
       return closing;
     },

@@ -5,3 +5,5 @@ export * from './connection.js';
 export * from './task-cache.js';
 export * from './views.js';
 export * from './redis-full.js';
+export * from './purge.js';
+export * from './memory.js';

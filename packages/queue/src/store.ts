@@ -1,7 +1,7 @@
 import { decodeOof, encodeOof, type ExperimentResult, type ExperimentSpec, type ExperimentStatus, type HalvingRound, type HalvingSchedule, type OofOutputs, type SearchSummary, type TaskResult } from '@gridfold/core';
 import type { Redis } from 'ioredis';
 import { keys } from './names.js';
-import { allowOom } from './redis-full.js';
+import { allowOom, plainlyFull } from './redis-full.js';
 import { packResult, unpackResult } from './stored-result.js';
 
 /** A halving search's schedule and its rounds so far (with their task counts). */
@@ -77,6 +77,11 @@ export class ExperimentStore {
     return this.redis.zrevrange(this.k.index, offset, offset + limit - 1);
   }
 
+  /** Ids of experiments created before `time` (milliseconds since the epoch), oldest first, at most `limit`. */
+  async createdBefore(time: number, limit = 1000): Promise<string[]> {
+    return this.redis.zrangebyscore(this.k.index, '-inf', `(${time}`, 'LIMIT', 0, limit);
+  }
+
   async status(id: string): Promise<ExperimentStatus | null> {
     return (await this.redis.hget(this.k.experiment(id), 'status')) as ExperimentStatus | null;
   }
@@ -96,7 +101,7 @@ export class ExperimentStore {
        if ARGV[3] ~= '' then redis.call('hset', KEYS[1], 'error', ARGV[3]) end
        if ARGV[4] ~= '' then redis.call('hset', KEYS[1], 'result', ARGV[4]) end
        return 1`;
-    const changed = await this.redis.eval(
+    const changed = await plainlyFull(this.redis.eval(
       status === 'completed' ? script : allowOom(script),
       1,
       this.k.experiment(id),
@@ -104,7 +109,7 @@ export class ExperimentStore {
       String(now),
       fields.error ?? '',
       fields.result ? packResult(fields.result, summary, metrics) : '',
-    );
+    ));
     return changed === 1;
   }
 
@@ -131,7 +136,7 @@ export class ExperimentStore {
   /** Successive-halving state: the schedule and the rounds planned so far. */
   async saveHalving(id: string, state: HalvingState): Promise<void> {
     const planned = state.rounds.reduce((n, r) => n + r.tasks, 0);
-    await this.redis.hset(this.k.experiment(id), { halving: JSON.stringify(state), planned_tasks: String(planned) });
+    await plainlyFull(this.redis.hset(this.k.experiment(id), { halving: JSON.stringify(state), planned_tasks: String(planned) }));
   }
 
   async halving(id: string): Promise<HalvingState | null> {
@@ -146,7 +151,7 @@ export class ExperimentStore {
   }
 
   async saveSummary(id: string, summary: SearchSummary, metrics: Record<string, unknown>): Promise<void> {
-    await this.redis.hset(this.k.experiment(id), { summary: JSON.stringify(summary), metrics: JSON.stringify(metrics) });
+    await plainlyFull(this.redis.hset(this.k.experiment(id), { summary: JSON.stringify(summary), metrics: JSON.stringify(metrics) }));
   }
 
   async taskResults(id: string): Promise<TaskResult[]> {
@@ -207,7 +212,7 @@ export class ExperimentStore {
    * gone (purged while the task ran). Returns whether they were new.
    */
   async saveOof(id: string, task: number, oof: OofOutputs): Promise<boolean> {
-    const stored = await this.redis.eval(
+    const stored = await plainlyFull(this.redis.eval(
       `if redis.call('exists', KEYS[1]) == 0 then return 0 end
        return redis.call('hsetnx', KEYS[2], ARGV[1], ARGV[2])`,
       2,
@@ -215,7 +220,7 @@ export class ExperimentStore {
       this.k.oof(id),
       String(task),
       Buffer.from(encodeOof(oof)),
-    );
+    ));
     return stored === 1;
   }
 
