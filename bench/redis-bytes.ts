@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connectRedis } from '@gridfold/queue';
+import { deletePrefix } from '../test/helpers/cluster.js';
 import { startServe, submitAndWait } from './serve-harness.js';
 
 const specPath = process.argv[2] ?? new URL('../experiments/mnist-5-sgd.json', import.meta.url).pathname;
@@ -38,11 +39,6 @@ try {
   console.log(`store total ${total('store').toLocaleString('en')} bytes; jobs ${total('jobs').toLocaleString('en')}; cache ${total('cache').toLocaleString('en')}`);
 } finally {
   await served.stop();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (found.length) await redis.del(...found);
-    cursor = next;
-  } while (cursor !== '0');
+  await deletePrefix(redis, prefix);
   redis.disconnect();
 }

@@ -35,6 +35,17 @@ const result: ExperimentResult = {
   tasks: { done: 3, total: 3 },
 };
 
+const summary: SearchSummary = {
+  cv_results: { params: [] } as unknown as SearchSummary['cv_results'],
+  best_index: 0,
+  best_params: { n_neighbors: 3 },
+  best_score: 0.5,
+  tasks_done: 3,
+  tasks_total: 3,
+  errors: [],
+  cache: { reused: 0, total: 6 },
+};
+
 const redis = connectRedis();
 afterAll(() => redis.disconnect());
 
@@ -90,16 +101,6 @@ describe('ExperimentStore records', () => {
 
   it('keeps the summary and out-of-fold metrics', async () => {
     await store.create('e', spec, 1000);
-    const summary: SearchSummary = {
-      cv_results: { params: [] } as unknown as SearchSummary['cv_results'],
-      best_index: 0,
-      best_params: { n_neighbors: 3 },
-      best_score: 0.5,
-      tasks_done: 3,
-      tasks_total: 3,
-      errors: [],
-      cache: { reused: 0, total: 6 },
-    };
     await store.saveSummary('e', summary, { accuracy: 0.5 });
     const got = await store.get('e');
     expect(got?.summary).toEqual(summary);
@@ -338,23 +339,14 @@ describe('ExperimentStore out-of-fold outputs', () => {
 });
 
 describe('ExperimentStore stores cv_results and metrics once', () => {
-  const summary: SearchSummary = {
-    cv_results: { params: [{ n_neighbors: 3 }], mean_test_score: [0.5, Number.NaN] } as unknown as SearchSummary['cv_results'],
-    best_index: 0,
-    best_params: { n_neighbors: 3 },
-    best_score: 0.5,
-    tasks_done: 3,
-    tasks_total: 3,
-    errors: [],
-    cache: { reused: 0, total: 6 },
-  };
+  const withNaN: SearchSummary = { ...summary, cv_results: { params: [{ n_neighbors: 3 }], mean_test_score: [0.5, Number.NaN] } as unknown as SearchSummary['cv_results'] };
   const metrics = { roc_auc: 0.96, roc_curve: { fpr: [0, 1], tpr: [0, 1] } };
   // What the refit job stores: the summary's cv_results (NaN read back as null) and the stored metrics.
-  const completed: ExperimentResult = { ...result, cv_results: JSON.parse(JSON.stringify(summary.cv_results)), metrics };
+  const completed: ExperimentResult = { ...result, cv_results: JSON.parse(JSON.stringify(withNaN.cv_results)), metrics };
 
   it('keeps them in the summary and metrics only, and gives the whole result back', async () => {
     await store.create('e', spec, 1000);
-    await store.saveSummary('e', summary, metrics);
+    await store.saveSummary('e', withNaN, metrics);
     await store.finish('e', 'completed', { result: completed }, 5000);
     const stored = JSON.parse((await redis.hget(k.experiment('e'), 'result'))!);
     expect(stored.cv_results).toBe('@stored-once');
@@ -366,7 +358,7 @@ describe('ExperimentStore stores cv_results and metrics once', () => {
 
   it('stores a result whose parts differ from the summary as they are', async () => {
     await store.create('e', spec, 1000);
-    await store.saveSummary('e', summary, metrics);
+    await store.saveSummary('e', withNaN, metrics);
     const other = { ...completed, cv_results: { params: [] } as unknown as ExperimentResult['cv_results'], metrics: { roc_auc: 0.5 } };
     await store.finish('e', 'completed', { result: other }, 5000);
     expect((await store.get('e'))!.result).toEqual(other);
