@@ -18,6 +18,7 @@ export interface RedisMemory {
   experiments: number;
 }
 
+/** Redis's memory in use and its limit, the task cache's bytes and the number of experiments under `prefix`. */
 export async function redisMemory(redis: Redis, prefix: string): Promise<RedisMemory> {
   const [info, cacheBytes, experiments] = await Promise.all([redis.info('memory'), new RedisTaskCache(redis, prefix).bytes(), redis.zcard(keys(prefix).index)]);
   const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';

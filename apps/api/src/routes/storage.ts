@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
+/** What {@link storageRoutes} needs: the store and queue whose keys it deletes, a logger, the token guard. */
 export interface StorageRoutesDeps {
   store: ExperimentStore;
   queue: Queue;
