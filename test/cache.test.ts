@@ -30,6 +30,8 @@ async function run(c: TestCluster, spec: object) {
 }
 
 const scores = (r: { cv_results: unknown }) => scoresOnly(r.cv_results);
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (values: Array<Uint8Array | null>) => values.map((v) => (v === null ? null : new TextDecoder().decode(v)));
 
 describe('task cache', () => {
   it('re-runs a finished sweep from the cache, recomputes only new cells of a widened grid, and can be bypassed', async () => {
@@ -60,11 +62,11 @@ describe('task cache', () => {
 
   it('keeps at most maxEntries results, evicting the least recently used', async () => {
     cluster = new TestCluster({ workers: 0 });
-    const cache = new RedisTaskCache(cluster.redis, cluster.prefix, 3);
-    await cache.setMany([['a', '1'], ['b', '2'], ['c', '3']]);
+    const cache = new RedisTaskCache(cluster.redis, cluster.prefix, { maxEntries: 3 });
+    await cache.setMany([['a', bytes('1')], ['b', bytes('2')], ['c', bytes('3')]]);
     await cache.getMany(['a']);
-    await cache.setMany([['d', '4']]);
+    await cache.setMany([['d', bytes('4')]]);
     expect(await cache.size()).toBe(3);
-    expect(await cache.getMany(['a', 'b', 'c', 'd'])).toEqual(['1', null, '3', '4']);
+    expect(text(await cache.getMany(['a', 'b', 'c', 'd']))).toEqual(['1', null, '3', '4']);
   });
 });

@@ -19,7 +19,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const settings = { redisUrl: REDIS_URL, prefix, dataDir: '/nonexistent', publicRead: false, insecure: false, readsPerMinute: 600, logger: pino({ level: 'silent' }) };
+const settings = { redisUrl: REDIS_URL, prefix, dataDir: '/nonexistent', publicRead: false, insecure: false, readsPerMinute: 600, retentionDays: 0, logger: pino({ level: 'silent' }) };
 
 /** GET /health on 127.0.0.1:port with this Host header: the status. */
 function health(port: number, host: string): Promise<number> {

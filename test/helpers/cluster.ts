@@ -67,6 +67,8 @@ export interface WorkerOptions {
   dataDir?: string;
   /** Jobs each worker runs at once (one sandboxed child per job). @defaultValue 1 */
   concurrency?: number;
+  /** More gridfold variables for the worker processes, e.g. `{ GRIDFOLD_KEEP_COMPLETED_JOBS: '0' }`. */
+  env?: Record<string, string>;
 }
 
 /** An API (in-process, via createApp) and worker processes sharing one unique key prefix. */
@@ -106,6 +108,7 @@ export class TestCluster {
       GRIDFOLD_LOCK_MS: String(options.lockMs ?? 30_000),
       GRIDFOLD_STALLED_MS: String(options.stalledMs ?? 15_000),
       GRIDFOLD_CONCURRENCY: String(options.concurrency ?? 1),
+      ...options.env,
     });
     this.workers.push(w);
     return w;

@@ -11,13 +11,16 @@ export class PrivateRedis {
   port = 0;
   private child?: ChildProcess;
 
+  /** @param extraArgs - more redis-server options, after (and so over) the defaults, e.g. `['--maxmemory', '20mb']` */
+  constructor(private readonly extraArgs: string[] = []) {}
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', ...this.extraArgs], { stdio: 'ignore' });
     for (let i = 0; i < 100 && !(await redisAnswers(this.url, 200)); i++) await new Promise((r) => setTimeout(r, 50));
   }
 

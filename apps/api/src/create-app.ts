@@ -1,6 +1,6 @@
 import { createLogger, defaultDataDir, MAX_CELL_FOLDS, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
-import { ExperimentStore, QUEUE } from '@gridfold/queue';
+import { ExperimentStore, QUEUE, redisMemory } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -13,6 +13,7 @@ import { LiveFeed } from './live-feed.js';
 import { LiveSnapshots } from './live-snapshots.js';
 import { isRedisUnavailable, RedisHealth, RedisUnavailableError } from './redis-gate.js';
 import { refuseCrossSiteWrites, requireLoopbackHost } from './request-origin.js';
+import { RetentionSweeper, type RetentionOptions } from './retention.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   dashboardDir?: string | null;
   /** Refresh interval of the live event streams, milliseconds. @defaultValue 1000 */
   liveIntervalMs?: number;
+  /** Deleting ended experiments after a retention period (`GRIDFOLD_RETENTION_DAYS`). @defaultValue off */
+  retention?: RetentionOptions;
 }
 
 /** The Express app plus what it opened, with an idempotent close(). */
@@ -82,6 +85,8 @@ export function createApp(deps: AppDeps): GridfoldApp {
   queue.on('error', warn);
   const guard = requireToken(deps.token);
   const policy = { token: deps.token, publicRead: deps.publicRead };
+  const retention = new RetentionSweeper({ redis: deps.redis, store, queue, prefix, log }, deps.retention ?? { retentionDays: 0 });
+  retention.start();
   const feed = new LiveFeed(new LiveSnapshots(store, reads, queue), log, { intervalMs: deps.liveIntervalMs });
   const perMinute = (limit: number, message: string, skip?: (req: express.Request) => boolean): RequestHandler =>
     rateLimit({ windowMs: 60_000, limit, standardHeaders: 'draft-8', legacyHeaders: false, message: { error: message }, skip });
@@ -103,8 +108,8 @@ export function createApp(deps: AppDeps): GridfoldApp {
   app.get('/health', async (_req, res) => {
     try {
       await redisHealth.ready();
-      const [, counts] = await redisHealth.within(Math.min(1000, redisTimeoutMs), Promise.all([reads.ping(), queue.getJobCounts()]));
-      res.json({ ok: true, redis: 'up', queues: { [queue.name]: counts } });
+      const [, counts, memory] = await redisHealth.within(Math.min(1000, redisTimeoutMs), Promise.all([reads.ping(), queue.getJobCounts(), redisMemory(reads, prefix)]));
+      res.json({ ok: true, redis: 'up', queues: { [queue.name]: counts }, memory });
     } catch (err) {
       res.status(503).json({ ok: false, redis: 'down', error: (err as Error).message });
     }
@@ -152,6 +157,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
     queue,
     close() {
       feed.close();
+      retention.close();
       redisHealth.close();
       closing ??= Promise.all([queue.close(), flows.close()]).then(() => void reads.disconnect());
       return closing;

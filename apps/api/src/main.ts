@@ -6,7 +6,7 @@ import { createApp } from './create-app.js';
 import { checkListen, isLoopbackHost } from './listen-policy.js';
 
 /** Settings of {@link startApi}: the parts of the config the API uses, and its logger. */
-export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'token' | 'publicRead' | 'insecure' | 'readsPerMinute' | 'dataDir' | 'port' | 'host'> {
+export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'token' | 'publicRead' | 'insecure' | 'readsPerMinute' | 'dataDir' | 'port' | 'host' | 'retentionDays'> {
   logger?: Logger;
 }
 
@@ -27,6 +27,7 @@ export async function startApi(options: ApiOptions): Promise<{ server: Server; c
     loopbackOnly: isLoopbackHost(options.host),
     logger: options.logger,
     limits: { dataDir: options.dataDir },
+    retention: { retentionDays: options.retentionDays },
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(options.port, options.host, () => resolve(s));

@@ -1,6 +1,7 @@
 import { loadConfig } from '@gridfold/core';
 import { Command, CommanderError } from 'commander';
 import { registerInspect } from './commands/inspect.js';
+import { registerRemove } from './commands/remove.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerStart } from './commands/start.js';
@@ -16,6 +17,7 @@ try {
   registerRun(program, config);
   registerServe(program, config);
   registerInspect(program, config);
+  registerRemove(program, config);
   registerStart(program, config);
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -42,3 +42,14 @@ export function formatResult(r: ExperimentResult): string {
 function fmt(v: number | null, digits: number): string {
   return v === null ? 'nan' : v.toFixed(digits);
 }
+
+/** Bytes as people read them: `2.1 MB`, `512 KB`, `80 B` (1024-based, as Redis's own notation). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}

@@ -4,7 +4,7 @@ import { createApp, type GridfoldApp } from '@gridfold/api';
 import { connectRedis } from '@gridfold/queue';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../src/api-client.js';
+import { ApiClient, ApiError } from '../src/api-client.js';
 import { freePort } from '../src/redis-setup.js';
 
 // A real API (createApp on the real Redis, a unique prefix, an ephemeral port) behind the client.
@@ -44,7 +44,7 @@ afterAll(async () => {
 
 describe('ApiClient', () => {
   it('sends its token (GRIDFOLD_TOKEN) as a Bearer token with a submission and with the reads that follow it', async () => {
-    await expect(client.submit(spec)).rejects.toThrow(new Error('POST /api/experiments: 401 missing or wrong token: send "Authorization: Bearer <GRIDFOLD_TOKEN>"'));
+    await expect(client.submit(spec)).rejects.toThrow(new ApiError('POST /api/experiments: 401 missing or wrong token: send "Authorization: Bearer <GRIDFOLD_TOKEN>"', 401));
     const { id, tasks } = await authed.submit(spec);
     // 3 folds x 1 cell (KNeighborsClassifier's defaults, no param_grid): 3 fit tasks.
     expect(tasks).toBe(3);
@@ -57,13 +57,30 @@ describe('ApiClient', () => {
   it('puts the method, path, status, error and every issue in one message', async () => {
     await expect(authed.submit({ ...spec, name: 'bad name', cv: { n_splits: 1 } })).rejects.toThrow(
       // The issue messages are the spec schema's (zod).
-      new Error(`POST /api/experiments: 400 invalid experiment spec — name: letters, digits, "_", "-" and "." only; cv.n_splits: Too small: expected number to be >=2`),
+      new ApiError(`POST /api/experiments: 400 invalid experiment spec — name: letters, digits, "_", "-" and "." only; cv.n_splits: Too small: expected number to be >=2`, 400),
     );
-    await expect(authed.submit([])).rejects.toThrow(new Error('POST /api/experiments: 400 invalid experiment spec — (root): Invalid input: expected object, received array'));
+    await expect(authed.submit([])).rejects.toThrow(new ApiError('POST /api/experiments: 400 invalid experiment spec — (root): Invalid input: expected object, received array', 400));
+  });
+
+  it('sends its token with a DELETE too (it has no body), and purges only an ended experiment', async () => {
+    const { id } = await authed.submit(spec);
+    await expect(client.purge(id)).rejects.toThrow(new ApiError(`DELETE /api/experiments/${id}?purge=true: 401 missing or wrong token: send "Authorization: Bearer <GRIDFOLD_TOKEN>"`, 401));
+    await expect(authed.purge(id)).rejects.toMatchObject({ status: 409 });
+    expect(await authed.cancel(id)).toMatchObject({ id, status: 'cancelled' });
+    // The cancel removed its jobs, none of which had started.
+    expect(await authed.purge(id)).toMatchObject({ id, purged: true, removed_jobs: 0 });
+    await expect(client.get(id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('prunes by age, and passes the API\'s complaint about an age on', async () => {
+    expect(await authed.prune('30d')).toMatchObject({ purged: [], kept: [] });
+    await expect(authed.prune('a month')).rejects.toThrow(
+      new ApiError('POST /api/experiments/prune: 400 older_than must be a whole number of days, hours, minutes or seconds like "30d", "12h", "90m" or "45s", got "a month" — older_than: must be a whole number of days, hours, minutes or seconds like "30d", "12h", "90m" or "45s", got "a month"', 400),
+    );
   });
 
   it('escapes the id into the path', async () => {
-    await expect(authed.get('a/b?c')).rejects.toThrow(new Error('GET /api/experiments/a%2Fb%3Fc: 404 no experiment "a/b?c"'));
+    await expect(authed.get('a/b?c')).rejects.toThrow(new ApiError('GET /api/experiments/a%2Fb%3Fc: 404 no experiment "a/b?c"', 404));
   });
 
   it('says how to start an API when none answers', async () => {

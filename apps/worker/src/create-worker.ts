@@ -45,6 +45,15 @@ export interface WorkerDeps {
   dataDir?: string;
   /** Most task results kept in the task cache. @defaultValue 200000 */
   cacheMax?: number;
+  /** Most bytes the task cache holds. @defaultValue 268435456 (256 MiB) */
+  cacheMaxBytes?: number;
+  /**
+   * Finished jobs kept, applied by BullMQ as this worker finishes each job: at most
+   * `completed` completed and `failed` failed ones, none older than `hours`. Nothing in a
+   * flow reads a finished child job (aggregates and refits read the store), so removing them
+   * early is safe. @defaultValue `{ completed: 1000, failed: 1000, hours: 168 }`
+   */
+  keepJobs?: { completed: number; failed: number; hours: number };
   /** This worker's name in an experiment's running tasks. @defaultValue each sandboxed processor's pid */
   workerId?: string;
   /** TensorFlow.js backend of MLPClassifier in the sandboxed processors. @defaultValue the fastest that loads */
@@ -76,10 +85,12 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   const threads = deps.threads ?? 1;
   const refitThreads = deps.refitThreads ?? availableParallelism();
   const concurrency = deps.concurrency ?? 1;
+  const keep = deps.keepJobs ?? { completed: 1000, failed: 1000, hours: 168 };
   const sandbox = encodeSandboxConfig({
     redisUrl: deps.redisUrl,
     dataDir: deps.dataDir,
     cacheMax: deps.cacheMax,
+    cacheMaxBytes: deps.cacheMaxBytes,
     threads,
     refitThreads,
     workerId: deps.workerId,
@@ -96,6 +107,8 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
     stalledInterval: deps.stalledInterval ?? 15_000,
     maxStalledCount: deps.maxStalledCount ?? 5,
     useWorkerThreads: false,
+    removeOnComplete: { count: keep.completed, age: keep.hours * 3600 },
+    removeOnFail: { count: keep.failed, age: keep.hours * 3600 },
     workerForkOptions: { env: { ...process.env, [SANDBOX_CONFIG_VAR]: sandbox } },
   });
   worker.on('failed', (job, err) => log.warn({ job: job?.id, name: job?.name, err: err.message, attempts: job?.attemptsMade }, 'job failed'));

@@ -23,6 +23,8 @@ export async function runWorkerMain(config: GridfoldConfig): Promise<void> {
     stalledInterval: config.stalledMs,
     dataDir: config.dataDir,
     cacheMax: config.cacheMax,
+    cacheMaxBytes: config.cacheMaxBytes,
+    keepJobs: { completed: config.keepCompletedJobs, failed: config.keepFailedJobs, hours: config.keepJobsHours },
     workerId: config.workerId,
     tfjsBackend: config.tfjsBackend,
     log: config,

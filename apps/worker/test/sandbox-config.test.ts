@@ -8,6 +8,7 @@ describe('sandbox config', () => {
       redisUrl: 'redis://10.0.0.5:6380/1',
       dataDir: resolve('/srv/data'),
       cacheMax: 50,
+      cacheMaxBytes: 1_048_576,
       threads: 2,
       refitThreads: 8,
       workerId: 'host-a',
@@ -20,7 +21,7 @@ describe('sandbox config', () => {
 
   it('gives the defaults for what the worker left out, and reads no other variable', () => {
     const env = { [SANDBOX_CONFIG_VAR]: encodeSandboxConfig({ redisUrl: 'redis://h:1' }), GRIDFOLD_THREADS: '6', REDIS_URL: 'redis://other:2' };
-    expect(readSandboxConfig(env)).toMatchObject({ redisUrl: 'redis://h:1', threads: 1, cacheMax: 200_000, dataDir: resolve('data'), logFormat: 'json', logLevel: 'info' });
+    expect(readSandboxConfig(env)).toMatchObject({ redisUrl: 'redis://h:1', threads: 1, cacheMax: 200_000, cacheMaxBytes: 268_435_456, dataDir: resolve('data'), logFormat: 'json', logLevel: 'info' });
   });
 
   it('names the variable and the value when the settings are missing or wrong', () => {

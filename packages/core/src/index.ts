@@ -40,6 +40,7 @@ export * from './plan/check-spec.js';
 export * from './plan/check-search-size.js';
 export * from './plan/halving-rounds.js';
 export * from './evaluate/task-result.js';
+export * from './evaluate/oof-codec.js';
 export * from './evaluate/fit-and-score.js';
 export * from './evaluate/cached-fit-and-score.js';
 export * from './aggregate/aggregate.js';

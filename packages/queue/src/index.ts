@@ -4,3 +4,6 @@ export * from './flow.js';
 export * from './connection.js';
 export * from './task-cache.js';
 export * from './views.js';
+export * from './redis-full.js';
+export * from './purge.js';
+export * from './memory.js';

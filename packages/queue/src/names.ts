@@ -18,6 +18,8 @@ export function keys(prefix: string) {
     taskErrors: (id: string) => `${prefix}:exp:${id}:task-errors`,
     /** Hash: task index → start timestamp and worker, for progress and per-worker activity. */
     running: (id: string) => `${prefix}:exp:${id}:running`,
+    /** Hash: task index → the task's out-of-fold outputs as compact binary (`encodeOof`), written once. */
+    oof: (id: string) => `${prefix}:exp:${id}:oof`,
   };
 }
 

@@ -1,6 +1,8 @@
-import type { ExperimentResult, ExperimentSpec, ExperimentStatus, HalvingRound, HalvingSchedule, SearchSummary, TaskResult } from '@gridfold/core';
+import { decodeOof, encodeOof, type ExperimentResult, type ExperimentSpec, type ExperimentStatus, type HalvingRound, type HalvingSchedule, type OofOutputs, type SearchSummary, type TaskResult } from '@gridfold/core';
 import type { Redis } from 'ioredis';
 import { keys } from './names.js';
+import { allowOom, plainlyFull } from './redis-full.js';
+import { packResult, unpackResult } from './stored-result.js';
 
 /** A halving search's schedule and its rounds so far (with their task counts). */
 export interface HalvingState {
@@ -53,6 +55,8 @@ export class ExperimentStore {
   async get(id: string): Promise<ExperimentRecord | null> {
     const h = await this.redis.hgetall(this.k.experiment(id));
     if (!h.id) return null;
+    const summary = h.summary ? (JSON.parse(h.summary) as SearchSummary) : null;
+    const metrics = h.metrics ? JSON.parse(h.metrics) : {};
     return {
       id: h.id,
       name: h.name,
@@ -62,15 +66,20 @@ export class ExperimentStore {
       started_at: h.started_at ? Number(h.started_at) : null,
       finished_at: h.finished_at ? Number(h.finished_at) : null,
       error: h.error || undefined,
-      summary: h.summary ? JSON.parse(h.summary) : null,
-      metrics: h.metrics ? JSON.parse(h.metrics) : {},
-      result: h.result ? JSON.parse(h.result) : null,
+      summary,
+      metrics,
+      result: h.result ? unpackResult(h.result, summary, metrics) : null,
     };
   }
 
   /** Experiment ids, newest first. */
   async list(offset = 0, limit = 50): Promise<string[]> {
     return this.redis.zrevrange(this.k.index, offset, offset + limit - 1);
+  }
+
+  /** Ids of experiments created before `time` (milliseconds since the epoch), oldest first, at most `limit`. */
+  async createdBefore(time: number, limit = 1000): Promise<string[]> {
+    return this.redis.zrangebyscore(this.k.index, '-inf', `(${time}`, 'LIMIT', 0, limit);
   }
 
   async status(id: string): Promise<ExperimentStatus | null> {
@@ -80,22 +89,27 @@ export class ExperimentStore {
   /**
    * Sets a terminal status unless the experiment already has one (a cancelled sweep is not
    * later marked completed by a job that was already running). Returns whether it changed.
+   * The result's cv_results and metrics are stored once (see stored-result.ts). Failing or
+   * cancelling writes a few bytes even when Redis is out of memory, so that nothing stays
+   * running for want of them.
    */
   async finish(id: string, status: 'completed' | 'failed' | 'cancelled', fields: { error?: string; result?: ExperimentResult } = {}, now = Date.now()): Promise<boolean> {
-    const changed = await this.redis.eval(
-      `local s = redis.call('hget', KEYS[1], 'status')
+    const [summary, metrics] = fields.result ? await this.redis.hmget(this.k.experiment(id), 'summary', 'metrics') : [null, null];
+    const script = `local s = redis.call('hget', KEYS[1], 'status')
        if not s or s == 'completed' or s == 'failed' or s == 'cancelled' then return 0 end
        redis.call('hset', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2])
        if ARGV[3] ~= '' then redis.call('hset', KEYS[1], 'error', ARGV[3]) end
        if ARGV[4] ~= '' then redis.call('hset', KEYS[1], 'result', ARGV[4]) end
-       return 1`,
+       return 1`;
+    const changed = await plainlyFull(this.redis.eval(
+      status === 'completed' ? script : allowOom(script),
       1,
       this.k.experiment(id),
       status,
       String(now),
       fields.error ?? '',
-      fields.result ? JSON.stringify(fields.result) : '',
-    );
+      fields.result ? packResult(fields.result, summary, metrics) : '',
+    ));
     return changed === 1;
   }
 
@@ -122,7 +136,7 @@ export class ExperimentStore {
   /** Successive-halving state: the schedule and the rounds planned so far. */
   async saveHalving(id: string, state: HalvingState): Promise<void> {
     const planned = state.rounds.reduce((n, r) => n + r.tasks, 0);
-    await this.redis.hset(this.k.experiment(id), { halving: JSON.stringify(state), planned_tasks: String(planned) });
+    await plainlyFull(this.redis.hset(this.k.experiment(id), { halving: JSON.stringify(state), planned_tasks: String(planned) }));
   }
 
   async halving(id: string): Promise<HalvingState | null> {
@@ -137,7 +151,7 @@ export class ExperimentStore {
   }
 
   async saveSummary(id: string, summary: SearchSummary, metrics: Record<string, unknown>): Promise<void> {
-    await this.redis.hset(this.k.experiment(id), { summary: JSON.stringify(summary), metrics: JSON.stringify(metrics) });
+    await plainlyFull(this.redis.hset(this.k.experiment(id), { summary: JSON.stringify(summary), metrics: JSON.stringify(metrics) }));
   }
 
   async taskResults(id: string): Promise<TaskResult[]> {
@@ -189,6 +203,64 @@ export class ExperimentStore {
       .hdel(this.k.running(id), String(result.task))
       .exec();
     return replies?.[0]?.[1] === 1;
+  }
+
+  /**
+   * Stores a task's out-of-fold outputs once, as compact binary in their own hash (not JSON in
+   * the results hash, which progress reads on every poll). Call it before {@link endTask}, so
+   * that a stored result always has its outputs. Nothing is written for an experiment that is
+   * gone (purged while the task ran). Returns whether they were new.
+   */
+  async saveOof(id: string, task: number, oof: OofOutputs): Promise<boolean> {
+    const stored = await plainlyFull(this.redis.eval(
+      `if redis.call('exists', KEYS[1]) == 0 then return 0 end
+       return redis.call('hsetnx', KEYS[2], ARGV[1], ARGV[2])`,
+      2,
+      this.k.experiment(id),
+      this.k.oof(id),
+      String(task),
+      Buffer.from(encodeOof(oof)),
+    ));
+    return stored === 1;
+  }
+
+  /** Every task result with its out-of-fold outputs (for the aggregate; progress needs only {@link taskResults}). */
+  async taskResultsWithOof(id: string): Promise<TaskResult[]> {
+    const [results, oof] = await Promise.all([this.taskResults(id), this.redis.hgetallBuffer(this.k.oof(id))]);
+    return results.map((r) => {
+      const bytes = oof[String(r.task)];
+      return bytes && !r.oof ? { ...r, oof: decodeOof(bytes) } : r;
+    });
+  }
+
+  /**
+   * Deletes every key of the experiment from the store and the index (not its BullMQ jobs:
+   * see purgeExperiment). Deleting works even when Redis is out of memory: it is how space is
+   * freed. Returns the number of keys deleted.
+   */
+  async purge(id: string): Promise<number> {
+    const { experiment, results, taskErrors, running, oof } = this.k;
+    return (await this.redis.eval(
+      allowOom(`redis.call('zrem', KEYS[1], ARGV[1])
+       return redis.call('del', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])`),
+      6,
+      this.k.index,
+      experiment(id),
+      results(id),
+      taskErrors(id),
+      running(id),
+      oof(id),
+      id,
+    )) as number;
+  }
+
+  /** Bytes of Redis the experiment's store keys take (MEMORY USAGE, every field counted); its BullMQ jobs are bounded by job retention instead. */
+  async memoryUsage(id: string): Promise<number> {
+    const { experiment, results, taskErrors, running, oof } = this.k;
+    const pipeline = this.redis.pipeline();
+    for (const key of [experiment(id), results(id), taskErrors(id), running(id), oof(id)]) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.reduce((sum, [err, bytes]) => sum + (err ? 0 : Number(bytes ?? 0)), 0);
   }
 
   async taskEnded(id: string, task: number): Promise<void> {

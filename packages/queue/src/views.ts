@@ -54,8 +54,8 @@ export interface ExperimentCreated {
   links: ExperimentLinks;
 }
 
-/** GET /api/experiments/:id. */
-export type ExperimentDetail = ExperimentView & { links: ExperimentLinks };
+/** GET /api/experiments/:id, with the bytes of Redis the experiment's store keys take (MEMORY USAGE). */
+export type ExperimentDetail = ExperimentView & { redis_bytes: number; links: ExperimentLinks };
 
 /** One experiment of a list: the view without its spec, cv_results and result (which can be large). */
 export type ExperimentListItem = Omit<ExperimentView, 'spec' | 'cv_results' | 'result'>;

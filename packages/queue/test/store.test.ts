@@ -35,6 +35,17 @@ const result: ExperimentResult = {
   tasks: { done: 3, total: 3 },
 };
 
+const summary: SearchSummary = {
+  cv_results: { params: [] } as unknown as SearchSummary['cv_results'],
+  best_index: 0,
+  best_params: { n_neighbors: 3 },
+  best_score: 0.5,
+  tasks_done: 3,
+  tasks_total: 3,
+  errors: [],
+  cache: { reused: 0, total: 6 },
+};
+
 const redis = connectRedis();
 afterAll(() => redis.disconnect());
 
@@ -90,16 +101,6 @@ describe('ExperimentStore records', () => {
 
   it('keeps the summary and out-of-fold metrics', async () => {
     await store.create('e', spec, 1000);
-    const summary: SearchSummary = {
-      cv_results: { params: [] } as unknown as SearchSummary['cv_results'],
-      best_index: 0,
-      best_params: { n_neighbors: 3 },
-      best_score: 0.5,
-      tasks_done: 3,
-      tasks_total: 3,
-      errors: [],
-      cache: { reused: 0, total: 6 },
-    };
     await store.saveSummary('e', summary, { accuracy: 0.5 });
     const got = await store.get('e');
     expect(got?.summary).toEqual(summary);
@@ -312,5 +313,82 @@ describe('ExperimentStore.reopen', () => {
     await store.reopen('e');
     expect(await store.finish('e', 'completed', { result }, 7000)).toBe(true);
     expect(await store.get('e')).toMatchObject({ status: 'completed', finished_at: 7000, result });
+  });
+});
+
+describe('ExperimentStore out-of-fold outputs', () => {
+  const oof = { indices: [4, 1, 7], predict: [1, 0, 1], decision_function: [[3370.019499143957], [-0], [0.1]] };
+
+  it('keeps them as binary in their own hash, once, and gives them back bit for bit beside their result', async () => {
+    await store.create('e', spec, 1000);
+    expect(await store.saveOof('e', 0, oof)).toBe(true);
+    expect(await store.saveOof('e', 0, { ...oof, predict: [0, 0, 0] })).toBe(false);
+    await store.endTask('e', taskResult(0, 0.5));
+    // The results hash, which progress reads on every poll, holds no out-of-fold numbers.
+    expect(JSON.parse((await redis.hget(k.results('e'), '0'))!)).not.toHaveProperty('oof');
+    expect(await store.taskResults('e')).toEqual([taskResult(0, 0.5)]);
+    const [withOof] = await store.taskResultsWithOof('e');
+    expect(withOof).toEqual({ ...taskResult(0, 0.5), oof });
+    expect(Object.is(withOof.oof!.decision_function![1][0], -0)).toBe(true);
+  });
+
+  it('writes nothing for an experiment that is gone (purged while its task ran)', async () => {
+    expect(await store.saveOof('gone', 0, oof)).toBe(false);
+    expect(await redis.exists(k.oof('gone'))).toBe(0);
+  });
+});
+
+describe('ExperimentStore stores cv_results and metrics once', () => {
+  const withNaN: SearchSummary = { ...summary, cv_results: { params: [{ n_neighbors: 3 }], mean_test_score: [0.5, Number.NaN] } as unknown as SearchSummary['cv_results'] };
+  const metrics = { roc_auc: 0.96, roc_curve: { fpr: [0, 1], tpr: [0, 1] } };
+  // What the refit job stores: the summary's cv_results (NaN read back as null) and the stored metrics.
+  const completed: ExperimentResult = { ...result, cv_results: JSON.parse(JSON.stringify(withNaN.cv_results)), metrics };
+
+  it('keeps them in the summary and metrics only, and gives the whole result back', async () => {
+    await store.create('e', spec, 1000);
+    await store.saveSummary('e', withNaN, metrics);
+    await store.finish('e', 'completed', { result: completed }, 5000);
+    const stored = JSON.parse((await redis.hget(k.experiment('e'), 'result'))!);
+    expect(stored.cv_results).toBe('@stored-once');
+    expect(stored.metrics).toBe('@stored-once');
+    const got = await store.get('e');
+    expect(got!.result).toEqual(completed);
+    expect(Object.keys(got!.result!)).toEqual(Object.keys(completed));
+  });
+
+  it('stores a result whose parts differ from the summary as they are', async () => {
+    await store.create('e', spec, 1000);
+    await store.saveSummary('e', withNaN, metrics);
+    const other = { ...completed, cv_results: { params: [] } as unknown as ExperimentResult['cv_results'], metrics: { roc_auc: 0.5 } };
+    await store.finish('e', 'completed', { result: other }, 5000);
+    expect((await store.get('e'))!.result).toEqual(other);
+  });
+});
+
+describe('ExperimentStore.purge and memoryUsage', () => {
+  it('deletes every key of the experiment and its place in the index, and leaves the others alone', async () => {
+    for (const id of ['e', 'other']) {
+      await store.create(id, spec, 1000);
+      await store.beginTask(id, 0, 'w1', 2000);
+      await store.saveOof(id, 1, { indices: [0], predict: [1] });
+      await store.endTask(id, taskResult(1, 0.5));
+      await store.saveTaskError(id, 2, 'boom');
+    }
+    const other = await store.memoryUsage('other');
+    expect(await store.memoryUsage('e')).toBeGreaterThan(0);
+    expect(await store.purge('e')).toBe(5);
+    expect(await redis.keys(`${prefix}:exp:e*`)).toEqual([]);
+    expect(await store.list()).toEqual(['other']);
+    expect(await store.get('e')).toBeNull();
+    expect(await store.memoryUsage('e')).toBe(0);
+    expect(await store.memoryUsage('other')).toBe(other);
+  });
+
+  it('counts out-of-fold bytes as stored: at least 8 bytes per float64 score', async () => {
+    await store.create('e', spec, 1000);
+    const before = await store.memoryUsage('e');
+    // 1,000 scores that float32 would round (i + 0.1) are stored as float64: 8,000 bytes at least.
+    await store.saveOof('e', 0, { indices: Array.from({ length: 1000 }, (_, i) => i), decision_function: Array.from({ length: 1000 }, (_, i) => [i + 0.1]) });
+    expect((await store.memoryUsage('e')) - before).toBeGreaterThanOrEqual(8000 + 2000);
   });
 });

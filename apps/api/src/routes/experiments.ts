@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { checkDataPaths, checkSpec, planExperiment, SpecError, type Plan } from '@gridfold/core';
-import { buildExperimentFlow, QUEUE, type ExperimentStore } from '@gridfold/queue';
+import { buildExperimentFlow, purgeExperiment, QUEUE, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { parseListLimit } from '../list-limit.js';
 import { describeExperiment } from '../progress.js';
+import { redisFullHandler } from '../redis-full.js';
+import { storageRoutes } from './storage.js';
 
 /** Limits on what one submission may ask for; each breach is a 400 naming the field. */
 export interface SubmissionLimits {
@@ -34,6 +36,7 @@ export interface ExperimentRoutesDeps {
 export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
   const { store, flows, prefix, log, limits } = deps;
   const router = Router();
+  router.use(storageRoutes(deps));
 
   router.post('/', deps.guard, deps.submitLimiter, async (req, res) => {
     let spec;
@@ -50,7 +53,14 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     }
     const id = randomUUID();
     await store.create(id, spec);
-    await flows.add(buildExperimentFlow(id, prefix, plan));
+    try {
+      await flows.add(buildExperimentFlow(id, prefix, plan));
+    } catch (err) {
+      // Nothing may stay queued without its jobs (e.g. Redis filled up between the two writes).
+      await store.finish(id, 'failed', { error: (err as Error).message });
+      await purgeExperiment(store, deps.queue, id);
+      throw err;
+    }
     log.info({ experiment: id, name: spec.name, tasks: plan.tasks.length }, 'experiment submitted');
     res.status(201).json({ id, tasks: plan.tasks.length, links: links(id) });
   });
@@ -66,7 +76,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
   router.get('/:id', async (req, res) => {
     const record = await store.get(req.params.id);
     if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(req.params.id)}` });
-    res.json({ ...(await describeExperiment(store, record)), links: links(record.id) });
+    res.json({ ...(await describeExperiment(store, record)), redis_bytes: await store.memoryUsage(record.id), links: links(record.id) });
   });
 
   router.delete('/:id', deps.guard, async (req, res) => {
@@ -102,6 +112,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, links: links(id) });
   });
 
+  router.use(redisFullHandler(log));
   return router;
 }
 

@@ -1,7 +1,7 @@
 import type { GridfoldConfig } from '@gridfold/core';
 import type { Command } from 'commander';
 import { ApiClient } from '../api-client.js';
-import { formatResult } from '../report.js';
+import { formatBytes, formatResult } from '../report.js';
 
 /** `gridfold status <id>` and `gridfold list`. */
 export function registerInspect(program: Command, config: GridfoldConfig): void {
@@ -16,7 +16,7 @@ export function registerInspect(program: Command, config: GridfoldConfig): void 
       const view = await new ApiClient(flags.api, config.token).get(id);
       if (flags.json) return void process.stdout.write(`${JSON.stringify(view)}\n`);
       const { done, total, eta_ms } = view.progress;
-      process.stdout.write(`${view.name} (${view.id}): ${view.status} · ${done}/${total} tasks${eta_ms ? ` · eta ${Math.ceil(eta_ms / 1000)}s` : ''}\n`);
+      process.stdout.write(`${view.name} (${view.id}): ${view.status} · ${done}/${total} tasks${eta_ms ? ` · eta ${Math.ceil(eta_ms / 1000)}s` : ''} · ${formatBytes(view.redis_bytes)} in Redis\n`);
       if (view.result) process.stdout.write(`${formatResult(view.result)}\n`);
     });
   program

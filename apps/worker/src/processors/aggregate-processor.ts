@@ -8,7 +8,7 @@ export async function processAggregate(data: AggregateJobData): Promise<unknown>
   const store = storeFor(prefix);
   if (store.isTerminal(await store.status(id))) return { skipped: true };
   const plan = await planFor(store, id);
-  const results = await store.taskResults(id);
+  const results = plan.oof ? await store.taskResultsWithOof(id) : await store.taskResults(id);
   const reasons = Object.fromEntries(Object.entries(await store.taskErrors(id)).map(([k, v]) => [Number(k), v]));
   try {
     if (plan.tasks.length > 0 && results.length === 0) throw new Error(`every task failed; first reason: ${Object.values(reasons)[0] ?? 'unknown'}`);

@@ -39,7 +39,7 @@ export function storeFor(prefix: string): ExperimentStore {
 
 /** The task cache shared by every worker on this Redis and prefix. */
 export function cacheFor(prefix: string): RedisTaskCache {
-  return caches.getOrSet(prefix, () => new RedisTaskCache(redisFor(), prefix, config.cacheMax));
+  return caches.getOrSet(prefix, () => new RedisTaskCache(redisFor(), prefix, { maxEntries: config.cacheMax, maxBytes: config.cacheMaxBytes }));
 }
 
 /** The plan of an experiment, made from its stored spec once while this process keeps it. */

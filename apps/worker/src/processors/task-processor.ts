@@ -28,7 +28,8 @@ export async function processTask(job: SandboxedJob, data: FitJobData): Promise<
       lastReport = Date.now();
       void job.updateProgress(Math.round(f * 100));
     };
-    const result = await cachedFitAndScore(plan, dataset, task, cacheFor(prefix), { onProgress });
+    const { oof, ...result } = await cachedFitAndScore(plan, dataset, task, cacheFor(prefix), { onProgress });
+    if (oof) await store.saveOof(id, task.index, oof);
     const fresh = await store.endTask(id, result);
     ended = true;
     log.info({ experiment: id, task: task.index, fold: task.fold, cells: task.cells.length, ms: Date.now() - started, fresh }, 'task done');

@@ -40,6 +40,16 @@ export interface GridfoldConfig {
   dataDir: string;
   /** Most task results kept in the task cache (least recently used go first). `GRIDFOLD_CACHE_MAX`. @defaultValue 200000 */
   cacheMax: number;
+  /** Most bytes the task cache holds, keys plus values (least recently used go first). `GRIDFOLD_CACHE_MAX_BYTES`. @defaultValue 268435456 (256 MiB) */
+  cacheMaxBytes: number;
+  /** Ended experiments older than this many days are deleted by the API (one sweep per deployment, hourly); 0 keeps them forever. `GRIDFOLD_RETENTION_DAYS`. @defaultValue 0 */
+  retentionDays: number;
+  /** Completed BullMQ jobs kept (newest first) for Bull Board; older ones are removed as jobs finish. `GRIDFOLD_KEEP_COMPLETED_JOBS`. @defaultValue 1000 */
+  keepCompletedJobs: number;
+  /** Failed BullMQ jobs kept (newest first). `GRIDFOLD_KEEP_FAILED_JOBS`. @defaultValue 1000 */
+  keepFailedJobs: number;
+  /** Finished BullMQ jobs older than this many hours are removed, whatever their number. `GRIDFOLD_KEEP_JOBS_HOURS`. @defaultValue 168 (a week) */
+  keepJobsHours: number;
   /** When set, the API needs `Authorization: Bearer <token>` (reads too, unless `publicRead`), and the CLI sends it. `GRIDFOLD_TOKEN`. @defaultValue unset */
   token?: string;
   /** With a token, reads (experiments, event streams, dataset images, Bull Board's read-only view) need none. `GRIDFOLD_PUBLIC_READ`. @defaultValue false */
@@ -87,6 +97,16 @@ const integer = (min: number, max: number, unit: string) => {
   return z.coerce.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
 };
 const count = (unit: string) => integer(1, Number.MAX_SAFE_INTEGER, unit);
+const UNITS: Record<string, number> = { '': 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+// Redis's own notation for memory (maxmemory 2gb): kb, mb and gb are powers of 1024.
+const bytes = () => {
+  const allowed = 'an integer >= 1 of bytes, or of kb, mb or gb (1024-based, as Redis reads them), e.g. 256mb';
+  return z
+    .string()
+    .regex(/^\d+\s*(kb|mb|gb)?$/i, { error: allowed })
+    .transform((text) => Number(/^\d+/.exec(text)![0]) * UNITS[text.replace(/^\d+\s*/, '').toLowerCase()])
+    .pipe(z.number().int().min(1, { error: allowed }).max(Number.MAX_SAFE_INTEGER, { error: allowed }));
+};
 const word = z.string().regex(/^\S+$/, { error: 'text without spaces' });
 const url = (protocols: string[]) =>
   z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`), error: `a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}` });
@@ -105,6 +125,11 @@ export const CONFIG_VARIABLES: ConfigVariables = {
   stalledMs: { env: 'GRIDFOLD_STALLED_MS', schema: count('milliseconds'), fallback: () => 15_000 },
   dataDir: { env: 'GRIDFOLD_DATA_DIR', schema: z.string().transform((dir) => resolve(dir)), fallback: defaultDataDir },
   cacheMax: { env: 'GRIDFOLD_CACHE_MAX', schema: count('task results'), fallback: () => 200_000 },
+  cacheMaxBytes: { env: 'GRIDFOLD_CACHE_MAX_BYTES', schema: bytes(), fallback: () => 256 * 1024 ** 2 },
+  retentionDays: { env: 'GRIDFOLD_RETENTION_DAYS', schema: integer(0, 36_500, 'days; 0 keeps experiments forever'), fallback: () => 0 },
+  keepCompletedJobs: { env: 'GRIDFOLD_KEEP_COMPLETED_JOBS', schema: integer(0, Number.MAX_SAFE_INTEGER, 'jobs'), fallback: () => 1000 },
+  keepFailedJobs: { env: 'GRIDFOLD_KEEP_FAILED_JOBS', schema: integer(0, Number.MAX_SAFE_INTEGER, 'jobs'), fallback: () => 1000 },
+  keepJobsHours: { env: 'GRIDFOLD_KEEP_JOBS_HOURS', schema: count('hours'), fallback: () => 168 },
   token: { env: 'GRIDFOLD_TOKEN', schema: z.string(), fallback: none },
   publicRead: { env: 'GRIDFOLD_PUBLIC_READ', schema: flag, fallback: () => false },
   insecure: { env: 'GRIDFOLD_INSECURE', schema: flag, fallback: () => false },

@@ -4,6 +4,7 @@ import type { Params } from '../estimators/base.js';
 import type { Plan, Task } from '../plan/plan.js';
 import type { ResolvedCv } from '../splitters/fold-data.js';
 import { fitAndScore, type FitAndScoreOptions } from './fit-and-score.js';
+import { decodeOof, encodeOof } from './oof-codec.js';
 import type { CellResult, OofOutputs, TaskResult } from './task-result.js';
 
 /**
@@ -29,6 +30,22 @@ interface CachedCell {
   oof?: OofOutputs;
 }
 
+/** A cache entry: the JSON's length (uint32, little-endian), the cell's result as JSON, then its out-of-fold outputs as `encodeOof` bytes, if any. */
+function packCell(result: CachedCell['result'], oof: Uint8Array | null): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(result));
+  const bytes = new Uint8Array(4 + json.length + (oof?.length ?? 0));
+  new DataView(bytes.buffer).setUint32(0, json.length, true);
+  bytes.set(json, 4);
+  if (oof) bytes.set(oof, 4 + json.length);
+  return bytes;
+}
+
+function unpackCell(bytes: Uint8Array): CachedCell {
+  const length = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+  const result = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length))) as CachedCell['result'];
+  return bytes.length > 4 + length ? { result, oof: decodeOof(bytes.subarray(4 + length)) } : { result };
+}
+
 /**
  * fitAndScore with a cache in front: cells whose key is stored are reused (marked `cached`),
  * only the others are fitted, and their successful results are stored. Failed cells are not
@@ -42,15 +59,16 @@ export async function cachedFitAndScore(plan: Plan, dataset: Dataset, task: Task
   const keys = task.cells.map((cell) => cellKey(plan, dataset, cv, task.fold, plan.grid.at(cell)));
   const stored = await cache.getMany(keys);
   const hits = new Map<number, CachedCell>();
-  stored.forEach((v, i) => v !== null && hits.set(task.cells[i], JSON.parse(v) as CachedCell));
+  stored.forEach((v, i) => v !== null && hits.set(task.cells[i], unpackCell(v)));
   const missing = task.cells.filter((c) => !hits.has(c));
   const fresh = missing.length ? await fitAndScore(plan, dataset, { ...task, cells: missing }, options) : null;
   if (fresh) {
-    const entries: Array<[string, string]> = [];
+    const entries: Array<[string, Uint8Array]> = [];
+    const oof = fresh.oof ? encodeOof(fresh.oof) : null;
     for (const r of fresh.cells) {
       if (r.error) continue;
       const { cell, ...result } = r;
-      entries.push([keys[task.cells.indexOf(cell)], JSON.stringify({ result, oof: fresh.oof } satisfies CachedCell)]);
+      entries.push([keys[task.cells.indexOf(cell)], packCell(result, oof)]);
     }
     if (entries.length) await cache.setMany(entries);
   }

@@ -19,8 +19,8 @@ export async function cachedRefit(plan: Pick<Plan, 'estimator' | 'refit' | 'cach
   const started = performance.now();
   const key = refitKey(plan, dataset, params);
   const [hit] = await cache.getMany([key]);
-  if (hit !== null) return { ...(JSON.parse(hit) as RefitResult), cached: true, refit_ms: performance.now() - started, test_ms: 0 };
+  if (hit !== null) return { ...(JSON.parse(new TextDecoder().decode(hit)) as RefitResult), cached: true, refit_ms: performance.now() - started, test_ms: 0 };
   const result = await compute();
-  await cache.setMany([[key, JSON.stringify(result)]]);
+  await cache.setMany([[key, new TextEncoder().encode(JSON.stringify(result))]]);
   return result;
 }

@@ -15,6 +15,11 @@ const EVERY_VARIABLE: Record<string, string> = {
   GRIDFOLD_STALLED_MS: '2500',
   GRIDFOLD_DATA_DIR: 'some/data',
   GRIDFOLD_CACHE_MAX: '10',
+  GRIDFOLD_CACHE_MAX_BYTES: '64mb',
+  GRIDFOLD_RETENTION_DAYS: '30',
+  GRIDFOLD_KEEP_COMPLETED_JOBS: '0',
+  GRIDFOLD_KEEP_FAILED_JOBS: '50',
+  GRIDFOLD_KEEP_JOBS_HOURS: '24',
   GRIDFOLD_TOKEN: 's3cret token',
   GRIDFOLD_PUBLIC_READ: 'true',
   GRIDFOLD_INSECURE: 'true',
@@ -37,6 +42,11 @@ const PARSED: GridfoldConfig = {
   stalledMs: 2500,
   dataDir: resolve('some/data'),
   cacheMax: 10,
+  cacheMaxBytes: 64 * 1024 * 1024,
+  retentionDays: 30,
+  keepCompletedJobs: 0,
+  keepFailedJobs: 50,
+  keepJobsHours: 24,
   token: 's3cret token',
   publicRead: true,
   insecure: true,
@@ -62,6 +72,11 @@ describe('loadConfig', () => {
       stalledMs: 15_000,
       dataDir: resolve('data'),
       cacheMax: 200_000,
+      cacheMaxBytes: 256 * 1024 * 1024,
+      retentionDays: 0,
+      keepCompletedJobs: 1000,
+      keepFailedJobs: 1000,
+      keepJobsHours: 168,
       token: undefined,
       publicRead: false,
       insecure: false,
@@ -98,6 +113,9 @@ describe('loadConfig', () => {
     ['GRIDFOLD_PUBLIC_READ', 'yes', 'GRIDFOLD_PUBLIC_READ must be true or false, got "yes"'],
     ['GRIDFOLD_INSECURE', '1', 'GRIDFOLD_INSECURE must be true or false, got "1"'],
     ['GRIDFOLD_READS_PER_MINUTE', '0', 'GRIDFOLD_READS_PER_MINUTE must be an integer >= 1 (requests), got "0"'],
+    ['GRIDFOLD_CACHE_MAX_BYTES', '1.5gb', 'GRIDFOLD_CACHE_MAX_BYTES must be an integer >= 1 of bytes, or of kb, mb or gb (1024-based, as Redis reads them), e.g. 256mb, got "1.5gb"'],
+    ['GRIDFOLD_RETENTION_DAYS', '-1', 'GRIDFOLD_RETENTION_DAYS must be an integer from 0 to 36500 (days; 0 keeps experiments forever), got "-1"'],
+    ['GRIDFOLD_KEEP_JOBS_HOURS', '0', 'GRIDFOLD_KEEP_JOBS_HOURS must be an integer >= 1 (hours), got "0"'],
     ['PORT', '65536', 'PORT must be an integer from 0 to 65535, got "65536"'],
     ['REDIS_URL', 'localhost:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, got "localhost:6379"'],
     ['REDIS_URL', 'http://127.0.0.1:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, got "http://127.0.0.1:6379"'],
@@ -126,7 +144,8 @@ describe('loadConfig', () => {
 
 describe('configEnv', () => {
   it('gives the variables that load back to the same settings', () => {
-    expect(configEnv(PARSED)).toEqual({ ...EVERY_VARIABLE, GRIDFOLD_DATA_DIR: resolve('some/data') });
+    // Settings go back as plain numbers: 64mb is handed on as its bytes.
+    expect(configEnv(PARSED)).toEqual({ ...EVERY_VARIABLE, GRIDFOLD_DATA_DIR: resolve('some/data'), GRIDFOLD_CACHE_MAX_BYTES: String(64 * 1024 * 1024) });
     expect(loadConfig(configEnv(PARSED))).toEqual(PARSED);
   });
 
