@@ -69,7 +69,7 @@ describe('ApiClient', () => {
     expect(await authed.cancel(id)).toMatchObject({ id, status: 'cancelled' });
     // The cancel removed its jobs, none of which had started.
     expect(await authed.purge(id)).toMatchObject({ id, purged: true, removed_jobs: 0 });
-    await expect(client.get(id)).rejects.toMatchObject({ status: 404 });
+    await expect(authed.get(id)).rejects.toMatchObject({ status: 404 });
   });
 
   it('prunes by age, and passes the API\'s complaint about an age on', async () => {
