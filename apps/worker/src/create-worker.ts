@@ -111,11 +111,14 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   // The signal is BullMQ's: worker.cancelJob(id) aborts it.
   const processJob = async (job: Job<JobData>, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const limitMs = await limits.limitMs(job.data);
-    const timer = setTimeout(() => sandbox.stop(job.id!, timeLimitMessage(job.data.kind, limitMs), 'timeout'), limitMs);
+    let timer: NodeJS.Timeout | undefined;
+    const startClock = () => {
+      timer = setTimeout(() => sandbox.stop(job.id!, timeLimitMessage(job.data.kind, limitMs), 'timeout'), limitMs);
+    };
     const cancel = () => sandbox.stop(job.id!, String(signal?.reason ?? 'cancelled'), 'cancel');
     signal?.addEventListener('abort', cancel, { once: true });
     try {
-      return await sandbox.run(job, token);
+      return await sandbox.run(job, token, startClock);
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', cancel);

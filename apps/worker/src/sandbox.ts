@@ -54,8 +54,12 @@ export class Sandbox {
     return [...this.runs.values()].map((r) => r.job);
   }
 
-  /** Runs `job` in a child process; rejects with the child's error, its exit, or a {@link JobStopped}. */
-  async run(job: Job, token?: string): Promise<unknown> {
+  /**
+   * Runs `job` in a child process; rejects with the child's error, its exit, or a
+   * {@link JobStopped}. `onStart` is called when a child (started, or kept from an earlier job)
+   * takes the job: a time limit counts from then, not from a new child's start-up.
+   */
+  async run(job: Job, token?: string, onStart?: () => void): Promise<unknown> {
     const run: Run = { job };
     const stopped = new Promise<never>((_, reject) => (run.reject = reject));
     stopped.catch(() => {});
@@ -70,6 +74,7 @@ export class Sandbox {
         throw err;
       }
       if (run.stopped) throw run.stopped;
+      onStart?.();
       return await Promise.race([execute(run.child, job, token), stopped]);
     } finally {
       this.runs.delete(job.id!);
