@@ -1,2 +1,3 @@
 export * from './create-app.js';
 export * from './main.js';
+export * from './reaper.js';

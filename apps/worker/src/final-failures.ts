@@ -1,4 +1,4 @@
-import type { ExperimentStore, JobData } from '@gridfold/queue';
+import { stepFailure, type ExperimentStore, type JobData } from '@gridfold/queue';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { JobStopped } from './sandbox.js';
@@ -27,7 +27,7 @@ export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, lo
       await store.taskEnded(data.experimentId, data.task.index);
       return;
     }
-    const reason = `${data.kind} job failed: ${err.message}`;
+    const reason = stepFailure(data.kind, err.message);
     if (await store.failRun(data.experimentId, data.generation, reason)) log.error({ experiment: data.experimentId, job: job.id, err: reason }, 'experiment failed');
   };
 }

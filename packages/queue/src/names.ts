@@ -18,6 +18,10 @@ export function keys(prefix: string) {
     taskErrors: (id: string) => `${prefix}:exp:${id}:task-errors`,
     /** Hash: task index → start timestamp and worker, for progress and per-worker activity. */
     running: (id: string) => `${prefix}:exp:${id}:running`,
+    /** String: the API instance whose reaper looks for experiments with no job (a lock with a TTL). */
+    reaperLock: `${prefix}:reaper:lock`,
+    /** Hash: experiment id → `generation:since`, when the reaper first found that run with no job. */
+    reaperIdle: `${prefix}:reaper:idle`,
   };
 }
 

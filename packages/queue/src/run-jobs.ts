@@ -1,4 +1,5 @@
 import type { Plan } from '@gridfold/core';
+import type { JobKind } from './flow.js';
 import { jobIds } from './names.js';
 import type { HalvingState } from './store.js';
 
@@ -23,4 +24,12 @@ export function runTaskIds(id: string, generation: number, plan: Plan, halving: 
       ? (halving?.rounds ?? []).flatMap((r) => Array.from({ length: r.tasks }, (_, i) => r.task_offset + i))
       : plan.tasks.map((t) => t.index);
   return indices.map((i) => jobIds.task(id, i, generation));
+}
+
+/**
+ * An experiment's error when a step job (aggregate, halving step, refit) failed for good: the
+ * chain of its run is broken there. `aggregate job failed: <the job's reason>`.
+ */
+export function stepFailure(kind: JobKind | string, reason: string): string {
+  return `${kind} job failed: ${reason}`;
 }
