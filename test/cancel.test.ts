@@ -1,7 +1,7 @@
 import { jobIds, keys } from '@gridfold/queue';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestCluster, waitFor } from './helpers/cluster.js';
+import { TestCluster, viewWhenEnded, waitFor } from './helpers/cluster.js';
 
 /**
  * DELETE stops the tasks that are running, not only the pending ones. A task of `slow` runs
@@ -46,11 +46,8 @@ describe('cancel', () => {
     // Every job but the running task: the refit, the aggregate and the other tasks.
     expect(del.body.removed_jobs).toBe(a.tasks + 2 - 1);
     const b = (await request(app).post('/api/experiments').send(quick).expect(201)).body;
-    const done = await waitFor(async () => {
-      const r = await request(app).get(`/api/experiments/${b.id}`);
-      return r.body.status === 'completed' ? r.body : undefined;
-    }, 60_000, 'the next experiment to complete');
-    expect(done.status).toBe('completed');
+    const done = await viewWhenEnded(app, b.id, 60_000);
+    expect(done.status, done.error).toBe('completed');
     const afterMs = Date.now() - cancelledAt;
     console.info(`cancel: the next experiment completed ${(afterMs / 1000).toFixed(1)} s after the DELETE`);
     expect(afterMs).toBeLessThan(20_000);

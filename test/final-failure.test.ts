@@ -3,7 +3,7 @@ import { checkSpec, planExperiment } from '@gridfold/core';
 import { buildFlow, buildRefitJob, jobIds, type ExperimentRecord } from '@gridfold/queue';
 import { FlowProducer } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestCluster, waitFor, type WorkerProcess } from './helpers/cluster.js';
+import { recordWhenEnded, TestCluster, type WorkerProcess } from './helpers/cluster.js';
 
 /**
  * The final failure of a job outside its processor's own error handling (here its sandbox
@@ -73,10 +73,7 @@ describe('final failures', () => {
     const flows = new FlowProducer({ connection: cluster.redis, prefix: cluster.prefix });
     await flows.add(buildRefitJob(id, cluster.prefix));
     await flows.close();
-    const record = await waitFor(async () => {
-      const r = (await cluster!.api.store.get(id))!;
-      return cluster!.api.store.isTerminal(r.status) ? r : undefined;
-    }, 30_000, 'the experiment to end');
+    const record = await recordWhenEnded(cluster.api.store, id, 30_000);
     expect(record.status).toBe('failed');
     expect(record.error).toBe(`refit job failed: experiment ${id} has no aggregated results`);
   });

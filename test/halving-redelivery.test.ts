@@ -2,7 +2,7 @@ import { buildHalvingRound, jobIds, keys, type HalvingState } from '@gridfold/qu
 import { FlowProducer } from 'bullmq';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestCluster, waitFor } from './helpers/cluster.js';
+import { TestCluster, viewWhenEnded } from './helpers/cluster.js';
 import { comparable } from './helpers/compare.js';
 
 /**
@@ -27,20 +27,13 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function ended(cluster: TestCluster, id: string, timeoutMs: number) {
-  return waitFor(async () => {
-    const r = await request(cluster.api.app).get(`/api/experiments/${id}`);
-    return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
-  }, timeoutMs, `experiment ${id} to end`);
-}
-
 describe('halving redelivery', () => {
   it('a step redelivered after saving the next round, whose flow was never added, enqueues it and the search ends', async () => {
     cluster = new TestCluster({ workers: 1, lockMs: 2000, stalledMs: 1000 });
     const { app, store, queue } = cluster.api;
     const { body } = await request(app).post('/api/experiments').send(spec).expect(201);
     const id: string = body.id;
-    const reference = await ended(cluster, id, 60_000);
+    const reference = await viewWhenEnded(app, id, 60_000);
     expect(reference.status, reference.error).toBe('completed');
     const state = (await store.halving(id))!;
     expect(state.rounds.length).toBe(3);
@@ -60,7 +53,7 @@ describe('halving redelivery', () => {
     await flows.add(buildHalvingRound(id, cluster.prefix, 0, []));
     await flows.close();
 
-    const again = await ended(cluster, id, 30_000);
+    const again = await viewWhenEnded(app, id, 30_000);
     expect(again.status, again.error).toBe('completed');
     expect(comparable(again.result)).toEqual(comparable(reference.result));
     expect(await queue.getJobState(jobIds.halvingRound(id, 1))).toBe('completed');

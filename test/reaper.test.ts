@@ -6,7 +6,7 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { deletePrefix, REDIS_URL, waitFor } from './helpers/cluster.js';
+import { deletePrefix, recordWhenEnded, REDIS_URL, waitFor } from './helpers/cluster.js';
 
 /**
  * The reaper fails experiments that nothing will ever finish. Two APIs on one prefix, each
@@ -38,12 +38,6 @@ async function twoApis() {
   return { store: new ExperimentStore(redis, prefix) };
 }
 
-const ended = (store: ExperimentStore, id: string) =>
-  waitFor(async () => {
-    const r = await store.get(id);
-    return r && store.isTerminal(r.status) ? r : undefined;
-  }, 10_000, `experiment ${id} to end`);
-
 describe('reaper', () => {
   it('fails an experiment whose jobs were never added (lost at submission), after its grace, and leaves a queued one with jobs', async () => {
     const { store } = await twoApis();
@@ -51,7 +45,7 @@ describe('reaper', () => {
     const lost = randomUUID();
     const createdAt = Date.now();
     await store.create(lost, spec);
-    const record = await ended(store, lost);
+    const record = await recordWhenEnded(store, lost, 10_000);
     expect(record.status).toBe('failed');
     expect(record.error).toBe(`no job left for this experiment (lost at submission or after a crash); retry it with POST /api/experiments/${lost}/retry`);
     expect(record.finished_at! - createdAt).toBeGreaterThanOrEqual(1000);
@@ -76,7 +70,7 @@ describe('reaper', () => {
     await waitFor(async () => ((await queue.getJobState(jobIds.aggregate(id))) === 'failed' ? true : undefined), 10_000, 'the aggregate to fail');
     await worker.close();
     await queue.close();
-    const record = await ended(store, id);
+    const record = await recordWhenEnded(store, id, 10_000);
     expect(record.status).toBe('failed');
     expect(record.error).toBe('aggregate job failed: out of memory');
   });

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestCluster, waitFor } from './helpers/cluster.js';
+import { TestCluster, viewWhenEnded } from './helpers/cluster.js';
 import { mnistIdxDir } from './helpers/data-dir.js';
 
 /**
@@ -33,10 +33,7 @@ describe('time limits', () => {
   it('kills a fit task past its limit, records its cells as failed with the reason, and goes on', async () => {
     cluster = new TestCluster({ workers: 1, lockMs: 2000, stalledMs: 1000, dataDir: data.dir });
     const { body } = await request(cluster.api.app).post('/api/experiments').send(spec).expect(201);
-    const view = await waitFor(async () => {
-      const r = await request(cluster!.api.app).get(`/api/experiments/${body.id}`);
-      return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
-    }, 60_000, 'the sweep to end');
+    const view = await viewWhenEnded(cluster.api.app, body.id, 60_000);
     expect(view.status, view.error).toBe('completed');
     expect(view.result.errors).toEqual([
       { cell: 1, fold: 0, error: 'fit task exceeded its 2s time limit' },

@@ -80,7 +80,10 @@ export class Reaper extends EventEmitter {
     const failed: string[] = [];
     for (let start = 0; ; start += PAGE) {
       const ids = await this.deps.redis.zrange(this.k.index, start, start + PAGE - 1);
-      for (const id of ids) if (await this.lookAt(id, now)) failed.push(id);
+      // Most experiments have ended: the page's statuses, read at once, skip them.
+      const statuses = await Promise.all(ids.map((id) => this.deps.store.status(id)));
+      const unfinished = ids.filter((_, i) => statuses[i] !== null && !this.deps.store.isTerminal(statuses[i]));
+      for (const id of unfinished) if (await this.lookAt(id, now)) failed.push(id);
       if (ids.length < PAGE) break;
     }
     await this.forgetEnded();
@@ -98,7 +101,6 @@ export class Reaper extends EventEmitter {
   /** Whether experiment `id` was failed now. */
   private async lookAt(id: string, now: number): Promise<boolean> {
     const { store, redis } = this.deps;
-    if (store.isTerminal(await store.status(id))) return false;
     const generation = await store.generation(id);
     const outlook = await this.outlook(id, generation);
     if (outlook.kind === 'alive') {

@@ -70,7 +70,7 @@ export class Sandbox {
         run.child = await Promise.race([retaining, stopped]);
       } catch (err) {
         // Stopped while a child was starting: the child is fine, keep it for the next job.
-        retaining.then((child) => this.idle.push(child), () => {});
+        retaining.then((child) => this.release(child), () => {});
         throw err;
       }
       if (run.stopped) throw run.stopped;
@@ -78,7 +78,7 @@ export class Sandbox {
       return await Promise.race([execute(run.child, job, token), stopped]);
     } finally {
       this.runs.delete(job.id!);
-      if (run.child && !run.stopped && alive(run.child) && !this.closing) this.idle.push(run.child);
+      if (run.child && !run.stopped) this.release(run.child);
     }
   }
 
@@ -99,6 +99,13 @@ export class Sandbox {
   close(): Promise<void> {
     this.closing ??= Promise.all(this.idle.splice(0).map((c) => c.kill('SIGTERM', 30_000).catch(() => {}))).then(() => undefined);
     return this.closing;
+  }
+
+  /** Keeps a live child for the next job, or ends it when closing. */
+  private release(child: Child): void {
+    if (!alive(child)) return;
+    if (this.closing) void child.kill('SIGTERM', 30_000).catch(() => {});
+    else this.idle.push(child);
   }
 
   private async retain(): Promise<Child> {
