@@ -154,8 +154,9 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
     worker,
     close() {
       closing ??= (async () => {
-        stopWatching();
+        // Closing waits for the running jobs: until they end, a cancel must still stop them.
         await worker.close();
+        stopWatching();
         await sandbox.close();
         log.info('worker closed');
       })();

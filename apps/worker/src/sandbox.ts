@@ -117,7 +117,7 @@ export class Sandbox {
     });
     child.once('exit', onExit);
     try {
-      await Promise.race([child.init(), exited]);
+      await Promise.race([exitFirst(child.init()), exited]);
     } catch (err) {
       void child.kill('SIGKILL').catch(() => {});
       throw err;
@@ -128,12 +128,20 @@ export class Sandbox {
   }
 }
 
+/**
+ * `sent`, whose failure waits half a second: a message to a child that was just killed fails
+ * (channel closed) before the child's exit is seen, and the exit, with its signal, is the reason.
+ */
+function exitFirst<T>(sent: Promise<T>): Promise<T> {
+  return sent.catch((err) => new Promise<never>((_, reject) => setTimeout(() => reject(err), 500)));
+}
+
 /** Runs one job in `child` by BullMQ's sandbox protocol: Start, then progress and logs, then Completed or Failed. */
 function execute(child: Child, job: Job, token?: string): Promise<unknown> {
   let onExit!: (code: number | null, signal: string | null) => void;
   let onMessage!: (msg: { cmd: ParentCommand; value?: unknown; err?: unknown }) => void;
   return new Promise((resolve, reject) => {
-    onExit = (code, signal) => reject(new Error(`Unexpected exit code: ${code} signal: ${signal}`));
+    onExit = (code, signal) => reject(new Error(`sandboxed process exited while running the job (exit code ${code}, signal ${signal}${signal === 'SIGKILL' ? ': killed, e.g. out of memory' : ''})`));
     onMessage = (msg) => {
       switch (msg.cmd) {
         case ParentCommand.Completed:
@@ -150,7 +158,7 @@ function execute(child: Child, job: Job, token?: string): Promise<unknown> {
     };
     child.on('exit', onExit);
     child.on('message', onMessage);
-    child.send({ cmd: ChildCommand.Start, job: job.asJSONSandbox(), token }).catch(reject);
+    exitFirst(child.send({ cmd: ChildCommand.Start, job: job.asJSONSandbox(), token })).catch(reject);
   }).finally(() => {
     child.off('exit', onExit);
     child.off('message', onMessage);
