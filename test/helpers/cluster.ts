@@ -3,10 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createApp, type GridfoldApp } from '@gridfold/api';
-import { connectRedis, type ExperimentDetail } from '@gridfold/queue';
+import { connectRedis, type ExperimentDetail, type ExperimentRecord, type ExperimentStore } from '@gridfold/queue';
+import request from 'supertest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import request from 'supertest';
 
 const BIN = fileURLToPath(new URL('../../apps/cli/bin/gridfold.js', import.meta.url));
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -158,4 +158,20 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs:
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** Experiment `id` as `GET /api/experiments/:id` shows it, once it has ended (completed, failed or cancelled). */
+export function viewWhenEnded(app: GridfoldApp['app'], id: string, timeoutMs: number): Promise<any> {
+  return waitFor(async () => {
+    const r = await request(app).get(`/api/experiments/${id}`);
+    return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
+  }, timeoutMs, `experiment ${id} to end`);
+}
+
+/** Experiment `id`'s stored record once it has ended. */
+export function recordWhenEnded(store: ExperimentStore, id: string, timeoutMs: number): Promise<ExperimentRecord> {
+  return waitFor(async () => {
+    const r = await store.get(id);
+    return r && store.isTerminal(r.status) ? r : undefined;
+  }, timeoutMs, `experiment ${id} to end`);
 }

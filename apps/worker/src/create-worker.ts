@@ -1,11 +1,16 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger, resolveLogFormat, type LogSettings, type TfjsBackendName } from '@gridfold/core';
-import { QUEUE } from '@gridfold/queue';
-import { Worker } from 'bullmq';
+import { ExperimentStore, QUEUE, type JobData } from '@gridfold/queue';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { watchCancellations } from './cancel-watch.js';
+import { onFinalFailure } from './final-failures.js';
+import { LruMap } from './lru-map.js';
+import { Sandbox } from './sandbox.js';
 import { encodeSandboxConfig, SANDBOX_CONFIG_VAR } from './sandbox-config.js';
+import { DEFAULT_TIME_LIMITS, JobTimeLimits, timeLimitMessage, type TimeLimits } from './time-limits.js';
 
 /** Dependencies and settings of a gridfold worker process. */
 export interface WorkerDeps {
@@ -58,6 +63,14 @@ export interface WorkerDeps {
   workerId?: string;
   /** TensorFlow.js backend of MLPClassifier in the sandboxed processors. @defaultValue the fastest that loads */
   tfjsBackend?: TfjsBackendName;
+  /**
+   * Wall-clock limits per job kind, milliseconds: past it the job's sandboxed process is killed
+   * and the job fails for good with the reason. A spec's `timeouts` override fit and refit.
+   * @defaultValue {@link DEFAULT_TIME_LIMITS}: fit 2 h, aggregate (and halving step) 10 min, refit 4 h
+   */
+  timeLimits?: Partial<TimeLimits>;
+  /** How often running jobs look whether their experiment was cancelled, milliseconds. @defaultValue 1000 */
+  cancelCheckMs?: number;
   /** Format and level of the logs of the worker and its sandboxed processors. @defaultValue `{ logFormat: "auto", logLevel: "info" }` */
   log?: LogSettings;
   /** @defaultValue `createLogger(log, "worker")` */
@@ -74,10 +87,15 @@ const PROCESSOR = fileURLToPath(new URL('./processors/job.js', import.meta.url))
 
 /**
  * Starts the BullMQ worker of a gridfold worker process on the flow's one queue. Its processor
- * runs every kind of job (fit task, aggregate, halving step, refit) and is sandboxed in a child
+ * runs every kind of job (fit task, aggregate, halving step, refit) in a sandboxed child
  * process, not a worker thread: onnxruntime-node and tfjs-node are not thread-safe, and a
  * blocked child does not stop lock renewal. One child per concurrent job, kept between jobs, so
  * the dataset is loaded once per child and an aggregate or refit finds it warm.
+ *
+ * Nothing stays running forever: each job has a wall-clock limit, a job of a cancelled
+ * experiment is stopped within `cancelCheckMs`, and either kills the job's child (a fit blocked
+ * in a synchronous loop cannot be asked to stop); the final failure of any job, whatever ended
+ * it, is recorded here in the worker's own process (see {@link onFinalFailure}).
  */
 export function createWorker(deps: WorkerDeps): GridfoldWorker {
   const logSettings = deps.log ?? { logFormat: 'auto', logLevel: 'info' };
@@ -86,7 +104,7 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   const refitThreads = deps.refitThreads ?? availableParallelism();
   const concurrency = deps.concurrency ?? 1;
   const keep = deps.keepJobs ?? { completed: 1000, failed: 1000, hours: 168 };
-  const sandbox = encodeSandboxConfig({
+  const sandboxConfig = encodeSandboxConfig({
     redisUrl: deps.redisUrl,
     dataDir: deps.dataDir,
     cacheMax: deps.cacheMax,
@@ -99,27 +117,62 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
     logFormat: resolveLogFormat(logSettings.logFormat),
     logLevel: logSettings.logLevel,
   });
-  const worker = new Worker(QUEUE, PROCESSOR, {
+  const sandbox = new Sandbox(PROCESSOR, { env: { ...process.env, [SANDBOX_CONFIG_VAR]: sandboxConfig } });
+  const limits = new JobTimeLimits(deps.connection, { ...DEFAULT_TIME_LIMITS, ...deps.timeLimits });
+  // The signal is BullMQ's: worker.cancelJob(id) aborts it.
+  const processJob = async (job: Job<JobData>, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const limitMs = await limits.limitMs(job.data);
+    let timer: NodeJS.Timeout | undefined;
+    const startClock = () => {
+      timer = setTimeout(() => sandbox.stop(job.id!, timeLimitMessage(job.data.kind, limitMs), 'timeout'), limitMs);
+    };
+    const cancel = () => sandbox.stop(job.id!, String(signal?.reason ?? 'cancelled'), 'cancel');
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      return await sandbox.run(job, token, startClock);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', cancel);
+    }
+  };
+  const worker = new Worker<JobData>(QUEUE, processJob, {
     connection: deps.connection,
     prefix: deps.prefix ?? 'gridfold',
     concurrency,
     lockDuration: deps.lockDuration ?? 30_000,
     stalledInterval: deps.stalledInterval ?? 15_000,
     maxStalledCount: deps.maxStalledCount ?? 5,
-    useWorkerThreads: false,
     removeOnComplete: { count: keep.completed, age: keep.hours * 3600 },
     removeOnFail: { count: keep.failed, age: keep.hours * 3600 },
-    workerForkOptions: { env: { ...process.env, [SANDBOX_CONFIG_VAR]: sandbox } },
   });
-  worker.on('failed', (job, err) => log.warn({ job: job?.id, name: job?.name, err: err.message, attempts: job?.attemptsMade }, 'job failed'));
+  const stores = new LruMap<string, ExperimentStore>(8);
+  const storeFor = (prefix: string) => stores.getOrSet(prefix, () => new ExperimentStore(deps.connection, prefix));
+  const recordFailure = onFinalFailure(storeFor, log);
+  worker.on('failed', (job, err) => {
+    log.warn({ job: job?.id, name: job?.name, err: err.message, attempts: job?.attemptsMade }, 'job failed');
+    recordFailure(job, err).catch((e: Error) => log.error({ job: job?.id, err: e.message }, 'could not record the final failure of a job'));
+  });
   worker.on('stalled', (jobId) => log.warn({ job: jobId }, 'job stalled; redelivering'));
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  const stopWatching = watchCancellations({
+    running: () => sandbox.running() as Job<JobData>[],
+    storeFor,
+    cancel: (jobId, reason) => worker.cancelJob(jobId, reason),
+    intervalMs: deps.cancelCheckMs ?? 1000,
+    onError: (err) => log.warn({ err: err.message }, 'could not check for cancelled experiments'),
+  });
   log.info({ queue: worker.name, concurrency, threads, refitThreads }, 'worker started');
   let closing: Promise<void> | undefined;
   return {
     worker,
     close() {
-      closing ??= worker.close().then(() => log.info('worker closed'));
+      closing ??= (async () => {
+        // Closing waits for the running jobs: until they end, a cancel must still stop them.
+        await worker.close();
+        stopWatching();
+        await sandbox.close();
+        log.info('worker closed');
+      })();
       return closing;
     },
   };

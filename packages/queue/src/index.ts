@@ -7,3 +7,4 @@ export * from './views.js';
 export * from './redis-full.js';
 export * from './purge.js';
 export * from './memory.js';
+export * from './run-jobs.js';

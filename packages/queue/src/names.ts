@@ -20,6 +20,10 @@ export function keys(prefix: string) {
     running: (id: string) => `${prefix}:exp:${id}:running`,
     /** Hash: task index → the task's out-of-fold outputs as compact binary (`encodeOof`), written once. */
     oof: (id: string) => `${prefix}:exp:${id}:oof`,
+    /** String: the API instance whose reaper looks for experiments with no job (a lock with a TTL). */
+    reaperLock: `${prefix}:reaper:lock`,
+    /** Hash: experiment id → `generation:since`, when the reaper first found that run with no job. */
+    reaperIdle: `${prefix}:reaper:idle`,
   };
 }
 

@@ -114,6 +114,26 @@ export class ExperimentStore {
   }
 
   /**
+   * Fails run `generation` of an experiment with `error`, unless it has ended or a retry has
+   * started a later run since (a job of an old run must not fail the new one). Returns whether it changed.
+   */
+  async failRun(id: string, generation: number, error: string, now = Date.now()): Promise<boolean> {
+    const changed = await this.redis.eval(
+      `local s = redis.call('hget', KEYS[1], 'status')
+       if not s or s == 'completed' or s == 'failed' or s == 'cancelled' then return 0 end
+       if tonumber(redis.call('hget', KEYS[1], 'generation') or '0') ~= tonumber(ARGV[1]) then return 0 end
+       redis.call('hset', KEYS[1], 'status', 'failed', 'finished_at', ARGV[2], 'error', ARGV[3])
+       return 1`,
+      1,
+      this.k.experiment(id),
+      String(generation),
+      String(now),
+      error,
+    );
+    return changed === 1;
+  }
+
+  /**
    * Puts an ended experiment back to queued for a retry of its missing tasks, keeping the
    * task results it has. Returns the new run generation (for fresh job ids).
    */

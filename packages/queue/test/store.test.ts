@@ -392,3 +392,27 @@ describe('ExperimentStore.purge and memoryUsage', () => {
     expect((await store.memoryUsage('e')) - before).toBeGreaterThanOrEqual(8000 + 2000);
   });
 });
+
+describe('ExperimentStore.failRun', () => {
+  it('fails the run it names, with finished_at and the reason', async () => {
+    await store.create('e', spec, 1000);
+    expect(await store.failRun('e', 0, 'aggregate job failed: boom', 5000)).toBe(true);
+    expect(await store.get('e')).toMatchObject({ status: 'failed', finished_at: 5000, error: 'aggregate job failed: boom' });
+  });
+
+  it('leaves a later run (after a retry) and an ended experiment alone', async () => {
+    await store.create('e', spec, 1000);
+    await store.finish('e', 'cancelled', { error: 'cancelled by request' });
+    expect(await store.failRun('e', 0, 'late')).toBe(false);
+    expect(await store.reopen('e')).toBe(1);
+    expect(await store.failRun('e', 0, 'a job of run 0')).toBe(false);
+    expect(await store.status('e')).toBe('queued');
+    expect(await store.failRun('e', 1, 'a job of run 1')).toBe(true);
+    expect(await store.get('e')).toMatchObject({ status: 'failed', error: 'a job of run 1' });
+  });
+
+  it('does not create a record for an experiment it does not have', async () => {
+    expect(await store.failRun('nope', 0, 'x')).toBe(false);
+    expect(await redis.exists(k.experiment('nope'))).toBe(0);
+  });
+});

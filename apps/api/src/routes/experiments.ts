@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkDataPaths, checkSpec, planExperiment, SpecError, type Plan } from '@gridfold/core';
-import { buildExperimentFlow, purgeExperiment, QUEUE, type ExperimentStore } from '@gridfold/queue';
+import { buildExperimentFlow, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -56,9 +56,10 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     try {
       await flows.add(buildExperimentFlow(id, prefix, plan));
     } catch (err) {
-      // Nothing may stay queued without its jobs (e.g. Redis filled up between the two writes).
-      await store.finish(id, 'failed', { error: (err as Error).message });
-      await purgeExperiment(store, deps.queue, id);
+      // Nothing may stay queued without its jobs (e.g. Redis filled up between the two writes); if
+      // this fails too, the reaper fails the experiment after its grace period.
+      await store.finish(id, 'failed', { error: `could not enqueue the experiment's jobs: ${(err as Error).message}` }).catch(() => {});
+      await purgeExperiment(store, deps.queue, id).catch(() => {});
       throw err;
     }
     log.info({ experiment: id, name: spec.name, tasks: plan.tasks.length }, 'experiment submitted');
@@ -81,11 +82,18 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
 
   router.delete('/:id', deps.guard, async (req, res) => {
     const id = String(req.params.id);
-    const status = await store.status(id);
-    if (status === null) return void res.status(404).json({ error: `no experiment ${JSON.stringify(id)}` });
-    if (store.isTerminal(status)) return void res.status(409).json({ error: `experiment ${id} is already ${status}`, status });
+    const record = await store.get(id);
+    if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(id)}` });
+    if (store.isTerminal(record.status)) return void res.status(409).json({ error: `experiment ${id} is already ${record.status}`, status: record.status });
+    // The run is read before the cancel: once cancelled, a retry may start the next run, whose
+    // jobs (fresh ids) must not be removed. Halving rounds are read after it, so that a round a
+    // running halving step saved meanwhile is included.
+    const generation = await store.generation(id);
     await store.finish(id, 'cancelled', { error: 'cancelled by request' });
-    const removed = await removePending(deps.queue, id);
+    const halving = await store.halving(id);
+    const tasks = runTaskIds(id, generation, planExperiment(checkSpec(record.spec)), halving);
+    // Running jobs are stopped by their workers, which see the cancelled status within a second.
+    const removed = await removePending(deps.queue, runStepIds(id, generation, halving), tasks);
     log.info({ experiment: id, removed }, 'experiment cancelled');
     res.json({ id, status: 'cancelled', removed_jobs: removed });
   });
@@ -121,20 +129,21 @@ function links(id: string) {
 }
 
 /**
- * Removes an experiment's jobs that have not started. Jobs already running finish (their
- * processors see the cancelled status and store nothing new); nothing else is touched.
+ * Removes the jobs of a run that have not finished and are not running: the steps one by one,
+ * parents first (a parent whose last child went first would be released to run), then the
+ * tasks. A job that became active meanwhile is locked and stays; its worker stops it.
+ * Returns how many were removed.
  */
-async function removePending(queue: Queue, id: string): Promise<number> {
+async function removePending(queue: Queue, steps: string[], tasks: string[]): Promise<number> {
+  const removeOne = async (jobId: string) => {
+    const job = await queue.getJob(jobId);
+    return !job || job.finishedOn ? 0 : queue.remove(jobId, { removeChildren: false });
+  };
   let removed = 0;
-  const jobs = await queue.getJobs(['waiting', 'waiting-children', 'delayed', 'prioritized'], 0, -1);
-  for (const job of jobs) {
-    if (job.data?.experimentId !== id) continue;
-    try {
-      await job.remove({ removeChildren: false });
-      removed++;
-    } catch {
-      // A job that became active meanwhile is left to finish; the cancelled status stops it.
-    }
+  for (const jobId of steps) removed += await removeOne(jobId);
+  // In chunks: a sweep may have tens of thousands of tasks, a round trip or two each.
+  for (let i = 0; i < tasks.length; i += 500) {
+    for (const n of await Promise.all(tasks.slice(i, i + 500).map(removeOne))) removed += n;
   }
   return removed;
 }

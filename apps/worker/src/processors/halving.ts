@@ -1,6 +1,6 @@
 import { aggregateResults, combineRounds, firstRound, halvingOf, nextRound, roundPlan, scheduleFor, type HalvingRound, type TaskResult } from '@gridfold/core';
-import { buildHalvingRound, buildRefitJob, type HalvingJobData, type HalvingState } from '@gridfold/queue';
-import { FlowProducer } from 'bullmq';
+import { buildHalvingRound, buildRefitJob, jobIds, QUEUE, type HalvingJobData, type HalvingState } from '@gridfold/queue';
+import { FlowProducer, Queue } from 'bullmq';
 import type { SandboxedJob } from 'bullmq';
 import { LruMap } from '../lru-map.js';
 import { datasetFor, lastAttempt, log, planFor, redisFor, storeFor } from './context.js';
@@ -9,6 +9,10 @@ import { datasetFor, lastAttempt, log, planFor, redisFor, storeFor } from './con
 const producers = new LruMap<string, FlowProducer>(8, (p) => void p.close());
 function producerFor(prefix: string): FlowProducer {
   return producers.getOrSet(prefix, () => new FlowProducer({ connection: redisFor(), prefix }));
+}
+const queues = new LruMap<string, Queue>(8, (q) => void q.close());
+function queueFor(prefix: string): Queue {
+  return queues.getOrSet(prefix, () => new Queue(QUEUE, { connection: redisFor(), prefix }));
 }
 
 /** A halving job: one step of the chain; its last failed attempt fails the experiment. */
@@ -66,7 +70,18 @@ async function halvingStep(data: HalvingJobData): Promise<unknown> {
     await enqueue(state, next);
     return { round: r, next: next.iter };
   }
-  if (next) return { round: r, next: next.iter, already: true };
+  if (next) {
+    // Redelivered after round r+1 was saved: its flow may never have been added (the step died
+    // in between). A flow is added at once or not at all, so a missing round job means a missing
+    // flow. An existing one is not added again: re-adding would make its halving job wait again
+    // for tasks that already failed.
+    const saved = rounds[r + 1];
+    if ((await queueFor(prefix).getJobState(jobIds.halvingRound(id, saved.round.iter, generation))) === 'unknown') {
+      await flows.add(buildHalvingRound(id, prefix, saved.round.iter, saved.plan.tasks, generation));
+      log.info({ experiment: id, round: saved.round.iter }, 'halving round re-enqueued after a redelivery');
+    }
+    return { round: r, next: saved.round.iter, already: true };
+  }
   const summary = combineRounds(cv, rounds.map(({ round, results }) => ({ round, results })));
   await store.saveSummary(id, summary, {});
   await flows.add(buildRefitJob(id, prefix, generation));

@@ -36,6 +36,16 @@ export interface GridfoldConfig {
   lockMs: number;
   /** How often a worker looks for jobs whose worker died, milliseconds. `GRIDFOLD_STALLED_MS`. @defaultValue 15000 */
   stalledMs: number;
+  /** Wall-clock limit of a fit task, milliseconds; a spec's `timeouts.fit_s` overrides it. `GRIDFOLD_FIT_TIMEOUT_MS`. @defaultValue 7200000 (2 h) */
+  fitTimeoutMs: number;
+  /** Wall-clock limit of an aggregate or halving step, milliseconds. `GRIDFOLD_AGGREGATE_TIMEOUT_MS`. @defaultValue 600000 (10 min) */
+  aggregateTimeoutMs: number;
+  /** Wall-clock limit of a refit + test job, milliseconds; a spec's `timeouts.refit_s` overrides it. `GRIDFOLD_REFIT_TIMEOUT_MS`. @defaultValue 14400000 (4 h) */
+  refitTimeoutMs: number;
+  /** How often the API looks for experiments left with no job (one API of a deployment at a time), milliseconds. `GRIDFOLD_REAPER_INTERVAL_MS`. @defaultValue 60000 */
+  reaperIntervalMs: number;
+  /** How long an unfinished experiment may have no job before it is failed, milliseconds. `GRIDFOLD_REAPER_GRACE_MS`. @defaultValue 300000 (5 min) */
+  reaperGraceMs: number;
   /** Absolute directory that dataset paths in specs are relative to and confined to. `GRIDFOLD_DATA_DIR`. @defaultValue `./data` under the working directory */
   dataDir: string;
   /** Most task results kept in the task cache (least recently used go first). `GRIDFOLD_CACHE_MAX`. @defaultValue 200000 */
@@ -113,6 +123,8 @@ const url = (protocols: string[]) =>
 const flag = z.enum(['true', 'false'], { error: 'true or false' }).transform((v) => v === 'true');
 const choice = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}` });
 const none = () => undefined;
+// The longest delay a Node timer keeps (about 24.8 days); a longer one would fire at once.
+const timerMs = integer(1, 2 ** 31 - 1, 'milliseconds');
 
 /** Every variable gridfold reads, by the config field it sets. */
 export const CONFIG_VARIABLES: ConfigVariables = {
@@ -123,6 +135,11 @@ export const CONFIG_VARIABLES: ConfigVariables = {
   concurrency: { env: 'GRIDFOLD_CONCURRENCY', schema: count('jobs'), fallback: () => 1 },
   lockMs: { env: 'GRIDFOLD_LOCK_MS', schema: count('milliseconds'), fallback: () => 30_000 },
   stalledMs: { env: 'GRIDFOLD_STALLED_MS', schema: count('milliseconds'), fallback: () => 15_000 },
+  fitTimeoutMs: { env: 'GRIDFOLD_FIT_TIMEOUT_MS', schema: timerMs, fallback: () => 7_200_000 },
+  aggregateTimeoutMs: { env: 'GRIDFOLD_AGGREGATE_TIMEOUT_MS', schema: timerMs, fallback: () => 600_000 },
+  refitTimeoutMs: { env: 'GRIDFOLD_REFIT_TIMEOUT_MS', schema: timerMs, fallback: () => 14_400_000 },
+  reaperIntervalMs: { env: 'GRIDFOLD_REAPER_INTERVAL_MS', schema: count('milliseconds'), fallback: () => 60_000 },
+  reaperGraceMs: { env: 'GRIDFOLD_REAPER_GRACE_MS', schema: count('milliseconds'), fallback: () => 300_000 },
   dataDir: { env: 'GRIDFOLD_DATA_DIR', schema: z.string().transform((dir) => resolve(dir)), fallback: defaultDataDir },
   cacheMax: { env: 'GRIDFOLD_CACHE_MAX', schema: count('task results'), fallback: () => 200_000 },
   cacheMaxBytes: { env: 'GRIDFOLD_CACHE_MAX_BYTES', schema: bytes(), fallback: () => 256 * 1024 ** 2 },

@@ -101,6 +101,10 @@ const cv = z.union(
   { error: 'an integer >= 2, or an object {kind, n_splits, shuffle, random_state, subset}' },
 );
 
+/** A job's time limit in a spec: seconds, at least 1, at most 7 days. */
+const LIMIT_ALLOWED = { error: 'seconds, from 1 to 604800 (7 days)' };
+const timeLimit = z.number(LIMIT_ALLOWED).min(1, LIMIT_ALLOWED).max(604_800, LIMIT_ALLOWED);
+
 export const OOF_METHODS = ['predict', 'decision_function', 'predict_proba'] as const;
 export const OOF_METRICS = [
   'confusion_matrix',
@@ -184,6 +188,11 @@ export const experimentSpecSchema = z
     cache: z.boolean().default(true),
     /** Let cells that share an expensive step (KNN neighbours) run as one task. */
     group_cells: z.boolean().default(true),
+    /**
+     * Wall-clock limits of this experiment's fit tasks and refit, seconds, instead of the
+     * workers' defaults: a job past its limit is stopped and recorded as failed with the reason.
+     */
+    timeouts: z.object({ fit_s: timeLimit.optional(), refit_s: timeLimit.optional() }).strict().optional(),
   })
   .strict();
 

@@ -1,0 +1,33 @@
+import { stepFailure, type ExperimentStore, type JobData } from '@gridfold/queue';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { JobStopped } from './sandbox.js';
+
+/** Whether BullMQ will not run this job again: its last attempt failed, or it may not be retried. */
+export function isFinalFailure(job: Job, err: Error): boolean {
+  return err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * The worker's `failed` listener. It runs in the worker's own process, so it sees a job's final
+ * failure whatever ended it: an error its processor did not handle, its sandboxed process
+ * killed (out of memory, its time limit, a cancel), or too many stalls. A fit task's failure
+ * is recorded as the task's error (its cells fail; the aggregate runs as ever); the failure of
+ * any other job (aggregate, halving step, refit) breaks the experiment's chain, so the
+ * experiment's run ends failed with the reason instead of waiting forever.
+ */
+export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, log: Logger) {
+  return async (job: Job<JobData> | undefined, err: Error): Promise<void> => {
+    if (!job || !isFinalFailure(job, err)) return;
+    const data = job.data;
+    const store = storeFor(data.prefix);
+    if (data.kind === 'fit') {
+      // A cancelled task is not a failure of its cells: a retry runs it again.
+      if (!(err instanceof JobStopped && err.stopCause === 'cancel')) await store.saveTaskError(data.experimentId, data.task.index, err.message);
+      await store.taskEnded(data.experimentId, data.task.index);
+      return;
+    }
+    const reason = stepFailure(data.kind, err.message);
+    if (await store.failRun(data.experimentId, data.generation, reason)) log.error({ experiment: data.experimentId, job: job.id, err: reason }, 'experiment failed');
+  };
+}
