@@ -19,8 +19,10 @@ const small = {
   cv: { n_splits: 3, subset: 600 },
   refit: false,
 };
-// 24 one-cell tasks of ~0.1 s, so that it is still running when Redis fills up.
-const sweep = { ...small, name: 'sweep', param_grid: { n_neighbors: [1, 2, 3, 4] }, cv: { n_splits: 6, subset: 12_000 }, group_cells: false, cache: false };
+// 96 one-cell tasks of ~0.1 s (more on a loaded machine), so that it is still running when Redis
+// fills up: with 24 a busy CI machine sometimes finished the sweep first.
+const SWEEP_TASKS = 96;
+const sweep = { ...small, name: 'sweep', param_grid: { n_neighbors: Array.from({ length: 16 }, (_, i) => i + 1) }, cv: { n_splits: 6, subset: 12_000 }, group_cells: false, cache: false };
 
 let server: PrivateRedis;
 let cluster: TestCluster;
@@ -94,7 +96,7 @@ describe('Redis at maxmemory (noeviction)', () => {
     const failed = await ended(running, 60_000);
     expect(failed.status, JSON.stringify(failed.progress)).toBe('failed');
     expect(failed.error).toBe(REDIS_FULL_MESSAGE);
-    expect(failed.progress.done).toBeLessThan(24);
+    expect(failed.progress.done).toBeLessThan(SWEEP_TASKS);
 
     const purged = (await request(api).delete(`/api/experiments/${old}?purge=true`).expect(200)).body;
     expect(purged.freed_bytes).toBeGreaterThan(padding);
@@ -103,7 +105,7 @@ describe('Redis at maxmemory (noeviction)', () => {
     const next = (await request(api).post('/api/experiments').send(small).expect(201)).body.id;
     expect((await ended(next)).status).toBe('completed');
     const retry = (await request(api).post(`/api/experiments/${running}/retry`).expect(202)).body;
-    expect(retry.rerun_tasks.length + retry.kept_tasks).toBe(24);
+    expect(retry.rerun_tasks.length + retry.kept_tasks).toBe(SWEEP_TASKS);
     const completed = await ended(running);
     expect(completed.status, completed.error).toBe('completed');
     expect(completed.result.cv_results.mean_test_score).toHaveLength(4);
