@@ -108,6 +108,6 @@ describe('Redis at maxmemory (noeviction)', () => {
     expect(retry.rerun_tasks.length + retry.kept_tasks).toBe(SWEEP_TASKS);
     const completed = await ended(running);
     expect(completed.status, completed.error).toBe('completed');
-    expect(completed.result.cv_results.mean_test_score).toHaveLength(4);
+    expect(completed.result.cv_results.mean_test_score).toHaveLength(16);
   }, 180_000);
 });
