@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultDataDir } from '../datasets/paths.js';
@@ -40,6 +40,16 @@ export interface GridfoldConfig {
   dataDir: string;
   /** Most task results kept in the task cache (least recently used go first). `GRIDFOLD_CACHE_MAX`. @defaultValue 200000 */
   cacheMax: number;
+  /** Most bytes all artifacts (plugin bundles, datasets) may take in Redis together. `GRIDFOLD_ARTIFACTS_MAX_BYTES`. @defaultValue 2147483648 (2 GiB) */
+  artifactsMaxBytes: number;
+  /** Largest single artifact, bytes. `GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES`. @defaultValue 1073741824 (1 GiB) */
+  artifactUploadMaxBytes: number;
+  /** Absolute directory where a worker host keeps the artifacts it fetched from Redis. `GRIDFOLD_ARTIFACT_CACHE_DIR`. @defaultValue `~/.cache/gridfold/artifacts` */
+  artifactCacheDir: string;
+  /** Most bytes the local artifact cache keeps (least recently accessed go first). `GRIDFOLD_ARTIFACT_CACHE_MAX_BYTES`. @defaultValue 4294967296 (4 GiB) */
+  artifactCacheMaxBytes: number;
+  /** Whether specs may name code plugins (users' own estimators), which run on the workers. `GRIDFOLD_ALLOW_PLUGINS`. @defaultValue true */
+  allowPlugins: boolean;
   /** When set, the API's mutating routes need `Authorization: Bearer <token>`, and the CLI sends it. `GRIDFOLD_TOKEN`. @defaultValue unset */
   token?: string;
   /** This worker's name in an experiment's running tasks. `GRIDFOLD_WORKER_ID`. @defaultValue unset: the sandboxed processor's pid */
@@ -86,6 +96,7 @@ const url = (protocols: string[]) =>
   z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`), error: `a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}` });
 const choice = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}` });
 const none = () => undefined;
+const flag = z.enum(['true', 'false'], { error: '"true" or "false"' }).transform((text) => text === 'true');
 
 /** Every variable gridfold reads, by the config field it sets. */
 export const CONFIG_VARIABLES: ConfigVariables = {
@@ -98,6 +109,11 @@ export const CONFIG_VARIABLES: ConfigVariables = {
   stalledMs: { env: 'GRIDFOLD_STALLED_MS', schema: count('milliseconds'), fallback: () => 15_000 },
   dataDir: { env: 'GRIDFOLD_DATA_DIR', schema: z.string().transform((dir) => resolve(dir)), fallback: defaultDataDir },
   cacheMax: { env: 'GRIDFOLD_CACHE_MAX', schema: count('task results'), fallback: () => 200_000 },
+  artifactsMaxBytes: { env: 'GRIDFOLD_ARTIFACTS_MAX_BYTES', schema: count('bytes'), fallback: () => 2 * 1024 ** 3 },
+  artifactUploadMaxBytes: { env: 'GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES', schema: count('bytes'), fallback: () => 1024 ** 3 },
+  artifactCacheDir: { env: 'GRIDFOLD_ARTIFACT_CACHE_DIR', schema: z.string().transform((dir) => resolve(dir)), fallback: () => resolve(homedir(), '.cache', 'gridfold', 'artifacts') },
+  artifactCacheMaxBytes: { env: 'GRIDFOLD_ARTIFACT_CACHE_MAX_BYTES', schema: count('bytes'), fallback: () => 4 * 1024 ** 3 },
+  allowPlugins: { env: 'GRIDFOLD_ALLOW_PLUGINS', schema: flag, fallback: () => true },
   token: { env: 'GRIDFOLD_TOKEN', schema: z.string(), fallback: none },
   workerId: { env: 'GRIDFOLD_WORKER_ID', schema: word, fallback: none },
   port: { env: 'PORT', schema: integer(0, 65_535, ''), fallback: () => 3000 },

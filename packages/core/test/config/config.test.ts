@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, configEnv, loadConfig, type GridfoldConfig } from '../../src/config/config.js';
@@ -15,6 +15,11 @@ const EVERY_VARIABLE: Record<string, string> = {
   GRIDFOLD_STALLED_MS: '2500',
   GRIDFOLD_DATA_DIR: 'some/data',
   GRIDFOLD_CACHE_MAX: '10',
+  GRIDFOLD_ARTIFACTS_MAX_BYTES: '4096',
+  GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES: '1024',
+  GRIDFOLD_ARTIFACT_CACHE_DIR: 'some/cache',
+  GRIDFOLD_ARTIFACT_CACHE_MAX_BYTES: '8192',
+  GRIDFOLD_ALLOW_PLUGINS: 'false',
   GRIDFOLD_TOKEN: 's3cret token',
   GRIDFOLD_WORKER_ID: 'host-a',
   PORT: '0',
@@ -34,6 +39,11 @@ const PARSED: GridfoldConfig = {
   stalledMs: 2500,
   dataDir: resolve('some/data'),
   cacheMax: 10,
+  artifactsMaxBytes: 4096,
+  artifactUploadMaxBytes: 1024,
+  artifactCacheDir: resolve('some/cache'),
+  artifactCacheMaxBytes: 8192,
+  allowPlugins: false,
   token: 's3cret token',
   workerId: 'host-a',
   port: 0,
@@ -56,6 +66,11 @@ describe('loadConfig', () => {
       stalledMs: 15_000,
       dataDir: resolve('data'),
       cacheMax: 200_000,
+      artifactsMaxBytes: 2 * 1024 ** 3,
+      artifactUploadMaxBytes: 1024 ** 3,
+      artifactCacheDir: resolve(homedir(), '.cache/gridfold/artifacts'),
+      artifactCacheMaxBytes: 4 * 1024 ** 3,
+      allowPlugins: true,
       token: undefined,
       workerId: undefined,
       port: 3000,
@@ -86,6 +101,8 @@ describe('loadConfig', () => {
     ['GRIDFOLD_LOCK_MS', '-1', 'GRIDFOLD_LOCK_MS must be an integer >= 1 (milliseconds), got "-1"'],
     ['GRIDFOLD_STALLED_MS', '15s', 'GRIDFOLD_STALLED_MS must be an integer >= 1 (milliseconds), got "15s"'],
     ['GRIDFOLD_CACHE_MAX', 'Infinity', 'GRIDFOLD_CACHE_MAX must be an integer >= 1 (task results), got "Infinity"'],
+    ['GRIDFOLD_ARTIFACTS_MAX_BYTES', '2GiB', 'GRIDFOLD_ARTIFACTS_MAX_BYTES must be an integer >= 1 (bytes), got "2GiB"'],
+    ['GRIDFOLD_ALLOW_PLUGINS', 'no', 'GRIDFOLD_ALLOW_PLUGINS must be "true" or "false", got "no"'],
     ['PORT', '65536', 'PORT must be an integer from 0 to 65535, got "65536"'],
     ['REDIS_URL', 'localhost:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, got "localhost:6379"'],
     ['REDIS_URL', 'http://127.0.0.1:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, got "http://127.0.0.1:6379"'],
@@ -114,7 +131,7 @@ describe('loadConfig', () => {
 
 describe('configEnv', () => {
   it('gives the variables that load back to the same settings', () => {
-    expect(configEnv(PARSED)).toEqual({ ...EVERY_VARIABLE, GRIDFOLD_DATA_DIR: resolve('some/data') });
+    expect(configEnv(PARSED)).toEqual({ ...EVERY_VARIABLE, GRIDFOLD_DATA_DIR: resolve('some/data'), GRIDFOLD_ARTIFACT_CACHE_DIR: resolve('some/cache') });
     expect(loadConfig(configEnv(PARSED))).toEqual(PARSED);
   });
 
