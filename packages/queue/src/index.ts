@@ -4,3 +4,6 @@ export * from './flow.js';
 export * from './connection.js';
 export * from './task-cache.js';
 export * from './views.js';
+export * from './artifact-error.js';
+export * from './artifact-upload.js';
+export * from './artifacts.js';
