@@ -1,6 +1,6 @@
 import { createLogger, defaultDataDir, MAX_CELL_FOLDS, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
-import { ExperimentStore, QUEUE } from '@gridfold/queue';
+import { ArtifactStore, ExperimentStore, QUEUE, type ArtifactStoreOptions } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -11,6 +11,7 @@ import { requireToken } from './auth.js';
 import { BOARD_PATH, boardRouter } from './board.js';
 import { LiveFeed } from './live-feed.js';
 import { LiveSnapshots } from './live-snapshots.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
@@ -35,6 +36,8 @@ export interface AppDeps {
   dashboardDir?: string | null;
   /** Refresh interval of the live event streams, milliseconds. @defaultValue 1000 */
   liveIntervalMs?: number;
+  /** Bounds of the artifact store (`GRIDFOLD_ARTIFACTS_MAX_BYTES`, `GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES`). @defaultValue ArtifactStore's */
+  artifacts?: ArtifactStoreOptions;
 }
 
 /** The Express app plus what it opened, with an idempotent close(). */
@@ -102,6 +105,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
   );
 
   app.use('/api/datasets', datasetRoutes());
+  app.use('/api/artifacts', guard, artifactRoutes({ store: new ArtifactStore(deps.redis, prefix, deps.artifacts), log }));
   if (deps.dashboardDir !== null) app.use(dashboardRoutes(deps.dashboardDir ?? DASHBOARD_DIR));
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));

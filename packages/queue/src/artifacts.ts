@@ -97,9 +97,9 @@ export class ArtifactStore {
       });
   }
 
-  /** Largest single artifact, bytes. */
-  get maxArtifactBytes(): number {
-    return this.settings.maxArtifactBytes;
+  /** The store's bounds in bytes: all artifacts together, and one. */
+  get limits(): { maxTotalBytes: number; maxArtifactBytes: number } {
+    return { maxTotalBytes: this.settings.maxTotalBytes, maxArtifactBytes: this.settings.maxArtifactBytes };
   }
 
   /**
