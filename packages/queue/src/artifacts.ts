@@ -14,6 +14,19 @@ export interface ArtifactListing extends ArtifactMeta {
   experiments: string[];
 }
 
+/** What `GET /api/artifacts` answers. */
+export interface ArtifactList {
+  /** Newest first. */
+  artifacts: ArtifactListing[];
+  /** Bytes of every artifact together. */
+  total_bytes: number;
+  /** The store's bound on them (`GRIDFOLD_ARTIFACTS_MAX_BYTES`). */
+  max_bytes: number;
+}
+
+/** What `POST /api/artifacts` answers: the artifact, and whether this upload stored it (201) or it was there (200). */
+export type ArtifactUploaded = ArtifactMeta & { created: boolean };
+
 /** Bounds and sizes of an {@link ArtifactStore}. */
 export interface ArtifactStoreOptions {
   /** Most bytes all artifacts take together, committed and being uploaded. @defaultValue 2147483648 (2 GiB) */

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { ArtifactError, checkSha256, type ArtifactErrorCode, type ArtifactMeta, type ArtifactStore } from '@gridfold/queue';
+import { ArtifactError, checkSha256, type ArtifactErrorCode, type ArtifactList, type ArtifactMeta, type ArtifactStore, type ArtifactUploaded } from '@gridfold/queue';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 
@@ -41,32 +41,31 @@ export function artifactRoutes({ store, log }: ArtifactRoutesDeps): Router {
 
   router.post('/', async (req, res) => {
     const hints = uploadHints(req);
-    if ('error' in hints) return void res.set('connection', 'close').status(hints.status).json({ error: hints.error });
+    if ('error' in hints) return answerEarly(req, res, hints.status, { error: hints.error });
     const existing = await store.stat(hints.sha256);
-    // The body is not needed: closing the connection after the answer skips reading it.
-    if (existing) return void res.set('connection', 'close').status(200).json({ ...existing, created: false });
+    if (existing) return answerEarly(req, res, 200, { ...existing, created: false } satisfies ArtifactUploaded);
     let upload;
     try {
       upload = await store.begin(hints);
     } catch (err) {
-      return refuse(res, err, { unreadBody: true });
+      return answerEarly(req, res, ...refusal(err));
     }
     try {
       // destroyOnReturn: false keeps the socket open to answer when a write is refused mid-body.
       for await (const chunk of req.iterator({ destroyOnReturn: false })) await upload.write(chunk as Buffer);
       const { meta, created } = await upload.commit();
       log.info({ artifact: meta.sha256, size: meta.size, created }, 'artifact uploaded');
-      res.status(created ? 201 : 200).json({ ...meta, created });
+      res.status(created ? 201 : 200).json({ ...meta, created } satisfies ArtifactUploaded);
     } catch (err) {
       await upload.abort();
       if (req.readableAborted) return void log.info({ artifact: hints.sha256, received: upload.written }, 'artifact upload aborted by the client');
-      refuse(res, err, { unreadBody: true });
+      answerEarly(req, res, ...refusal(err));
     }
   });
 
   router.get('/', async (_req, res) => {
     const [artifacts, totalBytes] = await Promise.all([store.list(), store.totalBytes()]);
-    res.json({ artifacts, total_bytes: totalBytes, max_bytes: store.limits.maxTotalBytes });
+    res.json({ artifacts, total_bytes: totalBytes, max_bytes: store.limits.maxTotalBytes } satisfies ArtifactList);
   });
 
   // Express answers HEAD with this GET route too; a HEAD reads the meta only.
@@ -142,13 +141,37 @@ function describe(res: Response, meta: ArtifactMeta): void {
   });
 }
 
-/**
- * Answers an ArtifactError with its status and message (409 also names the experiments).
- * With `unreadBody`, the connection closes after the answer, so the rest of a refused upload
- * is never read.
- */
-function refuse(res: Response, err: unknown, { unreadBody = false } = {}): void {
+/** The status and body that answer an ArtifactError (409 also names the experiments); other errors are rethrown. */
+function refusal(err: unknown): [number, { error: string; experiments?: string[] }] {
   if (!(err instanceof ArtifactError)) throw err;
-  if (unreadBody) res.set('connection', 'close');
-  res.status(STATUS[err.code]).json(err.code === 'in-use' ? { error: err.message, experiments: err.experiments } : { error: err.message });
+  return [STATUS[err.code], err.code === 'in-use' ? { error: err.message, experiments: err.experiments } : { error: err.message }];
+}
+
+function refuse(res: Response, err: unknown): void {
+  const [status, body] = refusal(err);
+  res.status(status).json(body);
+}
+
+/** What is discarded of an upload answered before its end, at most: bytes, and milliseconds. */
+const LINGER = { bytes: 16 * 1024 ** 2, ms: 2000 };
+
+/**
+ * Answers an upload before its body has been read to the end. Nothing more of it is stored,
+ * but what the client still sends is discarded for a moment ({@link LINGER}) before the
+ * connection is cut: closing a socket with unread bytes resets it, and many clients (fetch,
+ * node:http) then drop an answer they have not read yet. A body that ends within the bound
+ * leaves the connection open for the next request.
+ */
+function answerEarly(req: Request, res: Response, status: number, body: object): void {
+  res.status(status).json(body);
+  if (req.complete) return;
+  let discarded = 0;
+  const cut = () => req.socket.destroy();
+  const timer = setTimeout(cut, LINGER.ms);
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER.bytes) cut();
+  });
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
 }
