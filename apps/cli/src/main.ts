@@ -1,5 +1,6 @@
 import { loadConfig } from '@gridfold/core';
 import { Command, CommanderError } from 'commander';
+import { registerArtifacts } from './commands/artifacts.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
@@ -17,6 +18,7 @@ try {
   registerServe(program, config);
   registerInspect(program, config);
   registerStart(program, config);
+  registerArtifacts(program, config);
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
