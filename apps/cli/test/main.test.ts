@@ -1,27 +1,17 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, runGridfold } from './helpers/run-gridfold.js';
 
 // The real command, as a user runs it: `node apps/cli/bin/gridfold.js ...`. Every case here
 // fails before anything touches Redis or the network (GRIDFOLD_API points at a closed port in
-// case one did not); the kill after 30 s only bounds a regression, it asserts nothing.
-const BIN = fileURLToPath(new URL('../bin/gridfold.js', import.meta.url));
+// case one did not).
 const dir = mkdtempSync(join(tmpdir(), 'gridfold-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function gridfold(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, GRIDFOLD_API: 'http://127.0.0.1:1' }, timeout: 30_000, killSignal: 'SIGKILL' });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const gridfold = (...args: string[]) => runGridfold(args, { cwd: dir, env: { GRIDFOLD_API: 'http://127.0.0.1:1' } });
 
 describe('gridfold (bin/gridfold.js → src/main.ts)', () => {
   it('reports a spec path that does not exist as one line on stderr and exits 1', async () => {

@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { checkSpec } from '@gridfold/core';
 import { ArtifactStore } from '@gridfold/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src/commands/artifacts.js';
+import { runGridfold } from '../helpers/run-gridfold.js';
 import { startTestApi, type TestApi } from '../helpers/test-api.js';
 
 // The real command (`node apps/cli/bin/gridfold.js artifacts ...`) against a real API on a
 // spare port, with GRIDFOLD_TOKEN set as a user would. Sizes are hand-chosen.
-const BIN = fileURLToPath(new URL('../../bin/gridfold.js', import.meta.url));
 const TOKEN = 's3cret';
 const spec = checkSpec({ name: 'uses', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' } });
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -30,19 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function gridfold(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, 'artifacts', ...args, '--api', t.url], {
-      env: { ...process.env, GRIDFOLD_TOKEN: TOKEN },
-      timeout: 60_000,
-      killSignal: 'SIGKILL',
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const gridfold = (...args: string[]) => runGridfold(['artifacts', ...args, '--api', t.url], { env: { GRIDFOLD_TOKEN: TOKEN } });
 
 describe('gridfold artifacts', () => {
   it('ls: one line per artifact, newest first (sha256, size, name, experiments), then the total and the bound', async () => {

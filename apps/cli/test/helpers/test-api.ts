@@ -4,9 +4,8 @@ import { createApp, type AppDeps, type GridfoldApp } from '@gridfold/api';
 import { connectRedis } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { freePort } from '../../src/redis-setup.js';
 
-/** A real API (createApp on the real Redis under a unique prefix) listening on a spare port. */
+/** A real API (createApp on the real Redis under a unique prefix) listening on a spare (ephemeral) port. */
 export interface TestApi {
   url: string;
   api: GridfoldApp;
@@ -23,12 +22,11 @@ export async function startTestApi(deps: Partial<AppDeps> = {}): Promise<TestApi
   const prefix = `test-${randomUUID()}`;
   const api = createApp({ redis, prefix, logger: pino({ level: 'silent' }), dashboardDir: null, ...deps });
   const requests: string[] = [];
-  const port = await freePort();
   const server = await new Promise<Server>((resolve) => {
-    const s = createServer((req, res) => (requests.push(`${req.method} ${req.url}`), api.app(req, res))).listen(port, '127.0.0.1', () => resolve(s));
+    const s = createServer((req, res) => (requests.push(`${req.method} ${req.url}`), api.app(req, res))).listen(0, '127.0.0.1', () => resolve(s));
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     api,
     redis,
     prefix,
