@@ -1,6 +1,6 @@
 import { createLogger, defaultDataDir, MAX_CELL_FOLDS, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
-import { ExperimentStore, QUEUE, redisMemory } from '@gridfold/queue';
+import { ArtifactStore, ExperimentStore, QUEUE, redisMemory, type ArtifactStoreOptions } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -14,6 +14,7 @@ import { LiveSnapshots } from './live-snapshots.js';
 import { isRedisUnavailable, RedisHealth, RedisUnavailableError } from './redis-gate.js';
 import { refuseCrossSiteWrites, requireLoopbackHost } from './request-origin.js';
 import { RetentionSweeper, type RetentionOptions } from './retention.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
@@ -48,6 +49,8 @@ export interface AppDeps {
   liveIntervalMs?: number;
   /** Deleting ended experiments after a retention period (`GRIDFOLD_RETENTION_DAYS`). @defaultValue off */
   retention?: RetentionOptions;
+  /** Bounds of the artifact store (`GRIDFOLD_ARTIFACTS_MAX_BYTES`, `GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES`). @defaultValue ArtifactStore's */
+  artifacts?: ArtifactStoreOptions;
 }
 
 /** The Express app plus what it opened, with an idempotent close(). */
@@ -133,6 +136,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
   );
 
   app.use('/api/datasets', datasetRoutes());
+  app.use('/api/artifacts', guard, artifactRoutes({ store: new ArtifactStore(deps.redis, prefix, deps.artifacts), log }));
   if (deps.dashboardDir !== null) app.use(dashboardRoutes(deps.dashboardDir ?? DASHBOARD_DIR));
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));

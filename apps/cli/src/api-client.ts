@@ -1,4 +1,5 @@
-import type { ExperimentCreated, ExperimentDetail, ExperimentList, PruneOutcome, PurgeOutcome } from '@gridfold/queue';
+import type { Readable } from 'node:stream';
+import type { ArtifactList, ArtifactUploaded, ExperimentCreated, ExperimentDetail, ExperimentList, PruneOutcome, PurgeOutcome } from '@gridfold/queue';
 
 /** An answer of the API that is not a success: its status and the API's message. */
 export class ApiError extends Error {
@@ -9,6 +10,16 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** An artifact upload's body and what the client states about it. */
+export interface ArtifactBody {
+  sha256: string;
+  /** Bytes, sent as Content-Length so that the API can refuse too much before reading any. */
+  size: number;
+  bytes: Readable;
+  /** File name hint (printable ASCII, at most 255 characters). */
+  name?: string;
 }
 
 /** A small typed client for the gridfold API; errors name the URL and the API's message. */
@@ -49,17 +60,51 @@ export class ApiClient {
     return this.request('POST', '/api/experiments/prune', { older_than: olderThan });
   }
 
+  async artifacts(): Promise<ArtifactList> {
+    return this.request('GET', '/api/artifacts');
+  }
+
+  async deleteArtifact(sha: string): Promise<{ sha256: string; deleted: true }> {
+    return this.request('DELETE', `/api/artifacts/${encodeURIComponent(sha)}`);
+  }
+
+  /** Whether the API holds the artifact (a HEAD: no bytes move). */
+  async hasArtifact(sha: string): Promise<boolean> {
+    const path = `/api/artifacts/${encodeURIComponent(sha)}`;
+    const res = await this.send('HEAD', path);
+    if (res.status === 404) return false;
+    await this.parse('HEAD', path, res);
+    return true;
+  }
+
+  /** Streams an artifact's bytes to the API, which checks them against `sha256`. */
+  async uploadArtifact(body: ArtifactBody): Promise<ArtifactUploaded> {
+    const headers = {
+      'content-type': 'application/octet-stream',
+      'content-length': String(body.size),
+      'x-artifact-sha256': body.sha256,
+      ...(body.name ? { 'x-artifact-name': body.name } : {}),
+    };
+    return this.parse('POST', '/api/artifacts', await this.send('POST', '/api/artifacts', { headers, body: body.bytes, duplex: 'half' }));
+  }
+
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+    const init = body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    return this.parse(method, path, await this.send(method, path, init));
+  }
+
+  private async send(method: string, path: string, init: { headers?: Record<string, string>; body?: string | Readable; duplex?: 'half' } = {}): Promise<Response> {
     try {
-      res = await fetch(new URL(path, this.base), {
-        method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      const auth = this.token ? { authorization: `Bearer ${this.token}` } : {};
+      return await fetch(new URL(path, this.base), { method, ...init, headers: { ...init.headers, ...auth } } as RequestInit);
     } catch {
       throw new Error(`cannot reach the gridfold API at ${this.base}; start it with \`npx gridfold serve\` or pass --api URL (or use --local)`);
     }
+  }
+
+  /** The answer's JSON, or an Error naming the route, the status, the API's message and every issue. */
+  private async parse<T>(method: string, path: string, res: Response): Promise<T> {
+    // An answer to HEAD, or one that is not JSON (a proxy's page), has no error field: the status text says what there is.
     const json = (await res.json().catch(() => ({}))) as { error?: string; issues?: Array<{ path: string; message: string }> };
     if (!res.ok) {
       const issues = json.issues?.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');

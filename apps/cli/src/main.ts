@@ -1,5 +1,6 @@
 import { loadConfig } from '@gridfold/core';
 import { Command, CommanderError } from 'commander';
+import { registerArtifacts } from './commands/artifacts.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRemove } from './commands/remove.js';
 import { registerRun } from './commands/run.js';
@@ -19,6 +20,7 @@ try {
   registerInspect(program, config);
   registerRemove(program, config);
   registerStart(program, config);
+  registerArtifacts(program, config);
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);

@@ -1,46 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { createApp, type GridfoldApp } from '@gridfold/api';
-import { connectRedis } from '@gridfold/queue';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, ApiError } from '../src/api-client.js';
 import { freePort } from '../src/redis-setup.js';
+import { startTestApi, type TestApi } from './helpers/test-api.js';
 
 // A real API (createApp on the real Redis, a unique prefix, an ephemeral port) behind the client.
 const spec = { name: 'client', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, cv: { n_splits: 3, subset: 300 }, refit: false };
-const redis = connectRedis();
-const prefix = `test-${randomUUID()}`;
-let api: GridfoldApp;
-let server: Server;
+let t: TestApi;
 let client: ApiClient;
 let authed: ApiClient;
 
-async function listen(a: GridfoldApp): Promise<Server> {
-  return new Promise((resolve) => {
-    const s = a.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-}
-const urlOf = (s: Server) => `http://127.0.0.1:${(s.address() as { port: number }).port}`;
-
 beforeAll(async () => {
-  api = createApp({ redis, prefix, logger: pino({ level: 'silent' }), dashboardDir: null, token: 's3cret' });
-  server = await listen(api);
-  client = new ApiClient(urlOf(server));
-  authed = new ApiClient(urlOf(server), 's3cret');
+  t = await startTestApi({ token: 's3cret' });
+  client = new ApiClient(t.url);
+  authed = new ApiClient(t.url, 's3cret');
 });
 
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  await api.close();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (found.length) await redis.del(...found);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
-});
+afterAll(() => t.close());
 
 describe('ApiClient', () => {
   it('sends its token (GRIDFOLD_TOKEN) as a Bearer token with a submission and with the reads that follow it', async () => {

@@ -1,15 +1,14 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BIN } from './helpers/run-gridfold.js';
 
 // The real command, as a user runs it: `node apps/cli/bin/gridfold.js ...`. Every case here
 // fails before anything touches Redis or the network (GRIDFOLD_API points at a closed port in
-// case one did not); the kill after 30 s only bounds a regression, it asserts nothing.
-const BIN = fileURLToPath(new URL('../bin/gridfold.js', import.meta.url));
+// case one did not).
 const dir = mkdtempSync(join(tmpdir(), 'gridfold-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

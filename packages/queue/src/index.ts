@@ -8,3 +8,6 @@ export * from './redis-full.js';
 export * from './purge.js';
 export * from './memory.js';
 export * from './run-jobs.js';
+export * from './artifact-error.js';
+export * from './artifact-upload.js';
+export * from './artifacts.js';

@@ -40,3 +40,28 @@ export const jobIds = {
   /** The step that closes halving round `round`. */
   halvingRound: (id: string, round: number, gen = 0) => `${id}.g${gen}.h${round}`,
 };
+
+/**
+ * Redis keys of the artifact store under a prefix (see artifacts.ts). An artifact is named by
+ * the sha256 of its bytes (64 lowercase hex digits); an upload by a random id until it commits.
+ */
+export function artifactKeys(prefix: string) {
+  return {
+    /** Sorted set of committed artifacts' sha256 by creation time (milliseconds). */
+    index: `${prefix}:artifacts`,
+    /** Integer: bytes of every committed artifact together, for the store's total bound. */
+    bytes: `${prefix}:artifacts:bytes`,
+    /** Hash: upload id → bytes that upload holds against the total bound until it commits or ends. */
+    uploads: `${prefix}:artifacts:uploads`,
+    /** Sorted set: upload id → deadline (milliseconds); an upload silent past it no longer holds bytes. */
+    uploadDeadlines: `${prefix}:artifacts:upload-deadlines`,
+    /** Hash: sha256, size, chunks, chunk_bytes, media_type, name, created_at. Written last: its presence means committed. */
+    meta: (sha: string) => `${prefix}:artifact:${sha}`,
+    /** Hash: chunk index (0, 1, ...) → that chunk's bytes. */
+    chunks: (sha: string) => `${prefix}:artifact:${sha}:chunks`,
+    /** Set of the ids of the experiments that use the artifact. */
+    users: (sha: string) => `${prefix}:artifact:${sha}:users`,
+    /** Hash: chunk index → bytes of an upload in progress; expires unless written to, renamed to `chunks` on commit. */
+    upload: (id: string) => `${prefix}:artifact-upload:${id}`,
+  };
+}

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultDataDir } from '../datasets/paths.js';
@@ -60,6 +60,16 @@ export interface GridfoldConfig {
   keepFailedJobs: number;
   /** Finished BullMQ jobs older than this many hours are removed, whatever their number. `GRIDFOLD_KEEP_JOBS_HOURS`. @defaultValue 168 (a week) */
   keepJobsHours: number;
+  /** Most bytes all artifacts (plugin bundles, datasets) may take in Redis together. `GRIDFOLD_ARTIFACTS_MAX_BYTES`. @defaultValue 2147483648 (2 GiB) */
+  artifactsMaxBytes: number;
+  /** Largest single artifact, bytes. `GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES`. @defaultValue 1073741824 (1 GiB) */
+  artifactUploadMaxBytes: number;
+  /** Absolute directory where a worker host keeps the artifacts it fetched from Redis. `GRIDFOLD_ARTIFACT_CACHE_DIR`. @defaultValue `~/.cache/gridfold/artifacts` */
+  artifactCacheDir: string;
+  /** Most bytes the local artifact cache keeps (least recently accessed go first). `GRIDFOLD_ARTIFACT_CACHE_MAX_BYTES`. @defaultValue 4294967296 (4 GiB) */
+  artifactCacheMaxBytes: number;
+  /** Whether specs may name code plugins (users' own estimators), which run on the workers. `GRIDFOLD_ALLOW_PLUGINS`. @defaultValue true */
+  allowPlugins: boolean;
   /** When set, the API needs `Authorization: Bearer <token>` (reads too, unless `publicRead`), and the CLI sends it. `GRIDFOLD_TOKEN`. @defaultValue unset */
   token?: string;
   /** With a token, reads (experiments, event streams, dataset images, Bull Board's read-only view) need none. `GRIDFOLD_PUBLIC_READ`. @defaultValue false */
@@ -147,6 +157,11 @@ export const CONFIG_VARIABLES: ConfigVariables = {
   keepCompletedJobs: { env: 'GRIDFOLD_KEEP_COMPLETED_JOBS', schema: integer(0, Number.MAX_SAFE_INTEGER, 'jobs'), fallback: () => 1000 },
   keepFailedJobs: { env: 'GRIDFOLD_KEEP_FAILED_JOBS', schema: integer(0, Number.MAX_SAFE_INTEGER, 'jobs'), fallback: () => 1000 },
   keepJobsHours: { env: 'GRIDFOLD_KEEP_JOBS_HOURS', schema: count('hours'), fallback: () => 168 },
+  artifactsMaxBytes: { env: 'GRIDFOLD_ARTIFACTS_MAX_BYTES', schema: count('bytes'), fallback: () => 2 * 1024 ** 3 },
+  artifactUploadMaxBytes: { env: 'GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES', schema: count('bytes'), fallback: () => 1024 ** 3 },
+  artifactCacheDir: { env: 'GRIDFOLD_ARTIFACT_CACHE_DIR', schema: z.string().transform((dir) => resolve(dir)), fallback: () => resolve(homedir(), '.cache', 'gridfold', 'artifacts') },
+  artifactCacheMaxBytes: { env: 'GRIDFOLD_ARTIFACT_CACHE_MAX_BYTES', schema: count('bytes'), fallback: () => 4 * 1024 ** 3 },
+  allowPlugins: { env: 'GRIDFOLD_ALLOW_PLUGINS', schema: flag, fallback: () => true },
   token: { env: 'GRIDFOLD_TOKEN', schema: z.string(), fallback: none },
   publicRead: { env: 'GRIDFOLD_PUBLIC_READ', schema: flag, fallback: () => false },
   insecure: { env: 'GRIDFOLD_INSECURE', schema: flag, fallback: () => false },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, configEnv, loadConfig, type GridfoldConfig } from '../../src/config/config.js';
@@ -25,6 +25,11 @@ const EVERY_VARIABLE: Record<string, string> = {
   GRIDFOLD_KEEP_COMPLETED_JOBS: '0',
   GRIDFOLD_KEEP_FAILED_JOBS: '50',
   GRIDFOLD_KEEP_JOBS_HOURS: '24',
+  GRIDFOLD_ARTIFACTS_MAX_BYTES: '4096',
+  GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES: '1024',
+  GRIDFOLD_ARTIFACT_CACHE_DIR: 'some/cache',
+  GRIDFOLD_ARTIFACT_CACHE_MAX_BYTES: '8192',
+  GRIDFOLD_ALLOW_PLUGINS: 'false',
   GRIDFOLD_TOKEN: 's3cret token',
   GRIDFOLD_PUBLIC_READ: 'true',
   GRIDFOLD_INSECURE: 'true',
@@ -57,6 +62,11 @@ const PARSED: GridfoldConfig = {
   keepCompletedJobs: 0,
   keepFailedJobs: 50,
   keepJobsHours: 24,
+  artifactsMaxBytes: 4096,
+  artifactUploadMaxBytes: 1024,
+  artifactCacheDir: resolve('some/cache'),
+  artifactCacheMaxBytes: 8192,
+  allowPlugins: false,
   token: 's3cret token',
   publicRead: true,
   insecure: true,
@@ -92,6 +102,11 @@ describe('loadConfig', () => {
       keepCompletedJobs: 1000,
       keepFailedJobs: 1000,
       keepJobsHours: 168,
+      artifactsMaxBytes: 2 * 1024 ** 3,
+      artifactUploadMaxBytes: 1024 ** 3,
+      artifactCacheDir: resolve(homedir(), '.cache/gridfold/artifacts'),
+      artifactCacheMaxBytes: 4 * 1024 ** 3,
+      allowPlugins: true,
       token: undefined,
       publicRead: false,
       insecure: false,
@@ -131,6 +146,8 @@ describe('loadConfig', () => {
     ['GRIDFOLD_CACHE_MAX_BYTES', '1.5gb', 'GRIDFOLD_CACHE_MAX_BYTES must be an integer >= 1 of bytes, or of kb, mb or gb (1024-based, as Redis reads them), e.g. 256mb, got "1.5gb"'],
     ['GRIDFOLD_RETENTION_DAYS', '-1', 'GRIDFOLD_RETENTION_DAYS must be an integer from 0 to 36500 (days; 0 keeps experiments forever), got "-1"'],
     ['GRIDFOLD_KEEP_JOBS_HOURS', '0', 'GRIDFOLD_KEEP_JOBS_HOURS must be an integer >= 1 (hours), got "0"'],
+    ['GRIDFOLD_ARTIFACTS_MAX_BYTES', '2GiB', 'GRIDFOLD_ARTIFACTS_MAX_BYTES must be an integer >= 1 (bytes), got "2GiB"'],
+    ['GRIDFOLD_ALLOW_PLUGINS', 'no', 'GRIDFOLD_ALLOW_PLUGINS must be true or false, got "no"'],
     ['PORT', '65536', 'PORT must be an integer from 0 to 65535, got "65536"'],
     ['REDIS_URL', 'localhost:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, got "localhost:6379"'],
     ['REDIS_URL', 'http://127.0.0.1:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, got "http://127.0.0.1:6379"'],
@@ -160,7 +177,7 @@ describe('loadConfig', () => {
 describe('configEnv', () => {
   it('gives the variables that load back to the same settings', () => {
     // Settings go back as plain numbers: 64mb is handed on as its bytes.
-    expect(configEnv(PARSED)).toEqual({ ...EVERY_VARIABLE, GRIDFOLD_DATA_DIR: resolve('some/data'), GRIDFOLD_CACHE_MAX_BYTES: String(64 * 1024 * 1024) });
+    expect(configEnv(PARSED)).toEqual({ ...EVERY_VARIABLE, GRIDFOLD_DATA_DIR: resolve('some/data'), GRIDFOLD_CACHE_MAX_BYTES: String(64 * 1024 * 1024), GRIDFOLD_ARTIFACT_CACHE_DIR: resolve('some/cache') });
     expect(loadConfig(configEnv(PARSED))).toEqual(PARSED);
   });
 
