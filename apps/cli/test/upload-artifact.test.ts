@@ -1,3 +1,4 @@
+import { ApiError } from '../src/api-client.js';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,11 +36,11 @@ describe('uploadArtifact', () => {
   it("passes on the API's refusals: over the cap (413) and past the total bound (507)", async () => {
     const big = file('big.bin', Buffer.alloc(32 * 1024 * 1024, 1));
     await expect(uploadArtifact(t.url, TOKEN, big)).rejects.toThrow(
-      new Error(`POST /api/artifacts: 413 artifact of ${32 * 1024 * 1024} bytes is larger than the largest allowed, 65536 bytes (GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES)`),
+      new ApiError(`POST /api/artifacts: 413 artifact of ${32 * 1024 * 1024} bytes is larger than the largest allowed, 65536 bytes (GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES)`, 413),
     );
     const more = file('more.bin', Buffer.alloc(60_000, 4));
     await expect(uploadArtifact(t.url, TOKEN, more)).rejects.toThrow(
-      new Error('POST /api/artifacts: 507 artifact store is full: it holds 50000 of its 98304 bytes (GRIDFOLD_ARTIFACTS_MAX_BYTES) and this upload needs 60000; delete artifacts no experiment uses (gridfold artifacts rm)'),
+      new ApiError('POST /api/artifacts: 507 artifact store is full: it holds 50000 of its 98304 bytes (GRIDFOLD_ARTIFACTS_MAX_BYTES) and this upload needs 60000; delete artifacts no experiment uses (gridfold artifacts rm)', 507),
     );
   });
 
@@ -47,6 +48,6 @@ describe('uploadArtifact', () => {
     const missing = join(dir, 'missing.js');
     await expect(uploadArtifact(t.url, TOKEN, missing)).rejects.toThrow(new Error(`cannot read artifact file ${missing}: ENOENT`));
     const data = Buffer.from('x');
-    await expect(uploadArtifact(t.url, 'wrong', file('x.js', data))).rejects.toThrow(new Error(`HEAD /api/artifacts/${sha(data)}: 401 Unauthorized`));
+    await expect(uploadArtifact(t.url, 'wrong', file('x.js', data))).rejects.toThrow(new ApiError(`HEAD /api/artifacts/${sha(data)}: 401 Unauthorized`, 401));
   });
 });
