@@ -16,7 +16,14 @@ export interface CsvData {
  * label column must hold integers. A non-numeric cell is an error naming its row and column.
  */
 export async function readCsv(path: string, label: string): Promise<CsvData> {
-  const text = await readFile(path, 'utf8');
+  return parseCsv(await readFile(path, 'utf8'), path, label);
+}
+
+/**
+ * Parses CSV text as {@link readCsv} reads a file.
+ * @param path - a name for error messages (usually the file path)
+ */
+export function parseCsv(text: string, path: string, label: string): CsvData {
   let records: string[][];
   try {
     records = parse(text, { skip_empty_lines: true, trim: true });

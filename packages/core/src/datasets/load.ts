@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Matrix, type Target } from '../matrix.js';
-import { readCsv } from './csv.js';
-import { readIdxImages, readIdxLabels } from './idx.js';
+import { parseCsv } from './csv.js';
+import { idxImages, idxLabels, parseIdx } from './idx.js';
 import { loadMnist } from './mnist.js';
+import { hashBytes, sourceFingerprint, type DataPathField } from './source-fingerprint.js';
 import { addSeededNoise, binaryTarget, multilabelTarget, type TargetSpec } from './targets.js';
 
 /** Where the data comes from. Paths are resolved by the caller (see `resolveDataPath`). */
@@ -26,17 +28,20 @@ export interface Dataset {
   target: TargetSpec;
   /** sha256 of features, raw labels and target definition: names the data in task cache keys. */
   fingerprint: string;
+  /** The spec and the bytes of its files as read and parsed here (see `sourceFingerprint`): what an experiment is bound to. */
+  sourceFingerprint: string;
 }
 
 const cache = new Map<string, Promise<Dataset>>();
 
 /**
  * Loads a dataset and builds its target, once per process per spec: every task in a worker
- * shares the same arrays (a 60,000-image MNIST is ~47 MB as bytes).
+ * shares the same arrays (a 60,000-image MNIST is ~47 MB as bytes). `fresh` reads the files
+ * again (they may have changed since) and keeps that copy instead.
  */
-export function loadDataset(spec: DatasetSpec): Promise<Dataset> {
+export function loadDataset(spec: DatasetSpec, options: { fresh?: boolean } = {}): Promise<Dataset> {
   const key = JSON.stringify(spec);
-  let loaded = cache.get(key);
+  let loaded = options.fresh ? undefined : cache.get(key);
   if (!loaded) {
     loaded = build(spec);
     cache.set(key, loaded);
@@ -47,6 +52,7 @@ export function loadDataset(spec: DatasetSpec): Promise<Dataset> {
 
 async function build(spec: DatasetSpec): Promise<Dataset> {
   const raw = await readSource(spec);
+  const source = sourceFingerprint(spec, raw.fileHashes);
   const target = spec.target ?? { kind: 'multiclass' };
   const hash = createHash('sha256').update(JSON.stringify(target));
   for (const part of [raw.train, raw.test]) {
@@ -57,14 +63,14 @@ async function build(spec: DatasetSpec): Promise<Dataset> {
   const fingerprint = hash.digest('hex');
   switch (target.kind) {
     case 'multiclass':
-      return { train: raw.train, test: raw.test, target, fingerprint };
+      return { train: raw.train, test: raw.test, target, fingerprint, sourceFingerprint: source };
     case 'binary': {
       const bin = (s: RawSplit): Split => ({ X: s.X, y: binaryTarget(s.y, target.positive) });
-      return { train: bin(raw.train), test: raw.test && bin(raw.test), target, fingerprint };
+      return { train: bin(raw.train), test: raw.test && bin(raw.test), target, fingerprint, sourceFingerprint: source };
     }
     case 'multilabel': {
       const ml = (s: RawSplit): Split => ({ X: s.X, y: multilabelTarget(s.y, target.labels) });
-      return { train: ml(raw.train), test: raw.test && ml(raw.test), target, fingerprint };
+      return { train: ml(raw.train), test: raw.test && ml(raw.test), target, fingerprint, sourceFingerprint: source };
     }
     case 'denoise': {
       const noisy = addSeededNoise(raw.train.X, raw.test?.X, target.noise, target.seed);
@@ -73,6 +79,7 @@ async function build(spec: DatasetSpec): Promise<Dataset> {
         test: raw.test && noisy.test ? { X: noisy.test, y: raw.test.X } : undefined,
         target,
         fingerprint,
+        sourceFingerprint: source,
       };
     }
   }
@@ -83,27 +90,37 @@ interface RawSplit {
   y: Int32Array;
 }
 
-async function readSource(spec: SourceSpec): Promise<{ train: RawSplit; test?: RawSplit }> {
+async function readSource(spec: SourceSpec): Promise<{ train: RawSplit; test?: RawSplit; fileHashes: Partial<Record<DataPathField, string>> }> {
+  // Each file is read once, and the bytes hashed are the bytes parsed: a file rewritten
+  // meanwhile cannot give data of one version with the fingerprint of another.
+  const fileHashes: Partial<Record<DataPathField, string>> = {};
+  const read = async (field: DataPathField, path: string) => {
+    const bytes = await readFile(path);
+    fileHashes[field] = hashBytes(bytes);
+    return bytes;
+  };
   switch (spec.source) {
     case 'mnist':
-      return loadMnist();
+      return { ...(await loadMnist()), fileHashes };
     case 'csv': {
-      const train = await readCsv(spec.train, spec.label);
-      const test = spec.test ? await readCsv(spec.test, spec.label) : undefined;
+      const train = parseCsv((await read('train', spec.train)).toString('utf8'), spec.train, spec.label);
+      const test = spec.test ? parseCsv((await read('test', spec.test)).toString('utf8'), spec.test, spec.label) : undefined;
       if (test && test.columns.join('\u0000') !== train.columns.join('\u0000')) {
         throw new Error(`${spec.test}: columns differ from the training file ${spec.train}`);
       }
-      return { train, test };
+      return { train, test, fileHashes };
     }
     case 'idx': {
-      const split = async (images: string, labels: string): Promise<RawSplit> => {
-        const [X, y] = await Promise.all([readIdxImages(images), readIdxLabels(labels)]);
-        if (X.rows !== y.length) throw new Error(`${images} has ${X.rows} images but ${labels} has ${y.length} labels`);
+      const split = async (images: [DataPathField, string], labels: [DataPathField, string]): Promise<RawSplit> => {
+        const [imageBytes, labelBytes] = await Promise.all([read(...images), read(...labels)]);
+        const X = idxImages(parseIdx(new Uint8Array(imageBytes), images[1]));
+        const y = idxLabels(parseIdx(new Uint8Array(labelBytes), labels[1]), labels[1]);
+        if (X.rows !== y.length) throw new Error(`${images[1]} has ${X.rows} images but ${labels[1]} has ${y.length} labels`);
         return { X, y };
       };
-      const train = await split(spec.train_images, spec.train_labels);
-      const test = spec.test_images && spec.test_labels ? await split(spec.test_images, spec.test_labels) : undefined;
-      return { train, test };
+      const train = await split(['train_images', spec.train_images], ['train_labels', spec.train_labels]);
+      const test = spec.test_images && spec.test_labels ? await split(['test_images', spec.test_images], ['test_labels', spec.test_labels]) : undefined;
+      return { train, test, fileHashes };
     }
   }
 }
