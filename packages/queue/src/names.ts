@@ -18,6 +18,11 @@ export function keys(prefix: string) {
     taskErrors: (id: string) => `${prefix}:exp:${id}:task-errors`,
     /** Hash: task index → start timestamp and worker, for progress and per-worker activity. */
     running: (id: string) => `${prefix}:exp:${id}:running`,
+    /**
+     * Hash: `started:<task>`, `computed:<task>`, `stored:<task>` → how many times a task was
+     * started, computed to the end and had its result written: at-least-once delivery, counted.
+     */
+    executions: (id: string) => `${prefix}:exp:${id}:executions`,
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkDataPaths, checkSpec, planExperiment, SpecError, type Plan, type SpecIssue } from '@gridfold/core';
+import { checkDataPaths, checkSpec, fingerprintSource, planExperiment, SpecError, type Plan, type SpecIssue } from '@gridfold/core';
 import { buildExperimentFlow, QUEUE, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
@@ -51,8 +51,10 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       throw err;
     }
     const id = randomUUID();
-    await store.create(id, spec);
-    await flows.add(buildExperimentFlow(id, prefix, plan));
+    // The experiment is bound to its files as they are now: tasks refuse any other version.
+    const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
+    await store.create(id, spec, Date.now(), fingerprint);
+    await flows.add(buildExperimentFlow(id, prefix, plan, { generation: 0, fingerprint }));
     log.info({ experiment: id, name: spec.name, tasks: plan.tasks.length }, 'experiment submitted');
     res.status(201).json({ id, tasks: plan.tasks.length, links: links(id) });
   });
@@ -88,13 +90,17 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(id)}` });
     if (!store.isTerminal(record.status)) return void res.status(409).json({ error: `experiment ${id} is ${record.status}; only an ended one can be retried`, status: record.status });
     const plan = planExperiment(checkSpec(record.spec));
-    const done = new Set((await store.taskResults(id)).map((r) => r.task));
+    const issues = checkDataPaths(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
+    if (issues.length) return void res.status(400).json({ error: `experiment ${id} cannot be retried: its dataset is not readable`, issues });
+    // The retry is bound to the files as they are now; results computed on other data are dropped, never mixed in.
+    const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
+    const { generation, dataChanged, dropped, kept } = await store.reopen(id, fingerprint);
+    const done = new Set(kept);
     const missing = plan.tasks.filter((t) => !done.has(t.index)).map((t) => t.index);
-    const generation = await store.reopen(id);
     // A halving chain is replayed from its start: rounds are re-derived, stored task results are not recomputed.
-    await flows.add(buildExperimentFlow(id, prefix, plan, { only: missing, generation }));
-    log.info({ experiment: id, generation, rerun: missing.length, kept: done.size }, 'experiment retried');
-    res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, links: links(id) });
+    await flows.add(buildExperimentFlow(id, prefix, plan, { generation, fingerprint }, { only: missing }));
+    log.info({ experiment: id, generation, rerun: missing.length, kept: done.size, data_changed: dataChanged, dropped }, 'experiment retried');
+    res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, data_changed: dataChanged, dropped_tasks: dropped, links: links(id) });
   });
 
   return router;
