@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createApp, type GridfoldApp } from '@gridfold/api';
@@ -16,16 +16,20 @@ export class WorkerProcess {
   constructor(
     readonly id: string,
     private readonly env: Record<string, string>,
+    /** Appends the worker's log (JSON lines, its sandboxes' too) to this file. */
+    private readonly logFile?: string,
   ) {
     this.start();
   }
 
   start(): void {
+    const log = this.logFile ? openSync(this.logFile, 'a') : undefined;
     this.child = spawn(process.execPath, [BIN, 'worker'], {
       detached: true,
-      stdio: ['ignore', 'ignore', process.env.GRIDFOLD_TEST_LOGS ? 'inherit' : 'ignore'],
-      env: { ...process.env, ...this.env, GRIDFOLD_WORKER_ID: this.id },
+      stdio: ['ignore', 'ignore', log ?? (process.env.GRIDFOLD_TEST_LOGS ? 'inherit' : 'ignore')],
+      env: { ...process.env, ...this.env, GRIDFOLD_WORKER_ID: this.id, ...(log === undefined ? {} : { GRIDFOLD_LOG_FORMAT: 'json' }) },
     });
+    if (log !== undefined) closeSync(log);
   }
 
   /** pids of the worker's sandboxed processors (its child processes running BullMQ's child main). */
@@ -66,6 +70,8 @@ export interface WorkerOptions {
   dataDir?: string;
   /** Jobs each worker runs at once (one sandboxed child per job). @defaultValue 1 */
   concurrency?: number;
+  /** Appends every worker's log (JSON lines) to this file, e.g. to count task executions from outside Redis. */
+  logFile?: string;
 }
 
 /** An API (in-process, via createApp) and worker processes sharing one unique key prefix. */
@@ -105,7 +111,7 @@ export class TestCluster {
       GRIDFOLD_LOCK_MS: String(options.lockMs ?? 30_000),
       GRIDFOLD_STALLED_MS: String(options.stalledMs ?? 15_000),
       GRIDFOLD_CONCURRENCY: String(options.concurrency ?? 1),
-    });
+    }, options.logFile);
     this.workers.push(w);
     return w;
   }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import type { TaskExecutions } from '@gridfold/queue';
 
 /** What at-least-once delivery cost an experiment of `tasks` tasks, from the store's per-task counters. */
@@ -35,4 +36,26 @@ export function tallyExecutions(counts: TaskExecutions, tasks: number): Executio
 /** One line for a test's output: `started twice 2 (+2 starts), computed twice 0 (+0), stored twice 0, never stored 0 of 200`. */
 export function describeTally(t: ExecutionTally): string {
   return `started twice ${t.startedTwice} (+${t.extraStarts} starts), computed twice ${t.computedTwice} (+${t.extraComputations}), stored twice ${t.storedTwice}, never stored ${t.neverStored} of ${t.tasks}`;
+}
+
+/**
+ * Computations of each task of experiment `id` counted from the workers' JSON log lines (a
+ * processor logs every task it computes to the end, stored or refused): a count that does not
+ * live in Redis, so it survives a Redis that lost its last writes.
+ */
+export function computedInLog(logFile: string, id: string): Record<number, number> {
+  const counts: Record<number, number> = {};
+  if (!existsSync(logFile)) return counts;
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes(id)) continue;
+    let entry: { experiment?: string; task?: number; msg?: string };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (entry.experiment !== id || entry.task === undefined) continue;
+    if (entry.msg === 'task done' || entry.msg?.startsWith('task result refused')) counts[entry.task] = (counts[entry.task] ?? 0) + 1;
+  }
+  return counts;
 }
