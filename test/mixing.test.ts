@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkSpec, planExperiment, runExperiment, type ExperimentResult, type TaskResult } from '@gridfold/core';
+import { checkSpec, planExperiment, runExperiment, type TaskResult } from '@gridfold/core';
 import { buildFlow, keys } from '@gridfold/queue';
 import { FlowProducer } from 'bullmq';
 import request from 'supertest';
@@ -43,22 +43,6 @@ async function dataDir(): Promise<string> {
 
 const local = (dir: string, file: 'a.csv' | 'b.csv') => runExperiment({ ...spec, dataset: { ...spec.dataset, train: file } }, { dataDir: dir });
 
-async function ended(cluster: TestCluster, id: string): Promise<{ status: string; error?: string; result: ExperimentResult }> {
-  return waitFor(async () => {
-    const r = await request(cluster.api.app).get(`/api/experiments/${id}`);
-    return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
-  }, 120_000, `experiment ${id} to end`);
-}
-
-/** Polls faster than waitFor: the moment matters when a worker is about to be stopped. */
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 let cluster: TestCluster | undefined;
 afterEach(async () => {
   await cluster?.close();
@@ -80,7 +64,7 @@ describe('results never mix', () => {
     copyFileSync(join(dir, 'b.csv'), join(dir, 'train.csv'));
 
     const retry = await request(cluster.api.app).post(`/api/experiments/${body.id}/retry`).expect(202);
-    const done = await ended(cluster, body.id);
+    const done = await cluster.ended(body.id);
     expect(done.status, done.error).toBe('completed');
     // Before the fix: the results of A were kept beside B's, and the refit ran on B.
     expect(comparable(done.result)).toEqual(comparable(b));
@@ -101,13 +85,13 @@ describe('results never mix', () => {
     // The first worker's sandbox has loaded A once it stores a result; it keeps that copy.
     // Stop it (it stays alive, holding A), change the file, and start a second worker, whose
     // sandbox reads B: before the fix it computed the remaining tasks on B.
-    await until(async () => (await cluster!.redis.hlen(resultsKey)) >= 1, 60_000, 'a task to finish on A');
+    await waitFor(async () => ((await cluster!.redis.hlen(resultsKey)) >= 1 ? true : undefined), 60_000, 'a task to finish on A', 20);
     const first = cluster.workers[0];
     process.kill(-first.child.pid!, 'SIGSTOP');
     try {
       copyFileSync(join(dir, 'b.csv'), join(dir, 'train.csv'));
       cluster.addWorker();
-      const done = await ended(cluster, body.id);
+      const done = await cluster.ended(body.id);
       const stored = Object.values(await cluster.redis.hgetall(resultsKey)).map((v) => JSON.parse(v) as TaskResult);
       // Every stored score is A's score for that fold and cell: nothing computed on B was kept.
       const scoreOnA = (fold: number, cell: number) => (a.cv_results as unknown as Record<string, number[]>)[`split${fold}_test_score`][cell];
@@ -132,7 +116,7 @@ describe('results never mix', () => {
     cluster = new TestCluster({ workers: 1 });
     const { body } = await request(cluster.api.app).post('/api/experiments').send(grid).expect(201);
     const resultsKey = keys(cluster.prefix).results(body.id);
-    await until(async () => (await cluster!.redis.hlen(resultsKey)) >= 2, 60_000, 'two tasks to finish');
+    await waitFor(async () => ((await cluster!.redis.hlen(resultsKey)) >= 2 ? true : undefined), 60_000, 'two tasks to finish', 20);
     await request(cluster.api.app).delete(`/api/experiments/${body.id}`).expect(200);
     await waitFor(async () => ((await cluster!.redis.hlen(keys(cluster!.prefix).running(body.id))) === 0 ? true : undefined), 30_000, 'the running task to end');
     const retry = await request(cluster.api.app).post(`/api/experiments/${body.id}/retry`).expect(202);
@@ -146,7 +130,7 @@ describe('results never mix', () => {
     const flows = new FlowProducer({ connection: cluster.redis, prefix: cluster.prefix });
     await flows.add(stale);
     await flows.close();
-    const done = await ended(cluster, body.id);
+    const done = await cluster.ended(body.id);
     expect(done.status, done.error).toBe('completed');
     // Before the fix: completed by generation 0 with only the first tasks' results.
     expect(done.result.tasks).toEqual({ done: body.tasks, total: body.tasks });

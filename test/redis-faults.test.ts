@@ -14,13 +14,13 @@ import { PrivateRedis } from './helpers/private-redis.js';
 // second, and an outage longer than the workers' job lock. Each sweep must end with the
 // cv_results of an in-process run; what it cost in re-run tasks is measured and bounded.
 
-/** 60 one-cell KNN tasks of ~0.25 s: results are stored several times a second, so a lost second of writes loses some, not all. */
+/** 60 one-cell KNN tasks of a few tenths of a second: results are stored several times a second, so a lost second of writes loses some, not all. */
 const knnGrid = {
   name: 'redis-faults',
   dataset: { source: 'mnist' },
   estimator: { name: 'KNeighborsClassifier' },
   param_grid: { weights: ['uniform', 'distance'], n_neighbors: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
-  cv: { n_splits: 3, subset: 4000 },
+  cv: { n_splits: 3, subset: 10000 },
   refit: { subset: 2000 },
   group_cells: false,
 };
@@ -37,23 +37,8 @@ afterEach(async () => {
   redis = undefined;
 });
 
-async function finished(c: TestCluster, id: string, timeoutMs = 120_000) {
-  return waitFor(async () => {
-    const r = await request(c.api.app).get(`/api/experiments/${id}`);
-    return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
-  }, timeoutMs, `experiment ${id} to end`);
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /**
- * Runs the KNN sweep on 2 workers and SIGKILLs Redis once half (30) of the results are stored; with
+ * Runs the KNN sweep on 2 workers and SIGKILLs Redis once 20 of its 60 results are stored; with
  * `loseMs`, the AOF is first cut back to its size `loseMs` earlier, as a host crash loses
  * what everysec had not yet fsynced. Returns the results stored before the kill that the
  * restarted Redis no longer has, and the computations counted from the workers' logs.
@@ -71,7 +56,7 @@ async function killRedisMidSweep(loseMs: number) {
   const aof = redis.aofFile();
   const sizes: Array<{ at: number; bytes: number }> = [];
   const sampler = setInterval(() => sizes.push({ at: Date.now(), bytes: statSync(aof).size }), 25);
-  await until(async () => (await cluster!.redis.hlen(resultsKey)) >= 30, 60_000, '30 tasks to finish');
+  await waitFor(async () => ((await cluster!.redis.hlen(resultsKey)) >= 20 ? true : undefined), 60_000, '20 tasks to finish', 20);
   const before = await cluster.redis.hkeys(resultsKey);
   const killedAt = Date.now();
   await redis.kill();
@@ -83,7 +68,7 @@ async function killRedisMidSweep(loseMs: number) {
   check.disconnect();
   const lost = before.filter((t) => !after.has(t));
 
-  const view = await finished(cluster, body.id);
+  const view = await cluster.ended(body.id);
   expect(view.status, view.error).toBe('completed');
   expect(comparable(view.result)).toEqual(comparable(local));
   const counters = tallyExecutions(await new ExperimentStore(cluster.redis, cluster.prefix).executions(body.id), body.tasks);
@@ -132,12 +117,12 @@ describe('Redis faults (appendfsync everysec, as docker-compose.yml runs it)', (
     cluster = new TestCluster({ workers: WORKERS, redisUrl: redis.url, lockMs, stalledMs: 500 });
     const { body } = await request(cluster.api.app).post('/api/experiments').send(forest).expect(201);
     const runningKey = keys(cluster.prefix).running(body.id);
-    await until(async () => (await cluster!.redis.hlen(runningKey)) === WORKERS, 60_000, 'both tasks to be running');
+    await waitFor(async () => ((await cluster!.redis.hlen(runningKey)) === WORKERS ? true : undefined), 60_000, 'both tasks to be running', 20);
     const downAt = Date.now();
     await redis.stop();
     await new Promise((r) => setTimeout(r, 2 * lockMs));
     await redis.start();
-    const view = await finished(cluster, body.id);
+    const view = await cluster.ended(body.id);
     const sweepDone = Date.now();
     expect(view.status, view.error).toBe('completed');
     expect(comparable(view.result)).toEqual(comparable(await runExperiment(forest)));

@@ -6,6 +6,7 @@ import { createApp, type GridfoldApp } from '@gridfold/api';
 import { connectRedis } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
+import request from 'supertest';
 
 const BIN = fileURLToPath(new URL('../../apps/cli/bin/gridfold.js', import.meta.url));
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -116,6 +117,14 @@ export class TestCluster {
     return w;
   }
 
+  /** Polls the API until experiment `id` has ended (completed, failed or cancelled); resolves with its view. */
+  ended(id: string, timeoutMs = 120_000): Promise<any> {
+    return waitFor(async () => {
+      const r = await request(this.api.app).get(`/api/experiments/${id}`);
+      return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
+    }, timeoutMs, `experiment ${id} to end`);
+  }
+
   /** Kills the workers, closes queues and deletes every key under the prefix. */
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.kill('SIGKILL')));
@@ -135,13 +144,17 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
   } while (cursor !== '0');
 }
 
-/** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+/**
+ * Polls `check` every `intervalMs` until it returns a value (not undefined) or `timeoutMs`
+ * passes. Poll faster than the default where the moment matters (a fault to inject right
+ * after the first result).
+ */
+export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await check();
     if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }

@@ -283,12 +283,14 @@ export class ExperimentStore {
    * One round trip at the end of a task of run `run`: counts the computation, clears its
    * running entry, and stores its result, with the run's generation and fingerprint, unless
    * the experiment has been retried since (a {@link Staleness}: nothing stored) or a result is
-   * already there (`'duplicate'`: the first one stays, HSETNX). The check and the write are one
-   * Lua script, so a retry cannot slip between them.
+   * already there (`'duplicate'`: the first one stays, HSETNX), or the experiment is gone
+   * (`'missing'`: nothing written, no key recreated). The check and the write are one Lua
+   * script, so a retry cannot slip between them.
    */
-  async endTask(id: string, result: TaskResult, run: RunRef): Promise<'stored' | 'duplicate' | Staleness> {
+  async endTask(id: string, result: TaskResult, run: RunRef): Promise<'stored' | 'duplicate' | 'missing' | Staleness> {
     return (await this.redis.eval(
       `${STALE}
+       if redis.call('exists', KEYS[1]) == 0 then return 'missing' end
        redis.call('hdel', KEYS[3], ARGV[1])
        redis.call('hincrby', KEYS[4], 'computed:' .. ARGV[1], 1)
        local why = stale(KEYS[1], ARGV[3], ARGV[4])
@@ -305,7 +307,7 @@ export class ExperimentStore {
       JSON.stringify({ ...result, generation: run.generation, fingerprint: run.fingerprint }),
       String(run.generation),
       run.fingerprint,
-    )) as 'stored' | 'duplicate' | Staleness;
+    )) as 'stored' | 'duplicate' | 'missing' | Staleness;
   }
 
   /** How many times each task was started, computed and stored: what at-least-once delivery cost. */

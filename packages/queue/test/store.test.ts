@@ -321,9 +321,10 @@ describe('ExperimentStore runs: a job of an earlier run, or on other data, write
     expect(await store.finish('e', 'cancelled', { error: 'cancelled by request' }, 2000)).toBe(true);
   });
 
-  it('writes no summary for an experiment it does not have', async () => {
+  it('writes no summary and no task result for an experiment it does not have (no key recreated)', async () => {
     expect(await store.saveSummary('nope', 0, summary, {})).toBe(false);
-    expect(await redis.exists(k.experiment('nope'))).toBe(0);
+    expect(await store.endTask('nope', taskResult(0, 0.5), run0)).toBe('missing');
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
   });
 });
 

@@ -32,9 +32,10 @@ export async function processTask(job: SandboxedJob, data: FitJobData): Promise<
     const result = await cachedFitAndScore(plan, dataset, task, cacheFor(prefix), { onProgress });
     const stored = await store.endTask(id, result, run);
     ended = true;
-    if (stored === 'stale-generation' || stored === 'stale-data') {
-      const why = stored === 'stale-data' ? 'retried on changed data' : 'retried';
-      log.warn({ experiment: id, task: task.index, generation, refused: stored }, `task result refused: the experiment was ${why} since generation ${generation} began`);
+    if (stored === 'stale-generation' || stored === 'stale-data' || stored === 'missing') {
+      const since = `since generation ${generation} began`;
+      const why = { 'stale-generation': `was retried ${since}`, 'stale-data': `was retried on changed data ${since}`, missing: 'is gone' }[stored];
+      log.warn({ experiment: id, task: task.index, generation, refused: stored }, `task result refused: the experiment ${why}`);
       return { task: task.index, refused: stored, generation };
     }
     log.info({ experiment: id, task: task.index, fold: task.fold, cells: task.cells.length, ms: Date.now() - started, fresh: stored === 'stored' }, 'task done');
