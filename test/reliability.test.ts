@@ -63,24 +63,36 @@ describe('faults', () => {
   });
 
   it('a real API process SIGKILLed mid-sweep and started again loses nothing', async () => {
+    // 60 tasks on one worker (~15 s): the sweep is still running when the new process is up.
+    const long = { ...grid, param_grid: { ...grid.param_grid, n_neighbors: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }, cv: { n_splits: 3, subset: 10000 } };
     cluster = new TestCluster({ workers: 1 });
-    const local = await runExperiment(grid);
+    // The reference runs grouped (seconds); grouping gives identical cv_results (run-local tests).
+    const local = await runExperiment({ ...long, group_cells: true });
     api = new ApiProcess({ REDIS_URL: cluster.redisUrl, GRIDFOLD_PREFIX: cluster.prefix });
     await api.start();
-    const submitted = await api.json('/api/experiments', grid);
+    const submitted = await api.json('/api/experiments', long);
     expect(submitted.status).toBe(201);
     const id = submitted.body.id as string;
     await waitFor(async () => ((await cluster!.redis.hlen(keys(cluster!.prefix).results(id))) >= 3 ? true : undefined), 60_000, 'some tasks to finish');
     await api.kill('SIGKILL');
     await api.start();
-    const view = await waitFor(async () => {
-      const r = await api!.json(`/api/experiments/${id}`);
-      return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
-    }, 120_000, `experiment ${id} to end, seen by the new API process`);
+    const seen = await api.json(`/api/experiments/${id}`);
+    expect(seen.body.status).toBe('running');
+    expect(seen.body.progress.done).toBeLessThan(submitted.body.tasks);
+    // The new process takes submissions too; both sweeps end, the first identical to an in-process run.
+    const second = await api.json('/api/experiments', grid);
+    expect(second.status).toBe(201);
+    const ended = (key: string) =>
+      waitFor(async () => {
+        const r = await api!.json(`/api/experiments/${key}`);
+        return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
+      }, 120_000, `experiment ${key} to end, seen by the new API process`);
+    const view = await ended(id);
     expect(view.status, view.error).toBe('completed');
     expect(comparable(view.result)).toEqual(comparable(local));
+    expect((await ended(second.body.id)).status).toBe('completed');
     const list = await api.json('/api/experiments');
-    expect(list.body.experiments.map((e: { id: string }) => e.id)).toEqual([id]);
+    expect(list.body.experiments.map((e: { id: string }) => e.id).sort()).toEqual([id, second.body.id].sort());
   });
 
   it('a corrupt dataset fails its tasks with a clear reason; retry after the fix re-runs only those', async () => {
