@@ -19,6 +19,7 @@ import { WorkerProcess } from '../test/helpers/cluster.js';
 import { comparable } from '../test/helpers/compare.js';
 import { tallyExecutions } from '../test/helpers/executions.js';
 import { PrivateRedis } from '../test/helpers/private-redis.js';
+import { smallKnnGrid } from '../test/helpers/specs.js';
 import { configureBench } from './configure.js';
 
 const minutesArg = process.argv.indexOf('--minutes');
@@ -29,18 +30,8 @@ const LOCK_MS = 2000;
 const IN_FLIGHT = 2;
 const DRAIN_MS = 180_000;
 
-/** 24 one-cell KNN tasks of a fraction of a second each: a sweep takes seconds, so faults land in many. */
-const spec = {
-  name: 'soak',
-  dataset: { source: 'mnist' },
-  estimator: { name: 'KNeighborsClassifier' },
-  param_grid: { weights: ['uniform', 'distance'], n_neighbors: [1, 3, 5, 7] },
-  cv: { n_splits: 3, subset: 2000 },
-  refit: { subset: 2000 },
-  group_cells: false,
-  // Every sweep computes: a cache hit would skip the work the faults are meant to interrupt.
-  cache: false,
-};
+/** Sweeps of seconds, so faults land in many; every one computes (a cache hit would skip the work the faults are meant to interrupt). */
+const spec = { ...smallKnnGrid, name: 'soak', cache: false };
 
 let seed = 20261125;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;

@@ -10,16 +10,7 @@ import { comparable } from './helpers/compare.js';
 import { describeTally, tallyExecutions } from './helpers/executions.js';
 import { mnistIdxDir } from './helpers/data-dir.js';
 import { PrivateRedis } from './helpers/private-redis.js';
-
-const grid = {
-  name: 'rel',
-  dataset: { source: 'mnist' },
-  estimator: { name: 'KNeighborsClassifier' },
-  param_grid: { weights: ['uniform', 'distance'], n_neighbors: [1, 3, 5, 7] },
-  cv: { n_splits: 3, subset: 2000 },
-  refit: { subset: 2000 },
-  group_cells: false,
-};
+import { smallKnnGrid as grid } from './helpers/specs.js';
 
 
 async function finished(cluster: TestCluster, id: string, timeoutMs = 120_000) {
