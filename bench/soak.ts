@@ -121,6 +121,17 @@ async function restartRedis(): Promise<void> {
   }
 }
 
+/** Stops every process this script started and removes the private Redis' files. */
+async function cleanUp(): Promise<void> {
+  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+  await api.kill('SIGTERM');
+  probe.disconnect();
+  await redis.stop();
+  rmSync(redis.dir, { recursive: true, force: true });
+}
+// Ctrl-C during a long soak: the workers run in process groups of their own, so they would outlive this process.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().then(() => process.exit(130)));
+
 try {
   await Promise.all([...Array.from({ length: IN_FLIGHT }, runSweeps), killWorkers(), restartRedis()]);
   const store = new ExperimentStore(probe, PREFIX);
@@ -149,9 +160,5 @@ try {
   console.log(`experiments not in a terminal state: ${unfinished.length ? unfinished.join('; ') : 'none'}`);
   if (unfinished.length || outcomes.failed.length || outcomes.different.length || storedTwice) process.exitCode = 1;
 } finally {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-  await api.kill('SIGTERM');
-  probe.disconnect();
-  await redis.stop();
-  rmSync(redis.dir, { recursive: true, force: true });
+  await cleanUp();
 }
