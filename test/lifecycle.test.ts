@@ -57,7 +57,7 @@ describe('final failures', () => {
     // result): it is the first job a fresh worker runs, so it starts in a cold sandbox and is
     // still starting when it is killed.
     const flows = new FlowProducer({ connection: cluster.redis, prefix: cluster.prefix });
-    await flows.add(buildFlow(id, cluster.prefix, planExperiment(tiny), { only: [] }));
+    await flows.add(buildFlow(id, cluster.prefix, planExperiment(tiny), { generation: 0, fingerprint: '' }, { only: [] }));
     await flows.close();
     const started = Date.now();
     const worker = cluster.addWorker();
@@ -76,7 +76,7 @@ describe('final failures', () => {
     await cluster.api.store.create(id, tiny);
     // A refit with no aggregated results to refit from: it throws before its try block.
     const flows = new FlowProducer({ connection: cluster.redis, prefix: cluster.prefix });
-    await flows.add(buildRefitJob(id, cluster.prefix));
+    await flows.add(buildRefitJob(id, cluster.prefix, { generation: 0, fingerprint: '' }));
     await flows.close();
     const record = await recordWhenEnded(cluster.api.store, id, 30_000);
     expect(record.status).toBe('failed');
@@ -116,14 +116,14 @@ describe('halving redelivery', () => {
     // step, back in the queue for its redelivery.
     await queue.obliterate({ force: true });
     const crashed: HalvingState = { schedule: state.schedule, rounds: state.rounds.slice(0, 2) };
-    await store.saveHalving(id, crashed);
+    await store.saveHalving(id, 0, crashed);
     const k = keys(cluster.prefix);
     const later = state.rounds.slice(1).flatMap((r) => Array.from({ length: r.tasks }, (_, i) => String(r.task_offset + i)));
     await cluster.redis.hdel(k.results(id), ...later);
     await cluster.redis.hdel(k.experiment(id), 'summary', 'metrics', 'result', 'finished_at', 'error');
     await cluster.redis.hset(k.experiment(id), 'status', 'running');
     const flows = new FlowProducer({ connection: cluster.redis, prefix: cluster.prefix });
-    await flows.add(buildHalvingRound(id, cluster.prefix, 0, []));
+    await flows.add(buildHalvingRound(id, cluster.prefix, 0, [], { generation: 0, fingerprint: '' }));
     await flows.close();
 
     const again = await viewWhenEnded(app, id, 30_000);

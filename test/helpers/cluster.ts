@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createApp, type GridfoldApp } from '@gridfold/api';
@@ -17,16 +17,20 @@ export class WorkerProcess {
   constructor(
     readonly id: string,
     private readonly env: Record<string, string>,
+    /** Appends the worker's log (JSON lines, its sandboxes' too) to this file. */
+    private readonly logFile?: string,
   ) {
     this.start();
   }
 
   start(): void {
+    const log = this.logFile ? openSync(this.logFile, 'a') : undefined;
     this.child = spawn(process.execPath, [BIN, 'worker'], {
       detached: true,
-      stdio: ['ignore', 'ignore', process.env.GRIDFOLD_TEST_LOGS ? 'inherit' : 'ignore'],
-      env: { ...process.env, ...this.env, GRIDFOLD_WORKER_ID: this.id },
+      stdio: ['ignore', 'ignore', log ?? (process.env.GRIDFOLD_TEST_LOGS ? 'inherit' : 'ignore')],
+      env: { ...process.env, ...this.env, GRIDFOLD_WORKER_ID: this.id, ...(log === undefined ? {} : { GRIDFOLD_LOG_FORMAT: 'json' }) },
     });
+    if (log !== undefined) closeSync(log);
   }
 
   /** pids of the worker's sandboxed processors (its child processes running BullMQ's child main). */
@@ -69,6 +73,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** More gridfold variables for the worker processes, e.g. `{ GRIDFOLD_KEEP_COMPLETED_JOBS: '0' }`. */
   env?: Record<string, string>;
+  /** Appends every worker's log (JSON lines) to this file, e.g. to count task executions from outside Redis. */
+  logFile?: string;
 }
 
 /** An API (in-process, via createApp) and worker processes sharing one unique key prefix. */
@@ -109,9 +115,17 @@ export class TestCluster {
       GRIDFOLD_STALLED_MS: String(options.stalledMs ?? 15_000),
       GRIDFOLD_CONCURRENCY: String(options.concurrency ?? 1),
       ...options.env,
-    });
+    }, options.logFile);
     this.workers.push(w);
     return w;
+  }
+
+  /** Polls the API until experiment `id` has ended (completed, failed or cancelled); resolves with its view. */
+  ended(id: string, timeoutMs = 120_000): Promise<any> {
+    return waitFor(async () => {
+      const r = await request(this.api.app).get(`/api/experiments/${id}`);
+      return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
+    }, timeoutMs, `experiment ${id} to end`);
   }
 
   /** Kills the workers, closes queues and deletes every key under the prefix. */
@@ -149,13 +163,17 @@ export async function runToEnd(cluster: TestCluster, spec: object, timeoutMs = 1
   );
 }
 
-/** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+/**
+ * Polls `check` every `intervalMs` until it returns a value (not undefined) or `timeoutMs`
+ * passes. Poll faster than the default where the moment matters (a fault to inject right
+ * after the first result).
+ */
+export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await check();
     if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }

@@ -18,3 +18,16 @@ export async function mnistIdxDir(n: number): Promise<{ dir: string; images: str
   writeFileSync(join(dir, 'labels.idx'), Buffer.concat([header([n]), Buffer.from(Uint8Array.from(train.y.subarray(0, n)))]));
   return { dir, images: 'images.idx', labels: 'labels.idx' };
 }
+
+/**
+ * Writes MNIST training rows `offset`..`offset + n - 1` as a CSV file: every other pixel of every
+ * other line (14 x 14 features, p0..p195) and a `label` column. Different offsets give different
+ * data of the same shape, for tests that change a dataset under an experiment.
+ */
+export async function writeMnistCsv(path: string, offset: number, n: number): Promise<void> {
+  const { train } = await loadMnist();
+  const pixels = Array.from({ length: 196 }, (_, j) => 2 * 28 * Math.floor(j / 14) + 2 * (j % 14));
+  const lines = [[...pixels.map((_, j) => `p${j}`), 'label'].join(',')];
+  for (let i = offset; i < offset + n; i++) lines.push([...pixels.map((p) => train.X.data[i * 784 + p]), train.y[i]].join(','));
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}

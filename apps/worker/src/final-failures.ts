@@ -23,7 +23,7 @@ export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, lo
     const store = storeFor(data.prefix);
     if (data.kind === 'fit') {
       // A cancelled task is not a failure of its cells: a retry runs it again.
-      if (!(err instanceof JobStopped && err.stopCause === 'cancel')) await store.saveTaskError(data.experimentId, data.task.index, err.message);
+      if (!(err instanceof JobStopped && err.stopCause === 'cancel')) await store.saveTaskError(data.experimentId, data.generation, data.task.index, err.message);
       await store.taskEnded(data.experimentId, data.task.index);
       return;
     }

@@ -16,7 +16,7 @@ afterAll(async () => {
 const spec = (timeouts?: { fit_s?: number; refit_s?: number }) =>
   checkSpec({ name: 'limits', dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, ...(timeouts && { timeouts }) });
 const data = (kind: JobData['kind'], experimentId: string) =>
-  ({ kind, experimentId, prefix, generation: 0, round: 0, task: { index: 0, fold: 0, cells: [0] } as Task }) as JobData;
+  ({ kind, experimentId, prefix, generation: 0, fingerprint: '', round: 0, task: { index: 0, fold: 0, cells: [0] } as Task }) as JobData;
 
 describe('timeLimitMessage', () => {
   it('names the job and its limit in the largest whole unit', () => {

@@ -9,6 +9,7 @@ export * from './datasets/mnist.js';
 export * from './datasets/targets.js';
 export * from './datasets/load.js';
 export * from './datasets/paths.js';
+export * from './datasets/source-fingerprint.js';
 export * from './estimators/base.js';
 export * from './estimators/registry.js';
 export { configureKernels, kernelSettings, kernelThreads, type KernelSettings } from './kernels/kernel-settings.js';

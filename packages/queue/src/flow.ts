@@ -1,14 +1,17 @@
 import type { Plan, Task } from '@gridfold/core';
 import type { FlowJob } from 'bullmq';
 import { jobIds, QUEUE } from './names.js';
+import type { RunRef } from './store.js';
 
-/** What every job of an experiment's flow carries: references, never data. */
-interface JobBase {
+/**
+ * What every job of an experiment's flow carries: references, never data. Its run (generation,
+ * fresh job ids per retry, and the fingerprint of the data the run is bound to) lets the store
+ * refuse its writes once the experiment has been retried, and a worker refuse other data.
+ */
+interface JobBase extends RunRef {
   experimentId: string;
   /** Key prefix of the store, so sandboxed processors find the experiment. */
   prefix: string;
-  /** Run generation: 0 first, then one more per retry (fresh job ids). */
-  generation: number;
 }
 
 /** Fits and scores one task (a fold x a group of cells). */
@@ -56,16 +59,14 @@ export interface FlowOptions {
   attempts?: number;
   /** Only these task indices (a retry of failed or missing tasks); all by default. */
   only?: number[];
-  /** Run generation: 0 first, then one more per retry (fresh job ids). @defaultValue 0 */
-  generation?: number;
 }
 
 /**
  * The jobs of an experiment: a successive-halving search starts a chain of rounds (its rounds
  * need the data to be planned), any other search is one flow of all its tasks.
  */
-export function buildExperimentFlow(id: string, prefix: string, plan: Plan, options: FlowOptions = {}): FlowJob {
-  return plan.search.kind === 'halving' ? buildHalvingStart(id, prefix, options.generation) : buildFlow(id, prefix, plan, options);
+export function buildExperimentFlow(id: string, prefix: string, plan: Plan, run: RunRef, options: FlowOptions = {}): FlowJob {
+  return plan.search.kind === 'halving' ? buildHalvingStart(id, prefix, run) : buildFlow(id, prefix, plan, run, options);
 }
 
 /**
@@ -74,11 +75,11 @@ export function buildExperimentFlow(id: string, prefix: string, plan: Plan, opti
  * failed every attempt still lets the aggregate run; it knows how many tasks it expected
  * and records the missing ones as failed cells.
  */
-export function buildFlow(id: string, prefix: string, plan: Plan, options: FlowOptions = {}): FlowJob {
+export function buildFlow(id: string, prefix: string, plan: Plan, run: RunRef, options: FlowOptions = {}): FlowJob {
   const only = options.only ? new Set(options.only) : null;
   const tasks = plan.tasks.filter((t) => !only || only.has(t.index));
-  const generation = options.generation ?? 0;
-  const base = { experimentId: id, prefix, generation };
+  const { generation, fingerprint } = run;
+  const base = { experimentId: id, prefix, generation, fingerprint };
   return {
     name: 'refit',
     queueName: QUEUE,
@@ -121,18 +122,20 @@ function fitJob(base: JobBase, task: Task, attempts: number): FlowJob {
  * data), then per round a halving job over that round's tasks that enqueues the next round,
  * or after the last one the refit job.
  */
-export function buildHalvingStart(id: string, prefix: string, generation = 0): FlowJob {
+export function buildHalvingStart(id: string, prefix: string, run: RunRef): FlowJob {
+  const { generation, fingerprint } = run;
   return {
     name: 'halving · start',
     queueName: QUEUE,
-    data: { experimentId: id, prefix, generation, kind: 'halving', round: -1 } satisfies HalvingJobData,
+    data: { experimentId: id, prefix, generation, fingerprint, kind: 'halving', round: -1 } satisfies HalvingJobData,
     opts: { jobId: jobIds.halvingStart(id, generation), attempts: 2, priority: PRIORITY.step },
   };
 }
 
 /** One halving round: its halving job waiting on the round's fit tasks. */
-export function buildHalvingRound(id: string, prefix: string, round: number, tasks: Task[], generation = 0, attempts = 3): FlowJob {
-  const base = { experimentId: id, prefix, generation };
+export function buildHalvingRound(id: string, prefix: string, round: number, tasks: Task[], run: RunRef, attempts = 3): FlowJob {
+  const { generation, fingerprint } = run;
+  const base = { experimentId: id, prefix, generation, fingerprint };
   return {
     name: `halving · round ${round}`,
     queueName: QUEUE,
@@ -143,11 +146,12 @@ export function buildHalvingRound(id: string, prefix: string, round: number, tas
 }
 
 /** The refit + test job on its own (the end of a halving chain). */
-export function buildRefitJob(id: string, prefix: string, generation = 0): FlowJob {
+export function buildRefitJob(id: string, prefix: string, run: RunRef): FlowJob {
+  const { generation, fingerprint } = run;
   return {
     name: 'refit',
     queueName: QUEUE,
-    data: { experimentId: id, prefix, generation, kind: 'refit' } satisfies RefitJobData,
+    data: { experimentId: id, prefix, generation, fingerprint, kind: 'refit' } satisfies RefitJobData,
     opts: { jobId: jobIds.root(id, generation), attempts: 2, priority: PRIORITY.step },
   };
 }

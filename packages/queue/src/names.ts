@@ -24,6 +24,11 @@ export function keys(prefix: string) {
     reaperLock: `${prefix}:reaper:lock`,
     /** Hash: experiment id → `generation:since`, when the reaper first found that run with no job. */
     reaperIdle: `${prefix}:reaper:idle`,
+    /**
+     * Hash: `started:<task>`, `computed:<task>`, `stored:<task>` → how many times a task was
+     * started, computed to the end and had its result written: at-least-once delivery, counted.
+     */
+    executions: (id: string) => `${prefix}:exp:${id}:executions`,
   };
 }
 

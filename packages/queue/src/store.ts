@@ -30,6 +30,40 @@ export interface ExperimentRecord {
 
 const TERMINAL: ExperimentStatus[] = ['completed', 'failed', 'cancelled'];
 
+/** Which run of an experiment a job belongs to: its generation and the data that run is bound to. */
+export interface RunRef {
+  /** 0 for the first run, then one more per retry. */
+  generation: number;
+  /** Source fingerprint of the dataset the run is bound to (`sourceFingerprint` in @gridfold/core). */
+  fingerprint: string;
+}
+
+/**
+ * Why the store refused a job's write: the experiment was retried since the job's run began
+ * (`stale-generation`), or retried on changed data (`stale-data`: the job's fingerprint is not
+ * the experiment's).
+ */
+export type Staleness = 'stale-generation' | 'stale-data';
+
+/** How many times each task (index → count) was started, computed to the end, and had its result written. */
+export interface TaskExecutions {
+  started: Record<number, number>;
+  computed: Record<number, number>;
+  stored: Record<number, number>;
+}
+
+/**
+ * Lua: whether the run (ARGV generation `gen`, fingerprint `fp`) is the experiment's current
+ * one. An experiment never retried has no generation field (0); every record has its
+ * fingerprint from creation. Checked in the same script as the write it guards.
+ */
+const STALE = `local function stale(key, gen, fp)
+  if (redis.call('hget', key, 'fingerprint') or '') ~= fp then return 'stale-data' end
+  if (redis.call('hget', key, 'generation') or '0') ~= gen then return 'stale-generation' end
+  return false
+end
+`;
+
 /**
  * Experiments and their task results in Redis. Redis is the only stateful service, so
  * everything an API or worker restart must not lose lives here, written idempotently.
@@ -44,10 +78,15 @@ export class ExperimentStore {
     this.k = keys(prefix);
   }
 
-  async create(id: string, spec: ExperimentSpec, now = Date.now()): Promise<void> {
+  /**
+   * A queued experiment bound to `fingerprint`, the source fingerprint of its dataset at
+   * submission: its tasks store results computed on exactly that data.
+   * @defaultValue fingerprint `""` (store tests that run no task)
+   */
+  async create(id: string, spec: ExperimentSpec, now = Date.now(), fingerprint = ''): Promise<void> {
     await this.redis
       .multi()
-      .hset(this.k.experiment(id), { id, name: spec.name, status: 'queued', spec: JSON.stringify(spec), created_at: String(now) })
+      .hset(this.k.experiment(id), { id, name: spec.name, status: 'queued', spec: JSON.stringify(spec), created_at: String(now), fingerprint })
       .zadd(this.k.index, now, id)
       .exec();
   }
@@ -88,15 +127,18 @@ export class ExperimentStore {
 
   /**
    * Sets a terminal status unless the experiment already has one (a cancelled sweep is not
-   * later marked completed by a job that was already running). Returns whether it changed.
+   * later marked completed by a job that was already running), or, when `fields.generation`
+   * is given (a job ends it), unless the experiment was retried since that generation (a job
+   * of an earlier run does not end the retry with its partial results). Returns whether it changed.
    * The result's cv_results and metrics are stored once (see stored-result.ts). Failing or
    * cancelling writes a few bytes even when Redis is out of memory, so that nothing stays
    * running for want of them.
    */
-  async finish(id: string, status: 'completed' | 'failed' | 'cancelled', fields: { error?: string; result?: ExperimentResult } = {}, now = Date.now()): Promise<boolean> {
+  async finish(id: string, status: 'completed' | 'failed' | 'cancelled', fields: { error?: string; result?: ExperimentResult; generation?: number } = {}, now = Date.now()): Promise<boolean> {
     const [summary, metrics] = fields.result ? await this.redis.hmget(this.k.experiment(id), 'summary', 'metrics') : [null, null];
     const script = `local s = redis.call('hget', KEYS[1], 'status')
        if not s or s == 'completed' or s == 'failed' or s == 'cancelled' then return 0 end
+       if ARGV[5] ~= '' and (redis.call('hget', KEYS[1], 'generation') or '0') ~= ARGV[5] then return 0 end
        redis.call('hset', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2])
        if ARGV[3] ~= '' then redis.call('hset', KEYS[1], 'error', ARGV[3]) end
        if ARGV[4] ~= '' then redis.call('hset', KEYS[1], 'result', ARGV[4]) end
@@ -109,6 +151,7 @@ export class ExperimentStore {
       String(now),
       fields.error ?? '',
       fields.result ? packResult(fields.result, summary, metrics) : '',
+      fields.generation === undefined ? '' : String(fields.generation),
     ));
     return changed === 1;
   }
@@ -134,29 +177,47 @@ export class ExperimentStore {
   }
 
   /**
-   * Puts an ended experiment back to queued for a retry of its missing tasks, keeping the
-   * task results it has. Returns the new run generation (for fresh job ids).
+   * Puts an ended experiment back to queued for a retry with a new run generation (fresh job
+   * ids; jobs of earlier generations are refused from then on), bound to `fingerprint`, the
+   * source fingerprint of its dataset now. Same data: the task results it has are kept. Other
+   * data: they are dropped (with their execution counts), never mixed with results on the new
+   * data. Returns the generation, whether the data changed, how many results were dropped and
+   * the tasks whose results were kept, read in the same atomic step, so a result stored just
+   * before is not re-run and one refused after is.
    */
-  async reopen(id: string): Promise<number> {
-    const key = this.k.experiment(id);
-    const [[, gen]] = (await this.redis
-      .multi()
-      .hincrby(key, 'generation', 1)
-      .hset(key, 'status', 'queued')
-      .hdel(key, 'finished_at', 'error', 'result', 'summary', 'metrics', 'halving', 'planned_tasks')
-      .del(this.k.taskErrors(id))
-      .exec()) as [[Error | null, number]];
-    return gen;
+  async reopen(id: string, fingerprint: string): Promise<{ generation: number; dataChanged: boolean; dropped: number; kept: number[] }> {
+    const [generation, changed, dropped, kept] = (await this.redis.eval(
+      `local gen = redis.call('hincrby', KEYS[1], 'generation', 1)
+       redis.call('hset', KEYS[1], 'status', 'queued')
+       redis.call('hdel', KEYS[1], 'finished_at', 'error', 'result', 'summary', 'metrics', 'halving', 'planned_tasks')
+       redis.call('del', KEYS[3])
+       local changed, dropped = 0, 0
+       if (redis.call('hget', KEYS[1], 'fingerprint') or '') ~= ARGV[1] then
+         changed, dropped = 1, redis.call('hlen', KEYS[2])
+         redis.call('del', KEYS[2], KEYS[4], KEYS[5])
+         redis.call('hset', KEYS[1], 'fingerprint', ARGV[1])
+       end
+       return {gen, changed, dropped, redis.call('hkeys', KEYS[2])}`,
+      5,
+      this.k.experiment(id),
+      this.k.results(id),
+      this.k.taskErrors(id),
+      this.k.executions(id),
+      // Out-of-fold outputs belong to the results they came with: dropped with them.
+      this.k.oof(id),
+      fingerprint,
+    )) as [number, number, number, string[]];
+    return { generation, dataChanged: changed === 1, dropped, kept: kept.map(Number).sort((a, b) => a - b) };
   }
 
   async generation(id: string): Promise<number> {
     return Number((await this.redis.hget(this.k.experiment(id), 'generation')) ?? 0);
   }
 
-  /** Successive-halving state: the schedule and the rounds planned so far. */
-  async saveHalving(id: string, state: HalvingState): Promise<void> {
+  /** Successive-halving state: the schedule and the rounds planned so far; refused (false) when `generation` is not the experiment's current one. */
+  async saveHalving(id: string, generation: number, state: HalvingState): Promise<boolean> {
     const planned = state.rounds.reduce((n, r) => n + r.tasks, 0);
-    await plainlyFull(this.redis.hset(this.k.experiment(id), { halving: JSON.stringify(state), planned_tasks: String(planned) }));
+    return this.setIfGeneration(id, generation, { halving: JSON.stringify(state), planned_tasks: String(planned) });
   }
 
   async halving(id: string): Promise<HalvingState | null> {
@@ -170,8 +231,26 @@ export class ExperimentStore {
     return v === null ? null : Number(v);
   }
 
-  async saveSummary(id: string, summary: SearchSummary, metrics: Record<string, unknown>): Promise<void> {
-    await plainlyFull(this.redis.hset(this.k.experiment(id), { summary: JSON.stringify(summary), metrics: JSON.stringify(metrics) }));
+  /**
+   * Stores the aggregated cv_results and out-of-fold metrics of run `generation`; refused
+   * (false) when the experiment has been retried since: an earlier run's aggregate holds
+   * only that run's results.
+   */
+  async saveSummary(id: string, generation: number, summary: SearchSummary, metrics: Record<string, unknown>): Promise<boolean> {
+    return this.setIfGeneration(id, generation, { summary: JSON.stringify(summary), metrics: JSON.stringify(metrics) });
+  }
+
+  private async setIfGeneration(id: string, generation: number, fields: Record<string, string>): Promise<boolean> {
+    const set = await plainlyFull(this.redis.eval(
+      `if redis.call('exists', KEYS[1]) == 0 or (redis.call('hget', KEYS[1], 'generation') or '0') ~= ARGV[1] then return 0 end
+       for i = 2, #ARGV, 2 do redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1]) end
+       return 1`,
+      1,
+      this.k.experiment(id),
+      String(generation),
+      ...Object.entries(fields).flat(),
+    ));
+    return set === 1;
   }
 
   async taskResults(id: string): Promise<TaskResult[]> {
@@ -183,8 +262,20 @@ export class ExperimentStore {
     return this.redis.hlen(this.k.results(id));
   }
 
-  async saveTaskError(id: string, task: number, error: string): Promise<void> {
-    await this.redis.hset(this.k.taskErrors(id), String(task), error);
+  /** Keeps the reason task `task` of run `generation` could not run; refused (false) when the experiment has been retried since. */
+  async saveTaskError(id: string, generation: number, task: number, error: string): Promise<boolean> {
+    const set = await this.redis.eval(
+      `if (redis.call('hget', KEYS[1], 'generation') or '0') ~= ARGV[1] then return 0 end
+       redis.call('hset', KEYS[2], ARGV[2], ARGV[3])
+       return 1`,
+      2,
+      this.k.experiment(id),
+      this.k.taskErrors(id),
+      String(generation),
+      String(task),
+      error,
+    );
+    return set === 1;
   }
 
   async taskErrors(id: string): Promise<Record<string, string>> {
@@ -192,37 +283,77 @@ export class ExperimentStore {
   }
 
   /**
-   * One round trip at the start of a task: returns `'run'` after marking the experiment
-   * running and the task started on `worker`, `'done'` when its result is already stored
-   * (a redelivery), or the status that means the task must not run (cancelled, failed, missing).
+   * One round trip at the start of a task of run `run`: returns `'run'` after marking the
+   * experiment running, the task started on `worker` and counting the start; `'done'` when its
+   * result is already stored (a redelivery); a {@link Staleness} when the experiment has been
+   * retried since the job's run began; or the status that means the task must not run
+   * (cancelled, failed, missing).
    */
-  async beginTask(id: string, task: number, worker: string, now = Date.now()): Promise<'run' | 'done' | 'cancelled' | 'failed' | 'missing'> {
+  async beginTask(id: string, task: number, worker: string, run: RunRef, now = Date.now()): Promise<'run' | 'done' | 'cancelled' | 'failed' | 'missing' | Staleness> {
     return (await this.redis.eval(
-      `local s = redis.call('hget', KEYS[1], 'status')
+      `${STALE}
+       local s = redis.call('hget', KEYS[1], 'status')
        if not s then return 'missing' end
+       local why = stale(KEYS[1], ARGV[4], ARGV[5])
+       if why then return why end
        if s == 'cancelled' or s == 'failed' then return s end
        if redis.call('hexists', KEYS[2], ARGV[1]) == 1 then return 'done' end
        if s == 'queued' then redis.call('hset', KEYS[1], 'status', 'running', 'started_at', ARGV[3]) end
        redis.call('hset', KEYS[3], ARGV[1], ARGV[2])
+       redis.call('hincrby', KEYS[4], 'started:' .. ARGV[1], 1)
        return 'run'`,
-      3,
+      4,
       this.k.experiment(id),
       this.k.results(id),
       this.k.running(id),
+      this.k.executions(id),
       String(task),
       JSON.stringify({ worker, since: now }),
       String(now),
-    )) as 'run' | 'done' | 'cancelled' | 'failed' | 'missing';
+      String(run.generation),
+      run.fingerprint,
+    )) as 'run' | 'done' | 'cancelled' | 'failed' | 'missing' | Staleness;
   }
 
-  /** One round trip at the end of a task: stores its result once (HSETNX) and clears its running entry. Returns whether the result was new. */
-  async endTask(id: string, result: TaskResult): Promise<boolean> {
-    const replies = await this.redis
-      .multi()
-      .hsetnx(this.k.results(id), String(result.task), JSON.stringify(result))
-      .hdel(this.k.running(id), String(result.task))
-      .exec();
-    return replies?.[0]?.[1] === 1;
+  /**
+   * One round trip at the end of a task of run `run`: counts the computation, clears its
+   * running entry, and stores its result, with the run's generation and fingerprint, unless
+   * the experiment has been retried since (a {@link Staleness}: nothing stored) or a result is
+   * already there (`'duplicate'`: the first one stays, HSETNX), or the experiment is gone
+   * (`'missing'`: nothing written, no key recreated). The check and the write are one Lua
+   * script, so a retry cannot slip between them.
+   */
+  async endTask(id: string, result: TaskResult, run: RunRef): Promise<'stored' | 'duplicate' | 'missing' | Staleness> {
+    return (await this.redis.eval(
+      `${STALE}
+       if redis.call('exists', KEYS[1]) == 0 then return 'missing' end
+       redis.call('hdel', KEYS[3], ARGV[1])
+       redis.call('hincrby', KEYS[4], 'computed:' .. ARGV[1], 1)
+       local why = stale(KEYS[1], ARGV[3], ARGV[4])
+       if why then return why end
+       if redis.call('hsetnx', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 'duplicate' end
+       redis.call('hincrby', KEYS[4], 'stored:' .. ARGV[1], 1)
+       return 'stored'`,
+      4,
+      this.k.experiment(id),
+      this.k.results(id),
+      this.k.running(id),
+      this.k.executions(id),
+      String(result.task),
+      JSON.stringify({ ...result, generation: run.generation, fingerprint: run.fingerprint }),
+      String(run.generation),
+      run.fingerprint,
+    )) as 'stored' | 'duplicate' | 'missing' | Staleness;
+  }
+
+  /** How many times each task was started, computed and stored: what at-least-once delivery cost. */
+  async executions(id: string): Promise<TaskExecutions> {
+    const counts: TaskExecutions = { started: {}, computed: {}, stored: {} };
+    for (const [field, n] of Object.entries(await this.redis.hgetall(this.k.executions(id)))) {
+      const [what, task] = field.split(':') as [keyof TaskExecutions, string];
+      counts[what][Number(task)] = Number(n);
+    }
+    return counts;
   }
 
   /**

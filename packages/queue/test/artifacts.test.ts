@@ -201,7 +201,7 @@ describe('ArtifactStore: experiments that use an artifact, and the delete rule',
     await store.put(TEN);
     await experiments.create('queued', spec);
     await experiments.create('running', spec);
-    await experiments.beginTask('running', 0, 'w1');
+    await experiments.beginTask('running', 0, 'w1', { generation: 0, fingerprint: '' });
     await experiments.create('done', spec);
     await experiments.finish('done', 'completed');
     for (const id of ['queued', 'running', 'done', 'purged']) await store.use(SHA_TEN, id);

@@ -20,6 +20,15 @@ function taskResult(task: number, testScore: number): TaskResult {
   return { task, fold: task, cells: [{ cell: 0, test_score: testScore, fit_ms: 1, score_ms: 1 }], ms: 2 };
 }
 
+/** The first run of an experiment created without a data fingerprint; a retry's run on other data. */
+const run0 = { generation: 0, fingerprint: '' };
+const run1 = { generation: 1, fingerprint: 'f1' };
+
+/** A task result as the store keeps it: with the run that computed it. */
+function stored(result: TaskResult, run = run0) {
+  return { ...result, ...run };
+}
+
 const result: ExperimentResult = {
   id: 'e',
   name: 'store',
@@ -101,7 +110,7 @@ describe('ExperimentStore records', () => {
 
   it('keeps the summary and out-of-fold metrics', async () => {
     await store.create('e', spec, 1000);
-    await store.saveSummary('e', summary, { accuracy: 0.5 });
+    await store.saveSummary('e', 0, summary, { accuracy: 0.5 });
     const got = await store.get('e');
     expect(got?.summary).toEqual(summary);
     expect(got?.metrics).toEqual({ accuracy: 0.5 });
@@ -158,45 +167,45 @@ describe('ExperimentStore.finish', () => {
 describe('ExperimentStore.beginTask', () => {
   it("returns 'run', moves queued to running with started_at once, and records the task as running", async () => {
     await store.create('e', spec, 1000);
-    expect(await store.beginTask('e', 0, 'w1', 2000)).toBe('run');
+    expect(await store.beginTask('e', 0, 'w1', run0, 2000)).toBe('run');
     expect(await store.get('e')).toMatchObject({ status: 'running', started_at: 2000 });
-    expect(await store.beginTask('e', 1, 'w2', 3000)).toBe('run');
+    expect(await store.beginTask('e', 1, 'w2', run0, 3000)).toBe('run');
     expect((await store.get('e'))?.started_at).toBe(2000);
     expect(await store.runningTasks('e')).toEqual({ 0: { worker: 'w1', since: 2000 }, 1: { worker: 'w2', since: 3000 } });
   });
 
   it("returns 'done' for a task whose result is already stored, without marking it running", async () => {
     await store.create('e', spec, 1000);
-    await store.beginTask('e', 0, 'w1', 2000);
-    await store.endTask('e', taskResult(0, 0.5));
-    expect(await store.beginTask('e', 0, 'w2', 3000)).toBe('done');
+    await store.beginTask('e', 0, 'w1', run0, 2000);
+    await store.endTask('e', taskResult(0, 0.5), run0);
+    expect(await store.beginTask('e', 0, 'w2', run0, 3000)).toBe('done');
     expect(await store.runningTasks('e')).toEqual({});
   });
 
   it("returns 'done' before touching a queued experiment's status", async () => {
     await store.create('e', spec, 1000);
     await redis.hset(k.results('e'), '0', JSON.stringify(taskResult(0, 0.5)));
-    expect(await store.beginTask('e', 0, 'w1', 2000)).toBe('done');
+    expect(await store.beginTask('e', 0, 'w1', run0, 2000)).toBe('done');
     expect(await store.get('e')).toMatchObject({ status: 'queued', started_at: null });
   });
 
   it.each(['cancelled', 'failed'] as const)("returns '%s' for an experiment with that status and leaves it as it is", async (status) => {
     await store.create('e', spec, 1000);
     await store.finish('e', status, {}, 1500);
-    expect(await store.beginTask('e', 0, 'w1', 2000)).toBe(status);
+    expect(await store.beginTask('e', 0, 'w1', run0, 2000)).toBe(status);
     expect(await store.get('e')).toMatchObject({ status, started_at: null });
     expect(await store.runningTasks('e')).toEqual({});
   });
 
   it("returns 'missing' for an experiment it does not have, and writes nothing", async () => {
-    expect(await store.beginTask('nope', 0, 'w1', 2000)).toBe('missing');
+    expect(await store.beginTask('nope', 0, 'w1', run0, 2000)).toBe('missing');
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
   });
 
   it("runs a task of a completed experiment (a retry's redelivery) without restarting it", async () => {
     await store.create('e', spec, 1000);
     await store.finish('e', 'completed', {}, 1500);
-    expect(await store.beginTask('e', 0, 'w1', 2000)).toBe('run');
+    expect(await store.beginTask('e', 0, 'w1', run0, 2000)).toBe('run');
     expect(await store.get('e')).toMatchObject({ status: 'completed', started_at: null });
   });
 });
@@ -204,24 +213,24 @@ describe('ExperimentStore.beginTask', () => {
 describe('ExperimentStore.endTask and task results', () => {
   it('stores a result once: a second result for the same task does not overwrite it', async () => {
     await store.create('e', spec, 1000);
-    expect(await store.endTask('e', taskResult(0, 0.5))).toBe(true);
-    expect(await store.endTask('e', taskResult(0, 0.25))).toBe(false);
-    expect(await store.taskResults('e')).toEqual([taskResult(0, 0.5)]);
+    expect(await store.endTask('e', taskResult(0, 0.5), run0)).toBe('stored');
+    expect(await store.endTask('e', taskResult(0, 0.25), run0)).toBe('duplicate');
+    expect(await store.taskResults('e')).toEqual([stored(taskResult(0, 0.5))]);
     expect(await store.doneTasks('e')).toBe(1);
   });
 
   it('clears the running entry of the task it ends, and only that one', async () => {
     await store.create('e', spec, 1000);
-    await store.beginTask('e', 0, 'w1', 2000);
-    await store.beginTask('e', 1, 'w2', 2000);
-    await store.endTask('e', taskResult(0, 0.5));
+    await store.beginTask('e', 0, 'w1', run0, 2000);
+    await store.beginTask('e', 1, 'w2', run0, 2000);
+    await store.endTask('e', taskResult(0, 0.5), run0);
     expect(await store.runningTasks('e')).toEqual({ 1: { worker: 'w2', since: 2000 } });
   });
 
   it('clears a running entry without a result through taskEnded', async () => {
     await store.create('e', spec, 1000);
-    await store.beginTask('e', 0, 'w1', 2000);
-    await store.beginTask('e', 1, 'w1', 2000);
+    await store.beginTask('e', 0, 'w1', run0, 2000);
+    await store.beginTask('e', 1, 'w1', run0, 2000);
     await store.taskEnded('e', 0);
     expect(await store.runningTasks('e')).toEqual({ 1: { worker: 'w1', since: 2000 } });
     expect(await store.doneTasks('e')).toBe(0);
@@ -229,19 +238,136 @@ describe('ExperimentStore.endTask and task results', () => {
 
   it('collects every task result and counts them', async () => {
     await store.create('e', spec, 1000);
-    for (const t of [2, 0, 1]) await store.endTask('e', taskResult(t, t / 4));
+    for (const t of [2, 0, 1]) await store.endTask('e', taskResult(t, t / 4), run0);
     const got = await store.taskResults('e');
     expect(got.map((r) => r.task).sort()).toEqual([0, 1, 2]);
-    expect(got.find((r) => r.task === 2)).toEqual(taskResult(2, 0.5));
+    expect(got.find((r) => r.task === 2)).toEqual(stored(taskResult(2, 0.5)));
     expect(await store.doneTasks('e')).toBe(3);
   });
 
   it('keeps the reason a task could not run, by task', async () => {
     await store.create('e', spec, 1000);
-    await store.saveTaskError('e', 3, 'dataset not found');
-    await store.saveTaskError('e', 3, 'dataset still not found');
-    await store.saveTaskError('e', 5, 'out of memory');
+    await store.saveTaskError('e', 0, 3, 'dataset not found');
+    await store.saveTaskError('e', 0, 3, 'dataset still not found');
+    await store.saveTaskError('e', 0, 5, 'out of memory');
     expect(await store.taskErrors('e')).toEqual({ 3: 'dataset still not found', 5: 'out of memory' });
+  });
+});
+
+describe('ExperimentStore runs: a job of an earlier run, or on other data, writes nothing', () => {
+  const summary = { best_index: 0 } as SearchSummary;
+
+  it('binds a new experiment to the fingerprint it is created with', async () => {
+    await store.create('e', spec, 1000, 'f0');
+    expect(await redis.hget(k.experiment('e'), 'fingerprint')).toBe('f0');
+    expect(await store.beginTask('e', 0, 'w1', { generation: 0, fingerprint: 'f0' }, 2000)).toBe('run');
+    expect(await store.beginTask('e', 1, 'w1', { generation: 0, fingerprint: 'other' }, 2000)).toBe('stale-data');
+  });
+
+  it('refuses to start a task of an earlier generation or on other data, marking and counting nothing', async () => {
+    await store.create('e', spec, 1000);
+    await store.finish('e', 'cancelled', {}, 1500);
+    await store.reopen('e', 'f1');
+    expect(await store.beginTask('e', 0, 'w1', run0, 2000)).toBe('stale-data');
+    expect(await store.beginTask('e', 0, 'w1', { ...run1, generation: 0 }, 2000)).toBe('stale-generation');
+    expect(await store.runningTasks('e')).toEqual({});
+    expect(await store.get('e')).toMatchObject({ status: 'queued', started_at: null });
+    expect(await store.beginTask('e', 0, 'w1', run1, 2000)).toBe('run');
+    expect(await store.executions('e')).toEqual({ started: { 0: 1 }, computed: {}, stored: {} });
+  });
+
+  it('refuses the result of a run that was retried meanwhile (same data), and stores the retry\'s', async () => {
+    await store.create('e', spec, 1000);
+    await store.beginTask('e', 0, 'w1', run0, 2000);
+    await store.finish('e', 'cancelled', {}, 2500);
+    await store.reopen('e', '');
+    const retry = { generation: 1, fingerprint: '' };
+    expect(await store.endTask('e', taskResult(0, 0.25), run0)).toBe('stale-generation');
+    expect(await store.taskResults('e')).toEqual([]);
+    // The refused job cleared its running entry (nothing else would) and counted its computation.
+    expect(await store.runningTasks('e')).toEqual({});
+    expect(await store.endTask('e', taskResult(0, 0.5), retry)).toBe('stored');
+    expect(await store.taskResults('e')).toEqual([stored(taskResult(0, 0.5), retry)]);
+    expect(await store.executions('e')).toEqual({ started: { 0: 1 }, computed: { 0: 2 }, stored: { 0: 1 } });
+  });
+
+  it('refuses a result computed on other data than the experiment is bound to', async () => {
+    await store.create('e', spec, 1000, 'f0');
+    expect(await store.endTask('e', taskResult(0, 0.5), { generation: 0, fingerprint: 'f1' })).toBe('stale-data');
+    expect(await store.taskResults('e')).toEqual([]);
+  });
+
+  it('refuses an earlier run\'s summary, task error, halving state and final status', async () => {
+    await store.create('e', spec, 1000);
+    await store.finish('e', 'cancelled', {}, 1500);
+    await store.reopen('e', '');
+    expect(await store.saveSummary('e', 0, summary, { accuracy: 0.5 })).toBe(false);
+    expect(await store.saveTaskError('e', 0, 3, 'late reason')).toBe(false);
+    expect(await store.saveHalving('e', 0, { schedule: {} as HalvingState['schedule'], rounds: [] })).toBe(false);
+    expect(await store.finish('e', 'completed', { result, generation: 0 }, 3000)).toBe(false);
+    expect(await store.get('e')).toMatchObject({ status: 'queued', summary: null, metrics: {}, result: null, finished_at: null });
+    expect(await store.taskErrors('e')).toEqual({});
+    expect(await store.halving('e')).toBeNull();
+    // The current run's writes go through.
+    expect(await store.saveSummary('e', 1, summary, { accuracy: 0.5 })).toBe(true);
+    expect(await store.saveTaskError('e', 1, 3, 'reason')).toBe(true);
+    expect(await store.finish('e', 'completed', { result, generation: 1 }, 3000)).toBe(true);
+    expect(await store.get('e')).toMatchObject({ status: 'completed', summary, result });
+  });
+
+  it('lets a cancel (no generation given) end whichever run is current', async () => {
+    await store.create('e', spec, 1000);
+    await store.finish('e', 'failed', {}, 1500);
+    await store.reopen('e', '');
+    expect(await store.finish('e', 'cancelled', { error: 'cancelled by request' }, 2000)).toBe(true);
+  });
+
+  it('writes no summary and no task result for an experiment it does not have (no key recreated)', async () => {
+    expect(await store.saveSummary('nope', 0, summary, {})).toBe(false);
+    expect(await store.endTask('nope', taskResult(0, 0.5), run0)).toBe('missing');
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+  });
+});
+
+describe('ExperimentStore.reopen and the data fingerprint', () => {
+  it('keeps the results when the data is the same, and says which', async () => {
+    await store.create('e', spec, 1000, 'f0');
+    const f0 = { generation: 0, fingerprint: 'f0' };
+    for (const t of [2, 0]) await store.endTask('e', taskResult(t, 0.5), f0);
+    await store.finish('e', 'cancelled', {}, 2000);
+    expect(await store.reopen('e', 'f0')).toEqual({ generation: 1, dataChanged: false, dropped: 0, kept: [0, 2] });
+    expect((await store.taskResults('e')).map((r) => r.task).sort()).toEqual([0, 2]);
+  });
+
+  it('drops every result and its execution counts when the data changed, and binds the new data', async () => {
+    await store.create('e', spec, 1000, 'f0');
+    const f0 = { generation: 0, fingerprint: 'f0' };
+    await store.beginTask('e', 0, 'w1', f0, 1500);
+    for (const t of [0, 1]) await store.endTask('e', taskResult(t, 0.5), f0);
+    await store.finish('e', 'cancelled', {}, 2000);
+    expect(await store.reopen('e', 'f1')).toEqual({ generation: 1, dataChanged: true, dropped: 2, kept: [] });
+    expect(await store.taskResults('e')).toEqual([]);
+    expect(await store.executions('e')).toEqual({ started: {}, computed: {}, stored: {} });
+    expect(await redis.hget(k.experiment('e'), 'fingerprint')).toBe('f1');
+    // A result of the first run arriving now is refused; the retry's is stored.
+    expect(await store.endTask('e', taskResult(1, 0.25), f0)).toBe('stale-data');
+    expect(await store.endTask('e', taskResult(1, 0.75), run1)).toBe('stored');
+    expect(await store.taskResults('e')).toEqual([stored(taskResult(1, 0.75), run1)]);
+  });
+});
+
+describe('ExperimentStore.executions', () => {
+  it('counts starts that run, every computation that ends, and results written', async () => {
+    await store.create('e', spec, 1000);
+    await store.beginTask('e', 0, 'w1', run0, 2000);
+    // A redelivery while the first is still computing (its lock was lost): started twice.
+    await store.beginTask('e', 0, 'w2', run0, 2500);
+    await store.endTask('e', taskResult(0, 0.5), run0);
+    await store.endTask('e', taskResult(0, 0.5), run0);
+    // A third delivery after the result is stored does not run.
+    expect(await store.beginTask('e', 0, 'w1', run0, 3000)).toBe('done');
+    await store.beginTask('e', 1, 'w1', run0, 3000);
+    expect(await store.executions('e')).toEqual({ started: { 0: 2, 1: 1 }, computed: { 0: 2 }, stored: { 0: 1 } });
   });
 });
 
@@ -258,7 +384,7 @@ describe('ExperimentStore halving state', () => {
     await store.create('e', spec, 1000);
     expect(await store.halving('e')).toBeNull();
     expect(await store.plannedTasks('e')).toBeNull();
-    await store.saveHalving('e', state);
+    await store.saveHalving('e', 0, state);
     expect(await store.halving('e')).toEqual(state);
     expect(await store.plannedTasks('e')).toBe(9);
   });
@@ -267,22 +393,22 @@ describe('ExperimentStore halving state', () => {
 describe('ExperimentStore.reopen', () => {
   it('increments the generation on each retry', async () => {
     await store.create('e', spec, 1000);
-    expect(await store.reopen('e')).toBe(1);
-    expect(await store.reopen('e')).toBe(2);
+    expect((await store.reopen('e', '')).generation).toBe(1);
+    expect((await store.reopen('e', '')).generation).toBe(2);
     expect(await store.generation('e')).toBe(2);
   });
 
   it('puts an ended experiment back to queued, clearing its outcome, halving state and task errors but keeping task results and running tasks', async () => {
     await store.create('e', spec, 1000);
-    await store.beginTask('e', 0, 'w1', 2000);
-    await store.beginTask('e', 1, 'w1', 2000);
-    await store.endTask('e', taskResult(0, 0.5));
-    await store.saveTaskError('e', 2, 'out of memory');
-    await store.saveSummary('e', { best_index: null } as SearchSummary, { accuracy: 0.5 });
-    await store.saveHalving('e', { schedule: {} as HalvingState['schedule'], rounds: [{ iter: 0, n_resources: 20, candidates: [], task_offset: 0, tasks: 6 }] });
+    await store.beginTask('e', 0, 'w1', run0, 2000);
+    await store.beginTask('e', 1, 'w1', run0, 2000);
+    await store.endTask('e', taskResult(0, 0.5), run0);
+    await store.saveTaskError('e', 0, 2, 'out of memory');
+    await store.saveSummary('e', 0, { best_index: null } as SearchSummary, { accuracy: 0.5 });
+    await store.saveHalving('e', 0, { schedule: {} as HalvingState['schedule'], rounds: [{ iter: 0, n_resources: 20, candidates: [], task_offset: 0, tasks: 6 }] });
     await store.finish('e', 'failed', { error: 'boom', result }, 5000);
 
-    await store.reopen('e');
+    expect(await store.reopen('e', '')).toEqual({ generation: 1, dataChanged: false, dropped: 0, kept: [0] });
 
     // started_at and the running entries stay: a cancel lets running jobs finish, so a job of
     // the earlier run may still be fitting, and its endTask clears its own entry.
@@ -303,14 +429,14 @@ describe('ExperimentStore.reopen', () => {
     expect(await store.halving('e')).toBeNull();
     expect(await store.plannedTasks('e')).toBeNull();
     expect(await store.taskErrors('e')).toEqual({});
-    expect(await store.taskResults('e')).toEqual([taskResult(0, 0.5)]);
+    expect(await store.taskResults('e')).toEqual([stored(taskResult(0, 0.5))]);
     expect(await store.runningTasks('e')).toEqual({ 1: { worker: 'w1', since: 2000 } });
   });
 
   it('lets a reopened experiment finish again', async () => {
     await store.create('e', spec, 1000);
     await store.finish('e', 'cancelled', {}, 5000);
-    await store.reopen('e');
+    await store.reopen('e', '');
     expect(await store.finish('e', 'completed', { result }, 7000)).toBe(true);
     expect(await store.get('e')).toMatchObject({ status: 'completed', finished_at: 7000, result });
   });
@@ -323,7 +449,7 @@ describe('ExperimentStore out-of-fold outputs', () => {
     await store.create('e', spec, 1000);
     expect(await store.saveOof('e', 0, oof)).toBe(true);
     expect(await store.saveOof('e', 0, { ...oof, predict: [0, 0, 0] })).toBe(false);
-    await store.endTask('e', taskResult(0, 0.5));
+    await store.endTask('e', taskResult(0, 0.5), { generation: 0, fingerprint: '' });
     // The results hash, which progress reads on every poll, holds no out-of-fold numbers.
     expect(JSON.parse((await redis.hget(k.results('e'), '0'))!)).not.toHaveProperty('oof');
     expect(await store.taskResults('e')).toEqual([taskResult(0, 0.5)]);
@@ -346,7 +472,7 @@ describe('ExperimentStore stores cv_results and metrics once', () => {
 
   it('keeps them in the summary and metrics only, and gives the whole result back', async () => {
     await store.create('e', spec, 1000);
-    await store.saveSummary('e', withNaN, metrics);
+    await store.saveSummary('e', 0, withNaN, metrics);
     await store.finish('e', 'completed', { result: completed }, 5000);
     const stored = JSON.parse((await redis.hget(k.experiment('e'), 'result'))!);
     expect(stored.cv_results).toBe('@stored-once');
@@ -358,7 +484,7 @@ describe('ExperimentStore stores cv_results and metrics once', () => {
 
   it('stores a result whose parts differ from the summary as they are', async () => {
     await store.create('e', spec, 1000);
-    await store.saveSummary('e', withNaN, metrics);
+    await store.saveSummary('e', 0, withNaN, metrics);
     const other = { ...completed, cv_results: { params: [] } as unknown as ExperimentResult['cv_results'], metrics: { roc_auc: 0.5 } };
     await store.finish('e', 'completed', { result: other }, 5000);
     expect((await store.get('e'))!.result).toEqual(other);
@@ -369,10 +495,10 @@ describe('ExperimentStore.purge and memoryUsage', () => {
   it('deletes every key of the experiment and its place in the index, and leaves the others alone', async () => {
     for (const id of ['e', 'other']) {
       await store.create(id, spec, 1000);
-      await store.beginTask(id, 0, 'w1', 2000);
+      await store.beginTask(id, 0, 'w1', { generation: 0, fingerprint: '' }, 2000);
       await store.saveOof(id, 1, { indices: [0], predict: [1] });
-      await store.endTask(id, taskResult(1, 0.5));
-      await store.saveTaskError(id, 2, 'boom');
+      await store.endTask(id, taskResult(1, 0.5), { generation: 0, fingerprint: '' });
+      await store.saveTaskError(id, 0, 2, 'boom');
     }
     const other = await store.memoryUsage('other');
     expect(await store.memoryUsage('e')).toBeGreaterThan(0);
@@ -404,7 +530,7 @@ describe('ExperimentStore.failRun', () => {
     await store.create('e', spec, 1000);
     await store.finish('e', 'cancelled', { error: 'cancelled by request' });
     expect(await store.failRun('e', 0, 'late')).toBe(false);
-    expect(await store.reopen('e')).toBe(1);
+    expect((await store.reopen('e', '')).generation).toBe(1);
     expect(await store.failRun('e', 0, 'a job of run 0')).toBe(false);
     expect(await store.status('e')).toBe('queued');
     expect(await store.failRun('e', 1, 'a job of run 1')).toBe(true);

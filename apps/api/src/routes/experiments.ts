@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkDataPaths, checkSpec, planExperiment, SpecError, type Plan } from '@gridfold/core';
+import { checkDataPaths, checkSpec, fingerprintSource, planExperiment, SpecError, type Plan } from '@gridfold/core';
 import { buildExperimentFlow, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
@@ -52,9 +52,11 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       throw err;
     }
     const id = randomUUID();
-    await store.create(id, spec);
+    // The experiment is bound to its files as they are now: tasks refuse any other version.
+    const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
+    await store.create(id, spec, Date.now(), fingerprint);
     try {
-      await flows.add(buildExperimentFlow(id, prefix, plan));
+      await flows.add(buildExperimentFlow(id, prefix, plan, { generation: 0, fingerprint }));
     } catch (err) {
       // Nothing may stay queued without its jobs (e.g. Redis filled up between the two writes); if
       // this fails too, the reaper fails the experiment after its grace period.
@@ -111,13 +113,17 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       if (!(err instanceof SpecError)) throw err;
       return void res.status(409).json({ error: `experiment ${id} cannot be retried: its stored spec is no longer valid (${err.message})`, issues: err.issues });
     }
-    const done = new Set((await store.taskResults(id)).map((r) => r.task));
+    const issues = checkDataPaths(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
+    if (issues.length) return void res.status(400).json({ error: `experiment ${id} cannot be retried: its dataset is not readable`, issues });
+    // The retry is bound to the files as they are now; results computed on other data are dropped, never mixed in.
+    const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
+    const { generation, dataChanged, dropped, kept } = await store.reopen(id, fingerprint);
+    const done = new Set(kept);
     const missing = plan.tasks.filter((t) => !done.has(t.index)).map((t) => t.index);
-    const generation = await store.reopen(id);
     // A halving chain is replayed from its start: rounds are re-derived, stored task results are not recomputed.
-    await flows.add(buildExperimentFlow(id, prefix, plan, { only: missing, generation }));
-    log.info({ experiment: id, generation, rerun: missing.length, kept: done.size }, 'experiment retried');
-    res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, links: links(id) });
+    await flows.add(buildExperimentFlow(id, prefix, plan, { generation, fingerprint }, { only: missing }));
+    log.info({ experiment: id, generation, rerun: missing.length, kept: done.size, data_changed: dataChanged, dropped }, 'experiment retried');
+    res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, data_changed: dataChanged, dropped_tasks: dropped, links: links(id) });
   });
 
   router.use(redisFullHandler(log));

@@ -20,7 +20,7 @@ async function keysOf(t: TestApp, id: string): Promise<string[]> {
 async function submitEnded(t: TestApp): Promise<string> {
   const id = (await request(t.app).post('/api/experiments').send(spec).expect(201)).body.id;
   await t.store.saveOof(id, 0, { indices: [0, 1], predict: [1, 0] });
-  await t.store.endTask(id, { task: 0, fold: 0, cells: [{ cell: 0, test_score: 0.5, fit_ms: 1, score_ms: 1 }], ms: 2 });
+  await t.store.endTask(id, { task: 0, fold: 0, cells: [{ cell: 0, test_score: 0.5, fit_ms: 1, score_ms: 1 }], ms: 2 }, { generation: 0, fingerprint: '' });
   await t.store.finish(id, 'cancelled', { error: 'cancelled by request' });
   return id;
 }
@@ -88,7 +88,7 @@ describe('POST /api/experiments/prune', () => {
     const now = Date.now();
     for (const id of ['old', 'old-running', 'ended-lately', 'new']) await t.store.create(id, checked, id === 'new' ? now : now - 40 * DAY);
     await t.store.finish('old', 'completed', {}, now - 35 * DAY);
-    await t.store.beginTask('old-running', 0, 'w1', now - 40 * DAY);
+    await t.store.beginTask('old-running', 0, 'w1', { generation: 0, fingerprint: '' }, now - 40 * DAY);
     await t.store.finish('ended-lately', 'failed', { error: 'boom' }, now - DAY);
     const res = await request(t.app).post('/api/experiments/prune').send({ older_than: '30d' }).expect(200);
     expect(res.body).toEqual({ cutoff: expect.any(Number), purged: ['old'], freed_bytes: expect.any(Number), kept: [{ id: 'old-running', reason: 'running' }] });

@@ -4,7 +4,7 @@ import { datasetFor, log, planFor, storeFor } from './context.js';
 
 /** Folds the stored task results into cv_results and the best cell (and out-of-fold metrics). */
 export async function processAggregate(data: AggregateJobData): Promise<unknown> {
-  const { experimentId: id, prefix } = data;
+  const { experimentId: id, prefix, generation, fingerprint } = data;
   const store = storeFor(prefix);
   if (store.isTerminal(await store.status(id))) return { skipped: true };
   const plan = await planFor(store, id);
@@ -12,13 +12,16 @@ export async function processAggregate(data: AggregateJobData): Promise<unknown>
   const reasons = Object.fromEntries(Object.entries(await store.taskErrors(id)).map(([k, v]) => [Number(k), v]));
   try {
     if (plan.tasks.length > 0 && results.length === 0) throw new Error(`every task failed; first reason: ${Object.values(reasons)[0] ?? 'unknown'}`);
-    const summary = summarize(plan, plan.oof ? await datasetFor(plan.dataset) : null, results, reasons);
-    await store.saveSummary(id, summary.summary, summary.metrics);
+    const summary = summarize(plan, plan.oof ? await datasetFor(plan.dataset, fingerprint) : null, results, reasons);
+    if (!(await store.saveSummary(id, generation, summary.summary, summary.metrics))) {
+      log.warn({ experiment: id, generation }, `aggregate refused: the experiment was retried since generation ${generation} began`);
+      return { refused: 'stale-generation', generation };
+    }
     log.info({ experiment: id, tasks: results.length, best: summary.summary.best_params }, 'aggregated');
     return { best_index: summary.summary.best_index, best_score: summary.summary.best_score };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    await store.finish(id, 'failed', { error: message });
+    await store.finish(id, 'failed', { error: message, generation });
     log.error({ experiment: id, err: message }, 'aggregate failed');
     return { failed: message };
   }

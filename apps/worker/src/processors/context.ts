@@ -58,9 +58,20 @@ export function planFor(store: ExperimentStore, id: string): Promise<Plan> {
   return entry;
 }
 
-/** The experiment's dataset, paths confined to this host's data directory. */
-export function datasetFor(dataset: DatasetSpec): Promise<Dataset> {
-  return openDataset(dataset, { dataDir: config.dataDir });
+/**
+ * The experiment's dataset, paths confined to this host's data directory, as the job's run is
+ * bound to it (`fingerprint`). A copy this process loaded earlier with another fingerprint is
+ * read again once; files that no longer match are refused, so no job computes on other data.
+ */
+export async function datasetFor(dataset: DatasetSpec, fingerprint: string): Promise<Dataset> {
+  let data = await openDataset(dataset, { dataDir: config.dataDir });
+  if (data.sourceFingerprint !== fingerprint) data = await openDataset(dataset, { dataDir: config.dataDir, fresh: true });
+  if (data.sourceFingerprint !== fingerprint) {
+    throw new Error(
+      `the dataset's files changed after the experiment was bound to them (bound to ${fingerprint.slice(0, 12)}, the files now ${data.sourceFingerprint.slice(0, 12)}); retry the experiment to run it on the new data`,
+    );
+  }
+  return data;
 }
 
 /** Whether this is the job's last attempt (its failure is final). */

@@ -23,7 +23,7 @@ export async function processHalving(job: SandboxedJob, data: HalvingJobData): P
     const message = err instanceof Error ? err.message : String(err);
     log.error({ experiment: data.experimentId, err: message }, 'halving step failed');
     if (!lastAttempt(job)) throw err;
-    await storeFor(data.prefix).finish(data.experimentId, 'failed', { error: message });
+    await storeFor(data.prefix).finish(data.experimentId, 'failed', { error: message, generation: data.generation });
     return { failed: message };
   }
 }
@@ -34,23 +34,26 @@ export async function processHalving(job: SandboxedJob, data: HalvingJobData): P
  * the survivors, or after the last round stores the combined cv_results and enqueues the refit.
  */
 async function halvingStep(data: HalvingJobData): Promise<unknown> {
-  const { experimentId: id, prefix, round: r, generation } = data;
+  const { experimentId: id, prefix, round: r, generation, fingerprint } = data;
+  const run = { generation, fingerprint };
   const store = storeFor(prefix);
   if (store.isTerminal(await store.status(id))) return { skipped: true };
   const plan = await planFor(store, id);
   const { settings, cv } = halvingOf(plan);
-  const dataset = await datasetFor(plan.dataset);
+  const dataset = await datasetFor(plan.dataset, fingerprint);
   const flows = producerFor(prefix);
+  const stale = { refused: 'stale-generation', generation };
   const enqueue = async (state: HalvingState, round: HalvingRound) => {
     const roundTasks = roundPlan(plan, round, state.schedule.max_resources).tasks;
     state.rounds.push({ ...round, tasks: roundTasks.length });
-    await store.saveHalving(id, state);
-    await flows.add(buildHalvingRound(id, prefix, round.iter, roundTasks, generation));
+    if (!(await store.saveHalving(id, generation, state))) return false;
+    await flows.add(buildHalvingRound(id, prefix, round.iter, roundTasks, run));
     log.info({ experiment: id, round: round.iter, candidates: round.candidates.length, n_resources: round.n_resources }, 'halving round enqueued');
+    return true;
   };
   if (r < 0) {
     const schedule = scheduleFor(plan, dataset);
-    await enqueue({ schedule, rounds: [] }, firstRound(schedule, plan.grid));
+    if (!(await enqueue({ schedule, rounds: [] }, firstRound(schedule, plan.grid)))) return stale;
     return { schedule };
   }
   const state = (await store.halving(id))!;
@@ -67,7 +70,7 @@ async function halvingStep(data: HalvingJobData): Promise<unknown> {
   }
   const next = nextRound(settings.factor, state.schedule, current.round, current.plan, aggregateResults(current.plan, current.results));
   if (next && state.rounds.length === r + 1) {
-    await enqueue(state, next);
+    if (!(await enqueue(state, next))) return stale;
     return { round: r, next: next.iter };
   }
   if (next) {
@@ -77,14 +80,14 @@ async function halvingStep(data: HalvingJobData): Promise<unknown> {
     // for tasks that already failed.
     const saved = rounds[r + 1];
     if ((await queueFor(prefix).getJobState(jobIds.halvingRound(id, saved.round.iter, generation))) === 'unknown') {
-      await flows.add(buildHalvingRound(id, prefix, saved.round.iter, saved.plan.tasks, generation));
+      await flows.add(buildHalvingRound(id, prefix, saved.round.iter, saved.plan.tasks, run));
       log.info({ experiment: id, round: saved.round.iter }, 'halving round re-enqueued after a redelivery');
     }
     return { round: r, next: saved.round.iter, already: true };
   }
   const summary = combineRounds(cv, rounds.map(({ round, results }) => ({ round, results })));
-  await store.saveSummary(id, summary, {});
-  await flows.add(buildRefitJob(id, prefix, generation));
+  if (!(await store.saveSummary(id, generation, summary, {}))) return stale;
+  await flows.add(buildRefitJob(id, prefix, run));
   log.info({ experiment: id, rounds: rounds.length, best: summary.best_params }, 'halving finished');
   return { round: r, best_index: summary.best_index };
 }

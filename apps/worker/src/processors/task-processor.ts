@@ -10,9 +10,10 @@ import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } fro
  * keeps the first result only. A cancelled experiment's tasks do nothing.
  */
 export async function processTask(job: SandboxedJob, data: FitJobData): Promise<unknown> {
-  const { experimentId: id, prefix, task } = data;
+  const { experimentId: id, prefix, task, generation, fingerprint } = data;
+  const run = { generation, fingerprint };
   const store = storeFor(prefix);
-  const begin = await store.beginTask(id, task.index, config.workerId ?? String(process.pid));
+  const begin = await store.beginTask(id, task.index, config.workerId ?? String(process.pid), run);
   if (begin === 'done') return { task: task.index, already: true };
   if (begin !== 'run') return { skipped: begin };
   const started = Date.now();
@@ -20,7 +21,7 @@ export async function processTask(job: SandboxedJob, data: FitJobData): Promise<
   try {
     const base = await planFor(store, id);
     const plan = task.round === undefined ? base : await roundPlanFor(store, id, base, task.round);
-    const dataset = await datasetFor(plan.dataset);
+    const dataset = await datasetFor(plan.dataset, fingerprint);
     // Progress goes to Redis at most every 500 ms: a short task's end is its only news.
     let lastReport = started;
     const onProgress = (f: number) => {
@@ -30,14 +31,20 @@ export async function processTask(job: SandboxedJob, data: FitJobData): Promise<
     };
     const { oof, ...result } = await cachedFitAndScore(plan, dataset, task, cacheFor(prefix), { onProgress });
     if (oof) await store.saveOof(id, task.index, oof);
-    const fresh = await store.endTask(id, result);
+    const stored = await store.endTask(id, result, run);
     ended = true;
-    log.info({ experiment: id, task: task.index, fold: task.fold, cells: task.cells.length, ms: Date.now() - started, fresh }, 'task done');
+    if (stored === 'stale-generation' || stored === 'stale-data' || stored === 'missing') {
+      const since = `since generation ${generation} began`;
+      const why = { 'stale-generation': `was retried ${since}`, 'stale-data': `was retried on changed data ${since}`, missing: 'is gone' }[stored];
+      log.warn({ experiment: id, task: task.index, generation, refused: stored }, `task result refused: the experiment ${why}`);
+      return { task: task.index, refused: stored, generation };
+    }
+    log.info({ experiment: id, task: task.index, fold: task.fold, cells: task.cells.length, ms: Date.now() - started, fresh: stored === 'stored' }, 'task done');
     return { task: task.index, ms: result.ms, scores: result.cells.map((c) => c.test_score) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     log.error({ experiment: id, task: task.index, err: message, attempt: job.attemptsMade + 1 }, 'task failed');
-    if (lastAttempt(job)) await store.saveTaskError(id, task.index, message);
+    if (lastAttempt(job)) await store.saveTaskError(id, generation, task.index, message);
     throw err;
   } finally {
     if (!ended) await store.taskEnded(id, task.index);

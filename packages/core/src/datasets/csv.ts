@@ -32,7 +32,16 @@ const MISSING = new Set(['', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '
  *   text in a feature column, a row whose number of cells differs from the header's.
  */
 export async function readCsv(path: string, label: string, training?: TrainingLabels): Promise<CsvData> {
-  const records = parseRecords(path, await readTextFile(path));
+  return parseCsv(await readTextFile(path), path, label, training);
+}
+
+/**
+ * Parses CSV text as {@link readCsv} reads a file (for callers that read, hash and decode the
+ * bytes themselves).
+ * @param path - the file's name in error messages
+ */
+export function parseCsv(text: string, path: string, label: string, training?: TrainingLabels): CsvData {
+  const records = parseRecords(path, text);
   if (records.length === 0) throw new DatasetFormatError(`${path}: empty; needs a header row and at least one data row`);
   const header = records[0];
   const labelIndex = header.indexOf(label);

@@ -56,15 +56,26 @@ export async function readIdx(path: string): Promise<IdxArray> {
 
 /** Reads an IDX images file as a matrix: one row per image, one column per pixel. */
 export async function readIdxImages(path: string): Promise<Matrix<Uint8Array>> {
-  const { dims, data } = await readIdx(path);
+  return idxImages(await readIdx(path));
+}
+
+/** An IDX array as a matrix: one row per item of its first dimension, the rest flattened into columns. */
+export function idxImages({ dims, data }: IdxArray): Matrix<Uint8Array> {
   const cols = dims.slice(1).reduce((a, b) => a * b, 1);
   return new Matrix(data, dims[0], cols);
 }
 
 /** Reads an IDX labels file (one dimension) as Int32 labels. */
 export async function readIdxLabels(path: string): Promise<Int32Array> {
-  const { dims, data } = await readIdx(path);
-  if (dims.length !== 1) throw new DatasetFormatError(`${path}: a labels file has 1 dimension, this one has ${dims.length}`);
+  return idxLabels(await readIdx(path), path);
+}
+
+/**
+ * A one-dimensional IDX array as Int32 labels.
+ * @param source - a name for error messages (usually the file path)
+ */
+export function idxLabels({ dims, data }: IdxArray, source: string): Int32Array {
+  if (dims.length !== 1) throw new DatasetFormatError(`${source}: a labels file has 1 dimension, this one has ${dims.length}`);
   return Int32Array.from(data);
 }
 

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Matrix, type Target } from '../matrix.js';
-import { readCsv } from './csv.js';
-import { DatasetFormatError, readIdxImages, readIdxLabels } from './idx.js';
+import { readFile } from 'node:fs/promises';
+import { parseCsv } from './csv.js';
+import { DatasetFormatError, idxImages, idxLabels, parseIdx } from './idx.js';
 import { listNames } from './labels.js';
+import { hashBytes, sourceFingerprint, type DataPathField } from './source-fingerprint.js';
+import { decodeTextFile } from './text-file.js';
 import { loadMnist } from './mnist.js';
 import { addSeededNoise, binaryTarget, multilabelTarget, type TargetSpec } from './targets.js';
 
@@ -33,17 +36,20 @@ export interface Dataset {
   classes?: string[];
   /** sha256 of features, raw labels, class names and target definition: names the data in task cache keys. */
   fingerprint: string;
+  /** The spec and the bytes of its files as read and parsed here (see `sourceFingerprint`): what an experiment is bound to. */
+  sourceFingerprint: string;
 }
 
 const cache = new Map<string, Promise<Dataset>>();
 
 /**
  * Loads a dataset and builds its target, once per process per spec: every task in a worker
- * shares the same arrays (a 60,000-image MNIST is ~47 MB as bytes).
+ * shares the same arrays (a 60,000-image MNIST is ~47 MB as bytes). `fresh` reads the files
+ * again (they may have changed since) and keeps that copy instead.
  */
-export function loadDataset(spec: DatasetSpec): Promise<Dataset> {
+export function loadDataset(spec: DatasetSpec, options: { fresh?: boolean } = {}): Promise<Dataset> {
   const key = JSON.stringify(spec);
-  let loaded = cache.get(key);
+  let loaded = options.fresh ? undefined : cache.get(key);
   if (!loaded) {
     loaded = build(spec);
     cache.set(key, loaded);
@@ -54,6 +60,7 @@ export function loadDataset(spec: DatasetSpec): Promise<Dataset> {
 
 async function build(spec: DatasetSpec): Promise<Dataset> {
   const raw = await readSource(spec);
+  const source = sourceFingerprint(spec, raw.fileHashes);
   const target = spec.target ?? { kind: 'multiclass' };
   const hash = createHash('sha256').update(JSON.stringify(target));
   // Codes alone do not say which name each stands for; integer labels hash as they always did.
@@ -66,16 +73,16 @@ async function build(spec: DatasetSpec): Promise<Dataset> {
   const fingerprint = hash.digest('hex');
   switch (target.kind) {
     case 'multiclass':
-      return { train: raw.train, test: raw.test, target, ...(raw.classes && { classes: raw.classes }), fingerprint };
+      return { train: raw.train, test: raw.test, target, ...(raw.classes && { classes: raw.classes }), fingerprint, sourceFingerprint: source };
     case 'binary': {
       const positive = positiveCode(target.positive, raw);
       const bin = (s: RawSplit): Split => ({ X: s.X, y: binaryTarget(s.y, positive) });
-      return { train: bin(raw.train), test: raw.test && bin(raw.test), target, fingerprint };
+      return { train: bin(raw.train), test: raw.test && bin(raw.test), target, fingerprint, sourceFingerprint: source };
     }
     case 'multilabel': {
       if (raw.classes) throw new DatasetFormatError(`dataset.target "multilabel" (${target.labels.join(', ')}) is a rule on integer labels, but the labels of ${raw.labelsFrom} are names`);
       const ml = (s: RawSplit): Split => ({ X: s.X, y: multilabelTarget(s.y, target.labels) });
-      return { train: ml(raw.train), test: raw.test && ml(raw.test), target, fingerprint };
+      return { train: ml(raw.train), test: raw.test && ml(raw.test), target, fingerprint, sourceFingerprint: source };
     }
     case 'denoise': {
       const noisy = addSeededNoise(raw.train.X, raw.test?.X, target.noise, target.seed);
@@ -84,6 +91,7 @@ async function build(spec: DatasetSpec): Promise<Dataset> {
         test: raw.test && noisy.test ? { X: noisy.test, y: raw.test.X } : undefined,
         target,
         fingerprint,
+        sourceFingerprint: source,
       };
     }
   }
@@ -117,29 +125,42 @@ interface RawSource {
   test?: RawSplit;
   classes?: string[];
   labelsFrom: string;
+  /** sha256 of each file's bytes, by its spec field. */
+  fileHashes: Partial<Record<DataPathField, string>>;
 }
 
 async function readSource(spec: SourceSpec): Promise<RawSource> {
+  // Each file is read once, and the bytes hashed are the bytes parsed: a file rewritten
+  // meanwhile cannot give data of one version with the fingerprint of another.
+  const fileHashes: Partial<Record<DataPathField, string>> = {};
+  const read = async (field: DataPathField, path: string) => {
+    const bytes = await readFile(path);
+    fileHashes[field] = hashBytes(bytes);
+    return bytes;
+  };
   switch (spec.source) {
     case 'mnist':
-      return { ...(await loadMnist()), labelsFrom: 'MNIST' };
+      return { ...(await loadMnist()), labelsFrom: 'MNIST', fileHashes };
     case 'csv': {
-      const train = await readCsv(spec.train, spec.label);
-      const test = spec.test ? await readCsv(spec.test, spec.label, { path: spec.train, classes: train.classes }) : undefined;
+      const csv = async (field: DataPathField, path: string) => decodeTextFile(await read(field, path), path);
+      const train = parseCsv(await csv('train', spec.train), spec.train, spec.label);
+      const test = spec.test ? parseCsv(await csv('test', spec.test), spec.test, spec.label, { path: spec.train, classes: train.classes }) : undefined;
       if (test && test.columns.join('\u0000') !== train.columns.join('\u0000')) {
         throw new Error(`${spec.test}: columns differ from the training file ${spec.train}`);
       }
-      return { train, test, classes: train.classes, labelsFrom: `the training file ${spec.train}` };
+      return { train, test, classes: train.classes, labelsFrom: `the training file ${spec.train}`, fileHashes };
     }
     case 'idx': {
-      const split = async (images: string, labels: string): Promise<RawSplit> => {
-        const [X, y] = await Promise.all([readIdxImages(images), readIdxLabels(labels)]);
-        if (X.rows !== y.length) throw new Error(`${images} has ${X.rows} images but ${labels} has ${y.length} labels`);
+      const split = async (images: [DataPathField, string], labels: [DataPathField, string]): Promise<RawSplit> => {
+        const [imageBytes, labelBytes] = await Promise.all([read(...images), read(...labels)]);
+        const X = idxImages(parseIdx(new Uint8Array(imageBytes), images[1]));
+        const y = idxLabels(parseIdx(new Uint8Array(labelBytes), labels[1]), labels[1]);
+        if (X.rows !== y.length) throw new Error(`${images[1]} has ${X.rows} images but ${labels[1]} has ${y.length} labels`);
         return { X, y };
       };
-      const train = await split(spec.train_images, spec.train_labels);
-      const test = spec.test_images && spec.test_labels ? await split(spec.test_images, spec.test_labels) : undefined;
-      return { train, test, labelsFrom: spec.train_labels };
+      const train = await split(['train_images', spec.train_images], ['train_labels', spec.train_labels]);
+      const test = spec.test_images && spec.test_labels ? await split(['test_images', spec.test_images], ['test_labels', spec.test_labels]) : undefined;
+      return { train, test, labelsFrom: spec.train_labels, fileHashes };
     }
   }
 }

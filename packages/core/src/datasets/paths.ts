@@ -1,6 +1,8 @@
-import { realpathSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { loadDataset, type Dataset, type DatasetSpec } from './load.js';
+import { DATA_PATH_FIELDS as PATH_FIELDS, sourceFingerprint, type DataPathField } from './source-fingerprint.js';
 
 /**
  * The default cap on one dataset file, bytes (2 GiB), checked by the API at submission and
@@ -23,8 +25,6 @@ export interface DataDirOptions {
 export function defaultDataDir(): string {
   return resolve('data');
 }
-
-const PATH_FIELDS = ['train', 'test', 'train_images', 'train_labels', 'test_images', 'test_labels'] as const;
 
 /** One bad path: the spec field and why. */
 export interface PathIssue {
@@ -96,8 +96,32 @@ function inside(root: string, path: string): boolean {
  * Loads a spec's dataset with its paths checked and resolved against the data directory: the
  * one way runners open data, so a worker refuses an escaping path even if the API let it by.
  */
-export async function openDataset(dataset: DatasetSpec, options: DataDirOptions): Promise<Dataset> {
+export async function openDataset(dataset: DatasetSpec, options: DataDirOptions & { fresh?: boolean }): Promise<Dataset> {
+  checkOrThrow(dataset, options);
+  return loadDataset(resolveDataPaths(dataset, options.dataDir), { fresh: options.fresh });
+}
+
+/**
+ * The source fingerprint of a spec's dataset as its files are now (see `sourceFingerprint`):
+ * each file streamed through sha256, nothing parsed, so the API can bind an experiment to its
+ * data at submission without loading it. Equals the `sourceFingerprint` of `openDataset` on the
+ * same bytes.
+ */
+export async function fingerprintSource(dataset: DatasetSpec, options: DataDirOptions): Promise<string> {
+  checkOrThrow(dataset, options);
+  const resolved = resolveDataPaths(dataset, options.dataDir) as Partial<Record<DataPathField, string>>;
+  const fileHashes: Partial<Record<DataPathField, string>> = {};
+  for (const field of PATH_FIELDS) {
+    const path = resolved[field];
+    if (typeof path !== 'string') continue;
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    fileHashes[field] = hash.digest('hex');
+  }
+  return sourceFingerprint(dataset, fileHashes);
+}
+
+function checkOrThrow(dataset: DatasetSpec, options: DataDirOptions): void {
   const issues = checkDataPaths(dataset, options);
   if (issues.length) throw new Error(issues.map((i) => `${i.path} ${i.message}`).join('; '));
-  return loadDataset(resolveDataPaths(dataset, options.dataDir));
 }

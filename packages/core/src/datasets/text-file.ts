@@ -21,7 +21,11 @@ export const MAX_TEXT_BYTES = constants.MAX_STRING_LENGTH;
  *   gzip, or text longer than {@link MAX_TEXT_BYTES}.
  */
 export async function readTextFile(path: string): Promise<string> {
-  const bytes = await readFile(path);
+  return decodeTextFile(await readFile(path), path);
+}
+
+/** The text of a file's bytes as {@link readTextFile} reads them (gunzipped when gzip); `path` names it in errors. */
+export async function decodeTextFile(bytes: Buffer, path: string): Promise<string> {
   const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (!gzipped) {
     if (path.endsWith('.gz')) throw new DatasetFormatError(`${path}: the name ends in .gz but the file is not gzip-compressed (it does not start with the bytes 1f 8b)`);
