@@ -123,7 +123,9 @@ describe('halving redelivery', () => {
     await cluster.redis.hdel(k.experiment(id), 'summary', 'metrics', 'result', 'finished_at', 'error');
     await cluster.redis.hset(k.experiment(id), 'status', 'running');
     const flows = new FlowProducer({ connection: cluster.redis, prefix: cluster.prefix });
-    await flows.add(buildHalvingRound(id, cluster.prefix, 0, [], { generation: 0, fingerprint: '' }));
+    // The job carries the run the experiment was bound to at submission.
+    const fingerprint = (await cluster.redis.hget(k.experiment(id), 'fingerprint')) ?? '';
+    await flows.add(buildHalvingRound(id, cluster.prefix, 0, [], { generation: 0, fingerprint }));
     await flows.close();
 
     const again = await viewWhenEnded(app, id, 30_000);

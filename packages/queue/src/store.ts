@@ -390,26 +390,27 @@ export class ExperimentStore {
    * freed. Returns the number of keys deleted.
    */
   async purge(id: string): Promise<number> {
-    const { experiment, results, taskErrors, running, oof } = this.k;
+    const { experiment, results, taskErrors, running, oof, executions } = this.k;
     return (await this.redis.eval(
       allowOom(`redis.call('zrem', KEYS[1], ARGV[1])
-       return redis.call('del', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])`),
-      6,
+       return redis.call('del', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])`),
+      7,
       this.k.index,
       experiment(id),
       results(id),
       taskErrors(id),
       running(id),
       oof(id),
+      executions(id),
       id,
     )) as number;
   }
 
   /** Bytes of Redis the experiment's store keys take (MEMORY USAGE, every field counted); its BullMQ jobs are bounded by job retention instead. */
   async memoryUsage(id: string): Promise<number> {
-    const { experiment, results, taskErrors, running, oof } = this.k;
+    const { experiment, results, taskErrors, running, oof, executions } = this.k;
     const pipeline = this.redis.pipeline();
-    for (const key of [experiment(id), results(id), taskErrors(id), running(id), oof(id)]) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+    for (const key of [experiment(id), results(id), taskErrors(id), running(id), oof(id), executions(id)]) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
     const replies = (await pipeline.exec()) ?? [];
     return replies.reduce((sum, [err, bytes]) => sum + (err ? 0 : Number(bytes ?? 0)), 0);
   }

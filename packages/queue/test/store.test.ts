@@ -452,9 +452,11 @@ describe('ExperimentStore out-of-fold outputs', () => {
     await store.endTask('e', taskResult(0, 0.5), { generation: 0, fingerprint: '' });
     // The results hash, which progress reads on every poll, holds no out-of-fold numbers.
     expect(JSON.parse((await redis.hget(k.results('e'), '0'))!)).not.toHaveProperty('oof');
-    expect(await store.taskResults('e')).toEqual([taskResult(0, 0.5)]);
+    // Each stored result carries the run it was computed in.
+    const stored = { ...taskResult(0, 0.5), generation: 0, fingerprint: '' };
+    expect(await store.taskResults('e')).toEqual([stored]);
     const [withOof] = await store.taskResultsWithOof('e');
-    expect(withOof).toEqual({ ...taskResult(0, 0.5), oof });
+    expect(withOof).toEqual({ ...stored, oof });
     expect(Object.is(withOof.oof!.decision_function![1][0], -0)).toBe(true);
   });
 
@@ -502,7 +504,8 @@ describe('ExperimentStore.purge and memoryUsage', () => {
     }
     const other = await store.memoryUsage('other');
     expect(await store.memoryUsage('e')).toBeGreaterThan(0);
-    expect(await store.purge('e')).toBe(5);
+    // experiment, results, task errors, running tasks, out-of-fold outputs, execution counts
+    expect(await store.purge('e')).toBe(6);
     expect(await redis.keys(`${prefix}:exp:e*`)).toEqual([]);
     expect(await store.list()).toEqual(['other']);
     expect(await store.get('e')).toBeNull();
