@@ -150,6 +150,10 @@ try {
   }
   const endMemory = await memory();
   const keys = await probe.dbsize();
+  // Retention as a deployment runs it (GRIDFOLD_RETENTION_DAYS, gridfold prune): every ended experiment deleted.
+  await new Promise((r) => setTimeout(r, 1100));
+  const pruned = await api.json('/api/experiments/prune', { older_than: '1s' });
+  const prunedMemory = await memory();
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   console.log(`soak: ${((Date.now() - started) / 60_000).toFixed(1)} min, ${submitted.length} sweeps submitted (${IN_FLIGHT} at a time, ${TASKS} tasks each)`);
   console.log(`faults: ${kills} worker SIGKILLs, ${restarts.length} Redis restarts (${restarts.join(', ') || 'none'})`);
@@ -157,6 +161,7 @@ try {
   for (const f of outcomes.failed) console.log(`  failed ${f}`);
   console.log(`re-runs (Redis counters, all experiments): +${extraStarts} task starts, ${computedTwice} tasks computed twice, ${storedTwice} results written twice`);
   console.log(`redis memory: start ${mb(startMemory)}, end ${mb(endMemory)} (${keys} keys; ${mb((endMemory - startMemory) / Math.max(1, ids.length))} per experiment kept)`);
+  console.log(`after pruning every ended experiment (POST /api/experiments/prune, ${pruned.status}: ${pruned.body.purged?.length} purged): redis memory ${mb(prunedMemory)}, ${await probe.dbsize()} keys (BullMQ keeps its newest finished jobs: GRIDFOLD_KEEP_COMPLETED_JOBS)`);
   console.log(`experiments not in a terminal state: ${unfinished.length ? unfinished.join('; ') : 'none'}`);
   if (unfinished.length || outcomes.failed.length || outcomes.different.length || storedTwice) process.exitCode = 1;
 } finally {
