@@ -328,7 +328,12 @@ export class ExperimentStore {
       `${STALE}
        if redis.call('exists', KEYS[1]) == 0 then return 'missing' end
        redis.call('hdel', KEYS[3], ARGV[1])
-       redis.call('hincrby', KEYS[4], 'computed:' .. ARGV[1], 1)
+       -- A computation follows a start: this script replayed by the client after a reconnect
+       -- (its first reply lost) must not count one computation twice.
+       local started = tonumber(redis.call('hget', KEYS[4], 'started:' .. ARGV[1]) or '0')
+       if tonumber(redis.call('hget', KEYS[4], 'computed:' .. ARGV[1]) or '0') < started then
+         redis.call('hincrby', KEYS[4], 'computed:' .. ARGV[1], 1)
+       end
        local why = stale(KEYS[1], ARGV[3], ARGV[4])
        if why then return why end
        if redis.call('hsetnx', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 'duplicate' end

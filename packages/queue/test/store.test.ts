@@ -286,9 +286,20 @@ describe('ExperimentStore runs: a job of an earlier run, or on other data, write
     expect(await store.taskResults('e')).toEqual([]);
     // The refused job cleared its running entry (nothing else would) and counted its computation.
     expect(await store.runningTasks('e')).toEqual({});
+    expect(await store.beginTask('e', 0, 'w2', retry, 3000)).toBe('run');
     expect(await store.endTask('e', taskResult(0, 0.5), retry)).toBe('stored');
     expect(await store.taskResults('e')).toEqual([stored(taskResult(0, 0.5), retry)]);
-    expect(await store.executions('e')).toEqual({ started: { 0: 1 }, computed: { 0: 2 }, stored: { 0: 1 } });
+    expect(await store.executions('e')).toEqual({ started: { 0: 2 }, computed: { 0: 2 }, stored: { 0: 1 } });
+  });
+
+  it('counts one computation once when the client replays endTask after a lost reply', async () => {
+    await store.create('e', spec, 1000);
+    const run0 = { generation: 0, fingerprint: '' };
+    await store.beginTask('e', 0, 'w1', run0, 2000);
+    expect(await store.endTask('e', taskResult(0, 0.5), run0)).toBe('stored');
+    // ioredis re-sends a command whose reply a dropped connection lost: the script runs twice.
+    expect(await store.endTask('e', taskResult(0, 0.5), run0)).toBe('duplicate');
+    expect(await store.executions('e')).toEqual({ started: { 0: 1 }, computed: { 0: 1 }, stored: { 0: 1 } });
   });
 
   it('refuses a result computed on other data than the experiment is bound to', async () => {
