@@ -61,14 +61,20 @@ const outcomes = { completed: 0, failed: [] as string[], different: [] as string
 let kills = 0;
 const restarts: string[] = [];
 
+/** Requests the API did not answer within {@link ANSWER_MS}: the API must answer (503 at worst) while Redis restarts. */
+const unanswered: string[] = [];
+const ANSWER_MS = 30_000;
+
 /** Calls the API, retrying while it cannot answer (Redis is down for a moment, by design). */
 async function call(path: string, body?: unknown): Promise<any> {
   for (;;) {
     try {
-      const res = await api.json(path, body);
-      if (res.status < 500) return res.body;
-    } catch {
-      // connection refused or reset while Redis restarts under the API
+      const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      const res = await fetch(`${api.url}${path}`, { ...init, signal: AbortSignal.timeout(ANSWER_MS) });
+      if (res.status < 500) return await res.json();
+    } catch (err) {
+      // Connection refused or reset while Redis restarts under the API is expected; no answer at all is a bug.
+      if ((err as Error).name === 'TimeoutError') unanswered.push(`${body === undefined ? 'GET' : 'POST'} ${path} at ${new Date().toISOString().slice(11, 19)}`);
     }
     await sleep(500);
   }
@@ -163,7 +169,8 @@ try {
   console.log(`redis memory: start ${mb(startMemory)}, end ${mb(endMemory)} (${keys} keys; ${mb((endMemory - startMemory) / Math.max(1, ids.length))} per experiment kept)`);
   console.log(`after pruning every ended experiment (POST /api/experiments/prune, ${pruned.status}: ${pruned.body.purged?.length} purged): redis memory ${mb(prunedMemory)}, ${await probe.dbsize()} keys (BullMQ keeps its newest finished jobs: GRIDFOLD_KEEP_COMPLETED_JOBS)`);
   console.log(`experiments not in a terminal state: ${unfinished.length ? unfinished.join('; ') : 'none'}`);
-  if (unfinished.length || outcomes.failed.length || outcomes.different.length || storedTwice) process.exitCode = 1;
+  console.log(`requests the API did not answer within ${ANSWER_MS / 1000} s: ${unanswered.length ? unanswered.join('; ') : 'none'}`);
+  if (unfinished.length || outcomes.failed.length || outcomes.different.length || storedTwice || unanswered.length) process.exitCode = 1;
 } finally {
   await cleanUp();
 }
