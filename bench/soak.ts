@@ -63,6 +63,7 @@ const restarts: string[] = [];
 
 /** Requests the API did not answer within {@link ANSWER_MS}: the API must answer (503 at worst) while Redis restarts. */
 const unanswered: string[] = [];
+let rateLimited = 0;
 const ANSWER_MS = 30_000;
 
 /** Calls the API, retrying while it cannot answer (Redis is down for a moment, by design). */
@@ -71,8 +72,15 @@ async function call(path: string, body?: unknown): Promise<any> {
     try {
       const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
       const res = await fetch(`${api.url}${path}`, { ...init, signal: AbortSignal.timeout(ANSWER_MS) });
-      if (res.status < 500) return await res.json();
+      // 429: the API's rate limits (submissions and reads per client and minute) say wait.
+      if (res.status === 429) rateLimited++;
+      else if (res.status < 500) {
+        const json = await res.json();
+        if (!res.ok) throw new Error(`${body === undefined ? 'GET' : 'POST'} ${path}: ${res.status} ${JSON.stringify(json)}`);
+        return json;
+      }
     } catch (err) {
+      if (!['TimeoutError', 'TypeError'].includes((err as Error).name)) throw err;
       // Connection refused or reset while Redis restarts under the API is expected; no answer at all is a bug.
       if ((err as Error).name === 'TimeoutError') unanswered.push(`${body === undefined ? 'GET' : 'POST'} ${path} at ${new Date().toISOString().slice(11, 19)}`);
     }
@@ -169,6 +177,7 @@ try {
   console.log(`redis memory: start ${mb(startMemory)}, end ${mb(endMemory)} (${keys} keys; ${mb((endMemory - startMemory) / Math.max(1, ids.length))} per experiment kept)`);
   console.log(`after pruning every ended experiment (POST /api/experiments/prune, ${pruned.status}: ${pruned.body.purged?.length} purged): redis memory ${mb(prunedMemory)}, ${await probe.dbsize()} keys (BullMQ keeps its newest finished jobs: GRIDFOLD_KEEP_COMPLETED_JOBS)`);
   console.log(`experiments not in a terminal state: ${unfinished.length ? unfinished.join('; ') : 'none'}`);
+  console.log(`answers 429 (rate limited, waited and retried): ${rateLimited}`);
   console.log(`requests the API did not answer within ${ANSWER_MS / 1000} s: ${unanswered.length ? unanswered.join('; ') : 'none'}`);
   if (unfinished.length || outcomes.failed.length || outcomes.different.length || storedTwice || unanswered.length) process.exitCode = 1;
 } finally {
