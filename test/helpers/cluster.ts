@@ -7,6 +7,7 @@ import { connectRedis, type ExperimentDetail, type ExperimentRecord, type Experi
 import request from 'supertest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { deletePrefix } from './delete-prefix.js';
 
 const BIN = fileURLToPath(new URL('../../apps/cli/bin/gridfold.js', import.meta.url));
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -137,15 +138,7 @@ export class TestCluster {
   }
 }
 
-/** Deletes every key under `prefix`: the store's and BullMQ's (a queue's obliterate leaves the store's). */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
+export { deletePrefix };
 
 /**
  * Submits a spec through the cluster's API and waits until the experiment ends (completed,

@@ -4,6 +4,7 @@ import { connectRedis } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createApp, type AppDeps, type GridfoldApp } from '../../src/create-app.js';
+import { deletePrefix } from '../../../../test/helpers/delete-prefix.js';
 
 /** An API on the real Redis under its own prefix, with the log lines it wrote. */
 export interface TestApp extends GridfoldApp {
@@ -36,12 +37,7 @@ export function openTestApp(extra: Partial<AppDeps> = {}): TestApp {
     async cleanup() {
       // BullMQ's keys are under the prefix too, so the scan below removes the queue as well.
       await app.close();
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        if (found.length) await redis.del(...found);
-        cursor = next;
-      } while (cursor !== '0');
+      await deletePrefix(redis, prefix);
       redis.disconnect();
     },
   };

@@ -4,6 +4,7 @@ import { createApp, type AppDeps, type GridfoldApp } from '@gridfold/api';
 import { connectRedis } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { deletePrefix } from '../../../../test/helpers/delete-prefix.js';
 
 /** A real API (createApp on the real Redis under a unique prefix) listening on a spare (ephemeral) port. */
 export interface TestApi {
@@ -35,12 +36,7 @@ export async function startTestApi(deps: Partial<AppDeps> = {}): Promise<TestApi
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await api.close();
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        if (found.length) await redis.del(...found);
-        cursor = next;
-      } while (cursor !== '0');
+      await deletePrefix(redis, prefix);
       redis.disconnect();
     },
   };
