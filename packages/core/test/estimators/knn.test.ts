@@ -21,13 +21,16 @@ const settings = (preds: Predictions) =>
 const toArray = (y: Int32Array | Matrix) => (y instanceof Matrix ? Array.from({ length: y.rows }, (_, i) => Array.from(y.row(i))) : Array.from(y));
 const matrixRows = (m: Matrix) => Array.from({ length: m.rows }, (_, i) => Array.from(m.row(i)));
 
+/** mnist-multiclass.json's fixture with its training rows, their labels and its query rows. */
+async function multiclassCase() {
+  const fx = knnFixture<{ train_rows: number[]; query_rows: number[]; predictions: Predictions }>('mnist-multiclass.json');
+  const { train } = await loadMnist();
+  return { fx, X: rowRange(train.X, fx.train_rows), y: train.y.subarray(fx.train_rows[0], fx.train_rows[1]), Q: rowRange(train.X, fx.query_rows) };
+}
+
 describe('KNeighborsClassifier on MNIST matches scikit-learn 1.2.1', () => {
   it('predicts every (n_neighbors 3..6) x (uniform, distance): mnist-multiclass.json', async () => {
-    const fx = knnFixture<{ train_rows: number[]; query_rows: number[]; predictions: Predictions }>('mnist-multiclass.json');
-    const { train } = await loadMnist();
-    const X = rowRange(train.X, fx.train_rows);
-    const y = train.y.subarray(fx.train_rows[0], fx.train_rows[1]);
-    const Q = rowRange(train.X, fx.query_rows);
+    const { fx, X, y, Q } = await multiclassCase();
     for (const { key, params } of settings(fx.predictions)) {
       const knn = await new KNeighborsClassifier(params).fit(X, y);
       expect(Array.from((await knn.predict(Q)) as Int32Array), key).toEqual(fx.predictions[key]);
@@ -35,11 +38,7 @@ describe('KNeighborsClassifier on MNIST matches scikit-learn 1.2.1', () => {
   });
 
   it('predictMany equals separate predictions and the fixture, from one search', async () => {
-    const fx = knnFixture<{ train_rows: number[]; query_rows: number[]; predictions: Predictions }>('mnist-multiclass.json');
-    const { train } = await loadMnist();
-    const X = rowRange(train.X, fx.train_rows);
-    const y = train.y.subarray(fx.train_rows[0], fx.train_rows[1]);
-    const Q = rowRange(train.X, fx.query_rows);
+    const { fx, X, y, Q } = await multiclassCase();
     const all = settings(fx.predictions);
     const knn = await new KNeighborsClassifier().fit(X, y);
     const many = await knn.predictMany(Q, all.map((s) => s.params));
@@ -51,11 +50,7 @@ describe('KNeighborsClassifier on MNIST matches scikit-learn 1.2.1', () => {
   });
 
   it('fitShared: every member of a group predicts the fixture, from one neighbour search per input', async () => {
-    const fx = knnFixture<{ train_rows: number[]; query_rows: number[]; predictions: Predictions }>('mnist-multiclass.json');
-    const { train } = await loadMnist();
-    const X = rowRange(train.X, fx.train_rows);
-    const y = train.y.subarray(fx.train_rows[0], fx.train_rows[1]);
-    const Q = rowRange(train.X, fx.query_rows);
+    const { fx, X, y, Q } = await multiclassCase();
     const all = settings(fx.predictions);
     const group = all.map((s) => new KNeighborsClassifier(s.params));
     expect(new Set(group.map((e) => e.shareKey('predict')))).toEqual(new Set(['knn:{}']));
