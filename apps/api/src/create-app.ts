@@ -19,6 +19,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
 import { experimentRoutes, type SubmissionLimits } from './routes/experiments.js';
+import type { PluginCheckOptions } from './plugin-check.js';
 
 /** Dependencies and settings of the API. */
 export interface AppDeps {
@@ -51,6 +52,10 @@ export interface AppDeps {
   retention?: RetentionOptions;
   /** Bounds of the artifact store (`GRIDFOLD_ARTIFACTS_MAX_BYTES`, `GRIDFOLD_ARTIFACT_UPLOAD_MAX_BYTES`). @defaultValue ArtifactStore's */
   artifacts?: ArtifactStoreOptions;
+  /** Whether specs may name plugins, users' code that workers run (`GRIDFOLD_ALLOW_PLUGINS`). @defaultValue true */
+  allowPlugins?: boolean;
+  /** Limits of the child process that loads a spec's plugins to check it. @defaultValue 20 s, 1024 MiB */
+  pluginCheck?: PluginCheckOptions;
 }
 
 /** The Express app plus what it opened, with an idempotent close(). */
@@ -118,6 +123,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
     }
   });
 
+  const artifactStore = new ArtifactStore(deps.redis, prefix, deps.artifacts);
   app.use('/api', readLimiter, requireReadAccess(policy));
   app.use(['/api/experiments', '/api/events'], redisGate);
   app.use(eventRoutes(feed, store));
@@ -132,11 +138,14 @@ export function createApp(deps: AppDeps): GridfoldApp {
       guard,
       limits: { maxCellFolds: MAX_CELL_FOLDS, maxFileBytes: MAX_DATASET_FILE_BYTES, dataDir: defaultDataDir(), ...deps.limits },
       submitLimiter: perMinute(deps.submitsPerMinute ?? 120, 'too many submissions; try again in a minute'),
+      artifacts: artifactStore,
+      allowPlugins: deps.allowPlugins ?? true,
+      pluginCheck: deps.pluginCheck,
     }),
   );
 
   app.use('/api/datasets', datasetRoutes());
-  app.use('/api/artifacts', guard, artifactRoutes({ store: new ArtifactStore(deps.redis, prefix, deps.artifacts), log }));
+  app.use('/api/artifacts', guard, artifactRoutes({ store: artifactStore, log }));
   if (deps.dashboardDir !== null) app.use(dashboardRoutes(deps.dashboardDir ?? DASHBOARD_DIR));
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));

@@ -1,5 +1,5 @@
 import { planExperiment, type ExperimentSpec } from '@gridfold/core';
-import { jobIds, type ExperimentEvent, type ExperimentListEvent, type ExperimentListItem, type ExperimentStore, type TaskRef } from '@gridfold/queue';
+import { jobIds, type ExperimentEvent, type ExperimentRecord, type ExperimentListEvent, type ExperimentListItem, type ExperimentStore, type TaskRef } from '@gridfold/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describeExperiment } from './progress.js';
@@ -45,7 +45,7 @@ export class LiveSnapshots {
       best_index: result?.best_index ?? record.summary?.best_index ?? null,
       has_result: result !== null,
       generation,
-      tasks: await this.taskRefs(id, record.spec, generation),
+      tasks: await this.taskRefs(id, record, generation),
       queue: this.queue.name,
     };
   }
@@ -81,8 +81,8 @@ export class LiveSnapshots {
    * The job of each task. A retry (generation g > 0) re-runs only the tasks that had no
    * result, so a kept task's job is from an earlier generation: the newest one that exists.
    */
-  private async taskRefs(id: string, spec: unknown, generation: number): Promise<TaskRef[]> {
-    const tasks = planExperiment(spec as ExperimentSpec).tasks;
+  private async taskRefs(id: string, record: Pick<ExperimentRecord, 'spec'> & { groups?: number[][] }, generation: number): Promise<TaskRef[]> {
+    const tasks = planExperiment(record.spec as ExperimentSpec, { groups: record.groups }).tasks;
     const refs = tasks.map((t) => ({ task: t.index, fold: t.fold, cells: t.cells, job_id: jobIds.task(id, t.index, generation) }));
     if (generation === 0 || refs.length === 0) return refs;
     const pipeline = this.redis.pipeline();

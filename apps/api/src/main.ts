@@ -7,7 +7,7 @@ import { checkListen, isLoopbackHost } from './listen-policy.js';
 import { Reaper } from './reaper.js';
 
 /** Settings of {@link startApi}: the parts of the config the API uses, and its logger. */
-export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'token' | 'publicRead' | 'insecure' | 'readsPerMinute' | 'dataDir' | 'port' | 'host' | 'retentionDays'>, Partial<Pick<GridfoldConfig, 'reaperIntervalMs' | 'reaperGraceMs' | 'artifactsMaxBytes' | 'artifactUploadMaxBytes'>> {
+export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'token' | 'publicRead' | 'insecure' | 'readsPerMinute' | 'dataDir' | 'port' | 'host' | 'retentionDays'>, Partial<Pick<GridfoldConfig, 'reaperIntervalMs' | 'reaperGraceMs' | 'artifactsMaxBytes' | 'artifactUploadMaxBytes' | 'allowPlugins'>> {
   logger?: Logger;
 }
 
@@ -31,6 +31,7 @@ export async function startApi(options: ApiOptions): Promise<{ server: Server; r
     limits: { dataDir: options.dataDir },
     retention: { retentionDays: options.retentionDays },
     artifacts: { maxTotalBytes: options.artifactsMaxBytes, maxArtifactBytes: options.artifactUploadMaxBytes },
+    allowPlugins: options.allowPlugins,
   });
   const reaper = new Reaper({ redis, store, queue, prefix: options.prefix, intervalMs: options.reaperIntervalMs, graceMs: options.reaperGraceMs });
   reaper.on('reaped', (id: string, error: string) => log.warn({ experiment: id, err: error }, 'experiment failed: nothing left to run it'));

@@ -6,7 +6,8 @@ import type { ExperimentRecord, ExperimentStore, ExperimentView, Progress } from
  * runs, and at the end the same result object `gridfold run --json` prints.
  */
 export async function describeExperiment(store: ExperimentStore, record: ExperimentRecord, withResults = true): Promise<ExperimentView> {
-  const plan = planExperiment(record.spec as ExperimentSpec);
+  // The stored spec was checked when it was taken; the task groups are the ones its plugins gave.
+  const plan = planExperiment(record.spec as ExperimentSpec, { groups: record.groups });
   // Halving plans its rounds as they come: the total is what has been planned so far.
   const total = (await store.plannedTasks(record.id)) ?? plan.tasks.length;
   const results: TaskResult[] = withResults && !record.result ? await store.taskResults(record.id) : [];

@@ -69,6 +69,17 @@ export interface WorkerDeps {
    * @defaultValue {@link DEFAULT_TIME_LIMITS}: fit 2 h, aggregate (and halving step) 10 min, refit 4 h
    */
   timeLimits?: Partial<TimeLimits>;
+  /** Where this host keeps artifacts (plugin bundles, datasets) fetched from Redis. @defaultValue the config's `~/.cache/gridfold/artifacts` */
+  artifactCacheDir?: string;
+  /** Most bytes the artifact cache keeps. @defaultValue 4294967296 (4 GiB) */
+  artifactCacheMaxBytes?: number;
+  /** Whether this worker runs users' plugin code; when false their jobs fail with the reason. @defaultValue true */
+  allowPlugins?: boolean;
+  /**
+   * How long a stopped job's process has to end by itself after its abort signal fires (an
+   * objective may stop between epochs), milliseconds, before it is killed. @defaultValue 1500
+   */
+  killGraceMs?: number;
   /** How often running jobs look whether their experiment was cancelled, milliseconds. @defaultValue 1000 */
   cancelCheckMs?: number;
   /** Format and level of the logs of the worker and its sandboxed processors. @defaultValue `{ logFormat: "auto", logLevel: "info" }` */
@@ -113,11 +124,14 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
     refitThreads,
     workerId: deps.workerId,
     tfjsBackend: deps.tfjsBackend,
+    artifactCacheDir: deps.artifactCacheDir,
+    artifactCacheMaxBytes: deps.artifactCacheMaxBytes,
+    allowPlugins: deps.allowPlugins,
     // The children's stderr is a pipe into this process's: they log as it would.
     logFormat: resolveLogFormat(logSettings.logFormat),
     logLevel: logSettings.logLevel,
   });
-  const sandbox = new Sandbox(PROCESSOR, { env: { ...process.env, [SANDBOX_CONFIG_VAR]: sandboxConfig } });
+  const sandbox = new Sandbox(PROCESSOR, { env: { ...process.env, [SANDBOX_CONFIG_VAR]: sandboxConfig } }, { concurrency, killGraceMs: deps.killGraceMs });
   const limits = new JobTimeLimits(deps.connection, { ...DEFAULT_TIME_LIMITS, ...deps.timeLimits });
   // The signal is BullMQ's: worker.cancelJob(id) aborts it.
   const processJob = async (job: Job<JobData>, token?: string, signal?: AbortSignal): Promise<unknown> => {
@@ -129,7 +143,8 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
     const cancel = () => sandbox.stop(job.id!, String(signal?.reason ?? 'cancelled'), 'cancel');
     signal?.addEventListener('abort', cancel, { once: true });
     try {
-      return await sandbox.run(job, token, startClock);
+      // A job with plugins runs in a process that has loaded only its experiment's plugins.
+      return await sandbox.run(job, token, startClock, job.data.plugins?.length ? job.data.plugins.join(',') : '');
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', cancel);

@@ -28,6 +28,9 @@ export async function runWorkerMain(config: GridfoldConfig): Promise<void> {
     keepJobs: { completed: config.keepCompletedJobs, failed: config.keepFailedJobs, hours: config.keepJobsHours },
     workerId: config.workerId,
     tfjsBackend: config.tfjsBackend,
+    artifactCacheDir: config.artifactCacheDir,
+    artifactCacheMaxBytes: config.artifactCacheMaxBytes,
+    allowPlugins: config.allowPlugins,
     log: config,
     logger: log,
   });

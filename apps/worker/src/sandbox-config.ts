@@ -9,7 +9,8 @@ import { ConfigError, configEnv, loadConfig, resolveLogFormat, type Env, type Gr
 export const SANDBOX_CONFIG_VAR = 'GRIDFOLD_SANDBOX_CONFIG';
 
 /** What a sandboxed processor takes from its worker. */
-export interface SandboxConfig extends Pick<GridfoldConfig, 'redisUrl' | 'dataDir' | 'cacheMax' | 'cacheMaxBytes' | 'refitThreads' | 'workerId' | 'tfjsBackend' | 'logLevel'> {
+export interface SandboxConfig
+  extends Pick<GridfoldConfig, 'redisUrl' | 'dataDir' | 'cacheMax' | 'cacheMaxBytes' | 'refitThreads' | 'workerId' | 'tfjsBackend' | 'logLevel' | 'artifactCacheDir' | 'artifactCacheMaxBytes' | 'allowPlugins'> {
   /** Native threads for fit tasks, aggregates and halving steps. */
   threads: number;
   /** Decided by the worker: the child's stderr is a pipe to the worker's, never a terminal. */
@@ -46,7 +47,7 @@ export function readSandboxConfig(env: Env): SandboxConfig {
   } catch (err) {
     throw new ConfigError(`${SANDBOX_CONFIG_VAR}: ${(err as Error).message}`);
   }
-  const { redisUrl, dataDir, cacheMax, cacheMaxBytes, refitThreads, workerId, tfjsBackend, logLevel } = config;
+  const { redisUrl, dataDir, cacheMax, cacheMaxBytes, refitThreads, workerId, tfjsBackend, logLevel, artifactCacheDir, artifactCacheMaxBytes, allowPlugins } = config;
   const logFormat = resolveLogFormat(config.logFormat, false);
-  return { redisUrl, dataDir, cacheMax, cacheMaxBytes, threads: config.threads ?? 1, refitThreads, workerId, tfjsBackend, logFormat, logLevel };
+  return { redisUrl, dataDir, cacheMax, cacheMaxBytes, threads: config.threads ?? 1, refitThreads, workerId, tfjsBackend, logFormat, logLevel, artifactCacheDir, artifactCacheMaxBytes, allowPlugins };
 }

@@ -21,6 +21,7 @@ export class JobStopped extends UnrecoverableError {
 
 interface Run {
   job: Job;
+  tag: string;
   child?: Child;
   stopped?: JobStopped;
   reject?: (err: JobStopped) => void;
@@ -36,7 +37,10 @@ const alive = (child: Child) => child.exitCode === null && child.signalCode === 
  * job, so each keeps its datasets and sessions warm.
  */
 export class Sandbox {
-  private readonly idle: Child[] = [];
+  /** Children kept between jobs, oldest first, each with the plugin set it has loaded ('' for none). */
+  private readonly idle: Array<{ child: Child; tag: string }> = [];
+  private readonly maxIdle: number;
+  private readonly killGraceMs: number;
   private readonly runs = new Map<string, Run>();
   private closing: Promise<void> | undefined;
 
@@ -47,7 +51,11 @@ export class Sandbox {
   constructor(
     private readonly processFile: string,
     private readonly forkOptions: ForkOptions,
-  ) {}
+    options: { concurrency?: number; killGraceMs?: number } = {},
+  ) {
+    this.maxIdle = Math.max(1, options.concurrency ?? 1);
+    this.killGraceMs = options.killGraceMs ?? 1500;
+  }
 
   /** The jobs running now. */
   running(): Job[] {
@@ -57,20 +65,22 @@ export class Sandbox {
   /**
    * Runs `job` in a child process; rejects with the child's error, its exit, or a
    * {@link JobStopped}. `onStart` is called when a child (started, or kept from an earlier job)
-   * takes the job: a time limit counts from then, not from a new child's start-up.
+   * takes the job: a time limit counts from then, not from a new child's start-up. A job with
+   * a `tag` (its plugin set) runs in a child that has run no job of another tag: users' code
+   * never shares a process with another experiment's.
    */
-  async run(job: Job, token?: string, onStart?: () => void): Promise<unknown> {
-    const run: Run = { job };
+  async run(job: Job, token?: string, onStart?: () => void, tag = ''): Promise<unknown> {
+    const run: Run = { job, tag };
     const stopped = new Promise<never>((_, reject) => (run.reject = reject));
     stopped.catch(() => {});
     this.runs.set(job.id!, run);
     try {
-      const retaining = this.retain();
+      const retaining = this.retain(tag);
       try {
         run.child = await Promise.race([retaining, stopped]);
       } catch (err) {
-        // Stopped while a child was starting: the child is fine, keep it for the next job.
-        retaining.then((child) => this.release(child), () => {});
+        // Stopped while a child was starting: the child is fine (it has run nothing), keep it for the next job.
+        retaining.then((child) => this.release(child, ''), () => {});
         throw err;
       }
       if (run.stopped) throw run.stopped;
@@ -78,38 +88,61 @@ export class Sandbox {
       return await Promise.race([execute(run.child, job, token), stopped]);
     } finally {
       this.runs.delete(job.id!);
-      if (run.child && !run.stopped) this.release(run.child);
+      if (run.child && !run.stopped) this.release(run.child, tag);
     }
   }
 
   /**
    * Stops job `jobId` if it runs here: its run rejects with a {@link JobStopped} saying `reason`
-   * at once, and its child is SIGKILLed. Returns whether the job was running here.
+   * at once; its child gets the abort (BullMQ's Cancel: the processor's signal fires, so an
+   * objective can stop between epochs) and is SIGKILLed `killGraceMs` later whatever it does
+   * (a fit blocked in a synchronous loop cannot be asked). Returns whether the job was running here.
    */
   stop(jobId: string, reason: string, cause: StopCause): boolean {
     const run = this.runs.get(jobId);
     if (!run || run.stopped) return false;
     run.stopped = new JobStopped(reason, cause);
     run.reject!(run.stopped);
-    if (run.child) void run.child.kill('SIGKILL').catch(() => {});
+    const child = run.child;
+    if (child) {
+      void child.send({ cmd: ChildCommand.Cancel, value: reason }).catch(() => {});
+      setTimeout(() => void child.kill('SIGKILL').catch(() => {}), this.killGraceMs).unref();
+    }
     return true;
   }
 
   /** Ends the idle children (SIGTERM, then SIGKILL after 30 s); call once the worker has no job. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= Promise.all(this.idle.splice(0).map((c) => c.kill('SIGTERM', 30_000).catch(() => {}))).then(() => undefined);
+    this.closing ??= Promise.all(this.idle.splice(0).map(({ child }) => child.kill('SIGTERM', 30_000).catch(() => {}))).then(() => undefined);
     return this.closing;
   }
 
-  /** Keeps a live child for the next job, or ends it when closing. */
-  private release(child: Child): void {
+  /**
+   * Keeps a live child for the next job, marked with the plugin set it has loaded (its job's:
+   * a child only ever runs jobs of one set, see {@link retain}), or ends it when closing; past one idle child per concurrent
+   * job, the oldest idle one ends.
+   */
+  private release(child: Child, tag: string): void {
     if (!alive(child)) return;
-    if (this.closing) void child.kill('SIGTERM', 30_000).catch(() => {});
-    else this.idle.push(child);
+    if (this.closing) return void child.kill('SIGTERM', 30_000).catch(() => {});
+    this.idle.push({ child, tag });
+    while (this.idle.length > this.maxIdle) void this.idle.shift()!.child.kill('SIGTERM', 30_000).catch(() => {});
   }
 
-  private async retain(): Promise<Child> {
-    for (let child = this.idle.pop(); child; child = this.idle.pop()) if (alive(child)) return child;
+  /** A kept child that may run a job of `tag` (one of that tag, else one that ran no plugins), or a new one. */
+  private async retain(tag: string): Promise<Child> {
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      const { child, tag: has } = this.idle[i];
+      if (!alive(child)) {
+        this.idle.splice(i, 1);
+        continue;
+      }
+      // A job without plugins needs a child that ran none; a plugin job takes its own set's or a clean one.
+      if (has === tag || (has === '' && tag !== '' && !this.idle.some((c) => c.tag === tag))) {
+        this.idle.splice(i, 1);
+        return child;
+      }
+    }
     const child = new Child(CHILD_MAIN, this.processFile, { useWorkerThreads: false, workerForkOptions: this.forkOptions });
     let onExit!: (code: number | null, signal: string | null) => void;
     const exited = new Promise<never>((_, reject) => {

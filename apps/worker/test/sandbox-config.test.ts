@@ -15,6 +15,9 @@ describe('sandbox config', () => {
       tfjsBackend: 'wasm',
       logFormat: 'pretty',
       logLevel: 'debug',
+      artifactCacheDir: resolve('/var/cache/gridfold'),
+      artifactCacheMaxBytes: 1_000_000,
+      allowPlugins: false,
     };
     expect(readSandboxConfig({ [SANDBOX_CONFIG_VAR]: encodeSandboxConfig(config) })).toEqual(config);
   });

@@ -54,3 +54,8 @@ export * from './report/result.js';
 export * from './report/build-result.js';
 export * from './runner/run-local.js';
 export * from './runner/run-halving.js';
+export * from './plugins/objective.js';
+export * from './plugins/load-plugin.js';
+export * from './plugins/activate.js';
+export * from './estimators/params.js';
+export * from './plan/plugin-shas.js';

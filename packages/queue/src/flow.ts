@@ -12,6 +12,18 @@ interface JobBase extends RunRef {
   experimentId: string;
   /** Key prefix of the store, so sandboxed processors find the experiment. */
   prefix: string;
+  /**
+   * sha256 of the experiment's plugin bundles (absent without plugins): a worker runs the job
+   * in a process that has loaded no other experiment's code.
+   */
+  plugins?: string[];
+}
+
+/** A run, and the plugins its jobs load. */
+export type JobRun = RunRef & { plugins?: string[] };
+
+function baseOf(id: string, prefix: string, run: JobRun) {
+  return { experimentId: id, prefix, generation: run.generation, fingerprint: run.fingerprint, ...(run.plugins?.length && { plugins: run.plugins }) };
 }
 
 /** Fits and scores one task (a fold x a group of cells). */
@@ -65,7 +77,7 @@ export interface FlowOptions {
  * The jobs of an experiment: a successive-halving search starts a chain of rounds (its rounds
  * need the data to be planned), any other search is one flow of all its tasks.
  */
-export function buildExperimentFlow(id: string, prefix: string, plan: Plan, run: RunRef, options: FlowOptions = {}): FlowJob {
+export function buildExperimentFlow(id: string, prefix: string, plan: Plan, run: JobRun, options: FlowOptions = {}): FlowJob {
   return plan.search.kind === 'halving' ? buildHalvingStart(id, prefix, run) : buildFlow(id, prefix, plan, run, options);
 }
 
@@ -75,11 +87,11 @@ export function buildExperimentFlow(id: string, prefix: string, plan: Plan, run:
  * failed every attempt still lets the aggregate run; it knows how many tasks it expected
  * and records the missing ones as failed cells.
  */
-export function buildFlow(id: string, prefix: string, plan: Plan, run: RunRef, options: FlowOptions = {}): FlowJob {
+export function buildFlow(id: string, prefix: string, plan: Plan, run: JobRun, options: FlowOptions = {}): FlowJob {
   const only = options.only ? new Set(options.only) : null;
   const tasks = plan.tasks.filter((t) => !only || only.has(t.index));
-  const { generation, fingerprint } = run;
-  const base = { experimentId: id, prefix, generation, fingerprint };
+  const base = baseOf(id, prefix, run);
+  const { generation } = run;
   return {
     name: 'refit',
     queueName: QUEUE,
@@ -122,20 +134,20 @@ function fitJob(base: JobBase, task: Task, attempts: number): FlowJob {
  * data), then per round a halving job over that round's tasks that enqueues the next round,
  * or after the last one the refit job.
  */
-export function buildHalvingStart(id: string, prefix: string, run: RunRef): FlowJob {
-  const { generation, fingerprint } = run;
+export function buildHalvingStart(id: string, prefix: string, run: JobRun): FlowJob {
+  const { generation } = run;
   return {
     name: 'halving · start',
     queueName: QUEUE,
-    data: { experimentId: id, prefix, generation, fingerprint, kind: 'halving', round: -1 } satisfies HalvingJobData,
+    data: { ...baseOf(id, prefix, run), kind: 'halving', round: -1 } satisfies HalvingJobData,
     opts: { jobId: jobIds.halvingStart(id, generation), attempts: 2, priority: PRIORITY.step },
   };
 }
 
 /** One halving round: its halving job waiting on the round's fit tasks. */
-export function buildHalvingRound(id: string, prefix: string, round: number, tasks: Task[], run: RunRef, attempts = 3): FlowJob {
-  const { generation, fingerprint } = run;
-  const base = { experimentId: id, prefix, generation, fingerprint };
+export function buildHalvingRound(id: string, prefix: string, round: number, tasks: Task[], run: JobRun, attempts = 3): FlowJob {
+  const base = baseOf(id, prefix, run);
+  const { generation } = run;
   return {
     name: `halving · round ${round}`,
     queueName: QUEUE,
@@ -146,12 +158,12 @@ export function buildHalvingRound(id: string, prefix: string, round: number, tas
 }
 
 /** The refit + test job on its own (the end of a halving chain). */
-export function buildRefitJob(id: string, prefix: string, run: RunRef): FlowJob {
-  const { generation, fingerprint } = run;
+export function buildRefitJob(id: string, prefix: string, run: JobRun): FlowJob {
+  const { generation } = run;
   return {
     name: 'refit',
     queueName: QUEUE,
-    data: { experimentId: id, prefix, generation, fingerprint, kind: 'refit' } satisfies RefitJobData,
+    data: { ...baseOf(id, prefix, run), kind: 'refit' } satisfies RefitJobData,
     opts: { jobId: jobIds.root(id, generation), attempts: 2, priority: PRIORITY.step },
   };
 }

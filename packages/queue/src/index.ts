@@ -11,3 +11,5 @@ export * from './run-jobs.js';
 export * from './artifact-error.js';
 export * from './artifact-upload.js';
 export * from './artifacts.js';
+export * from './plugins.js';
+export * from './record-plan.js';

@@ -1,4 +1,4 @@
-import { checkSpec, planExperiment, roundPlan } from '@gridfold/core';
+import { planOfRecord } from './record-plan.js';
 import type { Queue } from 'bullmq';
 import { jobIds } from './names.js';
 import type { ExperimentRecord, ExperimentStore, HalvingState } from './store.js';
@@ -75,10 +75,11 @@ async function experimentJobIds(store: ExperimentStore, record: ExperimentRecord
   let tasks: number[];
   let rounds = 0;
   try {
-    const plan = planExperiment(checkSpec(record.spec));
+    const plan = planOfRecord(record);
     const halving: HalvingState | null = plan.search.kind === 'halving' ? await store.halving(id) : null;
     rounds = halving?.rounds.length ?? 0;
-    tasks = halving ? halving.rounds.flatMap((r) => roundPlan(plan, r, halving.schedule.max_resources).tasks.map((t) => t.index)) : plan.tasks.map((t) => t.index);
+    // A round's tasks are numbered from its offset, as its halving step planned them (where the plugins were loaded).
+    tasks = halving ? halving.rounds.flatMap((r) => Array.from({ length: r.tasks }, (_, i) => r.task_offset + i)) : plan.tasks.map((t) => t.index);
   } catch {
     return [];
   }

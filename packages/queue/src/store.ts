@@ -26,6 +26,8 @@ export interface ExperimentRecord {
   metrics: Record<string, unknown>;
   /** Final result, once the root job has finished. */
   result: ExperimentResult | null;
+  /** The cells of each task of a fold, when planned where the spec's plugins were loaded (see `planExperiment`'s `groups`). */
+  groups?: number[][];
 }
 
 const TERMINAL: ExperimentStatus[] = ['completed', 'failed', 'cancelled'];
@@ -83,10 +85,10 @@ export class ExperimentStore {
    * submission: its tasks store results computed on exactly that data.
    * @defaultValue fingerprint `""` (store tests that run no task)
    */
-  async create(id: string, spec: ExperimentSpec, now = Date.now(), fingerprint = ''): Promise<void> {
+  async create(id: string, spec: ExperimentSpec, now = Date.now(), fingerprint = '', groups?: number[][]): Promise<void> {
     await this.redis
       .multi()
-      .hset(this.k.experiment(id), { id, name: spec.name, status: 'queued', spec: JSON.stringify(spec), created_at: String(now), fingerprint })
+      .hset(this.k.experiment(id), { id, name: spec.name, status: 'queued', spec: JSON.stringify(spec), created_at: String(now), fingerprint, ...(groups && { groups: JSON.stringify(groups) }) })
       .zadd(this.k.index, now, id)
       .exec();
   }
@@ -108,6 +110,7 @@ export class ExperimentStore {
       summary,
       metrics,
       result: h.result ? unpackResult(h.result, summary, metrics) : null,
+      ...(h.groups && { groups: JSON.parse(h.groups) as number[][] }),
     };
   }
 

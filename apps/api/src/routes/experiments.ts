@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { checkDataPaths, checkSpec, fingerprintSource, planExperiment, SpecError, type Plan } from '@gridfold/core';
-import { buildExperimentFlow, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ExperimentStore } from '@gridfold/queue';
+import { text } from 'node:stream/consumers';
+import { checkDataPaths, checkSpec, fingerprintSource, planExperiment, SpecError, type ExperimentSpec, type Plan, type SpecIssue } from '@gridfold/core';
+import { ArtifactError, buildExperimentFlow, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { parseListLimit } from '../list-limit.js';
 import { describeExperiment } from '../progress.js';
+import { checkPlugins, type PluginCheckOptions } from '../plugin-check.js';
 import { redisFullHandler } from '../redis-full.js';
 import { storageRoutes } from './storage.js';
 
@@ -30,6 +32,26 @@ export interface ExperimentRoutesDeps {
   guard: RequestHandler;
   /** Rate limit on submissions. */
   submitLimiter: RequestHandler;
+  /** Where specs' `artifacts` (plugin bundles, data files) are uploaded. */
+  artifacts: ArtifactStore;
+  /** Whether specs may name plugins (`GRIDFOLD_ALLOW_PLUGINS`): whoever can submit can run code on the workers. */
+  allowPlugins: boolean;
+  /** Limits of the child process that loads a spec's plugins to check it. */
+  pluginCheck?: PluginCheckOptions;
+}
+
+/** Largest plugin bundle the API reads to check a spec, bytes. */
+const MAX_BUNDLE_BYTES = 64 * 1024 ** 2;
+
+/** A spec error that is not the spec's shape: a status besides 400, or one issue. */
+class Refused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly issues: SpecIssue[],
+  ) {
+    super(message);
+  }
 }
 
 /** POST/GET/DELETE /api/experiments and POST /api/experiments/:id/retry. */
@@ -38,25 +60,61 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
   const router = Router();
   router.use(storageRoutes(deps));
 
+  /**
+   * What a spec's files are: its artifacts exist (and are recorded as used by `id`), its other
+   * dataset files are in the data directory; with plugins, the spec is checked with them loaded
+   * (in a child process) and the task groups their estimators give are returned.
+   */
+  async function checkFiles(spec: ExperimentSpec, id: string): Promise<{ groups?: number[][] }> {
+    if (spec.plugins && !deps.allowPlugins) {
+      throw new Refused(403, 'this deployment does not run plugin code (GRIDFOLD_ALLOW_PLUGINS=false)', [{ path: 'plugins', message: 'plugins are turned off on this deployment' }]);
+    }
+    const missing: SpecIssue[] = [];
+    for (const [ref, sha] of Object.entries(spec.artifacts ?? {})) {
+      try {
+        await deps.artifacts.use(sha, id);
+      } catch (err) {
+        if (!(err instanceof ArtifactError) || err.code !== 'not-found') throw err;
+        missing.push({ path: `artifacts.${ref}`, message: `no artifact ${sha} is stored: upload it first (POST /api/artifacts; gridfold run uploads what the spec names)` });
+      }
+    }
+    if (missing.length) throw new SpecError(missing);
+    const issues = checkDataPaths(spec.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes, artifacts: spec.artifacts });
+    if (issues.length) throw new SpecError(issues);
+    if (!spec.plugins) return {};
+    const bundles: Record<string, string> = {};
+    for (const [i, ref] of spec.plugins.entries()) {
+      const sha = spec.artifacts![ref];
+      const { meta, stream } = await deps.artifacts.open(sha);
+      if (meta.size > MAX_BUNDLE_BYTES) throw new SpecError([{ path: `plugins.${i}`, message: `its bundle is ${meta.size} bytes, more than the ${MAX_BUNDLE_BYTES} a plugin may take` }]);
+      bundles[ref] = await text(stream);
+    }
+    const reply = await checkPlugins({ spec, maxCellFolds: limits.maxCellFolds, bundles }, deps.pluginCheck);
+    if (!reply.ok && 'issues' in reply) throw new SpecError(reply.issues);
+    if (!reply.ok) throw new Error(reply.error);
+    return { groups: reply.groups };
+  }
+
   router.post('/', deps.guard, deps.submitLimiter, async (req, res) => {
     let spec;
     let plan: Plan;
+    let groups: number[][] | undefined;
+    const id = randomUUID();
     try {
       // checkSpec refuses a search over maxCellFolds by arithmetic, so planning below is bounded.
       spec = checkSpec(req.body, { maxCellFolds: limits.maxCellFolds });
-      const issues = checkDataPaths(spec.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
-      if (issues.length) throw new SpecError(issues);
-      plan = planExperiment(spec);
+      ({ groups } = await checkFiles(spec, id));
+      plan = planExperiment(spec, { groups });
     } catch (err) {
       if (err instanceof SpecError) return void res.status(400).json({ error: 'invalid experiment spec', issues: err.issues });
+      if (err instanceof Refused) return void res.status(err.status).json({ error: err.message, issues: err.issues });
       throw err;
     }
-    const id = randomUUID();
     // The experiment is bound to its files as they are now: tasks refuse any other version.
-    const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
-    await store.create(id, spec, Date.now(), fingerprint);
+    const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes, artifacts: spec.artifacts });
+    await store.create(id, spec, Date.now(), fingerprint, groups);
     try {
-      await flows.add(buildExperimentFlow(id, prefix, plan, { generation: 0, fingerprint }));
+      await flows.add(buildExperimentFlow(id, prefix, plan, { generation: 0, fingerprint, plugins: plan.plugins }));
     } catch (err) {
       // Nothing may stay queued without its jobs (e.g. Redis filled up between the two writes); if
       // this fails too, the reaper fails the experiment after its grace period.
@@ -93,7 +151,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const generation = await store.generation(id);
     await store.finish(id, 'cancelled', { error: 'cancelled by request' });
     const halving = await store.halving(id);
-    const tasks = runTaskIds(id, generation, planExperiment(checkSpec(record.spec)), halving);
+    const tasks = runTaskIds(id, generation, planOfRecord(record), halving);
     // Running jobs are stopped by their workers, which see the cancelled status within a second.
     const removed = await removePending(deps.queue, runStepIds(id, generation, halving), tasks);
     log.info({ experiment: id, removed }, 'experiment cancelled');
@@ -108,20 +166,27 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     let plan: Plan;
     try {
       // The stored spec passed the size limit when it was submitted; a retry re-runs part of it.
-      plan = planExperiment(checkSpec(record.spec, { maxCellFolds: Number.MAX_SAFE_INTEGER }));
+      plan = planOfRecord(record);
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
       return void res.status(409).json({ error: `experiment ${id} cannot be retried: its stored spec is no longer valid (${err.message})`, issues: err.issues });
     }
-    const issues = checkDataPaths(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
-    if (issues.length) return void res.status(400).json({ error: `experiment ${id} cannot be retried: its dataset is not readable`, issues });
+    try {
+      // Its artifacts must still be stored (a deleted one is uploaded again with `gridfold run`: same bytes, same name).
+      await checkFiles({ ...record.spec, plugins: undefined }, id);
+    } catch (err) {
+      if (err instanceof SpecError) return void res.status(400).json({ error: `experiment ${id} cannot be retried: its files are not all available`, issues: err.issues });
+      if (err instanceof Refused) return void res.status(err.status).json({ error: err.message, issues: err.issues });
+      throw err;
+    }
+    if (record.spec.plugins && !deps.allowPlugins) return void res.status(403).json({ error: 'this deployment does not run plugin code (GRIDFOLD_ALLOW_PLUGINS=false)' });
     // The retry is bound to the files as they are now; results computed on other data are dropped, never mixed in.
-    const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes });
+    const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes, artifacts: record.spec.artifacts });
     const { generation, dataChanged, dropped, kept } = await store.reopen(id, fingerprint);
     const done = new Set(kept);
     const missing = plan.tasks.filter((t) => !done.has(t.index)).map((t) => t.index);
     // A halving chain is replayed from its start: rounds are re-derived, stored task results are not recomputed.
-    await flows.add(buildExperimentFlow(id, prefix, plan, { generation, fingerprint }, { only: missing }));
+    await flows.add(buildExperimentFlow(id, prefix, plan, { generation, fingerprint, plugins: plan.plugins }, { only: missing }));
     log.info({ experiment: id, generation, rerun: missing.length, kept: done.size, data_changed: dataChanged, dropped }, 'experiment retried');
     res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, data_changed: dataChanged, dropped_tasks: dropped, links: links(id) });
   });

@@ -1,7 +1,9 @@
-import { configureKernels, runExperiment, SpecError, type ExperimentResult, type GridfoldConfig } from '@gridfold/core';
+import { configureKernels, evaluatePlugin, runExperiment, SpecError, type ExperimentResult, type GridfoldConfig, type LoadedPlugin } from '@gridfold/core';
+import { hostModules } from '@gridfold/queue';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { formatResult } from '../report.js';
+import { gatherLocalFiles, uploadLocalFiles, type LocalFiles } from '../local-files.js';
 import { readSpecFile } from '../spec-file.js';
 
 export interface RunFlags {
@@ -18,23 +20,36 @@ export function registerRun(program: Command, config: GridfoldConfig): void {
     .option('--local', 'run in this process, without Redis')
     .option('--json', 'print exactly one JSON object on stdout (progress and logs go to stderr)')
     .option('--api <url>', 'gridfold API to submit to', config.apiUrl)
-    .description('run an experiment spec and print its results')
+    .description('run an experiment spec and print its results; plugins and data files it names are found next to it (and uploaded to the API)')
     .action(async (specPath: string, flags: RunFlags) => {
       const spec = await readSpecFile(specPath);
+      const object = spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : null;
+      const files: LocalFiles = object ? await gatherLocalFiles(object, specPath) : { plugins: [], data: {} };
       if (!flags.local) {
         const { runRemote } = await import('./run-remote.js');
-        return finish(await runRemote(spec, flags, config.token), flags);
+        const note = (line: string) => process.stderr.write(`${line}\n`);
+        const sent = object ? await uploadLocalFiles(object, files, flags.api, config.token, note) : spec;
+        return finish(await runRemote(sent, flags, config.token), flags);
       }
-      finish(await runLocal(spec, config), flags);
+      finish(await runLocal(spec, files, config), flags);
     });
 }
 
-async function runLocal(spec: unknown, config: GridfoldConfig): Promise<ExperimentResult> {
+async function runLocal(spec: unknown, files: LocalFiles, config: GridfoldConfig): Promise<ExperimentResult> {
   configureKernels({ threads: config.threads, tfjsBackend: config.tfjsBackend });
+  // The same bundles a worker would load, evaluated here; the spec names them by their sha256 as a submitted one does.
+  const plugins: LoadedPlugin[] = [];
+  for (const p of files.plugins) plugins.push(evaluatePlugin(p.code, p.ref, await hostModules(p.code)));
+  if (files.plugins.length) {
+    const object = spec as Record<string, unknown>;
+    spec = { ...object, artifacts: { ...(object.artifacts as object), ...Object.fromEntries(files.plugins.map((p) => [p.ref, p.sha256])) } };
+  }
   const bar = process.stderr.isTTY ? new SingleBar({ format: 'tasks {bar} {value}/{total} | {stage} | eta {eta}s', stream: process.stderr }, Presets.shades_classic) : null;
   try {
     return await runExperiment(spec, {
       dataDir: config.dataDir,
+      plugins,
+      files: files.data,
       onProgress: ({ done, total, stage }) => {
         if (!bar) return;
         if (!bar.isActive) bar.start(total, 0, { stage });

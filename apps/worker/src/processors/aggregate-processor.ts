@@ -12,7 +12,7 @@ export async function processAggregate(data: AggregateJobData): Promise<unknown>
   const reasons = Object.fromEntries(Object.entries(await store.taskErrors(id)).map(([k, v]) => [Number(k), v]));
   try {
     if (plan.tasks.length > 0 && results.length === 0) throw new Error(`every task failed; first reason: ${Object.values(reasons)[0] ?? 'unknown'}`);
-    const summary = summarize(plan, plan.oof ? await datasetFor(plan.dataset, fingerprint) : null, results, reasons);
+    const summary = summarize(plan, plan.oof ? await datasetFor(plan, prefix, fingerprint) : null, results, reasons);
     if (!(await store.saveSummary(id, generation, summary.summary, summary.metrics))) {
       log.warn({ experiment: id, generation }, `aggregate refused: the experiment was retried since generation ${generation} began`);
       return { refused: 'stale-generation', generation };

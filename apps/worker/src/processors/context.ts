@@ -1,6 +1,8 @@
-import { checkSpec, createLogger, openDataset, planExperiment, type Dataset, type DatasetSpec, type Plan } from '@gridfold/core';
-import { connectRedis, ExperimentStore, RedisTaskCache } from '@gridfold/queue';
+import { readFile } from 'node:fs/promises';
+import { activatePlugins, createLogger, DATA_PATH_FIELDS, openDataset, type Dataset, type Plan } from '@gridfold/core';
+import { ArtifactStore, connectRedis, ExperimentStore, planOfRecord, RedisTaskCache, usePlugins, type JobData } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
+import { ArtifactCache } from '../artifact-cache.js';
 import { LruMap } from '../lru-map.js';
 import { readSandboxConfig } from '../sandbox-config.js';
 
@@ -17,6 +19,7 @@ let redis: Redis | undefined;
 const stores = new LruMap<string, ExperimentStore>(8);
 const caches = new LruMap<string, RedisTaskCache>(8);
 const plans = new LruMap<string, Promise<Plan>>(16);
+const artifactCaches = new LruMap<string, ArtifactCache>(8);
 
 export const log = createLogger(config, 'processor');
 
@@ -42,6 +45,30 @@ export function cacheFor(prefix: string): RedisTaskCache {
   return caches.getOrSet(prefix, () => new RedisTaskCache(redisFor(), prefix, { maxEntries: config.cacheMax, maxBytes: config.cacheMaxBytes }));
 }
 
+/** This host's copies of the artifacts under `prefix`, fetched from Redis on first use. */
+export function artifactsFor(prefix: string): ArtifactCache {
+  return artifactCaches.getOrSet(
+    prefix,
+    () => new ArtifactCache(new ArtifactStore(redisFor(), prefix), { dir: config.artifactCacheDir, maxBytes: config.artifactCacheMaxBytes, logger: log }),
+  );
+}
+
+/**
+ * Makes the job's experiment's plugins the ones this process builds estimators from (none for
+ * a job without plugins): each bundle fetched once into the host's artifact cache, checked by
+ * sha256 and evaluated once per process. The worker gives a job with plugins to a process that
+ * has run no other experiment's code.
+ * @throws Error when this worker does not run plugins (`GRIDFOLD_ALLOW_PLUGINS=false`), or a bundle cannot be used
+ */
+export async function pluginsFor(store: ExperimentStore, data: Pick<JobData, 'experimentId' | 'prefix' | 'plugins'>): Promise<void> {
+  if (!data.plugins?.length) return activatePlugins([]);
+  if (!config.allowPlugins) throw new Error('this worker does not run plugin code (GRIDFOLD_ALLOW_PLUGINS=false)');
+  const record = await store.get(data.experimentId);
+  if (!record) throw new Error(`experiment ${data.experimentId} not found in the store`);
+  const cache = artifactsFor(data.prefix);
+  await usePlugins(record.spec, async (sha) => readFile(await cache.path(sha), 'utf8'));
+}
+
 /** The plan of an experiment, made from its stored spec once while this process keeps it. */
 export function planFor(store: ExperimentStore, id: string): Promise<Plan> {
   let entry = plans.get(id);
@@ -50,7 +77,7 @@ export function planFor(store: ExperimentStore, id: string): Promise<Plan> {
       const record = await store.get(id);
       if (!record) throw new Error(`experiment ${id} not found in the store`);
       // The API checked the spec's size against its own limit when it took the spec.
-      return planExperiment(checkSpec(record.spec, { maxCellFolds: Number.MAX_SAFE_INTEGER }));
+      return planOfRecord(record);
     })();
     plans.set(id, entry);
     entry.catch(() => plans.delete(id));
@@ -63,9 +90,17 @@ export function planFor(store: ExperimentStore, id: string): Promise<Plan> {
  * bound to it (`fingerprint`). A copy this process loaded earlier with another fingerprint is
  * read again once; files that no longer match are refused, so no job computes on other data.
  */
-export async function datasetFor(dataset: DatasetSpec, fingerprint: string): Promise<Dataset> {
-  let data = await openDataset(dataset, { dataDir: config.dataDir });
-  if (data.sourceFingerprint !== fingerprint) data = await openDataset(dataset, { dataDir: config.dataDir, fresh: true });
+export async function datasetFor(plan: Pick<Plan, 'dataset' | 'artifacts'>, prefix: string, fingerprint: string): Promise<Dataset> {
+  const { dataset } = plan;
+  // Files the spec maps to artifacts come from this host's artifact cache, the others from its data directory.
+  const files: Record<string, string> = {};
+  for (const field of DATA_PATH_FIELDS) {
+    const value = (dataset as Record<string, unknown>)[field];
+    const sha = typeof value === 'string' ? plan.artifacts[value] : undefined;
+    if (typeof value === 'string' && sha) files[value] = await artifactsFor(prefix).path(sha);
+  }
+  let data = await openDataset(dataset, { dataDir: config.dataDir, files });
+  if (data.sourceFingerprint !== fingerprint) data = await openDataset(dataset, { dataDir: config.dataDir, files, fresh: true });
   if (data.sourceFingerprint !== fingerprint) {
     throw new Error(
       `the dataset's files changed after the experiment was bound to them (bound to ${fingerprint.slice(0, 12)}, the files now ${data.sourceFingerprint.slice(0, 12)}); retry the experiment to run it on the new data`,

@@ -35,12 +35,12 @@ export async function processHalving(job: SandboxedJob, data: HalvingJobData): P
  */
 async function halvingStep(data: HalvingJobData): Promise<unknown> {
   const { experimentId: id, prefix, round: r, generation, fingerprint } = data;
-  const run = { generation, fingerprint };
+  const run = { generation, fingerprint, plugins: data.plugins };
   const store = storeFor(prefix);
   if (store.isTerminal(await store.status(id))) return { skipped: true };
   const plan = await planFor(store, id);
   const { settings, cv } = halvingOf(plan);
-  const dataset = await datasetFor(plan.dataset, fingerprint);
+  const dataset = await datasetFor(plan, prefix, fingerprint);
   const flows = producerFor(prefix);
   const stale = { refused: 'stale-generation', generation };
   const enqueue = async (state: HalvingState, round: HalvingRound) => {

@@ -2,7 +2,7 @@ import { configureKernels } from '@gridfold/core';
 import type { JobData, JobKind } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { processAggregate } from './aggregate-processor.js';
-import { config } from './context.js';
+import { config, pluginsFor, storeFor } from './context.js';
 import { processHalving } from './halving.js';
 import { processRefit } from './refit-processor.js';
 import { processTask } from './task-processor.js';
@@ -23,22 +23,24 @@ const threads: Record<JobKind, number> = {
  * The one sandboxed processor of a worker: runs any job of the flow, by its kind. The process
  * keeps its dataset, onnxruntime sessions and Redis connection from job to job.
  */
-export default async function processJob(job: SandboxedJob<JobData>): Promise<unknown> {
+export default async function processJob(job: SandboxedJob<JobData>, _token?: string, signal?: AbortSignal): Promise<unknown> {
   const data = job.data;
   const kind = data.kind;
   // A sandboxed process runs one job at a time, so the kernel settings are this job's:
   // onnxruntime sessions and tree pools read them on every call, and sessions are cached per
   // thread count, so a refit after fit tasks gets its own many-threaded sessions.
   configureKernels({ threads: threads[kind], tfjsBackend: config.tfjsBackend });
+  // Before anything plans: the experiment's own estimators and objectives, or none.
+  await pluginsFor(storeFor(data.prefix), data);
   switch (data.kind) {
     case 'fit':
-      return processTask(job, data);
+      return processTask(job, data, signal);
     case 'aggregate':
       return processAggregate(data);
     case 'halving':
       return processHalving(job, data);
     case 'refit':
-      return processRefit(job, data);
+      return processRefit(job, data, signal);
     default:
       throw new Error(`job ${job.id} (${job.name}) has no known kind in its data: ${JSON.stringify((data as { kind?: unknown }).kind)}`);
   }

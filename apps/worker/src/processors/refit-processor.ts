@@ -4,7 +4,7 @@ import type { SandboxedJob } from 'bullmq';
 import { cacheFor, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
 
 /** The root job: refits the best params on the training set, scores the test set, stores the final result. */
-export async function processRefit(job: SandboxedJob, data: RefitJobData): Promise<unknown> {
+export async function processRefit(job: SandboxedJob, data: RefitJobData, signal?: AbortSignal): Promise<unknown> {
   const { experimentId: id, prefix, generation, fingerprint } = data;
   const store = storeFor(prefix);
   const record = await store.get(id);
@@ -22,8 +22,8 @@ export async function processRefit(job: SandboxedJob, data: RefitJobData): Promi
       const params = paramsToRefit(plan, record.summary);
       if (params === null) throw new Error('every cell failed; nothing to refit (see errors)');
       await job.updateProgress(10);
-      const dataset = await datasetFor(plan.dataset, fingerprint);
-      refit = await cachedRefit(plan, dataset, params, cacheFor(prefix), () => refitAndTest(plan, dataset, params));
+      const dataset = await datasetFor(plan, prefix, fingerprint);
+      refit = await cachedRefit(plan, dataset, params, cacheFor(prefix), () => refitAndTest(plan, dataset, params, signal));
     }
     const now = Date.now();
     const cvMs = Math.max(0, refitStart - (record.started_at ?? record.created_at));

@@ -9,7 +9,7 @@ import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } fro
  * result is already stored (a redelivery after a stall) is not recomputed, and the store
  * keeps the first result only. A cancelled experiment's tasks do nothing.
  */
-export async function processTask(job: SandboxedJob, data: FitJobData): Promise<unknown> {
+export async function processTask(job: SandboxedJob, data: FitJobData, signal?: AbortSignal): Promise<unknown> {
   const { experimentId: id, prefix, task, generation, fingerprint } = data;
   const run = { generation, fingerprint };
   const store = storeFor(prefix);
@@ -21,7 +21,7 @@ export async function processTask(job: SandboxedJob, data: FitJobData): Promise<
   try {
     const base = await planFor(store, id);
     const plan = task.round === undefined ? base : await roundPlanFor(store, id, base, task.round);
-    const dataset = await datasetFor(plan.dataset, fingerprint);
+    const dataset = await datasetFor(plan, prefix, fingerprint);
     // Progress goes to Redis at most every 500 ms: a short task's end is its only news.
     let lastReport = started;
     const onProgress = (f: number) => {
@@ -29,7 +29,7 @@ export async function processTask(job: SandboxedJob, data: FitJobData): Promise<
       lastReport = Date.now();
       void job.updateProgress(Math.round(f * 100));
     };
-    const { oof, ...result } = await cachedFitAndScore(plan, dataset, task, cacheFor(prefix), { onProgress });
+    const { oof, ...result } = await cachedFitAndScore(plan, dataset, task, cacheFor(prefix), { onProgress, signal });
     if (oof) await store.saveOof(id, task.index, oof);
     const stored = await store.endTask(id, result, run);
     ended = true;

@@ -19,7 +19,15 @@ export interface CvResults {
   /** Successive halving: the round of each row and its training rows. */
   iter?: number[];
   n_resources?: number[];
-  [key: `split${number}_test_score` | `param_${string}`]: Array<number | null> | Array<ParamValue | null>;
+  [key: `split${number}_test_${string}` | `mean_test_${string}` | `std_test_${string}` | `param_${string}`]: Array<number | null> | Array<ParamValue | null>;
+}
+
+/** One cell's reports on one fold: an objective's learning curve. */
+export interface LearningCurve {
+  cell: number;
+  fold: number;
+  steps: number[];
+  values: number[];
 }
 
 /** cv_results plus the best cell, as GridSearchCV reports them. */
@@ -38,6 +46,8 @@ export interface SearchSummary {
   cache: { reused: number; total: number };
   /** Compute backends the cells' fits reported (MLPClassifier: TensorFlow.js's), sorted; absent when none did. */
   backends?: string[];
+  /** Objectives' intermediate reports per (cell, fold), cells in order; absent when none reported. */
+  curves?: LearningCurve[];
 }
 
 /**
@@ -56,6 +66,9 @@ export function aggregateResults(plan: Pick<Plan, 'grid' | 'cv' | 'tasks'>, resu
   const errors: SearchSummary['errors'] = [];
   const cache = { reused: 0, total: 0 };
   const backends = new Set<string>();
+  // An objective's named metrics, by name: one array of per-cell values per fold, as the scores.
+  const extra = new Map<string, Array<Array<number | undefined>>>();
+  const curves: LearningCurve[] = [];
   for (const r of results) {
     if (seen.has(r.task)) continue;
     seen.add(r.task);
@@ -67,6 +80,11 @@ export function aggregateResults(plan: Pick<Plan, 'grid' | 'cv' | 'tasks'>, resu
       cache.total++;
       if (c.cached) cache.reused++;
       if (c.backend) backends.add(c.backend);
+      for (const [name, value] of Object.entries(c.metrics ?? {})) {
+        if (!extra.has(name)) extra.set(name, Array.from({ length: nSplits }, () => new Array<number | undefined>(nCells).fill(undefined)));
+        extra.get(name)![r.fold][c.cell] = value;
+      }
+      if (c.curve?.length) curves.push({ cell: c.cell, fold: r.fold, steps: c.curve.map((p) => p[0]), values: c.curve.map((p) => p[1]) });
     }
   }
   const complete = (cell: number) => scores.every((s) => s[cell] !== undefined);
@@ -89,6 +107,13 @@ export function aggregateResults(plan: Pick<Plan, 'grid' | 'cv' | 'tasks'>, resu
   };
   for (const name of plan.grid.paramNames) cv[`param_${name}`] = params.map((p) => (name in p ? p[name] : null));
   scores.forEach((s, k) => (cv[`split${k}_test_score`] = s.map((v) => (v === undefined || v === null ? null : nanToNull(v)))));
+  // scikit-learn's multi-metric layout for an objective's other metrics: a cell without the metric on every fold has none.
+  for (const [name, folds] of [...extra].sort(([a], [b]) => a.localeCompare(b))) {
+    const full = (c: number) => folds.every((f) => f[c] !== undefined);
+    cv[`mean_test_${name}`] = Array.from({ length: nCells }, (_, c) => (full(c) ? nanToNull(numpyMean(folds.map((f) => f[c]!))) : null));
+    cv[`std_test_${name}`] = Array.from({ length: nCells }, (_, c) => (full(c) ? nanToNull(numpyStd(folds.map((f) => f[c]!))) : null));
+    folds.forEach((f, k) => (cv[`split${k}_test_${name}`] = f.map((v) => v ?? null)));
+  }
 
   const done = seen.size === plan.tasks.length && plan.tasks.length > 0;
   const best = done && means.some((m) => !Number.isNaN(m)) ? ranks.indexOf(1) : null;
@@ -102,6 +127,7 @@ export function aggregateResults(plan: Pick<Plan, 'grid' | 'cv' | 'tasks'>, resu
     errors,
     cache,
     ...(backends.size > 0 && { backends: [...backends].sort() }),
+    ...(curves.length > 0 && { curves: curves.sort((a, b) => a.cell - b.cell || a.fold - b.fold) }),
   };
 }
 

@@ -19,6 +19,16 @@ export interface DataDirOptions {
    * @defaultValue {@link MAX_DATASET_FILE_BYTES} (2 GiB)
    */
   maxFileBytes?: number;
+  /**
+   * Files that are not in the data directory, by the path the spec writes: an artifact's copy
+   * in a worker's cache, a file next to the spec in a local run. Used as they are.
+   */
+  files?: Readonly<Record<string, string>>;
+  /**
+   * Paths the spec maps to uploaded artifacts (its `artifacts`), with their sha256: not in the
+   * data directory, and their bytes' hash is known (the artifact store checked it).
+   */
+  artifacts?: Readonly<Record<string, string>>;
 }
 
 /** The default data directory: `./data` under the working directory (the config's `dataDir` overrides it). */
@@ -50,6 +60,7 @@ export function checkDataPaths(dataset: DatasetSpec, options: DataDirOptions): P
     const value = (dataset as Record<string, unknown>)[field];
     if (typeof value !== 'string') continue;
     const where = `dataset.${field}`;
+    if ((options.files && Object.hasOwn(options.files, value)) || (options.artifacts && Object.hasOwn(options.artifacts, value))) continue;
     if (isAbsolute(value)) {
       issues.push({ path: where, message: `must be relative to the data directory, got ${JSON.stringify(value)}` });
       continue;
@@ -78,11 +89,11 @@ export function checkDataPaths(dataset: DatasetSpec, options: DataDirOptions): P
 }
 
 /** The dataset spec with its (checked) relative paths made absolute under the data directory. */
-export function resolveDataPaths<D extends DatasetSpec>(dataset: D, dataDir: string): D {
+export function resolveDataPaths<D extends DatasetSpec>(dataset: D, dataDir: string, files?: Readonly<Record<string, string>>): D {
   const out: Record<string, unknown> = { ...dataset };
   for (const field of PATH_FIELDS) {
     const value = out[field];
-    if (typeof value === 'string') out[field] = resolve(dataDir, value);
+    if (typeof value === 'string') out[field] = files && Object.hasOwn(files, value) ? files[value] : resolve(dataDir, value);
   }
   return out as D;
 }
@@ -98,7 +109,7 @@ function inside(root: string, path: string): boolean {
  */
 export async function openDataset(dataset: DatasetSpec, options: DataDirOptions & { fresh?: boolean }): Promise<Dataset> {
   checkOrThrow(dataset, options);
-  return loadDataset(resolveDataPaths(dataset, options.dataDir), { fresh: options.fresh });
+  return loadDataset(resolveDataPaths(dataset, options.dataDir, options.files), { fresh: options.fresh });
 }
 
 /**
@@ -109,11 +120,16 @@ export async function openDataset(dataset: DatasetSpec, options: DataDirOptions 
  */
 export async function fingerprintSource(dataset: DatasetSpec, options: DataDirOptions): Promise<string> {
   checkOrThrow(dataset, options);
-  const resolved = resolveDataPaths(dataset, options.dataDir) as Partial<Record<DataPathField, string>>;
+  const resolved = resolveDataPaths(dataset, options.dataDir, options.files) as Partial<Record<DataPathField, string>>;
   const fileHashes: Partial<Record<DataPathField, string>> = {};
   for (const field of PATH_FIELDS) {
     const path = resolved[field];
     if (typeof path !== 'string') continue;
+    const written = (dataset as Partial<Record<DataPathField, string>>)[field]!;
+    if (options.artifacts && Object.hasOwn(options.artifacts, written)) {
+      fileHashes[field] = options.artifacts[written];
+      continue;
+    }
     const hash = createHash('sha256');
     for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
     fileHashes[field] = hash.digest('hex');

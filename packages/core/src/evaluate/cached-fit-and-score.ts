@@ -22,6 +22,8 @@ export function cellKey(plan: Plan, dataset: Dataset, cv: ResolvedCv, fold: numb
     scoring: plan.scoring,
     error_score: plan.errorScore,
     oof: plan.oof?.methods ?? null,
+    // The code of a user's estimator is part of what was computed; built-ins' keys stay as they were.
+    ...(plan.plugins.length > 0 && { plugins: plan.plugins }),
   });
 }
 

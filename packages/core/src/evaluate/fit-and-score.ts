@@ -4,6 +4,7 @@ import { buildEstimator } from '../estimators/registry.js';
 import { SCORERS, score, type Scorer } from '../metrics/scorers.js';
 import type { Plan, Task } from '../plan/plan.js';
 import { foldData, type FoldData } from '../splitters/fold-data.js';
+import { isObjective } from '../plugins/objective.js';
 import { outOfFold } from './out-of-fold.js';
 import type { CellResult, OofOutputs, TaskResult } from './task-result.js';
 
@@ -11,6 +12,8 @@ import type { CellResult, OofOutputs, TaskResult } from './task-result.js';
 export interface FitAndScoreOptions {
   /** Called with a fraction in [0, 1] as cells finish, and as epochs finish for estimators that train in epochs. */
   onProgress?: (fraction: number) => void;
+  /** Aborted when the work should stop (cancel, time limit); objectives get it as `ctx.signal`. */
+  signal?: AbortSignal;
 }
 
 /** What fitAndScore reads from, or sets on, the estimator doing the fitting, when it has it. */
@@ -32,14 +35,14 @@ export async function fitAndScore(plan: Plan, dataset: Dataset, task: Task, opti
   const fold = foldData(dataset, plan.cv, task.fold);
   const cellParams = task.cells.map((c) => plan.grid.at(c));
   if (task.cells.length > 1) {
-    const cells = await scoreGroup(plan, cellParams, task.cells, fold);
+    const cells = await scoreGroup(plan, cellParams, task.cells, fold, task.fold);
     return { task: task.index, fold: task.fold, cells, ms: performance.now() - started };
   }
   const cells: CellResult[] = [];
   let oof: OofOutputs | undefined;
   for (const [i, cell] of task.cells.entries()) {
     const onFit = options.onProgress && ((f: number) => options.onProgress!((i + f) / task.cells.length));
-    const outcome = await scoreCell(plan, cellParams[i], cell, fold, onFit);
+    const outcome = await scoreCell(plan, cellParams[i], cell, fold, task.fold, onFit, options.signal);
     cells.push(outcome.result);
     oof ??= outcome.oof;
     options.onProgress?.((i + 1) / task.cells.length);
@@ -48,13 +51,18 @@ export async function fitAndScore(plan: Plan, dataset: Dataset, task: Task, opti
 }
 
 /** Fits and scores one cell; with the plan's `oof`, the same fitted estimator also gives the out-of-fold outputs. */
-async function scoreCell(plan: Plan, params: Params, cell: number, fold: FoldData, onFit?: (fraction: number) => void): Promise<{ result: CellResult; oof?: OofOutputs }> {
+async function scoreCell(plan: Plan, params: Params, cell: number, fold: FoldData, foldIndex: number, onFit?: (fraction: number) => void, signal?: AbortSignal): Promise<{ result: CellResult; oof?: OofOutputs }> {
   const scorer = SCORERS[plan.scoring];
   const { train, test } = fold;
   let fitMs = 0;
   const t0 = performance.now();
   try {
     const est = buildEstimator(plan.estimator, params);
+    if (isObjective(est)) {
+      // An objective trains and scores in one call: its time is the fit's.
+      const { score: s, metrics, curve } = await est.evaluate({ train: { X: train.X, y: train.y }, validation: { X: test.X, y: test.y }, fold: foldIndex }, signal);
+      return { result: { cell, test_score: s, fit_ms: performance.now() - t0, score_ms: 0, ...(metrics && { metrics }), ...(curve && { curve }) } };
+    }
     const final: Estimator & FitHooks = est.finalEstimator();
     if (onFit && 'onEpoch' in final) final.onEpoch = (epoch, maxEpochs) => onFit(epoch / maxEpochs);
     await est.fit(train.X, train.y);
@@ -63,6 +71,7 @@ async function scoreCell(plan: Plan, params: Params, cell: number, fold: FoldDat
     // When the out-of-fold outputs include predictions, the score is computed from the same ones.
     const predictions = plan.oof && scorer.needs === 'predict' && plan.oof.methods.includes('predict') ? await est.predict(test.X) : undefined;
     const s = predictions ? scorer.fromOutput(test.y, predictions) : await score(scorer, est, test.X, test.y);
+    if (typeof s !== 'number' || Number.isNaN(s)) throw new Error(`${est.name}: the ${plan.scoring} score is ${String(s)}, not a number`);
     const backend = fittedBackend(est);
     const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1, ...(backend && { backend }) };
     return { result, oof: plan.oof ? await outOfFold(plan.oof, est, test.X, test.indices, predictions) : undefined };
@@ -76,7 +85,7 @@ async function scoreCell(plan: Plan, params: Params, cell: number, fold: FoldDat
  * own part and its score. The shared step's time and the scoring time are apportioned equally
  * over the cells (the first cell's scoring may do a search that serves them all).
  */
-async function scoreGroup(plan: Plan, paramsList: Params[], cells: number[], fold: FoldData): Promise<CellResult[]> {
+async function scoreGroup(plan: Plan, paramsList: Params[], cells: number[], fold: FoldData, foldIndex: number): Promise<CellResult[]> {
   const scorer: Scorer = SCORERS[plan.scoring];
   const { train, test } = fold;
   const t0 = performance.now();
@@ -90,7 +99,7 @@ async function scoreGroup(plan: Plan, paramsList: Params[], cells: number[], fol
     // One bad cell must not sink its group: score the cells one by one to find which fail.
     if (plan.errorScore === 'raise') throw err;
     const out: CellResult[] = [];
-    for (const [i, cell] of cells.entries()) out.push((await scoreCell(plan, paramsList[i], cell, fold)).result);
+    for (const [i, cell] of cells.entries()) out.push((await scoreCell(plan, paramsList[i], cell, fold, foldIndex)).result);
     return out;
   }
   const sharedMs = (performance.now() - t0) / cells.length;
@@ -105,6 +114,7 @@ async function scoreGroup(plan: Plan, paramsList: Params[], cells: number[], fol
       const t2 = performance.now();
       const s = await score(scorer, est, test.X, test.y);
       scoringMs += performance.now() - t2;
+      if (typeof s !== 'number' || Number.isNaN(s)) throw new Error(`${est.name}: the ${plan.scoring} score is ${String(s)}, not a number`);
       outcomes.push({ fitMs, score: s });
     } catch (err) {
       outcomes.push({ fitMs: fitMs + (performance.now() - t1), error: err });

@@ -12,6 +12,10 @@ export interface CellResult {
   backend?: string;
   /** True when this result was reused from the task cache instead of computed. */
   cached?: boolean;
+  /** An objective's named metrics besides its score. */
+  metrics?: Record<string, number>;
+  /** An objective's intermediate reports, [step, value] in step order (its learning curve on this fold). */
+  curve?: Array<[number, number]>;
 }
 
 /** Out-of-fold outputs of a task, rows in the order of `indices` (the fold's test rows). */

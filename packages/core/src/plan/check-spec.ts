@@ -1,5 +1,8 @@
 import { InvalidParameterError, ParameterLimitError, UnknownEstimatorError, UnknownParameterError } from '../estimators/base.js';
 import { buildEstimator, type EstimatorSpec } from '../estimators/registry.js';
+import { pluginsLoaded } from './plugin-shas.js';
+import { DATA_PATH_FIELDS } from '../datasets/source-fingerprint.js';
+import { isObjective } from '../plugins/objective.js';
 import { SCORERS } from '../metrics/scorers.js';
 import { candidatesOf } from '../search/candidates.js';
 import type { Distribution } from '../search/parameter-sampler.js';
@@ -27,8 +30,13 @@ export function checkSpec(input: unknown, options: CheckSpecOptions = {}): Exper
   const spec = parseSpec(input);
   // First, before anything below can visit a cell: a search too big to plan is refused by arithmetic.
   const issues: SpecIssue[] = checkSearchSize(spec, options.maxCellFolds ?? MAX_CELL_FOLDS);
+  issues.push(...checkArtifactRefs(spec));
+  // A spec's own estimators are known only where its plugins are loaded (a worker, the API's
+  // plugin check): elsewhere what depends on them waits for that check.
+  const deferred = !pluginsLoaded(spec);
+  let objective = false;
   try {
-    buildEstimator(spec.estimator);
+    if (!deferred) objective = isObjective(buildEstimator(spec.estimator));
   } catch (err) {
     if (err instanceof UnknownEstimatorError) issues.push({ path: err.path, message: err.message });
     else if (err instanceof ParameterLimitError) issues.push({ path: limitPath(spec.estimator, err), message: err.message });
@@ -39,7 +47,7 @@ export function checkSpec(input: unknown, options: CheckSpecOptions = {}): Exper
   if (spec.search.kind === 'random' && spec.param_grid) issues.push({ path: 'param_grid', message: 'is for search.kind "grid"; a random search draws from param_distributions' });
   if (spec.search.kind === 'grid' && spec.param_distributions) issues.push({ path: 'param_distributions', message: 'needs search: {kind: "random", n_iter, random_state}' });
   const dicts = spec.search.kind === 'random' ? spec.param_distributions : spec.param_grid;
-  if (issues.length === 0 && dicts) issues.push(...checkSearchParams(spec.estimator, source, dicts as Record<string, Distribution>));
+  if (issues.length === 0 && dicts && !deferred) issues.push(...checkSearchParams(spec.estimator, source, dicts as Record<string, Distribution>));
   if (issues.length === 0) {
     try {
       const size = candidatesOf(spec).size;
@@ -52,11 +60,33 @@ export function checkSpec(input: unknown, options: CheckSpecOptions = {}): Exper
   if (spec.cv === null && spec.refit === false) issues.push({ path: 'refit', message: 'is false and cv is null: the experiment would do nothing' });
   if (spec.oof && spec.cv === null) issues.push({ path: 'oof', message: 'out-of-fold outputs need cv' });
   if (spec.oof) issues.push(...checkOof(spec.oof, spec.dataset.target?.kind ?? 'multiclass'));
-  if (SCORERS[spec.scoring].needs === 'decision_function' && spec.dataset.target?.kind !== 'binary') {
+  if (objective && spec.oof) issues.push({ path: 'oof', message: `${spec.estimator.name} is an objective: it returns a score, not the predictions out-of-fold outputs are made of` });
+  if (!objective && SCORERS[spec.scoring].needs === 'decision_function' && spec.dataset.target?.kind !== 'binary') {
     issues.push({ path: 'scoring', message: `${spec.scoring} needs a binary target (dataset.target.kind "binary")` });
   }
   if (issues.length) throw new SpecError(issues);
   return spec;
+}
+
+/** Every plugin names its artifact; every artifact entry is a plugin or a dataset file of the spec. */
+function checkArtifactRefs(spec: ExperimentSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const plugins = spec.plugins ?? [];
+  plugins.forEach((ref, i) => {
+    if (plugins.indexOf(ref) !== i) issues.push({ path: `plugins.${i}`, message: `lists ${JSON.stringify(ref)} twice` });
+    else if (!spec.artifacts?.[ref]) {
+      issues.push({ path: `plugins.${i}`, message: `${JSON.stringify(ref)} has no artifacts entry: plugins run from uploaded bundles (gridfold run bundles, uploads and names them)` });
+    }
+  });
+  const files = new Set<string>(plugins);
+  for (const field of DATA_PATH_FIELDS) {
+    const value = (spec.dataset as Record<string, unknown>)[field];
+    if (typeof value === 'string') files.add(value);
+  }
+  for (const key of Object.keys(spec.artifacts ?? {})) {
+    if (!files.has(key)) issues.push({ path: `artifacts.${key}`, message: `is neither a plugin nor a dataset file of this spec (those are: ${[...files].map((f) => JSON.stringify(f)).join(', ') || 'none'})` });
+  }
+  return issues;
 }
 
 /** Where an over-limit value of the spec's estimator stands: its params, a step's params, or the estimator as a whole. */

@@ -7,6 +7,7 @@ import { candidatesOf } from '../search/candidates.js';
 import type { Candidates } from '../search/parameter-grid.js';
 import type { ExperimentSpec } from '../spec/schema.js';
 import type { ResolvedCv } from '../splitters/fold-data.js';
+import { pluginShas } from './plugin-shas.js';
 
 /** One unit of work: one fold x one group of grid cells that share a fit. Small and serialisable. */
 export interface Task {
@@ -57,6 +58,20 @@ export interface Plan {
   cache: boolean;
   /** Whether cells that share a fit may run as one task. */
   groupCells: boolean;
+  /** sha256 of the spec's plugin bundles, in spec order: part of every task cache key, so an edited plugin recomputes. */
+  plugins: string[];
+  /** The spec's `artifacts`: plugin and dataset paths as written, to the sha256 of the uploaded bytes. */
+  artifacts: Record<string, string>;
+}
+
+/** Options of {@link planExperiment}. */
+export interface PlanOptions {
+  /**
+   * The cells of each task of a fold, as planned where the spec's plugins were loaded (the
+   * API's plugin check stores them): a process without the plugins cannot ask their
+   * estimators for share keys, and must still see the same tasks.
+   */
+  groups?: number[][];
 }
 
 /**
@@ -78,7 +93,7 @@ export function resolveCv(spec: Pick<ExperimentSpec, 'cv' | 'dataset'>): Resolve
  * either way.
  * @throws RangeError when cv is null but there is more than one candidate.
  */
-export function planExperiment(spec: ExperimentSpec): Plan {
+export function planExperiment(spec: ExperimentSpec, options: PlanOptions = {}): Plan {
   const grid = candidatesOf(spec);
   const cv = resolveCv(spec);
   if (!cv && grid.size !== 1) throw new RangeError(`cv is null (no cross-validation) but param_grid has ${grid.size} cells; a search needs cv`);
@@ -98,10 +113,31 @@ export function planExperiment(spec: ExperimentSpec): Plan {
     refit: resolveRefit(spec.refit, target),
     cache: spec.cache,
     groupCells: spec.group_cells,
+    plugins: pluginShas(spec),
+    artifacts: spec.artifacts ?? {},
   };
   // Successive halving plans its rounds as they come (plan/halving-rounds.ts); nothing to run up front.
   if (!cv || spec.search.kind === 'halving') return plan;
-  return { ...plan, tasks: tasksFor(plan, grid, cv) };
+  return { ...plan, tasks: options.groups ? tasksOfGroups(options.groups, grid.size, cv) : tasksFor(plan, grid, cv) };
+}
+
+/**
+ * The cells of each task of one fold (what {@link planExperiment}'s `groups` takes), for a
+ * plan made where its plugins are loaded.
+ */
+export function cellGroups(plan: Pick<Plan, 'tasks'>): number[][] {
+  const first = plan.tasks.length ? plan.tasks[0].fold : 0;
+  return plan.tasks.filter((t) => t.fold === first).map((t) => t.cells);
+}
+
+function tasksOfGroups(groups: number[][], cells: number, cv: ResolvedCv): Task[] {
+  const seen = new Set(groups.flat());
+  if (seen.size !== cells || groups.flat().length !== cells || [...seen].some((c) => !Number.isInteger(c) || c < 0 || c >= cells)) {
+    throw new RangeError(`the stored task groups do not cover the ${cells} cells exactly once`);
+  }
+  const tasks: Task[] = [];
+  for (let fold = 0; fold < cv.n_splits; fold++) for (const g of groups) tasks.push({ index: tasks.length, fold, cells: g });
+  return tasks;
 }
 
 /**

@@ -5,8 +5,9 @@ import type { Plan } from '../plan/plan.js';
 import type { RefitResult } from './refit-and-test.js';
 
 /** The content key of a refit + test: dataset, estimator, params and what the test reports. */
-export function refitKey(plan: Pick<Plan, 'estimator' | 'refit'>, dataset: Dataset, params: Params): string {
-  return digest({ v: RESULT_CODE_VERSION, data: dataset.fingerprint, estimator: plan.estimator, params, refit: plan.refit, refit_of: 'test' });
+export function refitKey(plan: Pick<Plan, 'estimator' | 'refit' | 'plugins'>, dataset: Dataset, params: Params): string {
+  const plugins = plan.plugins.length > 0 ? { plugins: plan.plugins } : {};
+  return digest({ v: RESULT_CODE_VERSION, data: dataset.fingerprint, estimator: plan.estimator, params, refit: plan.refit, refit_of: 'test', ...plugins });
 }
 
 /**
@@ -14,7 +15,7 @@ export function refitKey(plan: Pick<Plan, 'estimator' | 'refit'>, dataset: Datas
  * result keeps its metrics and says `cached`; its times are this run's (the look-up), not the
  * original fit's.
  */
-export async function cachedRefit(plan: Pick<Plan, 'estimator' | 'refit' | 'cache'>, dataset: Dataset, params: Params, cache: CacheStore | null, compute: () => Promise<RefitResult>): Promise<RefitResult> {
+export async function cachedRefit(plan: Pick<Plan, 'estimator' | 'refit' | 'cache' | 'plugins'>, dataset: Dataset, params: Params, cache: CacheStore | null, compute: () => Promise<RefitResult>): Promise<RefitResult> {
   if (!cache || !plan.cache) return compute();
   const started = performance.now();
   const key = refitKey(plan, dataset, params);

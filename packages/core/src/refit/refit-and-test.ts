@@ -6,6 +6,7 @@ import { fittedBackend } from '../evaluate/fit-and-score.js';
 import { Matrix } from '../matrix.js';
 import { PREDICTION_METRICS } from '../metrics/by-name.js';
 import { meanSquaredError } from '../metrics/mean-squared-error.js';
+import { isObjective } from '../plugins/objective.js';
 import type { Plan } from '../plan/plan.js';
 
 /** Test metrics of the refit estimator, and how long refit and test took (milliseconds). */
@@ -27,6 +28,8 @@ export interface RefitResult {
   train_rows: number;
   /** The compute backend the refit ran on, for estimators that have one (MLPClassifier). */
   backend?: string;
+  /** An objective's reports during the refit, [step, value]. */
+  curve?: Array<[number, number]>;
 }
 
 /** The params to refit: the best cell, or the only cell when there is no cross-validation. */
@@ -39,12 +42,18 @@ export function paramsToRefit(plan: Pick<Plan, 'cv' | 'grid'>, summary: Pick<Sea
  * `refit.subset` training rows (all by default) and computes the plan's test metrics.
  * @throws Error for a plan without refit.
  */
-export async function refitAndTest(plan: Pick<Plan, 'refit' | 'estimator'>, dataset: Dataset, params: Params): Promise<RefitResult> {
+export async function refitAndTest(plan: Pick<Plan, 'refit' | 'estimator'>, dataset: Dataset, params: Params, signal?: AbortSignal): Promise<RefitResult> {
   const refit = plan.refit;
   if (!refit) throw new Error('refitAndTest called for a plan with refit: false');
   const train = headSplit(dataset.train, refit.subset);
   const t0 = performance.now();
   const est = buildEstimator(plan.estimator, params);
+  if (isObjective(est)) {
+    // The objective trains on the training rows and scores on the test split (when there is one) in one call.
+    const out = await est.evaluate({ train, validation: dataset.test, fold: null }, signal);
+    const test = { score: out.score, ...out.metrics };
+    return { test, refit_ms: performance.now() - t0, test_ms: 0, train_rows: train.X.rows, ...(out.curve && { curve: out.curve }) };
+  }
   await est.fit(train.X, train.y);
   const refitMs = performance.now() - t0;
   const backend = fittedBackend(est);

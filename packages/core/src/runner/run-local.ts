@@ -10,6 +10,8 @@ import { paramsToRefit, refitAndTest, type RefitResult } from '../refit/refit-an
 import { buildResult, failedResult } from '../report/build-result.js';
 import type { ExperimentResult } from '../report/result.js';
 import { runHalving } from './run-halving.js';
+import { activatePlugins } from '../plugins/activate.js';
+import type { LoadedPlugin } from '../plugins/load-plugin.js';
 
 /** Options for {@link runExperiment}. */
 export interface RunOptions {
@@ -17,6 +19,15 @@ export interface RunOptions {
   id?: string;
   /** Directory that dataset paths in the spec are relative to. @defaultValue `./data` under the working directory */
   dataDir?: string;
+  /**
+   * The spec's plugins, loaded (`evaluatePlugin`): their estimators and objectives are what
+   * the spec may name besides the built-in ones.
+   */
+  plugins?: LoadedPlugin[];
+  /** Dataset files outside `dataDir`, by the path the spec writes (see DataDirOptions.files). */
+  files?: Readonly<Record<string, string>>;
+  /** Aborts the run: objectives see it as `ctx.signal`. */
+  signal?: AbortSignal;
   /** Called after each task and at each stage, for progress bars. */
   onProgress?: (p: { done: number; total: number; stage: 'cv' | 'refit' | 'done' }) => void;
 }
@@ -28,18 +39,19 @@ export interface RunOptions {
  * result with status "failed" and the reason.
  */
 export async function runExperiment(input: unknown, options: RunOptions = {}): Promise<ExperimentResult> {
+  activatePlugins(options.plugins ?? []);
   const plan = planExperiment(checkSpec(input));
   const id = options.id ?? randomUUID();
   const started = performance.now();
   const total = plan.tasks.length;
   try {
-    const dataset = await openDataset(plan.dataset, { dataDir: options.dataDir ?? defaultDataDir() });
+    const dataset = await openDataset(plan.dataset, { dataDir: options.dataDir ?? defaultDataDir(), files: options.files });
     let summary: Summary;
     if (plan.search.kind === 'halving' && plan.cv) {
       // Rounds are planned as earlier ones finish, so the total grows round by round.
       let done = 0;
       const halving = await runHalving(plan, dataset, async (roundPlan, task) => {
-        const r = await fitAndScore(roundPlan, dataset, task);
+        const r = await fitAndScore(roundPlan, dataset, task, { signal: options.signal });
         options.onProgress?.({ done: ++done, total: done, stage: 'cv' });
         return r;
       });
@@ -47,7 +59,7 @@ export async function runExperiment(input: unknown, options: RunOptions = {}): P
     } else {
       const results: TaskResult[] = [];
       for (const task of plan.tasks) {
-        results.push(await fitAndScore(plan, dataset, task));
+        results.push(await fitAndScore(plan, dataset, task, { signal: options.signal }));
         options.onProgress?.({ done: results.length, total, stage: 'cv' });
       }
       summary = summarize(plan, dataset, results);
@@ -58,7 +70,7 @@ export async function runExperiment(input: unknown, options: RunOptions = {}): P
       const params = paramsToRefit(plan, summary.summary);
       if (params === null) throw new Error('every cell failed; nothing to refit (see errors)');
       options.onProgress?.({ done: total, total, stage: 'refit' });
-      refit = await refitAndTest(plan, dataset, params);
+      refit = await refitAndTest(plan, dataset, params, options.signal);
     }
     return buildResult({ id, plan, summary, refit, timings: { total_ms: performance.now() - started, cv_ms: cvMs } });
   } catch (err) {

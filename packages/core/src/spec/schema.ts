@@ -193,6 +193,20 @@ export const experimentSpecSchema = z
      * workers' defaults: a job past its limit is stopped and recorded as failed with the reason.
      */
     timeouts: z.object({ fit_s: timeLimit.optional(), refit_s: timeLimit.optional() }).strict().optional(),
+    /**
+     * The user's modules (TypeScript or JavaScript) whose exported estimator classes,
+     * transformers and objective functions `estimator.name` (or a step) may name, as written:
+     * relative to the spec file. Each needs an `artifacts` entry; `gridfold run` bundles and
+     * uploads them and adds it.
+     */
+    plugins: z.array(z.string().min(1).max(1000)).min(1).max(20).optional(),
+    /**
+     * What the spec's local files hold: each plugin and dataset path, as written, to the sha256
+     * of an uploaded artifact (a plugin's bundle, a data file's bytes). Workers fetch artifacts
+     * from Redis, so a worker host needs no copy of them; a dataset path without an entry is a
+     * file in the workers' data directory.
+     */
+    artifacts: z.record(z.string().min(1).max(1000), z.string().regex(/^[0-9a-f]{64}$/, { error: 'a sha256: 64 lowercase hex digits' })).optional(),
   })
   .strict();
 
