@@ -38,6 +38,7 @@ export const PLUGIN_EXTERNALS = ['@gridfold/*', '@tensorflow/*', 'zod'];
  * @throws Error naming the file and esbuild's first complaint (with its line and column)
  */
 export async function bundlePlugin(ref: string, path: string): Promise<PluginBundle> {
+  path = resolve(path);
   try {
     const out = await build({
       entryPoints: [path],

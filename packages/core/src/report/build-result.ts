@@ -20,6 +20,8 @@ export function buildResult(args: { id: string; plan: Plan; summary: Summary; re
     ...(refit?.examples && { test_examples: refit.examples }),
     metrics: s.metrics,
     errors: s.summary.errors,
+    ...(s.summary.curves && { curves: s.summary.curves }),
+    ...(refit?.curve && { refit_curve: refit.curve }),
     cache: { cells_reused: s.summary.cache?.reused ?? 0, cells_total: s.summary.cache?.total ?? 0, refit_reused: Boolean(refit?.cached) },
     ...((cvBackends.length > 0 || refit?.backend) && { backend: { cv: cvBackends, refit: refit?.backend ?? null } }),
     timings: { ...args.timings, refit_ms: refit?.refit_ms ?? 0, test_ms: refit?.test_ms ?? 0 },

@@ -34,6 +34,10 @@ export interface ExperimentResult {
   metrics: Record<string, unknown>;
   /** What came from the task cache: (fold, cell) results and the refit + test (whose times are then this run's look-ups). */
   cache?: { cells_reused: number; cells_total: number; refit_reused: boolean };
+  /** Objectives' intermediate reports (`ctx.report`) per (cell, fold): learning curves. Absent when none reported. */
+  curves?: SearchSummary['curves'];
+  /** The refit objective's reports, [step, value]. */
+  refit_curve?: RefitResult['curve'];
   /** Cells that failed (recorded per error_score), with fold and reason. */
   errors: SearchSummary['errors'];
   /**
