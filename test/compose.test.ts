@@ -56,6 +56,38 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.yml: sweeps of users\' files and code (issue 14)', () => {
+  /** `NAME: value` lines of a service's environment, with compose's defaults applied. */
+  function environment(name: string): Record<string, string> {
+    const text = interpolate(service(name), { GRIDFOLD_TOKEN: 't0k' });
+    const block = /^ {4}environment:\n((?: {6}.*\n?)*)/m.exec(text)?.[1] ?? '';
+    return Object.fromEntries(block.split('\n').filter(Boolean).map((l) => /^ {6}(\w+): (.*)$/.exec(l)!.slice(1, 3) as [string, string]));
+  }
+  const bytes = (v: string) => (/^\d+gb$/.test(v) ? Number(v.slice(0, -2)) * 1024 ** 3 : Number(v));
+
+  it('gives workers no data volume and no data directory: CSV files and plugins reach them as artifacts through Redis', () => {
+    expect(service('worker')).not.toMatch(/^ {4}volumes:/m);
+    const env = environment('worker');
+    expect(Object.keys(env)).not.toContain('GRIDFOLD_DATA_DIR');
+    expect(env.REDIS_URL).toBe('redis://redis:6379');
+    // The cache is under the unprivileged user's home, which it can write.
+    expect(env.GRIDFOLD_ARTIFACT_CACHE_DIR).toMatch(/^\/home\/node\//);
+  });
+
+  it('turns plugins on or off for the API and the workers together', () => {
+    expect(environment('api').GRIDFOLD_ALLOW_PLUGINS).toBe('true');
+    expect(environment('worker').GRIDFOLD_ALLOW_PLUGINS).toBe('true');
+    expect(interpolate(service('worker'), { GRIDFOLD_ALLOW_PLUGINS: 'false' })).toMatch(/GRIDFOLD_ALLOW_PLUGINS: false/);
+    expect(interpolate(service('api'), { GRIDFOLD_TOKEN: 't', GRIDFOLD_ALLOW_PLUGINS: 'false' })).toMatch(/GRIDFOLD_ALLOW_PLUGINS: false/);
+  });
+
+  it('bounds uploaded artifacts well under Redis\' maxmemory, so uploads cannot fill it', () => {
+    const args = command('redis');
+    const maxmemory = bytes(args[args.indexOf('--maxmemory') + 1]);
+    expect(bytes(environment('api').GRIDFOLD_ARTIFACTS_MAX_BYTES)).toBeLessThanOrEqual(maxmemory / 2);
+  });
+});
+
 describe('Dockerfile', () => {
   it('runs as the unprivileged node user, which owns only the data directory', () => {
     const lines = dockerfile.split('\n');
