@@ -103,6 +103,28 @@ describe('plugins in one process', () => {
   });
 });
 
+describe('examples/custom-estimator: a user\'s GaussianNB gives scikit-learn\'s numbers', () => {
+  it('cv_results, best params and test metrics equal GridSearchCV(GaussianNB()) (fixtures/make_custom_estimator_fixtures.py)', async () => {
+    const expected = JSON.parse(readFileSync(new URL('../fixtures/custom-estimator/gaussian-nb-fruit.json', import.meta.url), 'utf8'));
+    const specPath = example('custom-estimator/spec.json');
+    const spec = JSON.parse(readFileSync(specPath, 'utf8'));
+    const bundle = await bundlePlugin('./gaussian-nb.ts', example('custom-estimator/gaussian-nb.ts'));
+    const plugin = evaluatePlugin(bundle.code, bundle.ref, await hostModules(bundle.code));
+    const files = Object.fromEntries(['train', 'test'].map((f) => [spec.dataset[f], join(example('custom-estimator'), spec.dataset[f])]));
+    const r = await runExperiment({ ...spec, artifacts: { './gaussian-nb.ts': bundle.sha256 } }, { plugins: [plugin], files });
+    expect(r.status, r.error).toBe('completed');
+    const cv = r.cv_results!;
+    expect(cv.mean_test_score).toEqual(expected.mean_test_score);
+    expect(cv.std_test_score).toEqual(expected.std_test_score);
+    expected.split_test_scores.forEach((s: number[], k: number) => expect(cv[`split${k}_test_score`]).toEqual(s));
+    expect(cv.rank_test_score).toEqual(expected.rank_test_score);
+    expect(r.best_params).toEqual(expected.best_params);
+    expect(r.test).toEqual(expected.test);
+    // var_smoothing is the only param: the six cells share one fit per fold (the plugin's share key).
+    expect(r.tasks.total).toBe(4);
+  });
+});
+
 describe('plugins through the API and worker processes', () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'gridfold-artifacts-'));
   const cluster = new TestCluster({ workers: 1, lockMs: 5000, stalledMs: 2000, env: { GRIDFOLD_ARTIFACT_CACHE_DIR: cacheDir } });
