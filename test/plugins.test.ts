@@ -215,6 +215,30 @@ describe('plugins through the API and worker processes', () => {
     }
   });
 
+  it('runs a job with plugins only in a process that has loaded no other experiment\'s plugins', async () => {
+    const pidOf = async (bundle: PluginBundle) => {
+      await upload(bundle.code);
+      const r = await request(app).post('/api/experiments').send({ ...flakySpec(bundle, ['pid']), cv: { n_splits: 2 }, cache: false });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const view = await cluster.ended(r.body.id, 60_000);
+      expect(view.status, view.error).toBe('completed');
+      return view.result.cv_results.mean_test_pid[0] as number;
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'gridfold-plugin-'));
+    try {
+      writeFileSync(join(dir, 'misbehaving.ts'), readFileSync(fixture('misbehaving.ts'), 'utf8').replace('told to throw', 'told to throw (other)'));
+      const other = await bundlePlugin('./misbehaving.ts', join(dir, 'misbehaving.ts'));
+      const first = await pidOf(misbehaving);
+      // The same plugins again: the kept process serves them (both folds ran there: the mean is its pid).
+      expect(await pidOf(misbehaving)).toBe(first);
+      const second = await pidOf(other);
+      expect(second).not.toBe(first);
+      expect(await pidOf(misbehaving)).not.toBe(second);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a deployment with plugins turned off refuses a spec that names one (403), and stores nothing', async () => {
     const off = createApp({ redis: cluster.redis, prefix: cluster.prefix, allowPlugins: false, logger: pino({ level: 'silent' }) });
     try {
