@@ -204,6 +204,11 @@ describe('plugins through the API and worker processes', () => {
     };
     expect(await run(misbehaving)).toEqual({ reused: 0, total: 4 });
     expect(await run(misbehaving)).toEqual({ reused: 4, total: 4 });
+    // The artifact lists the experiments that used it, until they are purged.
+    const users = async () => (await request(app).get('/api/artifacts')).body.artifacts.find((a: { sha256: string }) => a.sha256 === misbehaving.sha256).experiments as string[];
+    const [gone] = await users();
+    expect((await request(app).delete(`/api/experiments/${gone}?purge=true`)).status).toBe(200);
+    expect(await users()).not.toContain(gone);
     const dir = mkdtempSync(join(tmpdir(), 'gridfold-plugin-'));
     try {
       writeFileSync(join(dir, 'misbehaving.ts'), readFileSync(fixture('misbehaving.ts'), 'utf8').replace('told to throw', 'told to throw (edited)'));

@@ -33,7 +33,7 @@ export async function purgeExperiment(store: ExperimentStore, queue: Queue, id: 
   if (active > 0) return { id, purged: false, reason: 'busy', active_jobs: active };
   const freed = await store.memoryUsage(id);
   const removed = await removeJobs(queue, await experimentJobIds(store, record));
-  await store.purge(id);
+  await store.purge(id, Object.values(record.spec.artifacts ?? {}));
   return { id, purged: true, freed_bytes: freed, removed_jobs: removed };
 }
 

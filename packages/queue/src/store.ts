@@ -1,6 +1,6 @@
 import { decodeOof, encodeOof, type ExperimentResult, type ExperimentSpec, type ExperimentStatus, type HalvingRound, type HalvingSchedule, type OofOutputs, type SearchSummary, type TaskResult } from '@gridfold/core';
 import type { Redis } from 'ioredis';
-import { keys } from './names.js';
+import { artifactKeys, keys } from './names.js';
 import { allowOom, plainlyFull } from './redis-full.js';
 import { packResult, unpackResult } from './stored-result.js';
 
@@ -75,7 +75,7 @@ export class ExperimentStore {
 
   constructor(
     private readonly redis: Redis,
-    prefix = 'gridfold',
+    private readonly prefix = 'gridfold',
   ) {
     this.k = keys(prefix);
   }
@@ -397,8 +397,14 @@ export class ExperimentStore {
    * see purgeExperiment). Deleting works even when Redis is out of memory: it is how space is
    * freed. Returns the number of keys deleted.
    */
-  async purge(id: string): Promise<number> {
+  async purge(id: string, artifacts: readonly string[] = []): Promise<number> {
     const { experiment, results, taskErrors, running, oof, executions } = this.k;
+    // The artifacts it used stop listing it: their users sets would otherwise grow with every experiment ever run.
+    if (artifacts.length) {
+      const pipeline = this.redis.pipeline();
+      for (const sha of artifacts) pipeline.srem(artifactKeys(this.prefix).users(sha), id);
+      await pipeline.exec();
+    }
     return (await this.redis.eval(
       allowOom(`redis.call('zrem', KEYS[1], ARGV[1])
        return redis.call('del', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])`),
