@@ -244,6 +244,23 @@ describe('plugins through the API and worker processes', () => {
     }
   });
 
+  it('a worker with plugins turned off runs none: their tasks fail, and the experiment with them, saying why', async () => {
+    const strict = new TestCluster({ workers: 1, env: { GRIDFOLD_ALLOW_PLUGINS: 'false', GRIDFOLD_ARTIFACT_CACHE_DIR: cacheDir } });
+    try {
+      const put = async (bytes: Buffer | string) =>
+        request(strict.api.app).post('/api/artifacts').set('x-artifact-sha256', sha(bytes)).set('content-type', 'application/octet-stream').send(Buffer.from(bytes));
+      await put(misbehaving.code);
+      await put(FRUIT_TRAIN);
+      const r = await request(strict.api.app).post('/api/experiments').send(flakySpec(misbehaving, ['ok']));
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const view = await strict.ended(r.body.id, 60_000);
+      expect(view.status).toBe('failed');
+      expect(view.error).toBe('every task failed; first reason: this worker does not run plugin code (GRIDFOLD_ALLOW_PLUGINS=false)');
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('a deployment with plugins turned off refuses a spec that names one (403), and stores nothing', async () => {
     const off = createApp({ redis: cluster.redis, prefix: cluster.prefix, allowPlugins: false, logger: pino({ level: 'silent' }) });
     try {

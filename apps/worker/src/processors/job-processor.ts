@@ -30,8 +30,9 @@ export default async function processJob(job: SandboxedJob<JobData>, _token?: st
   // onnxruntime sessions and tree pools read them on every call, and sessions are cached per
   // thread count, so a refit after fit tasks gets its own many-threaded sessions.
   configureKernels({ threads: threads[kind], tfjsBackend: config.tfjsBackend });
-  // Before anything plans: the experiment's own estimators and objectives, or none.
-  await pluginsFor(storeFor(data.prefix), data);
+  // Before anything builds an estimator: the experiment's own estimators and objectives, or
+  // none. An aggregate builds none (its plan's task groups are stored with the experiment).
+  await pluginsFor(storeFor(data.prefix), kind === 'aggregate' ? { ...data, plugins: undefined } : data);
   switch (data.kind) {
     case 'fit':
       return processTask(job, data, signal);
