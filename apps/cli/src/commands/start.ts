@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../api-client.js';
 import { follow } from '../follow.js';
 import { formatResult } from '../report.js';
+import { gatherLocalFiles, uploadLocalFiles } from '../local-files.js';
 import { readSpecFile } from '../spec-file.js';
 import { INSECURE_HELP, serve, stayUp, withFlags, type ServeFlags } from './serve.js';
 
@@ -26,7 +27,12 @@ export function registerStart(program: Command, config: GridfoldConfig): void {
       const served = await serve(withFlags(config, { ...flags, host: config.host }), flags.workers);
       stayUp(served);
       const client = new ApiClient(served.url, config.token);
-      const { id, tasks } = await client.submit(await readSpecFile(flags.spec));
+      const spec = await readSpecFile(flags.spec);
+      // Plugins and data files next to the spec travel as artifacts, as with `gridfold run`.
+      const object = spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : null;
+      const note = (line: string) => served.log.info(line);
+      const sent = object ? await uploadLocalFiles(object, await gatherLocalFiles(object, flags.spec), served.url, config.token, note) : spec;
+      const { id, tasks } = await client.submit(sent);
       served.log.info({ spec: flags.spec, experiment: id, tasks }, `submitted ${flags.spec} as experiment ${id} (${tasks} tasks)`);
       const result = await follow(client, id);
       const links = `Bull Board: ${served.url}/admin/queues   API: ${served.url}/api/experiments/${id}`;
