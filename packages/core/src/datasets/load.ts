@@ -42,20 +42,32 @@ export interface Dataset {
 
 const cache = new Map<string, Promise<Dataset>>();
 
+/** Datasets a process keeps loaded, the most recently used; a long-lived worker serves any number of experiments' files. */
+export const MAX_LOADED_DATASETS = 4;
+
 /**
- * Loads a dataset and builds its target, once per process per spec: every task in a worker
- * shares the same arrays (a 60,000-image MNIST is ~47 MB as bytes). `fresh` reads the files
- * again (they may have changed since) and keeps that copy instead.
+ * Loads a dataset and builds its target, once per process per spec while it is among the
+ * {@link MAX_LOADED_DATASETS} most recently used: every task in a worker shares the same arrays
+ * (a 60,000-image MNIST is ~47 MB as bytes). `fresh` reads the files again (they may have
+ * changed since) and keeps that copy instead.
  */
 export function loadDataset(spec: DatasetSpec, options: { fresh?: boolean } = {}): Promise<Dataset> {
   const key = JSON.stringify(spec);
   let loaded = options.fresh ? undefined : cache.get(key);
   if (!loaded) {
     loaded = build(spec);
-    cache.set(key, loaded);
-    loaded.catch(() => cache.delete(key));
+    loaded.catch(() => cache.get(key) === loaded && cache.delete(key));
   }
+  // Most recently used last; the oldest go past the bound (a task holding one keeps its arrays alive).
+  cache.delete(key);
+  cache.set(key, loaded);
+  while (cache.size > MAX_LOADED_DATASETS) cache.delete(cache.keys().next().value!);
   return loaded;
+}
+
+/** How many datasets this process keeps loaded now (for tests). */
+export function loadedDatasets(): number {
+  return cache.size;
 }
 
 async function build(spec: DatasetSpec): Promise<Dataset> {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../../src/datasets/load.js';
+import { loadDataset, loadedDatasets, MAX_LOADED_DATASETS } from '../../src/datasets/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gridfold-load-'));
 let files = 0;
@@ -76,5 +76,24 @@ describe('dataset fingerprint', () => {
       .update(new Uint8Array(Int32Array.from([5, 3]).buffer))
       .digest('hex');
     expect(d.fingerprint).toBe(want);
+  });
+});
+
+describe('loadDataset keeps a bounded number of datasets loaded', () => {
+  it('keeps the most recently used MAX_LOADED_DATASETS; an evicted one is read again, a kept one is the same object', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridfold-lru-'));
+    const specs = Array.from({ length: MAX_LOADED_DATASETS + 2 }, (_, i) => {
+      const train = join(dir, `d${i}.csv`);
+      writeFileSync(train, `x,label\n${i},0\n${i + 1},1\n`);
+      return { source: 'csv' as const, train, label: 'label' };
+    });
+    const first = await loadDataset(specs[0]);
+    for (const spec of specs.slice(1)) await loadDataset(spec);
+    expect(loadedDatasets()).toBe(MAX_LOADED_DATASETS);
+    // specs[0] was the oldest: it is loaded anew; the newest is still the very same object.
+    expect(await loadDataset(specs[0])).not.toBe(first);
+    const last = specs.at(-1)!;
+    expect(await loadDataset(last)).toBe(await loadDataset(last));
+    expect(loadedDatasets()).toBe(MAX_LOADED_DATASETS);
   });
 });
