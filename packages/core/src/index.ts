@@ -59,3 +59,4 @@ export * from './plugins/load-plugin.js';
 export * from './plugins/activate.js';
 export * from './estimators/params.js';
 export * from './plan/plugin-shas.js';
+export * from './search/pruners.js';
