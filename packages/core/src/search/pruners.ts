@@ -1,3 +1,5 @@
+import { crc32 } from 'node:zlib';
+
 /**
  * Pruners with Optuna 3.1's semantics (optuna/pruners/_percentile.py, _successive_halving.py),
  * for a study that maximizes: after a trial reports an intermediate value at a step, they say
@@ -10,10 +12,23 @@
 export type PrunerSpec =
   | { kind: 'none' }
   | { kind: 'median' | 'percentile'; percentile?: number; n_startup_trials?: number; n_warmup_steps?: number; interval_steps?: number; n_min_trials?: number }
-  | { kind: 'asha'; min_resource?: number | 'auto'; reduction_factor?: number; min_early_stopping_rate?: number; bootstrap_count?: number };
+  | { kind: 'asha'; min_resource?: number | 'auto'; reduction_factor?: number; min_early_stopping_rate?: number; bootstrap_count?: number }
+  | { kind: 'hyperband'; min_resource?: number; max_resource?: number | 'auto'; reduction_factor?: number; bootstrap_count?: number };
+
+/** What earlier decisions fixed for the whole study, stored by the caller and passed back. */
+export interface PrunerState {
+  /** ASHA with `min_resource: "auto"`: its estimate. */
+  minResource?: number;
+  /** Hyperband with `max_resource: "auto"`: its estimate. */
+  maxResource?: number;
+  /** Hyperband: the study's name, with the trial's number what puts a trial in a bracket. */
+  studyName?: string;
+}
 
 /** A trial as a pruner sees it. */
 export interface PrunerTrial {
+  /** Hyperband: the trial's number in the study (0, 1, ...). */
+  number?: number;
   state: 'running' | 'complete' | 'pruned' | 'failed';
   /** Intermediate values by step (NaN allowed), steps in the order reported. */
   values: ReadonlyMap<number, number>;
@@ -30,6 +45,8 @@ export interface PruneDecision {
   rungs?: number[];
   /** ASHA with `min_resource: "auto"`: the estimate, fixed for the study once made. */
   minResource?: number;
+  /** Hyperband with `max_resource: "auto"`: the estimate, fixed for the study once made. */
+  maxResource?: number;
 }
 
 /**
@@ -37,7 +54,7 @@ export interface PruneDecision {
  * current one among them or not: it is left out by identity), as they stand now.
  * @param state - what earlier decisions fixed for the study (ASHA's estimated minimum resource)
  */
-export function shouldPrune(spec: PrunerSpec, trial: PrunerTrial, trials: readonly PrunerTrial[], state: { minResource?: number } = {}): PruneDecision {
+export function shouldPrune(spec: PrunerSpec, trial: PrunerTrial, trials: readonly PrunerTrial[], state: PrunerState = {}): PruneDecision {
   switch (spec.kind) {
     case 'none':
       return { prune: false };
@@ -46,7 +63,51 @@ export function shouldPrune(spec: PrunerSpec, trial: PrunerTrial, trials: readon
       return { prune: percentilePrune(spec, trial, trials) };
     case 'asha':
       return ashaPrune(spec, trial, trials, state);
+    case 'hyperband':
+      return hyperbandPrune(spec, trial, trials, state);
   }
+}
+
+/**
+ * Optuna's HyperbandPruner: brackets of successive halving whose early-stopping rates are
+ * 0, 1, ...; a trial's bracket is crc32("<study name>_<trial number>") modulo the brackets'
+ * total budget; each bracket's pruner sees only its own trials.
+ */
+function hyperbandPrune(spec: Extract<PrunerSpec, { kind: 'hyperband' }>, trial: PrunerTrial, trials: readonly PrunerTrial[], state: PrunerState): PruneDecision {
+  const minResource = spec.min_resource ?? 1;
+  const factor = spec.reduction_factor ?? 3;
+  let maxResource = typeof spec.max_resource === 'number' ? spec.max_resource : state.maxResource;
+  if (maxResource === undefined) {
+    const lasts = trials.filter((t) => t.state === 'complete' && t.lastStep !== undefined).map((t) => t.lastStep!);
+    if (lasts.length === 0) return { prune: false };
+    maxResource = Math.max(...lasts) + 1;
+  }
+  const estimated = typeof spec.max_resource === 'number' ? {} : { maxResource };
+  const budgets = hyperbandBudgets(minResource, maxResource, factor);
+  const bracketOf = (t: PrunerTrial) => hyperbandBracket(budgets, state.studyName ?? '', t.number ?? 0);
+  const bracket = bracketOf(trial);
+  const own = trials.filter((t) => bracketOf(t) === bracket);
+  const decision = ashaPrune({ kind: 'asha', min_resource: minResource, reduction_factor: factor, min_early_stopping_rate: bracket, bootstrap_count: spec.bootstrap_count ?? 0 }, trial, own, {});
+  return { ...decision, ...estimated };
+}
+
+/** Trials allotted to each bracket (Hyperband's `n` per bracket, as a ratio). */
+function hyperbandBudgets(minResource: number, maxResource: number, factor: number): number[] {
+  const brackets = Math.floor(Math.log(maxResource / minResource) / Math.log(factor)) + 1;
+  return Array.from({ length: brackets }, (_, id) => {
+    const s = brackets - 1 - id;
+    return Math.ceil((brackets * factor ** s) / (s + 1));
+  });
+}
+
+function hyperbandBracket(budgets: number[], studyName: string, number: number): number {
+  const total = budgets.reduce((a, b) => a + b, 0);
+  let n = crc32(Buffer.from(`${studyName}_${number}`)) % total;
+  for (const [id, budget] of budgets.entries()) {
+    n -= budget;
+    if (n < 0) return id;
+  }
+  throw new Error('unreachable: the budgets cover every residue');
 }
 
 function percentilePrune(spec: Extract<PrunerSpec, { kind: 'median' | 'percentile' }>, trial: PrunerTrial, trials: readonly PrunerTrial[]): boolean {

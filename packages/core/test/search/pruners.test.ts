@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { shouldPrune, type PrunerSpec, type PrunerTrial } from '../../src/search/pruners.js';
+import { shouldPrune, type PrunerSpec, type PrunerState, type PrunerTrial } from '../../src/search/pruners.js';
 
 /**
  * Optuna 3.1's pruners replayed: fixtures/make_pruner_fixtures.py ran each pruner on made-up
@@ -14,13 +14,13 @@ interface Case {
   curves: Array<Array<number | null>>;
   pruned_at: Array<number | null>;
 }
-const fixture = JSON.parse(readFileSync(new URL('../../../../fixtures/pruners/decisions.json', import.meta.url), 'utf8')) as { cases: Case[] };
+const fixture = JSON.parse(readFileSync(new URL('../../../../fixtures/pruners/decisions.json', import.meta.url), 'utf8')) as { study_name: string; cases: Case[] };
 
 function replay(c: Case): Array<number | null> {
   const trials: Array<PrunerTrial & { values: Map<number, number>; rungs: number[] }> = [];
-  const state: { minResource?: number } = {};
-  return c.curves.map((curve) => {
-    const trial = { state: 'running' as PrunerTrial['state'], values: new Map<number, number>(), lastStep: undefined as number | undefined, rungs: [] as number[] };
+  const state: PrunerState = { studyName: fixture.study_name };
+  return c.curves.map((curve, number) => {
+    const trial = { number, state: 'running' as PrunerTrial['state'], values: new Map<number, number>(), lastStep: undefined as number | undefined, rungs: [] as number[] };
     trials.push(trial);
     for (const [step, v] of curve.entries()) {
       trial.values.set(step, v ?? NaN);
@@ -28,6 +28,7 @@ function replay(c: Case): Array<number | null> {
       const decision = shouldPrune(c.settings, trial, trials, state);
       if (decision.rungs) trial.rungs = decision.rungs;
       if (decision.minResource !== undefined) state.minResource = decision.minResource;
+      if (decision.maxResource !== undefined) state.maxResource = decision.maxResource;
       if (decision.prune) {
         trial.state = 'pruned';
         return step;
