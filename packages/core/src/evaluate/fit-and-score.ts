@@ -4,7 +4,7 @@ import { buildEstimator } from '../estimators/registry.js';
 import { SCORERS, score, type Scorer } from '../metrics/scorers.js';
 import type { Plan, Task } from '../plan/plan.js';
 import { foldData, type FoldData } from '../splitters/fold-data.js';
-import { isObjective } from '../plugins/objective.js';
+import { isObjective, TrialPruned } from '../plugins/objective.js';
 import { outOfFold } from './out-of-fold.js';
 import type { CellResult, OofOutputs, TaskResult } from './task-result.js';
 
@@ -14,6 +14,12 @@ export interface FitAndScoreOptions {
   onProgress?: (fraction: number) => void;
   /** Aborted when the work should stop (cancel, time limit); objectives get it as `ctx.signal`. */
   signal?: AbortSignal;
+  /**
+   * Told of each intermediate report of a cell (an objective's `ctx.report`); throwing
+   * `TrialPruned` stops that cell there, and fitAndScore rethrows it (a pruned trial is not a
+   * failed cell).
+   */
+  onReport?: (cell: number, step: number, value: number) => void;
 }
 
 /** What fitAndScore reads from, or sets on, the estimator doing the fitting, when it has it. */
@@ -42,7 +48,8 @@ export async function fitAndScore(plan: Plan, dataset: Dataset, task: Task, opti
   let oof: OofOutputs | undefined;
   for (const [i, cell] of task.cells.entries()) {
     const onFit = options.onProgress && ((f: number) => options.onProgress!((i + f) / task.cells.length));
-    const outcome = await scoreCell(plan, cellParams[i], cell, fold, task.fold, onFit, options.signal);
+    const onReport = options.onReport && ((step: number, value: number) => options.onReport!(cell, step, value));
+    const outcome = await scoreCell(plan, cellParams[i], cell, fold, task.fold, onFit, options.signal, onReport);
     cells.push(outcome.result);
     oof ??= outcome.oof;
     options.onProgress?.((i + 1) / task.cells.length);
@@ -51,7 +58,16 @@ export async function fitAndScore(plan: Plan, dataset: Dataset, task: Task, opti
 }
 
 /** Fits and scores one cell; with the plan's `oof`, the same fitted estimator also gives the out-of-fold outputs. */
-async function scoreCell(plan: Plan, params: Params, cell: number, fold: FoldData, foldIndex: number, onFit?: (fraction: number) => void, signal?: AbortSignal): Promise<{ result: CellResult; oof?: OofOutputs }> {
+async function scoreCell(
+  plan: Plan,
+  params: Params,
+  cell: number,
+  fold: FoldData,
+  foldIndex: number,
+  onFit?: (fraction: number) => void,
+  signal?: AbortSignal,
+  onReport?: (step: number, value: number) => void,
+): Promise<{ result: CellResult; oof?: OofOutputs }> {
   const scorer = SCORERS[plan.scoring];
   const { train, test } = fold;
   let fitMs = 0;
@@ -60,7 +76,7 @@ async function scoreCell(plan: Plan, params: Params, cell: number, fold: FoldDat
     const est = buildEstimator(plan.estimator, params);
     if (isObjective(est)) {
       // An objective trains and scores in one call: its time is the fit's.
-      const { score: s, metrics, curve } = await est.evaluate({ train: { X: train.X, y: train.y }, validation: { X: test.X, y: test.y }, fold: foldIndex }, signal);
+      const { score: s, metrics, curve } = await est.evaluate({ train: { X: train.X, y: train.y }, validation: { X: test.X, y: test.y }, fold: foldIndex }, signal, onReport);
       return { result: { cell, test_score: s, fit_ms: performance.now() - t0, score_ms: 0, ...(metrics && { metrics }), ...(curve && { curve }) } };
     }
     const final: Estimator & FitHooks = est.finalEstimator();
@@ -76,6 +92,7 @@ async function scoreCell(plan: Plan, params: Params, cell: number, fold: FoldDat
     const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1, ...(backend && { backend }) };
     return { result, oof: plan.oof ? await outOfFold(plan.oof, est, test.X, test.indices, predictions) : undefined };
   } catch (err) {
+    if (err instanceof TrialPruned) throw err;
     return { result: failed(plan, cell, err, fitMs || performance.now() - t0) };
   }
 }

@@ -43,6 +43,21 @@ export type ObjectiveValue = number | ({ score: number } & Record<string, number
 /** A user's objective: trains and evaluates what `params` describe, returns its score. */
 export type Objective = (params: Params, ctx: ObjectiveContext) => ObjectiveValue | Promise<ObjectiveValue>;
 
+/**
+ * Thrown by `ctx.report` when the study's pruner stops the trial: let it propagate (an
+ * objective that catches every error should rethrow this one). The trial is recorded as pruned
+ * at that step, with that value.
+ */
+export class TrialPruned extends Error {
+  constructor(
+    readonly step: number,
+    readonly value: number,
+  ) {
+    super(`pruned at step ${step} (value ${value})`);
+    this.name = 'TrialPruned';
+  }
+}
+
 /** Most reports one objective call may make. */
 export const MAX_REPORTS = 10_000;
 
@@ -100,7 +115,12 @@ export abstract class ObjectiveEstimator extends Estimator {
    * Calls the objective with this estimator's params.
    * @throws Error when it throws, returns no finite score, or reports wrongly.
    */
-  async evaluate(data: Pick<ObjectiveContext, 'train' | 'validation' | 'fold'>, signal: AbortSignal = new AbortController().signal): Promise<ObjectiveOutcome> {
+  async evaluate(
+    data: Pick<ObjectiveContext, 'train' | 'validation' | 'fold'>,
+    signal: AbortSignal = new AbortController().signal,
+    /** Told of each report once it is recorded; throws {@link TrialPruned} to stop the trial there. */
+    onReport?: (step: number, value: number) => void,
+  ): Promise<ObjectiveOutcome> {
     const params = this.getParams();
     const seed = objectiveSeed(params, data.fold);
     const rng = new RandomState(seed);
@@ -117,6 +137,7 @@ export abstract class ObjectiveEstimator extends Estimator {
         if (typeof value !== 'number' || !Number.isFinite(value)) throw new RangeError(`report: value must be a finite number, got ${JSON.stringify(value)} at step ${step}`);
         if (curve.length >= MAX_REPORTS) throw new RangeError(`report: at most ${MAX_REPORTS} reports per call`);
         curve.push([step, value]);
+        onReport?.(step, value);
       },
     };
     const value = await this.objective(params, ctx);
