@@ -12,11 +12,16 @@ export interface RedisHandle {
 }
 
 /**
- * Finds Redis: `url` (the config's `REDIS_URL`) if it answers; otherwise a private
- * redis-server on a free port when one is on PATH; otherwise an error that says how to get one.
+ * Finds Redis: `url` (the config's `REDIS_URL`) if it answers; otherwise, when `url` is on this
+ * machine's loopback, a private redis-server on a free port when one is on PATH; otherwise an
+ * error that says how to get one. A Redis on another host that does not answer is an error,
+ * never replaced: an API on a private Redis would take submissions no worker ever sees.
  */
 export async function ensureRedis(url: string, log: (msg: string) => void): Promise<RedisHandle> {
   if (await redisAnswers(url)) return { url, stop: () => {} };
+  if (!isLoopbackUrl(url)) {
+    throw new Error(`no Redis answers at ${url} (REDIS_URL). gridfold starts a private Redis only in place of one on this machine; check the address and that Redis runs there.`);
+  }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gridfold-redis-'));
   let child: ChildProcess;
@@ -31,6 +36,16 @@ export async function ensureRedis(url: string, log: (msg: string) => void): Prom
   for (let i = 0; i < 50 && !(await redisAnswers(privateUrl, 200)); i++) await new Promise((r) => setTimeout(r, 100));
   log(`no Redis at ${url}; started a private redis-server at ${privateUrl} (data in ${dir})`);
   return { url: privateUrl, stop: () => child.kill('SIGTERM') };
+}
+
+function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function startRedisServer(port: number, dir: string): Promise<ChildProcess> {
