@@ -101,6 +101,50 @@ const cv = z.union(
   { error: 'an integer >= 2, or an object {kind, n_splits, shuffle, random_state, subset}' },
 );
 
+const count = (min: number) => z.number().int().min(min).max(1_000_000);
+const pruner = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }).strict(),
+  z
+    .object({
+      kind: z.literal('median'),
+      n_startup_trials: count(0).default(5),
+      n_warmup_steps: count(0).default(0),
+      interval_steps: count(1).default(1),
+      n_min_trials: count(1).default(1),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('percentile'),
+      percentile: z.number().min(0).max(100),
+      n_startup_trials: count(0).default(5),
+      n_warmup_steps: count(0).default(0),
+      interval_steps: count(1).default(1),
+      n_min_trials: count(1).default(1),
+    })
+    .strict(),
+  z
+    .object({
+      /** Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): steps are the resource. */
+      kind: z.literal('asha'),
+      min_resource: z.union([z.literal('auto'), count(1)]).default('auto'),
+      reduction_factor: z.number().int().min(2).max(100).default(4),
+      min_early_stopping_rate: count(0).default(0),
+      bootstrap_count: count(0).default(0),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('hyperband'),
+      min_resource: count(1).default(1),
+      max_resource: z.union([z.literal('auto'), count(1)]).default('auto'),
+      reduction_factor: z.number().int().min(2).max(100).default(3),
+      bootstrap_count: count(0).default(0),
+    })
+    .strict()
+    .refine((p) => p.bootstrap_count === 0 || p.max_resource !== 'auto', { path: ['bootstrap_count'], error: 'needs a number max_resource (Optuna refuses bootstrap_count with max_resource "auto")' }),
+]);
+
 /** A job's time limit in a spec: seconds, at least 1, at most 7 days. */
 const LIMIT_ALLOWED = { error: 'seconds, from 1 to 604800 (7 days)' };
 const timeLimit = z.number(LIMIT_ALLOWED).min(1, LIMIT_ALLOWED).max(604_800, LIMIT_ALLOWED);
@@ -207,6 +251,12 @@ export const experimentSpecSchema = z
      * file in the workers' data directory.
      */
     artifacts: z.record(z.string().min(1).max(1000), z.string().regex(/^[0-9a-f]{64}$/, { error: 'a sha256: 64 lowercase hex digits' })).optional(),
+    /**
+     * Stops a study's trials early on their intermediate reports (Optuna 3.1's pruners; see
+     * search/pruners.ts), with search.kind "tpe". A fold's report is judged against the other
+     * trials' reports on the same fold at the same step; a trial is pruned when one fold is.
+     */
+    pruner: pruner.optional(),
   })
   .strict();
 
