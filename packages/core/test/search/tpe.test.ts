@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Params } from '../../src/estimators/base.js';
 import { RandomState } from '../../src/random/numpy-random-state.js';
 import { rankOf, splitBelowAbove, type TpeTrial } from '../../src/search/tpe/observations.js';
+import { roundHalfEven } from '../../src/search/tpe/parzen-estimator.js';
 import { TpeSampler, type TpeOptions } from '../../src/search/tpe/sampler.js';
 import type { ParamSpace } from '../../src/search/tpe/space.js';
 
@@ -214,5 +215,9 @@ describe('TpeSampler', () => {
     const t0 = performance.now();
     for (let i = 0; i < 5; i++) sampler.propose(history.slice(0, 1000 - i));
     console.log(`proposal with ~1,000 finished trials (4 params): ${((performance.now() - t0) / 5).toFixed(1)} ms`);
+  });
+
+  it("rounds int and step draws half to even, as numpy's round does", () => {
+    expect([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 2.4, 2.6, -2.6, 7].map(roundHalfEven)).toEqual([-2, -2, -0, 0, 2, 2, 2, 3, -3, 7]);
   });
 });

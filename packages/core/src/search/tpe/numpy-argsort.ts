@@ -70,6 +70,13 @@ export function numpyArgsort(v: ArrayLike<number>): Int32Array {
   return idx;
 }
 
+/** numpy's `argsort(v, kind="heapsort")`: the fallback on its own, for tests. */
+export function numpyHeapArgsort(v: ArrayLike<number>): Int32Array {
+  const idx = Int32Array.from({ length: v.length }, (_, i) => i);
+  heapsort(v, idx, 0, v.length);
+  return idx;
+}
+
 /** numpy's `aheapsort` of idx[start, start + n), 1-based heap indexing. */
 function heapsort(v: ArrayLike<number>, idx: Int32Array, start: number, n: number): void {
   const a = (i: number) => start + i - 1;
