@@ -14,7 +14,7 @@ import type { SpecIssue } from '../spec/validate.js';
  */
 export function checkSearchParams(
   estimator: EstimatorSpec,
-  source: 'param_grid' | 'param_distributions',
+  source: 'param_grid' | 'param_distributions' | 'param_space',
   dicts: Record<string, Distribution> | Array<Record<string, Distribution>>,
 ): SpecIssue[] {
   const issues: SpecIssue[] = [];

@@ -19,8 +19,9 @@ export const MAX_SEARCH_VALUES = 10_000;
  */
 export function checkSearchSize(spec: ExperimentSpec, maxCellFolds: number): SpecIssue[] {
   const random = spec.search.kind === 'random';
-  const source = random ? 'param_distributions' : 'param_grid';
-  const values = listedValues(random ? spec.param_distributions : spec.param_grid);
+  const tpe = spec.search.kind === 'tpe';
+  const source = random ? 'param_distributions' : tpe ? 'param_space' : 'param_grid';
+  const values = listedValues(random ? spec.param_distributions : tpe ? spec.param_space : spec.param_grid);
   if (values > MAX_SEARCH_VALUES) return [{ path: source, message: `lists ${values} values in all, more than the limit of ${MAX_SEARCH_VALUES}` }];
   const size = searchSize(spec);
   if (!size) return [];
@@ -32,6 +33,7 @@ export function checkSearchSize(spec: ExperimentSpec, maxCellFolds: number): Spe
 
 /** How many candidates the spec's search has, where that number comes from, and how to say it; undefined for a random search without distributions. */
 function searchSize(spec: ExperimentSpec): { candidates: number; path: string; what: string } | undefined {
+  if (spec.search.kind === 'tpe') return { candidates: spec.search.n_trials, path: 'search.n_trials', what: `n_trials ${spec.search.n_trials}` };
   if (spec.search.kind !== 'random') {
     const cells = gridSize(spec.param_grid as ParamGridSpec | undefined);
     return { candidates: cells, path: 'param_grid', what: `${count(cells)} cells` };
@@ -43,7 +45,7 @@ function searchSize(spec: ExperimentSpec): { candidates: number; path: string; w
 }
 
 /** List entries, plus one per distribution object, over every dict. */
-function listedValues(dicts: ExperimentSpec['param_grid'] | ExperimentSpec['param_distributions']): number {
+function listedValues(dicts: ExperimentSpec['param_grid'] | ExperimentSpec['param_distributions'] | ExperimentSpec['param_space']): number {
   if (dicts === undefined) return 0;
   let n = 0;
   for (const dict of Array.isArray(dicts) ? dicts : [dicts]) for (const v of Object.values(dict)) n += Array.isArray(v) ? v.length : 1;

@@ -1,4 +1,4 @@
-import { InvalidParameterError, ParameterLimitError, UnknownEstimatorError, UnknownParameterError } from '../estimators/base.js';
+import { InvalidParameterError, ParameterLimitError, UnknownEstimatorError, UnknownParameterError, type ParamValue } from '../estimators/base.js';
 import { buildEstimator, type EstimatorSpec } from '../estimators/registry.js';
 import { pluginsLoaded } from './plugin-shas.js';
 import { DATA_PATH_FIELDS } from '../datasets/source-fingerprint.js';
@@ -6,6 +6,7 @@ import { isObjective } from '../plugins/objective.js';
 import { SCORERS } from '../metrics/scorers.js';
 import { candidatesOf } from '../search/candidates.js';
 import type { Distribution } from '../search/parameter-sampler.js';
+import { spaceParamValues, type SpaceParam } from '../spec/param-space.js';
 import type { ExperimentSpec } from '../spec/schema.js';
 import { parseSpec, SpecError, type SpecIssue } from '../spec/validate.js';
 import { checkOof } from './check-oof.js';
@@ -42,13 +43,21 @@ export function checkSpec(input: unknown, options: CheckSpecOptions = {}): Exper
     else if (err instanceof ParameterLimitError) issues.push({ path: limitPath(spec.estimator, err), message: err.message });
     else if (err instanceof UnknownParameterError || !(err instanceof InvalidParameterError)) issues.push({ path: 'estimator', message: (err as Error).message });
   }
-  const source = spec.search.kind === 'random' ? 'param_distributions' : 'param_grid';
+  const tpe = spec.search.kind === 'tpe';
+  const source = spec.search.kind === 'random' ? 'param_distributions' : tpe ? 'param_space' : 'param_grid';
   if (spec.search.kind === 'random' && !spec.param_distributions) issues.push({ path: 'param_distributions', message: 'is required with search.kind "random"' });
   if (spec.search.kind === 'random' && spec.param_grid) issues.push({ path: 'param_grid', message: 'is for search.kind "grid"; a random search draws from param_distributions' });
   if (spec.search.kind === 'grid' && spec.param_distributions) issues.push({ path: 'param_distributions', message: 'needs search: {kind: "random", n_iter, random_state}' });
-  const dicts = spec.search.kind === 'random' ? spec.param_distributions : spec.param_grid;
+  if (tpe && !spec.param_space) issues.push({ path: 'param_space', message: 'is required with search.kind "tpe"' });
+  if (tpe && spec.param_grid) issues.push({ path: 'param_grid', message: 'is for search.kind "grid"; a TPE search proposes from param_space' });
+  if (tpe && spec.param_distributions) issues.push({ path: 'param_distributions', message: 'is for search.kind "random"; a TPE search proposes from param_space ({float: [low, high]}, {int: [low, high]}, lists)' });
+  if (!tpe && spec.param_space) issues.push({ path: 'param_space', message: 'needs search: {kind: "tpe", n_trials}' });
+  const dicts = spec.search.kind === 'random' ? spec.param_distributions : tpe ? spaceValues(spec.param_space) : spec.param_grid;
   if (issues.length === 0 && dicts && !deferred) issues.push(...checkSearchParams(spec.estimator, source, dicts as Record<string, Distribution>));
-  if (issues.length === 0) {
+  if (issues.length === 0 && tpe) {
+    if (spec.cv === null) issues.push({ path: 'cv', message: 'is null (no cross-validation), but a TPE search scores each trial by cross-validation' });
+    if (spec.oof) issues.push({ path: 'oof', message: 'out-of-fold outputs are for one estimator (cross_val_predict), not a TPE search' });
+  } else if (issues.length === 0) {
     try {
       const size = candidatesOf(spec).size;
       if (spec.cv === null && size > 1) issues.push({ path: 'cv', message: `is null (no cross-validation) but param_grid has ${size} cells; a search needs cv` });
@@ -64,8 +73,17 @@ export function checkSpec(input: unknown, options: CheckSpecOptions = {}): Exper
   if (!objective && SCORERS[spec.scoring].needs === 'decision_function' && spec.dataset.target?.kind !== 'binary') {
     issues.push({ path: 'scoring', message: `${spec.scoring} needs a binary target (dataset.target.kind "binary")` });
   }
+  // A TPE spec that checks is still refused: nothing proposes its trials yet, and it must not be planned as a grid.
+  if (tpe && issues.length === 0) issues.push({ path: 'search.kind', message: '"tpe" is not runnable yet: the spec checks, but the queue does not propose TPE trials (issue 15)' });
   if (issues.length) throw new SpecError(issues);
   return spec;
+}
+
+/** A TPE space as lists of the values that stand for each parameter (choices, or a range's ends), for the name and limit checks. */
+function spaceValues(space: ExperimentSpec['param_space']): Record<string, ParamValue[]> | Array<Record<string, ParamValue[]>> | undefined {
+  if (!space) return undefined;
+  const values = (dict: Record<string, SpaceParam>) => Object.fromEntries(Object.entries(dict).map(([name, p]) => [name, spaceParamValues(p)]));
+  return Array.isArray(space) ? space.map(values) : values(space);
 }
 
 /** Every plugin names its artifact; every artifact entry is a plugin or a dataset file of the spec. */

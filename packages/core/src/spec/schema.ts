@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ParamValue } from '../estimators/base.js';
 import type { PredictionMetric } from '../metrics/by-name.js';
 import type { ScoringName } from '../metrics/scorers.js';
+import { spaceIssues, type ParamSpace } from './param-space.js';
 
 const paramValue: z.ZodType<ParamValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(paramValue), z.record(z.string(), paramValue)], {
@@ -56,6 +57,19 @@ const distribution = z.union(
 );
 const distributionDict = z.record(z.string(), distribution);
 
+/**
+ * A TPE search's space (spec/param-space.ts): a dict of Optuna-style parameters, or a list of
+ * them. One validator checks shapes, bounds, log and step together, so each issue names its
+ * parameter (`param_space.C.float: low 10 is above high 1`) instead of a union's "Invalid input".
+ */
+const paramSpace = z.custom<ParamSpace>(() => true).superRefine((space, ctx) => {
+  if (typeof space !== 'object' || space === null) {
+    ctx.addIssue({ code: 'custom', message: 'an object of parameters, or a list of such objects (conditional subspaces)' });
+    return;
+  }
+  for (const issue of spaceIssues(space)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+});
+
 /** How candidates are chosen: every cell of param_grid, or n_iter draws from param_distributions. */
 const search = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('grid') }).strict(),
@@ -76,6 +90,22 @@ const search = z.discriminatedUnion('kind', [
       aggressive_elimination: z.boolean().default(false),
       /** Seed of each round's subsample of the folds (scikit-learn's resample with this random_state). */
       random_state: z.number().int().min(0).max(0xffffffff).default(0),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * Tree-structured Parzen Estimator over param_space (Optuna 3.1's TPESampler): n_trials
+       * proposals, the first n_startup_trials at random, each later one from the trials so far.
+       */
+      kind: z.literal('tpe'),
+      n_trials: z.number().int().min(1).max(100_000),
+      n_startup_trials: z.number().int().min(0).max(100_000).default(10),
+      n_ei_candidates: z.number().int().min(1).max(10_000).default(24),
+      /** Seed of the proposals: with one worker, a seeded run proposes the same trials again. */
+      seed: z.number().int().min(0).max(0xffffffff).default(0),
+      /** Count trials in flight as the worst score when proposing, so concurrent proposals differ (Optuna's constant_liar; on here, off in Optuna). */
+      constant_liar: z.boolean().default(true),
     })
     .strict(),
 ]);
@@ -207,6 +237,8 @@ export const experimentSpecSchema = z
     param_grid: z.union([gridDict, z.array(gridDict).min(1)]).optional(),
     /** RandomizedSearchCV's param_distributions (with `search.kind: "random"`). */
     param_distributions: z.union([distributionDict, z.array(distributionDict).min(1)]).optional(),
+    /** A TPE search's space (with `search.kind: "tpe"`): one dict, or a list of dicts (conditional subspaces). */
+    param_space: paramSpace.optional(),
     search: search.default({ kind: 'grid' }),
     /** Folds: an int (StratifiedKFold for class targets, else KFold, as scikit-learn) or an object; null = no CV. */
     cv: cv.nullable().default(5),
