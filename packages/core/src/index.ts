@@ -63,3 +63,4 @@ export * from './plugins/activate.js';
 export * from './estimators/params.js';
 export * from './plan/plugin-shas.js';
 export * from './search/pruners.js';
+export * from './runner/run-study.js';

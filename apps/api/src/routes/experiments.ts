@@ -103,6 +103,9 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     try {
       // checkSpec refuses a search over maxCellFolds by arithmetic, so planning below is bounded.
       spec = checkSpec(req.body, { maxCellFolds: limits.maxCellFolds });
+      if (spec.search.kind === 'tpe') {
+        throw new SpecError([{ path: 'search.kind', message: '"tpe" studies run in one process for now (gridfold run --local): the queue does not propose trials yet' }]);
+      }
       ({ groups } = await checkFiles(spec, id));
       plan = planExperiment(spec, { groups });
     } catch (err) {

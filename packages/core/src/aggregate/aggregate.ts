@@ -16,6 +16,11 @@ export interface CvResults {
   std_fit_time: Array<number | null>;
   mean_score_time: Array<number | null>;
   std_score_time: Array<number | null>;
+  /** A study (search.kind "tpe"): how each trial (row, in trial order) ended: "complete", "pruned" or "failed". */
+  trial_state?: string[];
+  /** A study: the step of the report a pruned trial was stopped at, and its value (null for the others). */
+  pruned_step?: Array<number | null>;
+  pruned_value?: Array<number | null>;
   /** Successive halving: the round of each row and its training rows. */
   iter?: number[];
   n_resources?: number[];

@@ -73,8 +73,7 @@ export function checkSpec(input: unknown, options: CheckSpecOptions = {}): Exper
   if (!objective && SCORERS[spec.scoring].needs === 'decision_function' && spec.dataset.target?.kind !== 'binary') {
     issues.push({ path: 'scoring', message: `${spec.scoring} needs a binary target (dataset.target.kind "binary")` });
   }
-  // A TPE spec that checks is still refused: nothing proposes its trials yet, and it must not be planned as a grid.
-  if (tpe && issues.length === 0) issues.push({ path: 'search.kind', message: '"tpe" is not runnable yet: the spec checks, but the queue does not propose TPE trials (issue 15)' });
+  if (spec.pruner && spec.pruner.kind !== 'none' && !tpe) issues.push({ path: 'pruner', message: 'needs search: {kind: "tpe", n_trials}: only a study\'s trials report as they go' });
   if (issues.length) throw new SpecError(issues);
   return spec;
 }

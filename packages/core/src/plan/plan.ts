@@ -3,6 +3,7 @@ import type { TargetSpec } from '../datasets/targets.js';
 import { sharesFit, type OutputMethod, type Params } from '../estimators/base.js';
 import { buildEstimator, type EstimatorSpec } from '../estimators/registry.js';
 import { SCORERS, type ScoringName } from '../metrics/scorers.js';
+import { CandidateList } from '../search/candidate-list.js';
 import { candidatesOf } from '../search/candidates.js';
 import type { Candidates } from '../search/parameter-grid.js';
 import type { ExperimentSpec } from '../spec/schema.js';
@@ -49,6 +50,10 @@ export interface Plan {
   /** Fit tasks; empty for a halving search, whose rounds are planned as they come. */
   tasks: Task[];
   search: ExperimentSpec['search'];
+  /** A study's space (search.kind "tpe"), else null. */
+  paramSpace: NonNullable<ExperimentSpec['param_space']> | null;
+  /** A study's pruner; `{kind: "none"}` when the spec has none. */
+  pruner: NonNullable<ExperimentSpec['pruner']>;
   scoring: ScoringName;
   /** scikit-learn's error_score: "raise", or the score recorded for a failed cell (null = NaN). */
   errorScore: ExperimentSpec['error_score'];
@@ -94,7 +99,8 @@ export function resolveCv(spec: Pick<ExperimentSpec, 'cv' | 'dataset'>): Resolve
  * @throws RangeError when cv is null but there is more than one candidate.
  */
 export function planExperiment(spec: ExperimentSpec, options: PlanOptions = {}): Plan {
-  const grid = candidatesOf(spec);
+  // A study's candidates are its trials, proposed one at a time as earlier ones end (runner/run-study.ts).
+  const grid = spec.search.kind === 'tpe' ? new CandidateList([]) : candidatesOf(spec);
   const cv = resolveCv(spec);
   if (!cv && grid.size !== 1) throw new RangeError(`cv is null (no cross-validation) but param_grid has ${grid.size} cells; a search needs cv`);
   const target = spec.dataset.target ?? { kind: 'multiclass' };
@@ -107,6 +113,8 @@ export function planExperiment(spec: ExperimentSpec, options: PlanOptions = {}):
     cv,
     tasks: [],
     search: spec.search,
+    paramSpace: spec.param_space ?? null,
+    pruner: spec.pruner ?? { kind: 'none' },
     scoring: spec.scoring,
     errorScore: spec.error_score,
     oof: spec.oof ?? null,
@@ -116,8 +124,8 @@ export function planExperiment(spec: ExperimentSpec, options: PlanOptions = {}):
     plugins: pluginShas(spec),
     artifacts: spec.artifacts ?? {},
   };
-  // Successive halving plans its rounds as they come (plan/halving-rounds.ts); nothing to run up front.
-  if (!cv || spec.search.kind === 'halving') return plan;
+  // Successive halving plans its rounds as they come (plan/halving-rounds.ts), a study its trials; nothing to run up front.
+  if (!cv || spec.search.kind === 'halving' || spec.search.kind === 'tpe') return plan;
   return { ...plan, tasks: options.groups ? tasksOfGroups(options.groups, grid.size, cv) : tasksFor(plan, grid, cv) };
 }
 

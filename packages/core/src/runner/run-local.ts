@@ -10,6 +10,7 @@ import { paramsToRefit, refitAndTest, type RefitResult } from '../refit/refit-an
 import { buildResult, failedResult } from '../report/build-result.js';
 import type { ExperimentResult } from '../report/result.js';
 import { runHalving } from './run-halving.js';
+import { runStudy, studySettings } from './run-study.js';
 import { activatePlugins } from '../plugins/activate.js';
 import type { LoadedPlugin } from '../plugins/load-plugin.js';
 
@@ -47,7 +48,15 @@ export async function runExperiment(input: unknown, options: RunOptions = {}): P
   try {
     const dataset = await openDataset(plan.dataset, { dataDir: options.dataDir ?? defaultDataDir(), files: options.files });
     let summary: Summary;
-    if (plan.search.kind === 'halving' && plan.cv) {
+    if (plan.search.kind === 'tpe' && plan.cv) {
+      let done = 0;
+      const study = await runStudy(plan, dataset, studySettings(plan, id), async (trialPlan, task, fitOptions) => {
+        const r = await fitAndScore(trialPlan, dataset, task, { ...fitOptions, signal: options.signal });
+        options.onProgress?.({ done: ++done, total: plan.search.kind === 'tpe' ? plan.search.n_trials * plan.cv!.n_splits : done, stage: 'cv' });
+        return r;
+      });
+      summary = { summary: study.summary, metrics: {} };
+    } else if (plan.search.kind === 'halving' && plan.cv) {
       // Rounds are planned as earlier ones finish, so the total grows round by round.
       let done = 0;
       const halving = await runHalving(plan, dataset, async (roundPlan, task) => {

@@ -52,13 +52,14 @@ describe('TPE search in a spec', () => {
     expect(specIssues(() => parseSpec({ ...tpe, search: { kind: 'tpe' } }))[0].path).toBe('search.n_trials');
   });
 
-  it('checks names and sizes, then refuses to run it yet (it must not be planned as a grid)', () => {
-    expect(specIssues(() => checkSpec(tpe))).toEqual([{ path: 'search.kind', message: expect.stringContaining('"tpe" is not runnable yet') }]);
+  it('checks names and sizes; a study plans no fixed candidates and no tasks up front (it must not be planned as a grid)', () => {
+    expect(checkSpec(tpe).search.kind).toBe('tpe');
     expect(specIssues(() => checkSpec({ ...tpe, param_space: { n_neighbours: { int: [1, 3] } } }))[0].path).toBe('param_space.n_neighbours');
     expect(specIssues(() => checkSpec({ ...tpe, param_space: undefined }))[0]).toEqual({ path: 'param_space', message: 'is required with search.kind "tpe"' });
     expect(specIssues(() => checkSpec({ ...tpe, param_grid: { n_neighbors: [1] } })).map((i) => i.path)).toContain('param_grid');
     expect(specIssues(() => checkSpec({ ...base, param_space: tpe.param_space }))[0]).toEqual({ path: 'param_space', message: 'needs search: {kind: "tpe", n_trials}' });
     expect(specIssues(() => checkSpec({ ...tpe, search: { kind: 'tpe', n_trials: 10_000 } }))[0]).toEqual({ path: 'search.n_trials', message: expect.stringContaining('n_trials 10000 x 3 folds = 30000 fits') });
-    expect(() => planExperiment(parseSpec(tpe))).toThrow('a TPE search has no fixed candidates');
+    const plan = planExperiment(checkSpec(tpe));
+    expect([plan.grid.size, plan.tasks.length]).toEqual([0, 0]);
   });
 });

@@ -1,0 +1,133 @@
+import { aggregateResults, type SearchSummary } from '../aggregate/aggregate.js';
+import type { Dataset } from '../datasets/load.js';
+import type { Params } from '../estimators/base.js';
+import type { FitAndScoreOptions } from '../evaluate/fit-and-score.js';
+import type { TaskResult } from '../evaluate/task-result.js';
+import { numpyMean } from '../metrics/numpy-sum.js';
+import type { Plan, Task } from '../plan/plan.js';
+import { TrialPruned } from '../plugins/objective.js';
+import { CandidateList } from '../search/candidate-list.js';
+import { shouldPrune, type PrunerSpec, type PrunerState, type PrunerTrial } from '../search/pruners.js';
+import type { TpeTrial } from '../search/tpe/observations.js';
+import { TpeSampler } from '../search/tpe/sampler.js';
+
+/** How a trial of a study ended. */
+export type TrialState = 'complete' | 'pruned' | 'failed';
+
+/** One trial: its params, how it ended, and each fold's reports. */
+export interface StudyTrial {
+  number: number;
+  params: Params;
+  state: TrialState;
+  /** complete: the mean score over folds. */
+  value?: number;
+  /** pruned: the fold, step and value of the report the pruner stopped it at. */
+  pruned?: { fold: number; step: number; value: number };
+  /** Each fold's reports, [step, value], by fold. */
+  curves: Array<Array<[number, number]>>;
+}
+
+/**
+ * A study's sampler and pruner from its plan: TPE maximizing the score (gridfold's scores are
+ * greater-is-better), seeded by the spec; the study is named by the experiment's id for
+ * Hyperband's brackets.
+ */
+export function studySettings(plan: Plan, studyName: string): StudySettings {
+  if (plan.search.kind !== 'tpe' || !plan.paramSpace) throw new Error('studySettings needs a plan with search.kind "tpe" and its param_space');
+  const s = plan.search;
+  const sampler = new TpeSampler(plan.paramSpace, { seed: s.seed, nStartupTrials: s.n_startup_trials, nEiCandidates: s.n_ei_candidates, constantLiar: s.constant_liar, direction: 'maximize' });
+  return { nTrials: s.n_trials, sampler, pruner: plan.pruner, studyName };
+}
+
+/** The parts of a TPE plan a study needs. */
+export interface StudySettings {
+  nTrials: number;
+  sampler: TpeSampler;
+  pruner: PrunerSpec;
+  /** Names the study for Hyperband's brackets. */
+  studyName: string;
+}
+
+/**
+ * A TPE study in this process, trials one after another: each is proposed from the trials so
+ * far, its folds fitted in order by `runTask` (one task per fold, the trial's number as its
+ * cell), each report judged by the pruner against the other trials' reports on the same fold
+ * at the same step. A trial is pruned when a fold of it is; complete when every fold scored.
+ */
+export async function runStudy(
+  plan: Plan,
+  dataset: Dataset,
+  study: StudySettings,
+  runTask: (plan: Plan, task: Task, options: FitAndScoreOptions) => Promise<TaskResult>,
+): Promise<{ summary: SearchSummary; trials: StudyTrial[]; results: TaskResult[] }> {
+  if (!plan.cv) throw new Error('a TPE study needs cross-validation (cv)');
+  const nSplits = plan.cv.n_splits;
+  const trials: StudyTrial[] = [];
+  const rungs: number[][][] = [];
+  const prunerState: PrunerState = { studyName: study.studyName };
+  const results: TaskResult[] = [];
+  const ran: Task[] = [];
+  const params: Params[] = [];
+  for (let number = 0; number < study.nTrials; number++) {
+    const proposed = study.sampler.propose(trials.map(tpeTrial));
+    params.push(proposed);
+    const trial: StudyTrial = { number, params: proposed, state: 'complete', curves: Array.from({ length: nSplits }, () => []) };
+    rungs.push(Array.from({ length: nSplits }, () => []));
+    const trialPlan: Plan = { ...plan, grid: new CandidateList(params) };
+    const scores: number[] = [];
+    try {
+      for (let fold = 0; fold < nSplits; fold++) {
+        const task: Task = { index: number * nSplits + fold, fold, cells: [number] };
+        const onReport = (_cell: number, step: number, value: number) => {
+          trial.curves[fold].push([step, value]);
+          const view = (t: StudyTrial, running: boolean): PrunerTrial => ({
+            number: t.number,
+            state: running ? 'running' : t.state,
+            values: new Map(t.curves[fold]),
+            lastStep: t.curves[fold].at(-1)?.[0],
+            rungs: rungs[t.number][fold],
+          });
+          const current = view(trial, true);
+          const others = trials.map((t) => view(t, false));
+          const decision = shouldPrune(study.pruner, current, [...others, current], prunerState);
+          if (decision.rungs) rungs[number][fold] = decision.rungs;
+          if (decision.minResource !== undefined) prunerState.minResource = decision.minResource;
+          if (decision.maxResource !== undefined) prunerState.maxResource = decision.maxResource;
+          if (decision.prune) throw new TrialPruned(step, value);
+        };
+        const result = await runTask(trialPlan, task, { onReport });
+        results.push(result);
+        ran.push(task);
+        const cell = result.cells[0];
+        if (cell.test_score === null || cell.error) trial.state = 'failed';
+        else scores.push(cell.test_score);
+        // Reports of a cell that was not stopped come back with its result too; keep what onReport saw.
+        if (trial.state === 'failed') break;
+      }
+    } catch (err) {
+      if (!(err instanceof TrialPruned)) throw err;
+      trial.state = 'pruned';
+      const fold = trial.curves.findIndex((c) => c.at(-1)?.[0] === err.step && c.at(-1)?.[1] === err.value);
+      trial.pruned = { fold: Math.max(fold, 0), step: err.step, value: err.value };
+    }
+    if (trial.state === 'complete') trial.value = numpyMean(scores);
+    trials.push(trial);
+  }
+  const finalPlan: Plan = { ...plan, grid: new CandidateList(params), tasks: ran };
+  const summary = aggregateResults(finalPlan, results);
+  summary.cv_results.trial_state = trials.map((t) => t.state);
+  summary.cv_results.pruned_step = trials.map((t) => t.pruned?.step ?? null);
+  summary.cv_results.pruned_value = trials.map((t) => t.pruned?.value ?? null);
+  // Every report the pruner saw, pruned trials' included (a stopped cell returns no result to carry them).
+  const curves = trials.flatMap((t) => t.curves.flatMap((c, fold) => (c.length ? [{ cell: t.number, fold, steps: c.map((p) => p[0]), values: c.map((p) => p[1]) }] : [])));
+  if (curves.length) summary.curves = curves;
+  else delete summary.curves;
+  return { summary, trials, results };
+}
+
+/** What the sampler learns from a finished trial. */
+function tpeTrial(t: StudyTrial): TpeTrial {
+  if (t.state === 'complete') return { params: t.params, state: 'complete', value: t.value };
+  if (t.state === 'pruned') return { params: t.params, state: 'pruned', intermediate: t.curves[t.pruned!.fold] };
+  return { params: t.params, state: 'failed' };
+}

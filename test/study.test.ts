@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { evaluatePlugin, runExperiment, TpeSampler, type ExperimentResult, type LoadedPlugin, type TpeTrial } from '@gridfold/core';
+import { hostModules } from '@gridfold/queue';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bundlePlugin } from '../apps/cli/src/local-files.js';
+
+/**
+ * TPE studies with pruning, run in one process (issue 15): trials proposed one after another by
+ * the TPE sampler from the trials so far, each fold's reports judged by the pruner. The objective
+ * is test/fixtures/plugins/curves.ts: a learning curve whose ceiling is highest at x = 3.
+ */
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/plugins/${name}`, import.meta.url));
+const FRUIT = fileURLToPath(new URL('../examples/csv-string-labels/fruit-train.csv', import.meta.url));
+
+let plugin: LoadedPlugin;
+let sha: string;
+beforeAll(async () => {
+  const bundle = await bundlePlugin('./curves.ts', fixture('curves.ts'));
+  plugin = evaluatePlugin(bundle.code, bundle.ref, await hostModules(bundle.code));
+  sha = bundle.sha256;
+});
+
+const space = { x: { float: [-10, 10] }, shape: ['fast', 'slow'] };
+function study(extra: object = {}) {
+  return {
+    name: 'climb',
+    plugins: ['./curves.ts'],
+    artifacts: { './curves.ts': sha },
+    dataset: { source: 'csv', train: 'fruit-train.csv', label: 'fruit' },
+    estimator: { name: 'climb' },
+    search: { kind: 'tpe', n_trials: 30, seed: 7 },
+    param_space: space,
+    cv: 2,
+    refit: false,
+    ...extra,
+  };
+}
+const run = (spec: object): Promise<ExperimentResult> => runExperiment(spec, { plugins: [plugin], files: { 'fruit-train.csv': FRUIT }, dataDir: join(FRUIT, '..') });
+
+describe('a TPE study in one process', () => {
+  it('proposes each trial as TpeSampler does from the trials before it, and is reproducible from its seed', async () => {
+    const r = await run(study());
+    expect(r.status, r.error).toBe('completed');
+    const cv = r.cv_results!;
+    expect(cv.params).toHaveLength(30);
+    expect(cv.trial_state).toEqual(Array(30).fill('complete'));
+    // Replayed: the sampler, given the same history, proposes the same params at every trial.
+    const sampler = new TpeSampler(space as never, { seed: 7, direction: 'maximize' });
+    const history: TpeTrial[] = [];
+    cv.params.forEach((params, i) => {
+      expect(sampler.propose(history)).toEqual(params);
+      history.push({ params, state: 'complete', value: cv.mean_test_score[i]! });
+    });
+    expect((await run(study())).cv_results!.params).toEqual(cv.params);
+    // The best trial is the best mean score, and TPE found the ceiling's region (x = 3 gives 1 - 0.0 at the top).
+    const best = r.best_index!;
+    expect(r.best_score).toBe(Math.max(...cv.mean_test_score.map((v) => v ?? -Infinity)));
+    expect(Math.abs(Number(cv.params[best].x) - 3)).toBeLessThan(1.5);
+  });
+
+  it('with a pruner stops bad trials early, records where, and keeps the best complete trial', async () => {
+    const full = await run(study());
+    const pruned = await run(study({ pruner: { kind: 'asha', min_resource: 1, reduction_factor: 3 } }));
+    expect(pruned.status, pruned.error).toBe('completed');
+    const cv = pruned.cv_results!;
+    const states = cv.trial_state!;
+    expect(states.filter((s) => s === 'pruned').length).toBeGreaterThan(5);
+    expect(states.filter((s) => s === 'complete').length).toBeGreaterThan(0);
+    states.forEach((s, i) => {
+      if (s === 'pruned') {
+        expect(cv.pruned_step![i]).toBeGreaterThanOrEqual(1);
+        expect(cv.mean_test_score[i]).toBeNull();
+      } else expect(cv.pruned_step![i]).toBeNull();
+    });
+    // Folds run in order: a pruned trial's last fold run is the one stopped, and its curve ends at the recorded step and value.
+    const curves = pruned.curves ?? [];
+    for (const [i, s] of states.entries()) {
+      if (s !== 'pruned') continue;
+      const own = curves.filter((c) => c.cell === i).sort((a, b) => a.fold - b.fold);
+      expect(own.at(-1)!.steps.at(-1)).toBe(cv.pruned_step![i]);
+      expect(own.at(-1)!.values.at(-1)).toBe(cv.pruned_value![i]);
+      for (const c of own.slice(0, -1)) expect(c.steps).toHaveLength(12);
+    }
+    // Fewer steps run in all than without pruning (12 steps x 2 folds x 30 trials).
+    const steps = (r: ExperimentResult) => (r.curves ?? []).reduce((n, c) => n + c.steps.length, 0);
+    expect(steps(full)).toBe(12 * 2 * 30);
+    expect(steps(pruned)).toBeLessThan(steps(full));
+    expect(states[pruned.best_index!]).toBe('complete');
+  });
+
+  it('refuses a pruner without a study, naming the field', async () => {
+    await expect(run({ ...study({ pruner: { kind: 'median' } }), search: { kind: 'grid' }, param_space: undefined, param_grid: { x: [1] } })).rejects.toThrow(/pruner/);
+  });
+});
+
+describe('a TPE study through the API', () => {
+  it('is refused for now, naming search.kind: the queue does not propose trials yet', async () => {
+    const { createApp } = await import('@gridfold/api');
+    const { connectRedis } = await import('@gridfold/queue');
+    const { pino } = await import('pino');
+    const request = (await import('supertest')).default;
+    const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const api = createApp({ redis, prefix: `test-study-${process.pid}`, logger: pino({ level: 'silent' }) });
+    try {
+      const spec = { dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, search: { kind: 'tpe', n_trials: 5 }, param_space: { n_neighbors: { int: [1, 5] } }, cv: 2 };
+      const r = await request(api.app).post('/api/experiments').send(spec);
+      expect(r.status).toBe(400);
+      expect(r.body.issues).toEqual([{ path: 'search.kind', message: '"tpe" studies run in one process for now (gridfold run --local): the queue does not propose trials yet' }]);
+    } finally {
+      await api.close();
+      redis.disconnect();
+    }
+  });
+});
