@@ -64,3 +64,4 @@ export * from './estimators/params.js';
 export * from './plan/plugin-shas.js';
 export * from './search/pruners.js';
 export * from './runner/run-study.js';
+export * from './aggregate/study.js';

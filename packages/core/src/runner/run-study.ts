@@ -1,4 +1,5 @@
-import { aggregateResults, type SearchSummary } from '../aggregate/aggregate.js';
+import type { SearchSummary } from '../aggregate/aggregate.js';
+import { studySummary, trialTask, type TrialRecord } from '../aggregate/study.js';
 import type { Dataset } from '../datasets/load.js';
 import type { Params } from '../estimators/base.js';
 import type { FitAndScoreOptions } from '../evaluate/fit-and-score.js';
@@ -11,8 +12,8 @@ import { shouldPrune, type PrunerSpec, type PrunerState, type PrunerTrial } from
 import type { TpeTrial } from '../search/tpe/observations.js';
 import { TpeSampler } from '../search/tpe/sampler.js';
 
-/** How a trial of a study ended. */
-export type TrialState = 'complete' | 'pruned' | 'failed';
+/** How a trial of a study in one process ended. */
+type TrialState = 'complete' | 'pruned' | 'failed';
 
 /** One trial: its params, how it ended, and each fold's reports. */
 export interface StudyTrial {
@@ -66,7 +67,6 @@ export async function runStudy(
   const rungs: number[][][] = [];
   const prunerState: PrunerState = { studyName: study.studyName };
   const results: TaskResult[] = [];
-  const ran: Task[] = [];
   const params: Params[] = [];
   for (let number = 0; number < study.nTrials; number++) {
     const proposed = study.sampler.propose(trials.map(tpeTrial));
@@ -77,7 +77,7 @@ export async function runStudy(
     const scores: number[] = [];
     try {
       for (let fold = 0; fold < nSplits; fold++) {
-        const task: Task = { index: number * nSplits + fold, fold, cells: [number] };
+        const task: Task = trialTask(number, fold, nSplits);
         const onReport = (_cell: number, step: number, value: number) => {
           trial.curves[fold].push([step, value]);
           const view = (t: StudyTrial, running: boolean): PrunerTrial => ({
@@ -97,7 +97,6 @@ export async function runStudy(
         };
         const result = await runTask(trialPlan, task, { onReport });
         results.push(result);
-        ran.push(task);
         const cell = result.cells[0];
         if (cell.test_score === null || cell.error) trial.state = 'failed';
         else scores.push(cell.test_score);
@@ -113,15 +112,10 @@ export async function runStudy(
     if (trial.state === 'complete') trial.value = numpyMean(scores);
     trials.push(trial);
   }
-  const finalPlan: Plan = { ...plan, grid: new CandidateList(params), tasks: ran };
-  const summary = aggregateResults(finalPlan, results);
-  summary.cv_results.trial_state = trials.map((t) => t.state);
-  summary.cv_results.pruned_step = trials.map((t) => t.pruned?.step ?? null);
-  summary.cv_results.pruned_value = trials.map((t) => t.pruned?.value ?? null);
+  const records: TrialRecord[] = trials.map((t) => ({ number: t.number, params: t.params, state: t.state, ...(t.value !== undefined && { value: t.value }), ...(t.pruned && { pruned: t.pruned }) }));
   // Every report the pruner saw, pruned trials' included (a stopped cell returns no result to carry them).
   const curves = trials.flatMap((t) => t.curves.flatMap((c, fold) => (c.length ? [{ cell: t.number, fold, steps: c.map((p) => p[0]), values: c.map((p) => p[1]) }] : [])));
-  if (curves.length) summary.curves = curves;
-  else delete summary.curves;
+  const summary = studySummary(plan, records, results, curves);
   return { summary, trials, results };
 }
 
