@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger, resolveLogFormat, type LogSettings, type TfjsBackendName } from '@gridfold/core';
-import { ExperimentStore, QUEUE, type JobData } from '@gridfold/queue';
-import { Worker, type Job } from 'bullmq';
+import { ExperimentStore, QUEUE, StudyStore, type JobData } from '@gridfold/queue';
+import { FlowProducer, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { watchCancellations } from './cancel-watch.js';
@@ -162,7 +162,9 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   });
   const stores = new LruMap<string, ExperimentStore>(8);
   const storeFor = (prefix: string) => stores.getOrSet(prefix, () => new ExperimentStore(deps.connection, prefix));
-  const recordFailure = onFinalFailure(storeFor, log);
+  const studies = new LruMap<string, { studies: StudyStore; flows: FlowProducer }>(4, (s) => void s.flows.close());
+  const studyFor = (prefix: string) => studies.getOrSet(prefix, () => ({ studies: new StudyStore(deps.connection, prefix), flows: new FlowProducer({ connection: deps.connection, prefix }) }));
+  const recordFailure = onFinalFailure(storeFor, log, studyFor);
   worker.on('failed', (job, err) => {
     log.warn({ job: job?.id, name: job?.name, err: err.message, attempts: job?.attemptsMade }, 'job failed');
     recordFailure(job, err).catch((e: Error) => log.error({ job: job?.id, err: e.message }, 'could not record the final failure of a job'));

@@ -1,5 +1,5 @@
-import { stepFailure, type ExperimentStore, type JobData } from '@gridfold/queue';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { advanceStudy, planOfRecord, stepFailure, type ExperimentStore, type JobData, type StudyStore } from '@gridfold/queue';
+import { UnrecoverableError, type FlowProducer, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { JobStopped } from './sandbox.js';
 
@@ -16,11 +16,22 @@ export function isFinalFailure(job: Job, err: Error): boolean {
  * any other job (aggregate, halving step, refit) breaks the experiment's chain, so the
  * experiment's run ends failed with the reason instead of waiting forever.
  */
-export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, log: Logger) {
+export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, log: Logger, studyFor?: (prefix: string) => { studies: StudyStore; flows: FlowProducer }) {
   return async (job: Job<JobData> | undefined, err: Error): Promise<void> => {
     if (!job || !isFinalFailure(job, err)) return;
     const data = job.data;
     const store = storeFor(data.prefix);
+    if (data.kind === 'trial' && studyFor) {
+      // A trial whose job failed for good (time limit, crashes) ends failed, and the study goes on without it.
+      const { studies, flows } = studyFor(data.prefix);
+      const record = await store.get(data.experimentId);
+      if (!record || store.isTerminal(record.status)) return;
+      const trial = await studies.trial(data.experimentId, data.number);
+      const count = await studies.end(data.experimentId, { number: data.number, params: trial?.params ?? {}, state: 'failed' });
+      log.warn({ experiment: data.experimentId, trial: data.number, err: err.message }, 'trial failed');
+      await advanceStudy(studies, flows, data.experimentId, data.prefix, planOfRecord(record), { generation: data.generation, fingerprint: data.fingerprint, plugins: data.plugins }, data.number, count);
+      return;
+    }
     if (data.kind === 'fit') {
       // A cancelled task is not a failure of its cells: a retry runs it again.
       if (!(err instanceof JobStopped && err.stopCause === 'cancel')) await store.saveTaskError(data.experimentId, data.generation, data.task.index, err.message);

@@ -65,3 +65,4 @@ export * from './plan/plugin-shas.js';
 export * from './search/pruners.js';
 export * from './runner/run-study.js';
 export * from './aggregate/study.js';
+export { numpyMean } from './metrics/numpy-sum.js';

@@ -48,8 +48,14 @@ export interface RefitJobData extends JobBase {
   kind: 'refit';
 }
 
+/** Proposes, runs and records trial `number` of a study (search.kind "tpe"), then starts its successor. */
+export interface TrialJobData extends JobBase {
+  kind: 'trial';
+  number: number;
+}
+
 /** The data of any job of a flow; `kind` says which processor runs it (job names are labels for people). */
-export type JobData = FitJobData | AggregateJobData | HalvingJobData | RefitJobData;
+export type JobData = FitJobData | AggregateJobData | HalvingJobData | RefitJobData | TrialJobData;
 
 /** What a job does. */
 export type JobKind = JobData['kind'];
@@ -78,6 +84,7 @@ export interface FlowOptions {
  * need the data to be planned), any other search is one flow of all its tasks.
  */
 export function buildExperimentFlow(id: string, prefix: string, plan: Plan, run: JobRun, options: FlowOptions = {}): FlowJob {
+  if (plan.search.kind === 'tpe') throw new Error('a study starts with buildStudyStart (several jobs, no flow)');
   return plan.search.kind === 'halving' ? buildHalvingStart(id, prefix, run) : buildFlow(id, prefix, plan, run, options);
 }
 
@@ -165,5 +172,42 @@ export function buildRefitJob(id: string, prefix: string, run: JobRun): FlowJob 
     queueName: QUEUE,
     data: { ...baseOf(id, prefix, run), kind: 'refit' } satisfies RefitJobData,
     opts: { jobId: jobIds.root(id, generation), attempts: 2, priority: PRIORITY.step },
+  };
+}
+
+/**
+ * How many trials of a study run at once, at most: its jobs form this many chains (trial n, when
+ * it ends, starts trial n + chains), each proposed when a worker takes it. More chains than
+ * worker slots keep every worker busy; the constant liar keeps concurrent proposals apart.
+ */
+export function studyChains(plan: Plan): number {
+  if (plan.search.kind !== 'tpe') throw new Error('not a study');
+  return Math.min(plan.search.n_trials, plan.search.parallel);
+}
+
+/** Trial `number` of a study as a job of its own (no parent: the last trial to end starts the aggregate and refit). */
+export function buildTrialJob(id: string, prefix: string, number: number, run: JobRun): { name: string; queueName: string; data: TrialJobData; opts: { jobId: string; attempts: number; backoff: { type: 'exponential'; delay: number }; priority: number } } {
+  return {
+    name: `trial ${number}`,
+    queueName: QUEUE,
+    data: { ...baseOf(id, prefix, run), kind: 'trial', number },
+    opts: { jobId: jobIds.trial(id, number, run.generation), attempts: 3, backoff: { type: 'exponential', delay: 1000 }, priority: PRIORITY.fit },
+  };
+}
+
+/** A study's first trial jobs, one per chain. */
+export function buildStudyStart(id: string, prefix: string, plan: Plan, run: JobRun): ReturnType<typeof buildTrialJob>[] {
+  return Array.from({ length: studyChains(plan) }, (_, n) => buildTrialJob(id, prefix, n, run));
+}
+
+/** A study's end: the aggregate (cv_results from its trials), then the refit of the best. */
+export function buildStudyFinish(id: string, prefix: string, run: JobRun): FlowJob {
+  const base = baseOf(id, prefix, run);
+  return {
+    name: 'refit',
+    queueName: QUEUE,
+    data: { ...base, kind: 'refit' } satisfies RefitJobData,
+    opts: { jobId: jobIds.root(id, run.generation), attempts: 2, priority: PRIORITY.step },
+    children: [{ name: 'aggregate', queueName: QUEUE, data: { ...base, kind: 'aggregate' } satisfies AggregateJobData, opts: { jobId: jobIds.aggregate(id, run.generation), attempts: 2, priority: PRIORITY.step } }],
   };
 }

@@ -13,3 +13,5 @@ export * from './artifact-upload.js';
 export * from './artifacts.js';
 export * from './plugins.js';
 export * from './record-plan.js';
+export * from './study-store.js';
+export * from './study-advance.js';

@@ -29,6 +29,10 @@ export function keys(prefix: string) {
      * started, computed to the end and had its result written: at-least-once delivery, counted.
      */
     executions: (id: string) => `${prefix}:exp:${id}:executions`,
+    /** Hash: trial number → TrialRecord JSON (a study's trials: params once proposed, then how it ended). */
+    trials: (id: string) => `${prefix}:exp:${id}:trials`,
+    /** Hash: `<trial>:<fold>` → that fold's reports as [[step, value], ...]; `rungs:<trial>:<fold>` → its ASHA rungs; `pruner:<fold>` → the fold's pruner estimates. */
+    reports: (id: string) => `${prefix}:exp:${id}:reports`,
   };
 }
 
@@ -44,6 +48,8 @@ export const jobIds = {
   halvingStart: (id: string, gen = 0) => `${id}.g${gen}.h-start`,
   /** The step that closes halving round `round`. */
   halvingRound: (id: string, round: number, gen = 0) => `${id}.g${gen}.h${round}`,
+  /** Trial `number` of a study. */
+  trial: (id: string, number: number, gen = 0) => `${id}.g${gen}.trial${number}`,
 };
 
 /**

@@ -1,4 +1,6 @@
-import { summarize } from '@gridfold/core';
+import { studySummary, summarize, type Plan } from '@gridfold/core';
+import { studyCurves } from '@gridfold/queue';
+import { studyFor } from './trial-processor.js';
 import type { AggregateJobData } from '@gridfold/queue';
 import { datasetFor, log, planFor, storeFor } from './context.js';
 
@@ -8,6 +10,7 @@ export async function processAggregate(data: AggregateJobData): Promise<unknown>
   const store = storeFor(prefix);
   if (store.isTerminal(await store.status(id))) return { skipped: true };
   const plan = await planFor(store, id);
+  if (plan.search.kind === 'tpe') return aggregateStudy(plan, id, prefix, generation);
   const results = plan.oof ? await store.taskResultsWithOof(id) : await store.taskResults(id);
   const reasons = Object.fromEntries(Object.entries(await store.taskErrors(id)).map(([k, v]) => [Number(k), v]));
   try {
@@ -25,4 +28,20 @@ export async function processAggregate(data: AggregateJobData): Promise<unknown>
     log.error({ experiment: id, err: message }, 'aggregate failed');
     return { failed: message };
   }
+}
+
+/** A study's cv_results: its trials in order, with how each ended and every report. */
+async function aggregateStudy(plan: Plan, id: string, prefix: string, generation: number): Promise<unknown> {
+  const store = storeFor(prefix);
+  const study = studyFor(prefix);
+  const [trials, results, reports] = await Promise.all([study.trials(id), store.taskResults(id), study.reports(id)]);
+  const summary = studySummary(plan, trials, results, studyCurves(reports.curves));
+  if (summary.best_index === null) {
+    const message = `no trial of the study completed (${trials.filter((t) => t.state === 'pruned').length} pruned, ${trials.filter((t) => t.state === 'failed').length} failed)`;
+    await store.finish(id, 'failed', { error: message, generation });
+    return { failed: message };
+  }
+  if (!(await store.saveSummary(id, generation, summary, {}))) return { refused: 'stale-generation', generation };
+  log.info({ experiment: id, trials: trials.length, best: summary.best_params }, 'study aggregated');
+  return { best_index: summary.best_index, best_score: summary.best_score };
 }

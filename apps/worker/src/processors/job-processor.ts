@@ -6,6 +6,7 @@ import { config, pluginsFor, storeFor } from './context.js';
 import { processHalving } from './halving.js';
 import { processRefit } from './refit-processor.js';
 import { processTask } from './task-processor.js';
+import { processTrial } from './trial-processor.js';
 
 /**
  * Native threads per job kind, as the worker set this process up: its threads for fit tasks
@@ -17,6 +18,7 @@ const threads: Record<JobKind, number> = {
   aggregate: config.threads,
   halving: config.threads,
   refit: config.refitThreads,
+  trial: config.threads,
 };
 
 /**
@@ -33,6 +35,7 @@ export default async function processJob(job: SandboxedJob<JobData>, _token?: st
   // Before anything builds an estimator: the experiment's own estimators and objectives, or
   // none. An aggregate builds none (its plan's task groups are stored with the experiment).
   await pluginsFor(storeFor(data.prefix), kind === 'aggregate' ? { ...data, plugins: undefined } : data);
+  // (A trial's plugins are its objective's or estimator's; the aggregate of a study reads only what trials recorded.)
   switch (data.kind) {
     case 'fit':
       return processTask(job, data, signal);
@@ -42,6 +45,8 @@ export default async function processJob(job: SandboxedJob<JobData>, _token?: st
       return processHalving(job, data);
     case 'refit':
       return processRefit(job, data, signal);
+    case 'trial':
+      return processTrial(job, data, signal);
     default:
       throw new Error(`job ${job.id} (${job.name}) has no known kind in its data: ${JSON.stringify((data as { kind?: unknown }).kind)}`);
   }

@@ -106,6 +106,11 @@ const search = z.discriminatedUnion('kind', [
       seed: z.number().int().min(0).max(0xffffffff).default(0),
       /** Count trials in flight as the worst score when proposing, so concurrent proposals differ (Optuna's constant_liar; on here, off in Optuna). */
       constant_liar: z.boolean().default(true),
+      /**
+       * Trials run at once through the queue, at most: each proposed when a worker takes it.
+       * Keep it at least the workers' slots, so that none idles.
+       */
+      parallel: z.number().int().min(1).max(256).default(8),
     })
     .strict(),
 ]);
