@@ -178,9 +178,12 @@ describe('plugins through the API and worker processes', () => {
       const view = (await request(app).get(`/api/experiments/${r.body.id}`)).body;
       return view.curves ? view : undefined;
     }, 30_000, 'the first learning curve', 50);
-    expect(partial.status).toBe('running');
+    // The view reads the record (status) before the task results: a task that finishes in between
+    // shows with status still "queued". Either way the sweep has not ended and these are partial.
+    expect(['queued', 'running']).toContain(partial.status);
     expect(partial.result).toBeNull();
     expect(partial.curves.length).toBeGreaterThan(0);
+    expect(partial.curves.length).toBeLessThan(4);
     for (const c of partial.curves) expect(c).toEqual({ cell: 0, fold: c.fold, steps: [1, 2], values: [0.25, 0.5] });
     const view = await cluster.ended(r.body.id, 60_000);
     expect(view.status, view.error).toBe('completed');
