@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundlePlugin } from '../apps/cli/src/local-files.js';
 import { launchChromium, type HeadlessBrowser } from './helpers/browser.js';
 import { TestCluster } from './helpers/cluster.js';
 
@@ -19,6 +21,8 @@ const BUILD = fileURLToPath(new URL('../apps/dashboard/build-if-stale.mjs', impo
 const SHOTS = process.env.GRIDFOLD_SCREENSHOT_DIR ?? join(tmpdir(), 'gridfold-dashboard-shots');
 // The data directory of the API and workers: the CSV with class names of fixtures/make_csv_labels_fixtures.py.
 const CSV_DIR = fileURLToPath(new URL('../fixtures/csv-labels/', import.meta.url));
+// Objectives that report learning curves (its `flaky`: 2 reports by default, 10 with mode "sleep").
+const MISBEHAVING = fileURLToPath(new URL('./fixtures/plugins/misbehaving.ts', import.meta.url));
 
 let cluster: TestCluster;
 let chrome: HeadlessBrowser;
@@ -55,6 +59,22 @@ async function expectChart(page: Page, name: string, axisNames: string[], minPat
   for (const a of axisNames) expect(texts, `${name} axis "${a}"`).toContain(a);
   expect(await svg.locator('path').count(), `${name}: shapes`).toBeGreaterThanOrEqual(minPaths);
   expectPicture(await page.locator(`[data-chart="${name}"]`).screenshot(), `chart-${name}`, 4);
+}
+
+/**
+ * The lines the learning-curves chart drew in its plot area (legend icons and point symbols
+ * are placed by a transform; the plot's lines are not), told apart as charts/learning-curves.ts
+ * draws them: a fold faint (stroke-opacity 0.35), a cell's mean 2.5 wide, the best cell's 4.
+ */
+async function drawnLines(page: Page): Promise<{ folds: number; means: number; best: number }> {
+  const lines = await page
+    .locator('[data-chart="learning-curves"] svg path[fill="none"]:not([transform])')
+    .evaluateAll((ps) => ps.map((p) => ({ opacity: p.getAttribute('stroke-opacity'), width: p.getAttribute('stroke-width') })));
+  return {
+    folds: lines.filter((l) => l.opacity === '0.35').length,
+    means: lines.filter((l) => l.width === '2.5').length,
+    best: lines.filter((l) => l.width === '4').length,
+  };
 }
 
 async function launchExample(page: Page, prefix: string, at = base): Promise<string> {
@@ -121,6 +141,9 @@ describe('dashboard (headless Chromium)', () => {
     expect(await page.locator('#summary').textContent()).toContain(api.result.test.accuracy.toFixed(6));
     await expectChart(page, 'heatmap', ['n_neighbors', 'weights'], 6);
     expectPicture(await page.screenshot({ fullPage: true }), 'grid', 50);
+    // KNN reports nothing while it fits: no learning curves, not even an empty chart.
+    expect(await page.locator('#learning-curves').isHidden()).toBe(true);
+    expect(await page.locator('[data-chart="learning-curves"] svg').count()).toBe(0);
 
     // A score column sorts descending on the first click: the best cell comes first.
     await page.click('th[data-sort="mean_test_score"]');
@@ -191,6 +214,63 @@ describe('dashboard (headless Chromium)', () => {
     expectPicture(await page.locator('[data-examples]').screenshot(), 'class-examples', 3);
     await page.close();
   }, 60_000);
+
+  it('plots an objective\'s learning curves live: a bold line per cell (mean over folds), a faint one per fold, the best cell marked', async () => {
+    const bundle = await bundlePlugin('./misbehaving.ts', MISBEHAVING);
+    const up = await fetch(`${base}/api/artifacts`, {
+      method: 'POST',
+      headers: { 'x-artifact-sha256': createHash('sha256').update(bundle.code).digest('hex'), 'content-type': 'application/octet-stream' },
+      body: bundle.code,
+    });
+    expect([200, 201]).toContain(up.status);
+    const page = await chrome.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${base}/`);
+    // Two cells, three folds, two workers: "ok" reports steps 1-2 and is done at once; "sleep" reports steps 1-10 over 3 s a fold.
+    await page.fill('#spec', JSON.stringify({
+      name: 'flaky-curves',
+      plugins: ['./misbehaving.ts'],
+      artifacts: { './misbehaving.ts': bundle.sha256 },
+      dataset: { source: 'csv', train: 'train.csv', label: 'species' },
+      estimator: { name: 'flaky' },
+      param_grid: [{ mode: ['ok'] }, { mode: ['sleep'], ms: [3000] }],
+      cv: 3,
+      refit: false,
+    }));
+    await page.click('#launch');
+    await page.waitForURL(/\/experiments\/[0-9a-f-]+$/);
+    const id = page.url().split('/').pop()!;
+
+    // Drawn while the sweep runs (the "sleep" folds take 3 s each), from the "ok" folds done so far.
+    await page.locator('[data-chart="learning-curves"] svg').waitFor({ timeout: 30_000 });
+    const during = await drawnLines(page);
+    const status = await page.locator('h1 [data-status]').getAttribute('data-status');
+    const running = await apiGet<{ status: string; curves?: Array<{ cell: number; fold: number; steps: number[] }> }>(`/api/experiments/${id}`);
+    // The event may pair a status read just before the first task began ("queued") with its result.
+    expect(['queued', 'running']).toContain(status);
+    expect(running.status).toBe('running');
+    expect(running.curves?.length).toBeGreaterThan(0);
+    expect(running.curves!.every((c) => c.cell === 0 && c.steps.join() === '1,2')).toBe(true);
+    expect(during.means + during.best).toBe(1);
+    expect(during.folds).toBeGreaterThanOrEqual(1);
+
+    await page.locator('h1 [data-status="completed"]').waitFor({ timeout: 60_000 });
+    const done = await apiGet<{ result: { best_index: number; cv_results: { params: Array<Record<string, unknown>> }; curves: unknown[] }; curves: unknown[] }>(`/api/experiments/${id}`);
+    expect(done.curves).toEqual(done.result.curves);
+    expect(done.result.curves).toHaveLength(6);
+    // One line per (cell, fold) and one per cell; the best ("sleep", score 1 against 0.5) thickest.
+    await expect.poll(() => drawnLines(page)).toEqual({ folds: 6, means: 1, best: 1 });
+    await expectChart(page, 'learning-curves', ['step', 'reported value'], 8);
+    const legend = await page.locator('[data-chart="learning-curves"] svg text').allTextContents();
+    const bestMode = done.result.cv_results.params[done.result.best_index].mode;
+    expect(bestMode).toBe('sleep');
+    expect(legend.filter((t) => t.startsWith('★'))).toEqual([expect.stringContaining('mode=sleep')]);
+    expect(legend).toContain('mode=ok');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
 
   it('shows a bad spec\'s issues by field, sends the token as Bearer, and cancels a sweep', async () => {
     const guarded = createApp({ redis: cluster.redis, prefix: cluster.prefix, token: 'dashboard-test-token', logger: pino({ level: 'silent' }) });

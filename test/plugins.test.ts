@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePlugin, type PluginBundle } from '../apps/cli/src/local-files.js';
-import { TestCluster } from './helpers/cluster.js';
+import { TestCluster, waitFor } from './helpers/cluster.js';
 
 /**
  * Users' own code (issue 14): plugin bundles as `gridfold run` makes them (esbuild), loaded in
@@ -189,6 +189,31 @@ describe('plugins through the API and worker processes', () => {
     const after = await cluster.ended(next.body.id, 60_000);
     expect(after.status, after.error).toBe('completed');
     expect(after.result.errors.map((e: { cell: number; error: string }) => `${e.cell}:${e.error}`)).toEqual(['1:FitThrows: told to fail in fit', '1:FitThrows: told to fail in fit']);
+  });
+
+  it('shows the learning curves of the tasks done so far while a sweep runs, then the final ones; lists leave them out', async () => {
+    // One worker, four tasks: the "ok" cell's two folds report steps 1-2 at once, the "sleep" cell's take 2 s each.
+    const spec = { ...flakySpec(misbehaving, []), param_grid: [{ mode: ['ok'] }, { mode: ['sleep'], ms: [2000] }], cache: false };
+    const r = await request(app).post('/api/experiments').send(spec);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const partial = await waitFor(async () => {
+      const view = (await request(app).get(`/api/experiments/${r.body.id}`)).body;
+      return view.curves ? view : undefined;
+    }, 30_000, 'the first learning curve', 50);
+    // The view reads the record (status) before the task results: a task that finishes in between
+    // shows with status still "queued". Either way the sweep has not ended and these are partial.
+    expect(['queued', 'running']).toContain(partial.status);
+    expect(partial.result).toBeNull();
+    expect(partial.curves.length).toBeGreaterThan(0);
+    expect(partial.curves.length).toBeLessThan(4);
+    for (const c of partial.curves) expect(c).toEqual({ cell: 0, fold: c.fold, steps: [1, 2], values: [0.25, 0.5] });
+    const view = await cluster.ended(r.body.id, 60_000);
+    expect(view.status, view.error).toBe('completed');
+    expect(view.curves).toHaveLength(4);
+    expect(view.curves).toEqual(view.result.curves);
+    expect(view.curves[3]).toEqual({ cell: 1, fold: 1, steps: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], values: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] });
+    const list = (await request(app).get('/api/experiments')).body.experiments;
+    expect(list.find((e: { id: string }) => e.id === r.body.id)).not.toHaveProperty('curves');
   });
 
   it('an unchanged plugin reuses the task cache; an edited one (a new bundle, a new sha256) recomputes every cell', async () => {

@@ -65,7 +65,7 @@ export class LiveSnapshots {
         if (cached && cached.signature === signature && status !== 'running') return { id, signature, item: cached.item };
         const record = await this.store.get(id);
         if (!record) return null;
-        const { spec: _s, cv_results: _c, result: _r, ...item } = await describeExperiment(this.store, record, false);
+        const { spec: _s, cv_results: _c, curves: _v, result: _r, ...item } = await describeExperiment(this.store, record, false);
         this.listCache.set(id, { signature, item });
         return { id, signature, item };
       }),

@@ -2,8 +2,8 @@ import { aggregateResults, planExperiment, type ExperimentSpec, type TaskResult 
 import type { ExperimentRecord, ExperimentStore, ExperimentView, Progress } from '@gridfold/queue';
 
 /**
- * The experiment as the API shows it: status and progress, partial cv_results while it
- * runs, and at the end the same result object `gridfold run --json` prints.
+ * The experiment as the API shows it: status and progress, partial cv_results and learning
+ * curves while it runs, and at the end the same result object `gridfold run --json` prints.
  */
 export async function describeExperiment(store: ExperimentStore, record: ExperimentRecord, withResults = true): Promise<ExperimentView> {
   // The stored spec was checked when it was taken; the task groups are the ones its plugins gave.
@@ -16,6 +16,8 @@ export async function describeExperiment(store: ExperimentStore, record: Experim
   const running = Object.entries(runningMap).map(([task, r]) => ({ task: Number(task), ...r }));
   const progress: Progress = { done, total, eta_ms: eta(record, done, total, results, new Set(running.map((r) => r.worker)).size), running };
   const partial = !record.result && plan.cv && withResults ? aggregateResults(plan, results) : null;
+  // Learning curves of the tasks done so far while it runs, so the page can plot them live.
+  const curves = withResults ? (record.result ? record.result.curves : (record.summary?.curves ?? partial?.curves)) : undefined;
   return {
     id: record.id,
     name: record.name,
@@ -27,6 +29,7 @@ export async function describeExperiment(store: ExperimentStore, record: Experim
     progress,
     spec: record.spec,
     cv_results: record.result?.cv_results ?? record.summary?.cv_results ?? partial?.cv_results ?? null,
+    ...(curves && curves.length > 0 && { curves }),
     best_score: record.result?.best_score ?? record.summary?.best_score ?? null,
     result: record.result,
   };

@@ -1,20 +1,24 @@
 import type { ExperimentResult } from '@gridfold/core';
 
 /**
- * A human-readable summary of a result: the cv_results table (best row marked), test metrics,
- * class names and test examples (when the labels were names), out-of-fold metrics.
+ * A human-readable summary of a result: the cv_results table (best row marked; an objective's
+ * extra metrics as mean_test_<name> columns), test metrics, class names and test examples
+ * (when the labels were names), out-of-fold metrics, and one line on the learning curves.
  */
 export function formatResult(r: ExperimentResult): string {
   const lines: string[] = [`experiment ${r.name} (${r.id}): ${r.status}${r.error ? ` — ${r.error}` : ''}`];
   const cv = r.cv_results;
   if (cv) {
     const names = Object.keys(cv).filter((k) => k.startsWith('param_')).map((k) => k.slice(6));
-    const header = ['rank', ...names, 'mean_test_score', 'std_test_score', 'mean_fit_time'];
+    // An objective's named metrics besides its score (`{score, loss}` gives mean_test_loss).
+    const extras = Object.keys(cv).filter((k) => k.startsWith('mean_test_') && k !== 'mean_test_score') as Array<`mean_test_${string}`>;
+    const header = ['rank', ...names, 'mean_test_score', 'std_test_score', ...extras, 'mean_fit_time'];
     const rows = cv.params.map((p, i) => [
       String(cv.rank_test_score[i]) + (i === r.best_index ? ' *' : ''),
       ...names.map((n) => JSON.stringify(p[n] ?? null)),
       fmt(cv.mean_test_score[i], 5),
       fmt(cv.std_test_score[i], 5),
+      ...extras.map((k) => fmt(cv[k][i] as number | null, 5)),
       fmt(cv.mean_fit_time[i], 3) + 's',
     ]);
     const widths = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));
@@ -34,9 +38,18 @@ export function formatResult(r: ExperimentResult): string {
     if (k.endsWith('_curve')) continue;
     lines.push(`${k.padEnd(11)} ${JSON.stringify(v)}`);
   }
+  if (r.curves?.length) lines.push(`curves      ${r.curves.length} (cell, fold) series, ${stepRange(r.curves.flatMap((c) => [c.steps[0], c.steps[c.steps.length - 1]]))}`);
+  if (r.refit_curve?.length) lines.push(`refit_curve ${stepRange([r.refit_curve[0][0], r.refit_curve[r.refit_curve.length - 1][0]])}, last value ${r.refit_curve[r.refit_curve.length - 1][1]}`);
   if (r.errors.length) lines.push(`${r.errors.length} failed cell(s); first: cell ${r.errors[0].cell} fold ${r.errors[0].fold}: ${r.errors[0].error}`);
   lines.push(`total       ${(r.timings.total_ms / 1000).toFixed(1)}s`);
   return lines.join('\n');
+}
+
+/** "steps 1..3" (or "step 5" when there is one) for the first and last steps of some curves. */
+function stepRange(steps: number[]): string {
+  const lo = steps.reduce((a, b) => Math.min(a, b));
+  const hi = steps.reduce((a, b) => Math.max(a, b));
+  return lo === hi ? `step ${lo}` : `steps ${lo}..${hi}`;
 }
 
 function fmt(v: number | null, digits: number): string {

@@ -73,6 +73,51 @@ describe('formatResult', () => {
     expect(formatResult(failing).split('\n')).toContain('2 failed cell(s); first: cell 1 fold 2: n_neighbors must be <= 4, got 5');
   });
 
+  it('prints an objective\'s extra metrics as mean_test_<name> columns, and one line each for its learning curves and the refit\'s', () => {
+    // A two-cell, two-fold objective returning {score, loss}: split and std columns of loss stay out of the table.
+    const objective: ExperimentResult = {
+      ...result,
+      name: 'cnn',
+      cv_results: {
+        params: [{ filters: 4 }, { filters: 8 }],
+        param_filters: [4, 8],
+        mean_test_score: [0.9, 0.94421],
+        std_test_score: [0.0125, null],
+        rank_test_score: [2, 1],
+        mean_fit_time: [1.5, 0.25],
+        std_fit_time: [0, 0],
+        mean_score_time: [0, 0],
+        std_score_time: [0, 0],
+        mean_test_loss: [0.61234567, null],
+        std_test_loss: [0.01, null],
+        split0_test_loss: [0.6, null],
+      },
+      best_params: { filters: 8 },
+      test: null,
+      metrics: {},
+      curves: [
+        { cell: 0, fold: 0, steps: [1, 2, 3], values: [0.5, 0.6, 0.7] },
+        { cell: 0, fold: 1, steps: [1, 2], values: [0.5, 0.6] },
+        { cell: 1, fold: 0, steps: [0, 1, 2, 3], values: [0.1, 0.5, 0.6, 0.7] },
+      ],
+      refit_curve: [[1, 0.5], [2, 0.75]],
+    };
+    expect(formatResult(objective).split('\n')).toEqual([
+      'experiment cnn (e1): completed',
+      '',
+      'rank  filters  mean_test_score  std_test_score  mean_test_loss  mean_fit_time',
+      '2     4        0.90000          0.01250         0.61235         1.500s       ',
+      '1 *   8        0.94421          nan             nan             0.250s       ',
+      '',
+      'best_params {"filters":8}',
+      'best_score  0.94421',
+      'curves      3 (cell, fold) series, steps 0..3',
+      'refit_curve steps 1..2, last value 0.75',
+      'total       12.3s',
+    ]);
+    expect(formatResult({ ...objective, curves: [{ cell: 0, fold: 0, steps: [7], values: [1] }], refit_curve: undefined })).toContain('curves      1 (cell, fold) series, step 7');
+  });
+
   it('prints a failed experiment as its status and reason, with no table', () => {
     expect(formatResult(failedResult('e2', 'knn', 'dataset not found', 500)).split('\n')).toEqual(['experiment knn (e2): failed — dataset not found', 'total       0.5s']);
   });

@@ -1,11 +1,11 @@
-import type { CvResults, ExperimentResult, ExperimentSpec, ExperimentStatus } from '@gridfold/core';
+import type { CvResults, ExperimentResult, ExperimentSpec, ExperimentStatus, LearningCurve } from '@gridfold/core';
 
 // What the API answers and streams about experiments, as JSON. The API's builders are typed
 // with these (a field added, renamed or dropped there fails to compile until it is changed
 // here), and the dashboard and the CLI read responses through them: type-only imports, so a
 // browser bundle takes no code from this package.
 
-export type { CvResults, ExperimentResult, ExperimentStatus };
+export type { CvResults, ExperimentResult, ExperimentStatus, LearningCurve };
 
 /** Progress of an experiment: tasks done of total, and an ETA from observed task times. */
 export interface Progress {
@@ -35,6 +35,11 @@ export interface ExperimentView {
   spec: ExperimentSpec;
   /** The final, aggregated or partial cv_results (NaN as null); null before any task reported. */
   cv_results: CvResults | null;
+  /**
+   * An objective's learning curves (`ctx.report`) per (cell, fold), final or of the tasks done
+   * so far; absent when none reported (and in lists).
+   */
+  curves?: LearningCurve[];
   best_score: number | null;
   /** The final result, once the experiment has ended. */
   result: ExperimentResult | null;
@@ -57,8 +62,8 @@ export interface ExperimentCreated {
 /** GET /api/experiments/:id, with the bytes of Redis the experiment's store keys take (MEMORY USAGE). */
 export type ExperimentDetail = ExperimentView & { redis_bytes: number; links: ExperimentLinks };
 
-/** One experiment of a list: the view without its spec, cv_results and result (which can be large). */
-export type ExperimentListItem = Omit<ExperimentView, 'spec' | 'cv_results' | 'result'>;
+/** One experiment of a list: the view without its spec, cv_results, curves and result (which can be large). */
+export type ExperimentListItem = Omit<ExperimentView, 'spec' | 'cv_results' | 'curves' | 'result'>;
 
 /** GET /api/experiments, newest first. */
 export interface ExperimentList {

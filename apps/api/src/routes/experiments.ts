@@ -134,7 +134,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const ids = await store.list(0, limit);
     const records = (await Promise.all(ids.map((id) => store.get(id)))).filter((r) => r !== null);
     const items = await Promise.all(records.map((r) => describeExperiment(store, r, false)));
-    res.json({ experiments: items.map(({ spec: _s, cv_results: _c, result: _r, ...rest }) => ({ ...rest, links: links(rest.id) })) });
+    res.json({ experiments: items.map(({ spec: _s, cv_results: _c, curves: _v, result: _r, ...rest }) => ({ ...rest, links: links(rest.id) })) });
   });
 
   router.get('/:id', async (req, res) => {

@@ -12,6 +12,7 @@ export type {
   ExperimentListItem,
   ExperimentResult,
   ExperimentStatus,
+  LearningCurve,
   Progress,
   TaskRef,
 } from '@gridfold/queue';

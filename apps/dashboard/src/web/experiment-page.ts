@@ -1,6 +1,7 @@
 import { api, subscribe, type ExperimentDetail, type ExperimentEvent, type ExperimentResult } from './api.js';
 import { type Chart, createChart } from './charts/echarts.js';
 import { gridAxes, heatmapOption } from './charts/heatmap.js';
+import { learningCurvesOption } from './charts/learning-curves.js';
 import { cvResultsCsv, CvTable, jobUrl } from './cv-table.js';
 import { datasetSample } from './digits.js';
 import { download, fmtDuration, fmtTime, h, replace } from './dom.js';
@@ -10,8 +11,9 @@ import { renderResult } from './result-view.js';
 
 /**
  * One experiment, live from GET /api/experiments/:id/events: spec, progress with ETA and
- * per-worker activity, the cv_results table and heatmap as cells finish, then (once the
- * result exists) metrics, curves, confusion matrices and digits. Returns a stop function.
+ * per-worker activity, the cv_results table, heatmap and objectives' learning curves as tasks
+ * finish, then (once the result exists) metrics, curves, confusion matrices and digits.
+ * Returns a stop function.
  */
 export function experimentPage(root: HTMLElement, id: string): () => void {
   const title = h('h1', {}, 'Experiment');
@@ -24,10 +26,18 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   const heatmap = createChart('heatmap', 'Mean test score over the grid', 300);
   const axisPickers = h('div', { class: 'axis-pickers' });
   const heatSection = h('section', { id: 'heatmap', hidden: true }, h('h2', {}, 'Grid heatmap'), axisPickers, heatmap.figure);
+  const learning = createChart('learning-curves', 'Reported value by step: mean over folds (bold), each fold (faint)', 340);
+  const learningSection = h(
+    'section',
+    { id: 'learning-curves', hidden: true },
+    h('h2', {}, 'Learning curves'),
+    h('p', { class: 'muted' }, 'What the objective reported with ctx.report, per cell; ★ marks the best cell. Each task adds its fold when it finishes.'),
+    learning.figure,
+  );
   const resultRoot = h('div', { id: 'result' });
   const sample = h('section', { id: 'sample' });
   const spec = h('pre', { class: 'spec' });
-  replace(root, title, meta, actions, messages, progress, resultRoot, cvSection, heatSection, sample, h('details', { id: 'spec' }, h('summary', {}, 'Spec'), spec));
+  replace(root, title, meta, actions, messages, progress, resultRoot, cvSection, heatSection, learningSection, sample, h('details', { id: 'spec' }, h('summary', {}, 'Spec'), spec));
 
   let last: ExperimentEvent | null = null;
   let received = Date.now();
@@ -101,6 +111,12 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     replace(axisPickers, 'x ', pick(0), ' y ', pick(1), h('span', { class: 'muted' }, ' (other parameters at the best cell’s values)'));
   };
 
+  const renderCurves = (e: ExperimentEvent) => {
+    if (!e.curves?.length) return;
+    learningSection.hidden = false;
+    learning.update(learningCurvesOption(e.curves, e.cv_results, e.best_index));
+  };
+
   const onEvent = async (e: ExperimentEvent) => {
     const first = last === null;
     last = e;
@@ -108,6 +124,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     renderHead(e);
     renderProgress(e);
     renderGrid(e);
+    renderCurves(e);
     if (first) {
       spec.textContent = JSON.stringify(e.spec, null, 2);
       const ds = e.spec.dataset as { source?: string; target?: { kind?: string } };
@@ -129,6 +146,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     stop();
     clearInterval(timer);
     heatmap.dispose();
+    learning.dispose();
     resultCharts.forEach((c) => c.dispose());
   };
 }
