@@ -94,22 +94,3 @@ describe('a TPE study in one process', () => {
   });
 });
 
-describe('a TPE study through the API', () => {
-  it('is refused for now, naming search.kind: the queue does not propose trials yet', async () => {
-    const { createApp } = await import('@gridfold/api');
-    const { connectRedis } = await import('@gridfold/queue');
-    const { pino } = await import('pino');
-    const request = (await import('supertest')).default;
-    const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const api = createApp({ redis, prefix: `test-study-${process.pid}`, logger: pino({ level: 'silent' }) });
-    try {
-      const spec = { dataset: { source: 'mnist' }, estimator: { name: 'KNeighborsClassifier' }, search: { kind: 'tpe', n_trials: 5 }, param_space: { n_neighbors: { int: [1, 5] } }, cv: 2 };
-      const r = await request(api.app).post('/api/experiments').send(spec);
-      expect(r.status).toBe(400);
-      expect(r.body.issues).toEqual([{ path: 'search.kind', message: '"tpe" studies run in one process for now (gridfold run --local): the queue does not propose trials yet' }]);
-    } finally {
-      await api.close();
-      redis.disconnect();
-    }
-  });
-});

@@ -19,6 +19,7 @@ export function runStepIds(id: string, generation: number, halving: HalvingState
  * some tasks adds only those; the others name no job.
  */
 export function runTaskIds(id: string, generation: number, plan: Plan, halving: HalvingState | null): string[] {
+  if (plan.search.kind === 'tpe') return Array.from({ length: plan.search.n_trials }, (_, n) => jobIds.trial(id, n, generation));
   const indices =
     plan.search.kind === 'halving'
       ? (halving?.rounds ?? []).flatMap((r) => Array.from({ length: r.tasks }, (_, i) => r.task_offset + i))

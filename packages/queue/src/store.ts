@@ -1,6 +1,7 @@
 import { decodeOof, encodeOof, type ExperimentResult, type ExperimentSpec, type ExperimentStatus, type HalvingRound, type HalvingSchedule, type OofOutputs, type SearchSummary, type TaskResult } from '@gridfold/core';
 import type { Redis } from 'ioredis';
 import { artifactKeys, keys } from './names.js';
+import { StudyStore } from './study-store.js';
 import { allowOom, plainlyFull } from './redis-full.js';
 import { packResult, unpackResult } from './stored-result.js';
 
@@ -91,6 +92,14 @@ export class ExperimentStore {
       .hset(this.k.experiment(id), { id, name: spec.name, status: 'queued', spec: JSON.stringify(spec), created_at: String(now), fingerprint, ...(groups && { groups: JSON.stringify(groups) }) })
       .zadd(this.k.index, now, id)
       .exec();
+  }
+
+  private studies?: StudyStore;
+
+  /** The trials of this prefix's studies (search.kind "tpe"). */
+  study(): StudyStore {
+    this.studies ??= new StudyStore(this.redis, this.prefix);
+    return this.studies;
   }
 
   async get(id: string): Promise<ExperimentRecord | null> {
@@ -398,7 +407,7 @@ export class ExperimentStore {
    * freed. Returns the number of keys deleted.
    */
   async purge(id: string, artifacts: readonly string[] = []): Promise<number> {
-    const { experiment, results, taskErrors, running, oof, executions } = this.k;
+    const { experiment, results, taskErrors, running, oof, executions, trials, reports } = this.k;
     // The artifacts it used stop listing it: their users sets would otherwise grow with every experiment ever run.
     if (artifacts.length) {
       const pipeline = this.redis.pipeline();
@@ -407,8 +416,8 @@ export class ExperimentStore {
     }
     return (await this.redis.eval(
       allowOom(`redis.call('zrem', KEYS[1], ARGV[1])
-       return redis.call('del', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])`),
-      7,
+       return redis.call('del', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9])`),
+      9,
       this.k.index,
       experiment(id),
       results(id),
@@ -416,15 +425,17 @@ export class ExperimentStore {
       running(id),
       oof(id),
       executions(id),
+      trials(id),
+      reports(id),
       id,
     )) as number;
   }
 
   /** Bytes of Redis the experiment's store keys take (MEMORY USAGE, every field counted); its BullMQ jobs are bounded by job retention instead. */
   async memoryUsage(id: string): Promise<number> {
-    const { experiment, results, taskErrors, running, oof, executions } = this.k;
+    const { experiment, results, taskErrors, running, oof, executions, trials, reports } = this.k;
     const pipeline = this.redis.pipeline();
-    for (const key of [experiment(id), results(id), taskErrors(id), running(id), oof(id), executions(id)]) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+    for (const key of [experiment(id), results(id), taskErrors(id), running(id), oof(id), executions(id), trials(id), reports(id)]) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
     const replies = (await pipeline.exec()) ?? [];
     return replies.reduce((sum, [err, bytes]) => sum + (err ? 0 : Number(bytes ?? 0)), 0);
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { checkDataPaths, checkSpec, fingerprintSource, planExperiment, SpecError, type ExperimentSpec, type Plan, type SpecIssue } from '@gridfold/core';
-import { ArtifactError, buildExperimentFlow, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore } from '@gridfold/queue';
+import { ArtifactError, buildExperimentFlow, buildStudyStart, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -103,9 +103,6 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     try {
       // checkSpec refuses a search over maxCellFolds by arithmetic, so planning below is bounded.
       spec = checkSpec(req.body, { maxCellFolds: limits.maxCellFolds });
-      if (spec.search.kind === 'tpe') {
-        throw new SpecError([{ path: 'search.kind', message: '"tpe" studies run in one process for now (gridfold run --local): the queue does not propose trials yet' }]);
-      }
       ({ groups } = await checkFiles(spec, id));
       plan = planExperiment(spec, { groups });
     } catch (err) {
@@ -117,7 +114,10 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes, artifacts: spec.artifacts });
     await store.create(id, spec, Date.now(), fingerprint, groups);
     try {
-      await flows.add(buildExperimentFlow(id, prefix, plan, { generation: 0, fingerprint, plugins: plan.plugins }));
+      const run = { generation: 0, fingerprint, plugins: plan.plugins };
+      // A study starts as its first trial jobs (one per chain); each trial enqueues its successor.
+      if (plan.search.kind === 'tpe') for (const job of buildStudyStart(id, prefix, plan, run)) await flows.add(job);
+      else await flows.add(buildExperimentFlow(id, prefix, plan, run));
     } catch (err) {
       // Nothing may stay queued without its jobs (e.g. Redis filled up between the two writes); if
       // this fails too, the reaper fails the experiment after its grace period.
@@ -166,6 +166,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const record = await store.get(id);
     if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(id)}` });
     if (!store.isTerminal(record.status)) return void res.status(409).json({ error: `experiment ${id} is ${record.status}; only an ended one can be retried`, status: record.status });
+    if (record.spec.search.kind === 'tpe') return void res.status(409).json({ error: `experiment ${id} is a study: a study cannot be retried yet (submit it again; its seed proposes the same first trials)` });
     let plan: Plan;
     try {
       // The stored spec passed the size limit when it was submitted; a retry re-runs part of it.

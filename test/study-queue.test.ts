@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { evaluatePlugin, runExperiment } from '@gridfold/core';
+import { hostModules, keys } from '@gridfold/queue';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundlePlugin, type PluginBundle } from '../apps/cli/src/local-files.js';
+import { TestCluster, waitFor } from './helpers/cluster.js';
+
+/**
+ * TPE studies through the queue (issue 15): trials proposed as workers take them, pruned on
+ * their reports, recorded once. With one worker a seeded study is the in-process one, trial for
+ * trial; with workers SIGKILLed mid-trial it still ends with every trial complete, pruned or
+ * failed (no "zombie" left running) and none counted twice.
+ */
+const fixture = fileURLToPath(new URL('./fixtures/plugins/curves.ts', import.meta.url));
+const FRUIT = fileURLToPath(new URL('../examples/csv-string-labels/fruit-train.csv', import.meta.url));
+const FRUIT_BYTES = readFileSync(FRUIT);
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+let bundle: PluginBundle;
+beforeAll(async () => {
+  bundle = await bundlePlugin('./curves.ts', fixture);
+});
+
+function study(extra: Record<string, unknown> = {}) {
+  return {
+    name: 'climb-queue',
+    plugins: ['./curves.ts'],
+    artifacts: { './curves.ts': bundle.sha256, 'fruit-train.csv': sha(FRUIT_BYTES) },
+    dataset: { source: 'csv', train: 'fruit-train.csv', label: 'fruit' },
+    estimator: { name: 'climb' },
+    search: { kind: 'tpe', n_trials: 16, seed: 3, parallel: 4 },
+    param_space: { x: { float: [-10, 10] }, shape: ['fast', 'slow'] },
+    pruner: { kind: 'asha', min_resource: 1, reduction_factor: 3 },
+    cv: 2,
+    cache: false,
+    refit: false,
+    ...extra,
+  };
+}
+
+async function upload(app: TestCluster['api']['app'], bytes: Buffer | string): Promise<void> {
+  const r = await request(app).post('/api/artifacts').set('x-artifact-sha256', sha(bytes)).set('content-type', 'application/octet-stream').send(Buffer.from(bytes));
+  expect([200, 201]).toContain(r.status);
+}
+
+describe('a TPE study through the queue', () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'gridfold-artifacts-'));
+  afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+
+  it('with one worker is the in-process study, trial for trial (same proposals, same pruning)', async () => {
+    const cluster = new TestCluster({ workers: 1, env: { GRIDFOLD_ARTIFACT_CACHE_DIR: cacheDir } });
+    try {
+      await upload(cluster.api.app, bundle.code);
+      await upload(cluster.api.app, FRUIT_BYTES);
+      const r = await request(cluster.api.app).post('/api/experiments').send(study());
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const view = await cluster.ended(r.body.id, 120_000);
+      expect(view.status, view.error).toBe('completed');
+      const plugin = evaluatePlugin(bundle.code, bundle.ref, await hostModules(bundle.code));
+      const local = await runExperiment(study(), { plugins: [plugin], files: { 'fruit-train.csv': FRUIT }, id: r.body.id });
+      const pick = (cv: any) => ({ params: cv.params, state: cv.trial_state, mean: cv.mean_test_score, step: cv.pruned_step, value: cv.pruned_value });
+      expect(pick(view.result.cv_results)).toEqual(pick(local.cv_results));
+      expect(view.result.cv_results.trial_state).toContain('pruned');
+      expect(view.result.best_params).toEqual(local.best_params);
+    } finally {
+      await cluster.close();
+    }
+  }, 180_000);
+
+  it('with two workers SIGKILLed mid-trial, ends with every trial complete, pruned or failed, each recorded once', async () => {
+    const cluster = new TestCluster({ workers: 2, lockMs: 2000, stalledMs: 1000, env: { GRIDFOLD_ARTIFACT_CACHE_DIR: cacheDir } });
+    try {
+      await upload(cluster.api.app, bundle.code);
+      await upload(cluster.api.app, FRUIT_BYTES);
+      const spec = study({ estimator: { name: 'climb', params: { sleep_ms: 60 } }, search: { kind: 'tpe', n_trials: 20, seed: 5, parallel: 4 } });
+      const r = await request(cluster.api.app).post('/api/experiments').send(spec);
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const id = r.body.id as string;
+      let kills = 0;
+      const killer = (async () => {
+        while (kills < 6) {
+          const v = (await request(cluster.api.app).get(`/api/experiments/${id}`)).body;
+          if (['completed', 'failed', 'cancelled'].includes(v.status)) return;
+          if (v.progress?.running?.length) {
+            const w = cluster.workers[kills % 2];
+            await w.kill('SIGKILL');
+            kills++;
+            w.start();
+          }
+          await new Promise((res) => setTimeout(res, 700));
+        }
+      })();
+      const view = await cluster.ended(id, 240_000);
+      await killer;
+      expect(view.status, view.error).toBe('completed');
+      expect(kills).toBeGreaterThanOrEqual(3);
+      const states: string[] = view.result.cv_results.trial_state;
+      expect(states).toHaveLength(20);
+      expect(states.every((s) => ['complete', 'pruned', 'failed'].includes(s))).toBe(true);
+      // Each trial's end was counted once: the counter equals the trials, and no fold's result was written twice.
+      expect(Number(await cluster.redis.hget(keys(cluster.prefix).experiment(id), 'trials_done'))).toBe(20);
+      const executions = await cluster.redis.hgetall(keys(cluster.prefix).executions(id));
+      const stored = Object.entries(executions).filter(([k]) => k.startsWith('stored:'));
+      expect(stored.every(([, n]) => Number(n) === 1)).toBe(true);
+      await waitFor(async () => ((await cluster.redis.hlen(keys(cluster.prefix).running(id))) === 0 ? true : undefined), 10_000, 'no task left running');
+    } finally {
+      await cluster.close();
+    }
+  }, 300_000);
+});
