@@ -11,7 +11,7 @@ const tpe = { ...base, search: { kind: 'tpe', n_trials: 30 }, param_space: { n_n
 describe('TPE search in a spec', () => {
   it('parses search {kind: "tpe"} with Optuna 3.1 defaults and a param_space', () => {
     const spec = parseSpec(tpe);
-    expect(spec.search).toEqual({ kind: 'tpe', n_trials: 30, n_startup_trials: 10, n_ei_candidates: 24, seed: 0, constant_liar: true });
+    expect(spec.search).toEqual({ kind: 'tpe', n_trials: 30, n_startup_trials: 10, n_ei_candidates: 24, seed: 0, constant_liar: true, parallel: 8 });
     expect(spec.param_space).toEqual(tpe.param_space);
     const conditional = [{ C: { float: [1e-3, 1e3], log: true }, kernel: ['linear'] }, { C: { float: [1e-3, 1e3], log: true }, gamma: { float: [1e-4, 1], log: true, step: undefined }, kernel: ['rbf'] }];
     expect(() => parseSpec({ ...tpe, param_space: conditional })).not.toThrow();
