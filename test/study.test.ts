@@ -94,3 +94,35 @@ describe('a TPE study in one process', () => {
   });
 });
 
+
+describe('a study of a built-in estimator that trains in epochs', () => {
+  it('MLPClassifier reports its validation score every epoch, is pruned on it, and a trial that completes scores its last report', async () => {
+    const r = await runExperiment({
+      name: 'mlp-study',
+      dataset: { source: 'mnist' },
+      estimator: { name: 'MLPClassifier', params: { hidden_layer_sizes: [16], max_iter: 6, random_state: 0, tol: 0, n_iter_no_change: 100 } },
+      search: { kind: 'tpe', n_trials: 8, seed: 1, n_startup_trials: 4 },
+      param_space: { learning_rate_init: { float: [1e-5, 0.1], log: true } },
+      pruner: { kind: 'median', n_startup_trials: 2 },
+      cv: { n_splits: 2, subset: 600 },
+      cache: false,
+      refit: false,
+    });
+    expect(r.status, r.error).toBe('completed');
+    const cv = r.cv_results!;
+    const curves = r.curves ?? [];
+    // Every trial reported on its first fold, one report per epoch run.
+    for (let t = 0; t < 8; t++) expect(curves.some((c) => c.cell === t && c.fold === 0 && c.steps[0] === 1)).toBe(true);
+    for (const c of curves) expect(c.steps).toEqual(Array.from({ length: c.steps.length }, (_, i) => i + 1));
+    expect(cv.trial_state).toContain('pruned');
+    // A complete trial's fold score is the score of its last epoch (no early stopping: the last weights are kept).
+    cv.trial_state!.forEach((s, t) => {
+      if (s !== 'complete') return;
+      for (const fold of [0, 1]) {
+        const c = curves.find((x) => x.cell === t && x.fold === fold)!;
+        expect(c.steps.at(-1)).toBe(6);
+        expect(cv[`split${fold}_test_score`][t]).toBe(c.values.at(-1));
+      }
+    });
+  }, 120_000);
+});

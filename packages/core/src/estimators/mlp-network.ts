@@ -44,6 +44,11 @@ export interface TrainSettings {
   rng: RandomState;
   /** Called after each epoch with the epochs done and `maxIter`. */
   onEpoch?: (epoch: number, maxIter: number) => void;
+  /**
+   * Called after each epoch, and awaited, with a reader of the weights as they are then (for a
+   * validation score per epoch: a report a pruner may stop the fit on, by throwing).
+   */
+  onEpochWeights?: (epoch: number, read: () => MlpWeights) => Promise<void>;
 }
 
 /** What {@link trainNetwork} learned, and scikit-learn's bookkeeping of how it went. */
@@ -123,6 +128,7 @@ export async function trainNetwork(tfjs: Tfjs, init: MlpWeights, train: MlpData,
         best = Math.min(best, loss);
       }
       s.onEpoch?.(nIter, s.maxIter);
+      if (s.onEpochWeights) await s.onEpochWeights(nIter, () => readWeights(model, init.units));
       // Let the sandboxed job send its progress and heartbeats between epochs.
       await new Promise((resolve) => setImmediate(resolve));
       if (stale > s.nIterNoChange) break;

@@ -84,6 +84,12 @@ export class MLPClassifier extends Estimator<MLPClassifierParams> implements Has
    * do not carry it). fitAndScore sets it to report a fit's progress as job progress.
    */
   onEpoch: ((epoch: number, maxIter: number) => void) | undefined = undefined;
+  /**
+   * Called after each epoch, and awaited, with an estimator fitted with the weights of that
+   * epoch (to score it on validation rows: a learning curve, a pruner's report); not a
+   * parameter. Throwing stops the fit.
+   */
+  onEpochModel: ((epoch: number, model: MLPClassifier) => Promise<void>) | undefined = undefined;
 
   /** @throws InvalidParameterError naming the parameter and the value given. */
   constructor(params: Partial<MLPClassifierParams> = {}) {
@@ -123,6 +129,14 @@ export class MLPClassifier extends Estimator<MLPClassifierParams> implements Has
       verbose: p.verbose,
       rng,
       onEpoch: this.onEpoch,
+      onEpochWeights:
+        this.onEpochModel &&
+        (async (epoch, read) => {
+          const snapshot = this.cloneWith();
+          snapshot.classes = classes;
+          snapshot.weights = read();
+          await this.onEpochModel!(epoch, snapshot);
+        }),
     });
     this.classes = classes;
     this.weights = outcome.weights;

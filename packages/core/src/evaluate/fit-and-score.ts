@@ -26,6 +26,8 @@ export interface FitAndScoreOptions {
 interface FitHooks {
   /** Called after each epoch (MLPClassifier). */
   onEpoch?: (epoch: number, maxEpochs: number) => void;
+  /** Called after each epoch with the estimator as it is then (MLPClassifier): set only when reports are asked for. */
+  onEpochModel?: (epoch: number, model: Estimator) => Promise<void>;
   /** The compute backend of the last fit (MLPClassifier: "tensorflow", "wasm" or "cpu"). */
   backend?: string;
 }
@@ -81,6 +83,15 @@ async function scoreCell(
     }
     const final: Estimator & FitHooks = est.finalEstimator();
     if (onFit && 'onEpoch' in final) final.onEpoch = (epoch, maxEpochs) => onFit(epoch / maxEpochs);
+    // A study asks for reports: an estimator that trains in epochs scores each epoch on the fold's validation rows.
+    const curve: Array<[number, number]> = [];
+    if (onReport && 'onEpochModel' in final && est === final) {
+      final.onEpochModel = async (epoch, model) => {
+        const value = await score(scorer, model, test.X, test.y);
+        curve.push([epoch, value]);
+        onReport(epoch, value);
+      };
+    }
     await est.fit(train.X, train.y);
     fitMs = performance.now() - t0;
     const t1 = performance.now();
@@ -89,7 +100,7 @@ async function scoreCell(
     const s = predictions ? scorer.fromOutput(test.y, predictions) : await score(scorer, est, test.X, test.y);
     if (typeof s !== 'number' || Number.isNaN(s)) throw new Error(`${est.name}: the ${plan.scoring} score is ${String(s)}, not a number`);
     const backend = fittedBackend(est);
-    const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1, ...(backend && { backend }) };
+    const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1, ...(backend && { backend }), ...(curve.length > 0 && { curve }) };
     return { result, oof: plan.oof ? await outOfFold(plan.oof, est, test.X, test.indices, predictions) : undefined };
   } catch (err) {
     if (err instanceof TrialPruned) throw err;
