@@ -45,13 +45,13 @@ const F32_EXACT = 2 ** 24;
 const INT32_LIMIT = 2 ** 31;
 
 /** Picks the fastest exact plan the value ranges allow (see {@link SearchPlan}). */
-export function choosePlan(train: ValueStats, queries: ValueStats, d: number): SearchPlan {
+export function choosePlan(train: ValueStats, queries: ValueStats, d: number, options: { uint8Exact?: boolean } = {}): SearchPlan {
   if (!train.integer || !queries.integer) return { kind: 'float' };
   const mt = Math.max(Math.abs(train.min), Math.abs(train.max));
   const mq = Math.max(Math.abs(queries.min), Math.abs(queries.max));
   // score = |t|^2 - 2 q.t and every int32 intermediate must fit; `extra` covers base*hi.
   const scoreFits = (extra: number) => d * mt * mt + 2 * d * (mq + extra) * mt < INT32_LIMIT;
-  if (train.min >= 0 && train.max <= 255 && queries.min >= 0 && queries.max <= 255 && scoreFits(0)) {
+  if ((options.uint8Exact ?? true) && train.min >= 0 && train.max <= 255 && queries.min >= 0 && queries.max <= 255 && scoreFits(0)) {
     return { kind: 'uint8' };
   }
   if (mt > F32_EXACT || mq > F32_EXACT) return { kind: 'float' };

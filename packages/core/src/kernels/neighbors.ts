@@ -9,7 +9,7 @@ import {
   uint8SearchGraph,
 } from './knn-graphs.js';
 import { choosePlan, float32ScoreErrorBound, scanValues, type SearchPlan, type ValueStats } from './knn-plan.js';
-import { ElementType as E, type ElementTypeCode } from './onnx-graph.js';
+import { ElementType as E, type ElementTypeCode, type GraphSpec } from './onnx-graph.js';
 import { cachedSession, ort, type KernelOptions } from './session.js';
 
 /**
@@ -140,7 +140,7 @@ export class NeighborIndex {
     const { rows: n, cols: d } = this.train;
     if (queries.cols !== d) throw new RangeError(`queries have ${queries.cols} features, the training data has ${d}`);
     if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`k must be an integer in [1, ${n}], got ${k}`);
-    const plan = choosePlan(this.stats, scanValues(queries.data, 'query data'), d);
+    const plan = choosePlan(this.stats, scanValues(queries.data, 'query data'), d, { uint8Exact: await integerGemmExact(this.options) });
     const out: Neighbors = { rows: queries.rows, k, indices: new Int32Array(queries.rows * k), sqDistances: new Float64Array(queries.rows * k) };
     const copies = SCORE_COPIES[plan.kind];
     const chunk = this.options.maxChunkBytes === undefined
@@ -309,4 +309,36 @@ function toFloat32(data: NumericArray): Float32Array {
 
 function toFloat64(data: NumericArray): Float64Array {
   return data instanceof Float64Array ? data : Float64Array.from(data);
+}
+
+let integerGemm: Promise<boolean> | undefined;
+
+/**
+ * Whether onnxruntime's MatMulInteger of uint8 by int8 (the uint8 plan's GEMM) is exact on this
+ * CPU, checked once per process on the worst case: 255 times -128 over 64 terms. With VNNI
+ * (AVX512-VNNI, AVX-VNNI) it is; on AVX2 alone MLAS adds pairs of products in saturating int16
+ * (vpmaddubsw: 255 x -128 x 2 = -65280 < -32768), so distances, and neighbours, come out
+ * wrong, as they did on an AMD EPYC with AVX2 only. There the uint8 data takes the integer
+ * plan instead (exact float32 GEMM with the bounds of choosePlan), slower but exact.
+ */
+export function integerGemmExact(options?: KernelOptions): Promise<boolean> {
+  integerGemm ??= (async () => {
+    const d = 64;
+    const session = await cachedSession('u8s8_check', u8s8CheckGraph(d), options);
+    const out = await session.run({ a: new ort.Tensor('uint8', new Uint8Array(d).fill(255), [1, d]), b: new ort.Tensor('int8', new Int8Array(d).fill(-128), [d, 1]) });
+    return Number((out.y.data as Int32Array)[0]) === 255 * -128 * d;
+  })();
+  return integerGemm;
+}
+
+function u8s8CheckGraph(d: number): () => GraphSpec {
+  return () => ({
+    name: 'u8s8_check',
+    inputs: [
+      { name: 'a', type: E.uint8, shape: [1, d] },
+      { name: 'b', type: E.int8, shape: [d, 1] },
+    ],
+    outputs: [{ name: 'y', type: E.int32, shape: [1, 1] }],
+    nodes: [{ op: 'MatMulInteger', inputs: ['a', 'b'], outputs: ['y'] }],
+  });
 }
