@@ -13,3 +13,5 @@ export * from './artifact-upload.js';
 export * from './artifacts.js';
 export * from './plugins.js';
 export * from './record-plan.js';
+export * from './task-metrics.js';
+export * from './workers.js';
