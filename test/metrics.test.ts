@@ -21,7 +21,9 @@ const HEARTBEAT_MS = 500;
 const TTL_MS = 3 * HEARTBEAT_MS;
 
 const redis = connectRedis(REDIS_URL);
-const api = new ApiProcess({ REDIS_URL, GRIDFOLD_PREFIX: prefix, GRIDFOLD_TOKEN: TOKEN, GRIDFOLD_METRICS_TOKEN: METRICS_TOKEN, GRIDFOLD_LOG_LEVEL: 'warn' });
+const api = new ApiProcess({ REDIS_URL, GRIDFOLD_PREFIX: prefix, GRIDFOLD_TOKEN: TOKEN, GRIDFOLD_METRICS_TOKEN: METRICS_TOKEN, GRIDFOLD_LOG_LEVEL: 'warn',
+  // The test polls the worker list and the experiment every 100 ms while the sweep runs.
+  GRIDFOLD_READS_PER_MINUTE: '100000' });
 const workers: WorkerProcess[] = [];
 
 function startWorker(id: string): WorkerProcess {
