@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { connectRedis, QUEUE, type WorkerList } from '@gridfold/queue';
+import { connectRedis, QUEUE, workerKeys, type WorkerList } from '@gridfold/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess } from './helpers/api-process.js';
 import { deletePrefix, REDIS_URL, waitFor, WorkerProcess } from './helpers/cluster.js';
@@ -184,5 +184,16 @@ describe('GET /metrics and gridfold workers, with a real API and real workers', 
     const listed = JSON.parse(await cli('--json')) as WorkerList;
     expect(listed.workers.map((w) => w.name)).toEqual(['w2']);
     expect(value(await scrape(), 'gridfold_workers_alive')).toBe(1);
+  });
+
+  it('forgets a worker that stops cleanly (SIGTERM) at once, without waiting for its heartbeat to expire', async () => {
+    const [, w2] = workers;
+    const [record] = await liveWorkers();
+    expect(record.name).toBe('w2');
+    // It beats every 500 ms until it has stopped, so its record would outlive its exit by a second or more.
+    await w2.kill('SIGTERM');
+    expect(w2.child.exitCode).toBe(0);
+    expect(await redis.exists(workerKeys(prefix).worker(record.id))).toBe(0);
+    expect(await liveWorkers()).toEqual([]);
   });
 });

@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 /** How long a heartbeat lasts, in heartbeat intervals: two can be missed (a slow Redis, a busy host) before the worker counts as gone. */
 export const HEARTBEAT_TTL_INTERVALS = 3;
 
+/** Longest a stopping worker waits to remove its record (Redis may be unreachable). */
+const STOP_WAIT_MS = 2000;
+
 /** A job start or end is reported within this many milliseconds; a burst of short jobs makes one write. */
 const TOUCH_DELAY_MS = 250;
 
@@ -52,9 +55,12 @@ export class Heartbeat {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.touchTimer);
-    // A write waiting for Redis to come back must not hold up the worker's exit.
-    await Promise.race([this.inFlight, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-    await this.registry.remove(this.info.id).catch((err: Error) => this.log.warn({ err: err.message }, 'could not remove the heartbeat record; it expires by itself'));
+    const removed = (async () => {
+      await this.inFlight;
+      await this.registry.remove(this.info.id);
+    })().catch((err: Error) => this.log.warn({ err: err.message }, 'could not remove the heartbeat record; it expires by itself'));
+    // Commands wait while Redis is unreachable: that must not hold up the worker's exit (the record expires by itself).
+    await Promise.race([removed, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
   }
 
   /** One write at a time; a beat asked for while one is in flight follows it (the jobs may have changed). */
