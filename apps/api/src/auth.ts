@@ -73,3 +73,18 @@ export function sessionRoutes(token: string | undefined): Router {
   router.delete('/api/session', (_req, res) => void res.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).end());
   return router;
 }
+
+/**
+ * Who may read `GET /metrics`: whoever may read (see {@link accessOf}), and with a metrics token
+ * (`GRIDFOLD_METRICS_TOKEN`) whoever sends that one, as `Authorization: Bearer` (Prometheus'
+ * `authorization`, KEDA's bearer `authMode`) or as HTTP Basic's password. That token opens
+ * nothing else: a scraper need not hold the API token, which can submit code to the workers.
+ */
+export function requireMetricsAccess(policy: AccessPolicy, metricsToken: string | undefined): RequestHandler {
+  const deny = requireToken(policy.token ?? metricsToken);
+  return (req, res, next) => {
+    if (metricsToken && isAuthorized(req, metricsToken)) return next();
+    if (!policy.token && metricsToken) return deny(req, res, next);
+    return accessOf(req, policy) !== 'none' ? next() : deny(req, res, next);
+  };
+}

@@ -1,16 +1,17 @@
 import { createLogger, defaultDataDir, MAX_CELL_FOLDS, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
-import { ArtifactStore, ExperimentStore, QUEUE, redisMemory, type ArtifactStoreOptions } from '@gridfold/queue';
+import { ArtifactStore, ExperimentStore, QUEUE, redisMemory, WorkerRegistry, type ArtifactStoreOptions, type WorkerList } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { requireReadAccess, requireToken, sessionRoutes } from './auth.js';
+import { requireMetricsAccess, requireReadAccess, requireToken, sessionRoutes } from './auth.js';
 import { BOARD_PATH, boardRouter } from './board.js';
 import { LiveFeed } from './live-feed.js';
 import { LiveSnapshots } from './live-snapshots.js';
+import { metricsHandler } from './metrics.js';
 import { isRedisUnavailable, RedisHealth, RedisUnavailableError } from './redis-gate.js';
 import { refuseCrossSiteWrites, requireLoopbackHost } from './request-origin.js';
 import { RetentionSweeper, type RetentionOptions } from './retention.js';
@@ -56,6 +57,10 @@ export interface AppDeps {
   allowPlugins?: boolean;
   /** Limits of the child process that loads a spec's plugins to check it. @defaultValue 20 s, 1024 MiB */
   pluginCheck?: PluginCheckOptions;
+  /** A token that opens `GET /metrics` alone (`GRIDFOLD_METRICS_TOKEN`); without one, `/metrics` is a read like the others. @defaultValue unset */
+  metricsToken?: string;
+  /** How many of the newest experiments `GET /metrics` counts by status (`GRIDFOLD_METRICS_EXPERIMENTS`). @defaultValue 1000 */
+  metricsExperiments?: number;
 }
 
 /** The Express app plus what it opened, with an idempotent close(). */
@@ -123,9 +128,21 @@ export function createApp(deps: AppDeps): GridfoldApp {
     }
   });
 
+  // Prometheus' text format, read from Redis at each scrape (see metrics.ts); a read, or its own token.
+  app.get('/metrics', readLimiter, requireMetricsAccess(policy, deps.metricsToken), redisGate, metricsHandler({ redis: reads, queue, prefix, experimentsScanned: deps.metricsExperiments }));
+
   const artifactStore = new ArtifactStore(deps.redis, prefix, deps.artifacts);
+  const workers = new WorkerRegistry(reads, prefix);
   app.use('/api', readLimiter, requireReadAccess(policy));
-  app.use(['/api/experiments', '/api/events'], redisGate);
+  app.use(['/api/experiments', '/api/events', '/api/workers'], redisGate);
+  // The worker processes whose heartbeat has not expired: host, pid, threads, running jobs.
+  app.get('/api/workers', async (_req, res, next) => {
+    try {
+      res.json({ workers: await workers.list() } satisfies WorkerList);
+    } catch (err) {
+      next(err);
+    }
+  });
   app.use(eventRoutes(feed, store));
   app.use(
     '/api/experiments',

@@ -7,7 +7,7 @@ import { checkListen, isLoopbackHost } from './listen-policy.js';
 import { Reaper } from './reaper.js';
 
 /** Settings of {@link startApi}: the parts of the config the API uses, and its logger. */
-export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'token' | 'publicRead' | 'insecure' | 'readsPerMinute' | 'dataDir' | 'port' | 'host' | 'retentionDays'>, Partial<Pick<GridfoldConfig, 'reaperIntervalMs' | 'reaperGraceMs' | 'artifactsMaxBytes' | 'artifactUploadMaxBytes' | 'allowPlugins'>> {
+export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'token' | 'publicRead' | 'insecure' | 'readsPerMinute' | 'dataDir' | 'port' | 'host' | 'retentionDays'>, Partial<Pick<GridfoldConfig, 'reaperIntervalMs' | 'reaperGraceMs' | 'artifactsMaxBytes' | 'artifactUploadMaxBytes' | 'allowPlugins' | 'metricsToken' | 'metricsExperiments'>> {
   logger?: Logger;
 }
 
@@ -32,6 +32,8 @@ export async function startApi(options: ApiOptions): Promise<{ server: Server; r
     retention: { retentionDays: options.retentionDays },
     artifacts: { maxTotalBytes: options.artifactsMaxBytes, maxArtifactBytes: options.artifactUploadMaxBytes },
     allowPlugins: options.allowPlugins,
+    metricsToken: options.metricsToken,
+    metricsExperiments: options.metricsExperiments,
   });
   const reaper = new Reaper({ redis, store, queue, prefix: options.prefix, intervalMs: options.reaperIntervalMs, graceMs: options.reaperGraceMs });
   reaper.on('reaped', (id: string, error: string) => log.warn({ experiment: id, err: error }, 'experiment failed: nothing left to run it'));

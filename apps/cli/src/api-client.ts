@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ArtifactList, ArtifactUploaded, ExperimentCreated, ExperimentDetail, ExperimentList, PruneOutcome, PurgeOutcome } from '@gridfold/queue';
+import type { ArtifactList, ArtifactUploaded, ExperimentCreated, ExperimentDetail, ExperimentList, PruneOutcome, PurgeOutcome, WorkerList } from '@gridfold/queue';
 
 /** An answer of the API that is not a success: its status and the API's message. */
 export class ApiError extends Error {
@@ -58,6 +58,11 @@ export class ApiClient {
   /** Deletes every ended experiment older than `olderThan` (`30d`, `12h`, `90m`, `45s`). */
   async prune(olderThan: string): Promise<PruneOutcome> {
     return this.request('POST', '/api/experiments/prune', { older_than: olderThan });
+  }
+
+  /** The worker processes whose heartbeat has not expired. */
+  async workers(): Promise<WorkerList> {
+    return this.request('GET', '/api/workers');
   }
 
   async artifacts(): Promise<ArtifactList> {

@@ -6,6 +6,7 @@ import { registerRemove } from './commands/remove.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerStart } from './commands/start.js';
+import { registerWorkers } from './commands/workers.js';
 
 const program = new Command('gridfold')
   .description('Distributed cross-validation and hyperparameter sweeps on Redis')
@@ -21,6 +22,7 @@ try {
   registerRemove(program, config);
   registerStart(program, config);
   registerArtifacts(program, config);
+  registerWorkers(program, config);
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);

@@ -1,12 +1,14 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger, resolveLogFormat, type LogSettings, type TfjsBackendName } from '@gridfold/core';
-import { ExperimentStore, QUEUE, StudyStore, type JobData } from '@gridfold/queue';
+import { ExperimentStore, QUEUE, StudyStore, TaskMetrics, WorkerRegistry, type JobData, type WorkerJob } from '@gridfold/queue';
 import { FlowProducer, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { watchCancellations } from './cancel-watch.js';
+import { countTasks } from './count-tasks.js';
 import { onFinalFailure } from './final-failures.js';
+import { Heartbeat } from './heartbeat.js';
 import { LruMap } from './lru-map.js';
 import { Sandbox } from './sandbox.js';
 import { encodeSandboxConfig, SANDBOX_CONFIG_VAR } from './sandbox-config.js';
@@ -82,6 +84,12 @@ export interface WorkerDeps {
   killGraceMs?: number;
   /** How often running jobs look whether their experiment was cancelled, milliseconds. @defaultValue 1000 */
   cancelCheckMs?: number;
+  /**
+   * How often this worker writes its heartbeat (host, pid, threads, running jobs) to Redis,
+   * milliseconds; each lasts 3 intervals, so a worker that died leaves the list of live
+   * workers within that. @defaultValue 5000
+   */
+  heartbeatMs?: number;
   /** Format and level of the logs of the worker and its sandboxed processors. @defaultValue `{ logFormat: "auto", logLevel: "info" }` */
   log?: LogSettings;
   /** @defaultValue `createLogger(log, "worker")` */
@@ -133,8 +141,29 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   });
   const sandbox = new Sandbox(PROCESSOR, { env: { ...process.env, [SANDBOX_CONFIG_VAR]: sandboxConfig } }, { concurrency, killGraceMs: deps.killGraceMs });
   const limits = new JobTimeLimits(deps.connection, { ...DEFAULT_TIME_LIMITS, ...deps.timeLimits });
+  const prefix = deps.prefix ?? 'gridfold';
+  // The jobs running now, for the heartbeat: `gridfold workers` shows each worker's current tasks.
+  const current = new Map<string, WorkerJob>();
+  const heartbeat = new Heartbeat(
+    new WorkerRegistry(deps.connection, prefix),
+    { id: `${hostname()}:${process.pid}`, name: deps.workerId ?? null, host: hostname(), pid: process.pid, concurrency, threads, refit_threads: refitThreads, started_at: Date.now() },
+    () => [...current.values()],
+    deps.heartbeatMs ?? 5000,
+    log,
+  );
   // The signal is BullMQ's: worker.cancelJob(id) aborts it.
   const processJob = async (job: Job<JobData>, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const data = job.data;
+    current.set(job.id!, { job: job.id!, kind: data.kind, experiment: data.experimentId, ...(data.kind === 'fit' && { task: data.task.index }), since: Date.now() });
+    heartbeat.touch();
+    try {
+      return await runJob(job, token, signal);
+    } finally {
+      current.delete(job.id!);
+      heartbeat.touch();
+    }
+  };
+  const runJob = async (job: Job<JobData>, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const limitMs = await limits.limitMs(job.data);
     let timer: NodeJS.Timeout | undefined;
     const startClock = () => {
@@ -152,7 +181,7 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   };
   const worker = new Worker<JobData>(QUEUE, processJob, {
     connection: deps.connection,
-    prefix: deps.prefix ?? 'gridfold',
+    prefix,
     concurrency,
     lockDuration: deps.lockDuration ?? 30_000,
     stalledInterval: deps.stalledInterval ?? 15_000,
@@ -165,8 +194,11 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   const studies = new LruMap<string, { studies: StudyStore; flows: FlowProducer }>(4, (s) => void s.flows.close());
   const studyFor = (prefix: string) => studies.getOrSet(prefix, () => ({ studies: new StudyStore(deps.connection, prefix), flows: new FlowProducer({ connection: deps.connection, prefix }) }));
   const recordFailure = onFinalFailure(storeFor, log, studyFor);
+  const counts = countTasks(new TaskMetrics(deps.connection, prefix), log);
+  worker.on('completed', (job, result) => counts.completed(job, result));
   worker.on('failed', (job, err) => {
     log.warn({ job: job?.id, name: job?.name, err: err.message, attempts: job?.attemptsMade }, 'job failed');
+    counts.failed(job, err);
     recordFailure(job, err).catch((e: Error) => log.error({ job: job?.id, err: e.message }, 'could not record the final failure of a job'));
   });
   worker.on('stalled', (jobId) => log.warn({ job: jobId }, 'job stalled; redelivering'));
@@ -178,6 +210,7 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
     intervalMs: deps.cancelCheckMs ?? 1000,
     onError: (err) => log.warn({ err: err.message }, 'could not check for cancelled experiments'),
   });
+  heartbeat.start();
   log.info({ queue: worker.name, concurrency, threads, refitThreads }, 'worker started');
   let closing: Promise<void> | undefined;
   return {
@@ -187,6 +220,7 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
         // Closing waits for the running jobs: until they end, a cancel must still stop them.
         await worker.close();
         stopWatching();
+        await heartbeat.stop();
         await sandbox.close();
         log.info('worker closed');
       })();

@@ -31,6 +31,7 @@ export async function runWorkerMain(config: GridfoldConfig): Promise<void> {
     artifactCacheDir: config.artifactCacheDir,
     artifactCacheMaxBytes: config.artifactCacheMaxBytes,
     allowPlugins: config.allowPlugins,
+    heartbeatMs: config.heartbeatMs,
     log: config,
     logger: log,
   });

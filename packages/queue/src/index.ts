@@ -15,3 +15,5 @@ export * from './plugins.js';
 export * from './record-plan.js';
 export * from './study-store.js';
 export * from './study-advance.js';
+export * from './task-metrics.js';
+export * from './workers.js';

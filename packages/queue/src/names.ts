@@ -76,3 +76,31 @@ export function artifactKeys(prefix: string) {
     upload: (id: string) => `${prefix}:artifact-upload:${id}`,
   };
 }
+
+/**
+ * Redis keys of worker heartbeats under a prefix (see workers.ts). Every live worker process
+ * rewrites its record every few seconds with a time to live, so a dead one's disappears.
+ */
+export function workerKeys(prefix: string) {
+  return {
+    /** Sorted set: worker id → when its record expires (Redis's clock, milliseconds); pruned at every heartbeat. */
+    index: `${prefix}:workers`,
+    /** Hash: a worker's host, pid, threads, running jobs, ...; expires unless its worker renews it. */
+    worker: (id: string) => `${prefix}:worker:${id}`,
+  };
+}
+
+/**
+ * Redis keys of the metrics that workers count for `GET /metrics` (see task-metrics.ts). They
+ * live in Redis, not in a process, so they count across every worker and survive restarts.
+ */
+export function metricKeys(prefix: string) {
+  return {
+    /** Hash: `tasks_completed`, `tasks_failed` → counts since the prefix was first used. */
+    counters: `${prefix}:metrics:counters`,
+    /** Hash: `<estimator>\t<bucket index>`, `<estimator>\tcount`, `<estimator>\tsum` → fit task durations. */
+    taskSeconds: `${prefix}:metrics:task-seconds`,
+    /** Set of the estimator names that have a histogram of their own (capped; the rest count as `other`). */
+    estimators: `${prefix}:metrics:estimators`,
+  };
+}

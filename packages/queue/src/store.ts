@@ -33,6 +33,9 @@ export interface ExperimentRecord {
 
 const TERMINAL: ExperimentStatus[] = ['completed', 'failed', 'cancelled'];
 
+/** Every status an experiment can have, in the order it goes through them. */
+export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
+
 /** Which run of an experiment a job belongs to: its generation and the data that run is bound to. */
 export interface RunRef {
   /** 0 for the first run, then one more per retry. */
@@ -126,6 +129,27 @@ export class ExperimentStore {
   /** Experiment ids, newest first. */
   async list(offset = 0, limit = 50): Promise<string[]> {
     return this.redis.zrevrange(this.k.index, offset, offset + limit - 1);
+  }
+
+  /**
+   * How many of the newest `limit` experiments have each status, and how many the store holds
+   * in all: one ZRANGE and one pipelined HGET per experiment scanned, never a whole record. The
+   * queued and running ones are among the newest in practice; older ones have ended, and
+   * retention or `gridfold prune` bounds how many there are.
+   */
+  async statusCounts(limit: number): Promise<{ counts: Record<ExperimentStatus, number>; scanned: number; total: number }> {
+    // ZREVRANGE's stop -1 would mean the whole index: a limit of 0 scans nothing.
+    const [ids, total] = await Promise.all([limit > 0 ? this.redis.zrevrange(this.k.index, 0, limit - 1) : [], this.redis.zcard(this.k.index)]);
+    const counts = Object.fromEntries(EXPERIMENT_STATUSES.map((s) => [s, 0])) as Record<ExperimentStatus, number>;
+    if (ids.length) {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hget(this.k.experiment(id), 'status');
+      for (const [err, status] of ((await pipeline.exec()) ?? []) as Array<[Error | null, string | null]>) {
+        // An id whose record was purged between the two reads has no status: not counted.
+        if (!err && status && status in counts) counts[status as ExperimentStatus]++;
+      }
+    }
+    return { counts, scanned: ids.length, total };
   }
 
   /** Ids of experiments created before `time` (milliseconds since the epoch), oldest first, at most `limit`. */

@@ -1,5 +1,5 @@
 import { cachedFitAndScore, roundPlan, type Plan } from '@gridfold/core';
-import type { ExperimentStore, FitJobData } from '@gridfold/queue';
+import { estimatorLabel, type ExperimentStore, type FitJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { LruMap } from '../lru-map.js';
 import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
@@ -40,7 +40,9 @@ export async function processTask(job: SandboxedJob, data: FitJobData, signal?: 
       return { task: task.index, refused: stored, generation };
     }
     log.info({ experiment: id, task: task.index, fold: task.fold, cells: task.cells.length, ms: Date.now() - started, fresh: stored === 'stored' }, 'task done');
-    return { task: task.index, ms: result.ms, scores: result.cells.map((c) => c.test_score) };
+    // The estimator and the task's wall time here (plan, data, fit and score, store) go to the
+    // worker's duration histogram (see TaskMetrics); `ms` is the fit and score alone.
+    return { task: task.index, ms: result.ms, scores: result.cells.map((c) => c.test_score), estimator: estimatorLabel(plan.estimator), seconds: (Date.now() - started) / 1000 };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     log.error({ experiment: id, task: task.index, err: message, attempt: job.attemptsMade + 1 }, 'task failed');

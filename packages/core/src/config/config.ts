@@ -80,6 +80,20 @@ export interface GridfoldConfig {
   readsPerMinute: number;
   /** This worker's name in an experiment's running tasks. `GRIDFOLD_WORKER_ID`. @defaultValue unset: the sandboxed processor's pid */
   workerId?: string;
+  /**
+   * How often a worker writes its heartbeat (host, pid, threads, running jobs) to Redis,
+   * milliseconds; each lasts three times as long, so a dead worker leaves `gridfold workers`
+   * and `gridfold_workers_alive` within 3 intervals. `GRIDFOLD_HEARTBEAT_MS`. @defaultValue 5000
+   */
+  heartbeatMs: number;
+  /**
+   * A token that opens `GET /metrics` and nothing else (for Prometheus and KEDA, which then need
+   * not hold the API token that can submit code). `GRIDFOLD_METRICS_TOKEN`. @defaultValue unset:
+   * `/metrics` is a read like the others (the API token, or open with `publicRead` or no token)
+   */
+  metricsToken?: string;
+  /** How many of the newest experiments `GET /metrics` counts by status at each scrape. `GRIDFOLD_METRICS_EXPERIMENTS`. @defaultValue 1000 */
+  metricsExperiments: number;
   /** Port of the API started by `gridfold serve` / `start` (0: any free port). `PORT`. @defaultValue 3000 */
   port: number;
   /** Interface the API listens on. `HOST`. @defaultValue `"127.0.0.1"` */
@@ -167,6 +181,9 @@ export const CONFIG_VARIABLES: ConfigVariables = {
   insecure: { env: 'GRIDFOLD_INSECURE', schema: flag, fallback: () => false },
   readsPerMinute: { env: 'GRIDFOLD_READS_PER_MINUTE', schema: count('requests'), fallback: () => 600 },
   workerId: { env: 'GRIDFOLD_WORKER_ID', schema: word, fallback: none },
+  heartbeatMs: { env: 'GRIDFOLD_HEARTBEAT_MS', schema: integer(100, 600_000, 'milliseconds'), fallback: () => 5000 },
+  metricsToken: { env: 'GRIDFOLD_METRICS_TOKEN', schema: z.string(), fallback: none },
+  metricsExperiments: { env: 'GRIDFOLD_METRICS_EXPERIMENTS', schema: integer(0, 100_000, 'experiments'), fallback: () => 1000 },
   port: { env: 'PORT', schema: integer(0, 65_535, ''), fallback: () => 3000 },
   host: { env: 'HOST', schema: word, fallback: () => '127.0.0.1' },
   apiUrl: { env: 'GRIDFOLD_API', schema: url(['http', 'https']), fallback: () => 'http://127.0.0.1:3000' },
