@@ -23,6 +23,8 @@ const SHOTS = process.env.GRIDFOLD_SCREENSHOT_DIR ?? join(tmpdir(), 'gridfold-da
 const CSV_DIR = fileURLToPath(new URL('../fixtures/csv-labels/', import.meta.url));
 // Objectives that report learning curves (its `flaky`: 2 reports by default, 10 with mode "sleep").
 const MISBEHAVING = fileURLToPath(new URL('./fixtures/plugins/misbehaving.ts', import.meta.url));
+// A cheap objective with a learning curve (`climb`: 12 reports a fold), for a TPE study.
+const CURVES = fileURLToPath(new URL('./fixtures/plugins/curves.ts', import.meta.url));
 
 let cluster: TestCluster;
 let chrome: HeadlessBrowser;
@@ -75,6 +77,28 @@ async function drawnLines(page: Page): Promise<{ folds: number; means: number; b
     means: lines.filter((l) => l.width === '2.5').length,
     best: lines.filter((l) => l.width === '4').length,
   };
+}
+
+/**
+ * What the study's charts drew, told apart by how charts/study.ts and learning-curves.ts style
+ * them: history marks by symbol (filled blue dots for complete trials, hollow grey triangles for
+ * pruned ones; the legend's icons, one each, left out), the red best-so-far line, parallel lines by
+ * width (1.5 a complete trial, 3.5 the best), importance bars, and learning-curve means (2.5 wide,
+ * 4 the best) that are dashed.
+ */
+async function studyMarks(page: Page): Promise<Record<string, number>> {
+  const attrs = (chart: string, selector: string) =>
+    page.locator(`[data-chart="${chart}"] svg ${selector}`).evaluateAll((ps) => ps.map((p) => Object.fromEntries(Array.from(p.attributes, (a) => [a.name, a.value]))));
+  const history = await attrs('history', 'path');
+  const complete = history.filter((p) => p.fill === '#5470c6' && p.transform).length - 1;
+  const pruned = history.filter((p) => p.stroke === '#9ca3af' && p.transform).length - 1;
+  const bestLine = history.filter((p) => p.stroke === '#d62728' && p.fill === 'none' && !p.transform).length;
+  const parallel = await attrs('parallel', 'path[fill="none"]');
+  const parallelLines = parallel.filter((p) => p['stroke-width'] === '1.5' || p['stroke-width'] === '3.5').length;
+  const bars = (await attrs('importance', 'path')).filter((p) => p.fill === '#5470c6').length;
+  const curves = await attrs('learning-curves', 'path[fill="none"]:not([transform])');
+  const dashedMeans = curves.filter((p) => (p['stroke-width'] === '2.5' || p['stroke-width'] === '4') && p['stroke-dasharray']).length;
+  return { points: complete + pruned, complete, pruned, bestLine, parallelLines, bars, dashedMeans };
 }
 
 async function launchExample(page: Page, prefix: string, at = base): Promise<string> {
@@ -141,6 +165,9 @@ describe('dashboard (headless Chromium)', () => {
     expect(await page.locator('#summary').textContent()).toContain(api.result.test.accuracy.toFixed(6));
     await expectChart(page, 'heatmap', ['n_neighbors', 'weights'], 6);
     expectPicture(await page.screenshot({ fullPage: true }), 'grid', 50);
+    // Not a study: no optimisation history, parallel coordinates or importance.
+    for (const section of ['#optimisation-history', '#parallel-coordinates', '#param-importance']) expect(await page.locator(section).isHidden(), section).toBe(true);
+    for (const chart of ['history', 'parallel', 'importance']) expect(await page.locator(`[data-chart="${chart}"] svg`).count(), chart).toBe(0);
     // KNN reports nothing while it fits: no learning curves, not even an empty chart.
     expect(await page.locator('#learning-curves').isHidden()).toBe(true);
     expect(await page.locator('[data-chart="learning-curves"] svg').count()).toBe(0);
@@ -271,6 +298,81 @@ describe('dashboard (headless Chromium)', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it('draws a TPE study live: optimisation history, learning curves with pruned trials dashed, parallel coordinates and parameter importance', async () => {
+    const bundle = await bundlePlugin('./curves.ts', CURVES);
+    const up = await fetch(`${base}/api/artifacts`, {
+      method: 'POST',
+      headers: { 'x-artifact-sha256': createHash('sha256').update(bundle.code).digest('hex'), 'content-type': 'application/octet-stream' },
+      body: bundle.code,
+    });
+    expect([200, 201]).toContain(up.status);
+    const page = await chrome.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${base}/`);
+    // 12 trials one after another (parallel 1: the in-process study, trial for trial, so seed 7 gives 6 complete and 6 pruned),
+    // each fold 12 reports 40 ms apart (about 1 s a trial): long enough to watch it live.
+    await page.fill('#spec', JSON.stringify({
+      name: 'climb-study',
+      plugins: ['./curves.ts'],
+      artifacts: { './curves.ts': bundle.sha256 },
+      dataset: { source: 'csv', train: 'train.csv', label: 'species' },
+      estimator: { name: 'climb', params: { sleep_ms: 40 } },
+      search: { kind: 'tpe', n_trials: 12, n_startup_trials: 4, seed: 7, parallel: 1 },
+      param_space: { x: { float: [-10, 10] }, shape: ['fast', 'slow'] },
+      // Rungs at steps 2, 4 and 8: half the trials pruned, enough left complete to rank the parameters.
+      pruner: { kind: 'asha', min_resource: 2, reduction_factor: 2 },
+      cv: 2,
+      cache: false,
+      refit: false,
+    }));
+    await page.click('#launch');
+    await page.waitForURL(/\/experiments\/[0-9a-f-]+$/);
+    const id = page.url().split('/').pop()!;
+
+    // Live: the history is drawn before the study ends, from the trials ended so far.
+    await page.locator('[data-chart="history"] svg').waitFor({ timeout: 30_000 });
+    const during = await studyMarks(page);
+    const running = await apiGet<{ status: string; progress: { done: number } }>(`/api/experiments/${id}`);
+    expect(running.status).toBe('running');
+    expect(during.points).toBeLessThan(12);
+
+    await page.locator('h1 [data-status="completed"]').waitFor({ timeout: 90_000 });
+    const done = await apiGet<{ result: { best_index: number; cv_results: { params: unknown[]; trial_state: string[]; pruned_step: Array<number | null> } } }>(`/api/experiments/${id}`);
+    const states = done.result.cv_results.trial_state;
+    const n = (s: string) => states.filter((t) => t === s).length;
+    expect(states).toHaveLength(12);
+    expect(n('pruned')).toBeGreaterThan(0);
+    expect(n('complete')).toBeGreaterThanOrEqual(4);
+    // History: one mark per trial ended (none failed here), a best-so-far line; parallel coordinates: a line per complete trial;
+    // importance: a bar per parameter; learning curves: a pruned trial's mean dashed.
+    await expect.poll(() => studyMarks(page), { timeout: 10_000 }).toEqual({
+      points: 12,
+      complete: n('complete'),
+      pruned: n('pruned'),
+      bestLine: 1,
+      parallelLines: n('complete'),
+      bars: 2,
+      dashedMeans: n('pruned'),
+    });
+    await expectChart(page, 'history', ['trial', 'score'], 12);
+    await expectChart(page, 'parallel', ['x', 'shape', 'score'], 5);
+    // Importance bars may be empty (0: a parameter TPE has settled explains nothing among the complete trials), so no picture check.
+    const importanceTexts = await page.locator('[data-chart="importance"] svg text').allTextContents();
+    expect(importanceTexts).toEqual(expect.arrayContaining(['x', 'shape', 'share of score variance explained (ε²)']));
+    expect(importanceTexts.filter((t) => /^\d\.\d\d$/.test(t))).toHaveLength(2);
+    await expectChart(page, 'learning-curves', ['step', 'reported value'], 12);
+    expect(await page.locator('#importance-method').textContent()).toContain('fANOVA');
+    // The learning curves name a pruned trial by where it stopped; the grid's heatmap is not drawn for a study.
+    const stopped = states.findIndex((s) => s === 'pruned');
+    expect(await page.locator('[data-chart="learning-curves"] svg text').allTextContents()).toContain(`trial ${stopped} (pruned at step ${done.result.cv_results.pruned_step[stopped]})`);
+    expect(await page.locator('#heatmap').isHidden()).toBe(true);
+    expectPicture(await page.screenshot({ fullPage: true }), 'study', 50);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
 
   it('shows a bad spec\'s issues by field, sends the token as Bearer, and cancels a sweep', async () => {
     const guarded = createApp({ redis: cluster.redis, prefix: cluster.prefix, token: 'dashboard-test-token', logger: pino({ level: 'silent' }) });

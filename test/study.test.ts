@@ -89,6 +89,36 @@ describe('a TPE study in one process', () => {
     expect(states[pruned.best_index!]).toBe('complete');
   });
 
+  it('reports progress in trials with how they stand (the CLI\'s --local progress line): ended, pruned, running, best so far', async () => {
+    const seen: Array<{ done: number; total: number; stage: string; study?: { ended: number; pruned: number; complete: number; failed: number; running: number; best: number | null } }> = [];
+    const r = await runExperiment(study({ search: { kind: 'tpe', n_trials: 12, seed: 7 }, pruner: { kind: 'asha', min_resource: 1, reduction_factor: 3 } }), {
+      plugins: [plugin],
+      files: { 'fruit-train.csv': FRUIT },
+      onProgress: (p) => seen.push(p),
+    });
+    const cv = r.cv_results!;
+    const trials = seen.filter((p) => p.study);
+    // One line per trial as it ends, counting trials (of n_trials), not tasks.
+    expect(trials.map((p) => [p.done, p.total])).toEqual(Array.from({ length: 12 }, (_, i) => [i + 1, 12]));
+    const last = trials.at(-1)!.study!;
+    expect(last).toEqual({
+      ended: 12,
+      complete: cv.trial_state!.filter((s) => s === 'complete').length,
+      pruned: cv.trial_state!.filter((s) => s === 'pruned').length,
+      failed: 0,
+      running: 0,
+      best: r.best_score,
+    });
+    expect(last.pruned).toBeGreaterThan(0);
+    expect(trials[0].study!.running).toBe(1);
+    // The best so far never falls, and each line's is the best complete trial up to it.
+    trials.forEach((p, i) => {
+      const upTo = cv.mean_test_score.slice(0, i + 1).filter((v, j) => v !== null && cv.trial_state![j] === 'complete') as number[];
+      expect(p.study!.best).toBe(upTo.length ? Math.max(...upTo) : null);
+    });
+    expect(seen.at(-1)).toMatchObject({ stage: 'done', done: 12, total: 12 });
+  });
+
   it('refuses a pruner without a study, naming the field', async () => {
     await expect(run({ ...study({ pruner: { kind: 'median' } }), search: { kind: 'grid' }, param_space: undefined, param_grid: { x: [1] } })).rejects.toThrow(/pruner/);
   });

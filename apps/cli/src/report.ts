@@ -1,4 +1,14 @@
-import type { ExperimentResult } from '@gridfold/core';
+import type { ExperimentResult, StudyCounts } from '@gridfold/core';
+
+/**
+ * A study's progress line: trials ended of n_trials (how many of them pruned, and failed when
+ * any), trials running now, and the best mean score of the complete trials so far.
+ * `12/40 trials ended (3 pruned) · 2 running · best 0.98123`
+ */
+export function studyProgressLine(c: StudyCounts, nTrials: number): string {
+  const how = [`${c.pruned} pruned`, ...(c.failed ? [`${c.failed} failed`] : [])].join(', ');
+  return `${c.ended}/${nTrials} trials ended (${how}) · ${c.running} running · best ${c.best === null ? '–' : c.best.toFixed(5)}`;
+}
 
 /**
  * A human-readable summary of a result: the cv_results table (best row marked; an objective's
@@ -12,14 +22,17 @@ export function formatResult(r: ExperimentResult): string {
     const names = Object.keys(cv).filter((k) => k.startsWith('param_')).map((k) => k.slice(6));
     // An objective's named metrics besides its score (`{score, loss}` gives mean_test_loss).
     const extras = Object.keys(cv).filter((k) => k.startsWith('mean_test_') && k !== 'mean_test_score') as Array<`mean_test_${string}`>;
-    const header = ['rank', ...names, 'mean_test_score', 'std_test_score', ...extras, 'mean_fit_time'];
+    // A study's rows are its trials in trial order: their number, and how each ended.
+    const states = cv.trial_state;
+    const header = [...(states ? ['trial', 'state'] : []), 'rank', ...names, 'mean_test_score', 'std_test_score', ...extras, 'mean_fit_time'];
     const rows = cv.params.map((p, i) => [
+      ...(states ? [String(i), trialState(states[i], cv.pruned_step?.[i] ?? null)] : []),
       String(cv.rank_test_score[i]) + (i === r.best_index ? ' *' : ''),
       ...names.map((n) => JSON.stringify(p[n] ?? null)),
       fmt(cv.mean_test_score[i], 5),
       fmt(cv.std_test_score[i], 5),
       ...extras.map((k) => fmt(cv[k][i] as number | null, 5)),
-      fmt(cv.mean_fit_time[i], 3) + 's',
+      cv.mean_fit_time[i] === null ? 'nan' : fmt(cv.mean_fit_time[i], 3) + 's',
     ]);
     const widths = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));
     const line = (cells: string[]) => cells.map((c, j) => c.padEnd(widths[j])).join('  ');
@@ -43,6 +56,11 @@ export function formatResult(r: ExperimentResult): string {
   if (r.errors.length) lines.push(`${r.errors.length} failed cell(s); first: cell ${r.errors[0].cell} fold ${r.errors[0].fold}: ${r.errors[0].error}`);
   lines.push(`total       ${(r.timings.total_ms / 1000).toFixed(1)}s`);
   return lines.join('\n');
+}
+
+/** A trial's state as the table shows it: a pruned trial with the step it was stopped at. */
+function trialState(state: string, prunedStep: number | null): string {
+  return state === 'pruned' && prunedStep !== null ? `pruned@${prunedStep}` : state;
 }
 
 /** "steps 1..3" (or "step 5" when there is one) for the first and last steps of some curves. */

@@ -1,6 +1,7 @@
 import { failedResult, type ExperimentResult } from '@gridfold/core';
 import { describe, expect, it } from 'vitest';
-import { formatResult } from '../src/report.js';
+import { studyText } from '../src/follow.js';
+import { formatResult, studyProgressLine } from '../src/report.js';
 
 // A hand-made two-cell result: every number is chosen so its printed form is easy to check by
 // eye (toFixed(5) for scores, toFixed(3) + "s" for fit times, total in seconds to 1 decimal).
@@ -120,5 +121,49 @@ describe('formatResult', () => {
 
   it('prints a failed experiment as its status and reason, with no table', () => {
     expect(formatResult(failedResult('e2', 'knn', 'dataset not found', 500)).split('\n')).toEqual(['experiment knn (e2): failed — dataset not found', 'total       0.5s']);
+  });
+
+  it('prints a study\'s trial number and state (a pruned trial with the step it was stopped at) before the rank', () => {
+    const study: ExperimentResult = {
+      ...result,
+      name: 'tpe',
+      cv_results: {
+        params: [{ x: 2.5 }, { x: -4 }, { x: 3.25 }],
+        param_x: [2.5, -4, 3.25],
+        mean_test_score: [0.99, null, null],
+        std_test_score: [0.001, null, null],
+        rank_test_score: [1, 2, 2],
+        mean_fit_time: [0.5, 0.125, null],
+        std_fit_time: [0, 0, null],
+        mean_score_time: [0, 0, null],
+        std_score_time: [0, 0, null],
+        trial_state: ['complete', 'pruned', 'failed'],
+        pruned_step: [null, 3, null],
+        pruned_value: [null, 0.25, null],
+      },
+      best_params: { x: 2.5 },
+      best_score: 0.99,
+      best_index: 0,
+      test: null,
+      metrics: {},
+    };
+    expect(formatResult(study).split('\n').slice(2, 6)).toEqual([
+      'trial  state     rank  x     mean_test_score  std_test_score  mean_fit_time',
+      '0      complete  1 *   2.5   0.99000          0.00100         0.500s       ',
+      '1      pruned@3  2     -4    nan              nan             0.125s       ',
+      '2      failed    2     3.25  nan              nan             nan          ',
+    ]);
+    // Not a study: no trial or state column.
+    expect(formatResult(result).split('\n')[2]).toMatch(/^rank /);
+  });
+
+  it('says how a study\'s trials stand on the progress line: ended of n_trials, pruned (failed when any), running, best so far', () => {
+    expect(studyProgressLine({ ended: 7, complete: 5, pruned: 2, failed: 0, running: 3, best: 0.9812345 }, 12)).toBe('7/12 trials ended (2 pruned) · 3 running · best 0.98123');
+    expect(studyProgressLine({ ended: 2, complete: 0, pruned: 1, failed: 1, running: 1, best: null }, 12)).toBe('2/12 trials ended (1 pruned, 1 failed) · 1 running · best –');
+    // From the API's view of a running study: partial cv_results carry each trial's state; the best is over complete trials only.
+    const cv = { trial_state: ['complete', 'pruned', 'running', 'complete', 'running'], mean_test_score: [0.5, null, null, 0.75, null] } as unknown as NonNullable<ExperimentResult['cv_results']>;
+    expect(studyText({ cv_results: cv }, 3, 12)).toBe('3/12 trials ended (1 pruned) · 2 running · best 0.75000');
+    // Before the first trial is recorded.
+    expect(studyText({ cv_results: null }, 0, 12)).toBe('0/12 trials ended (0 pruned) · 0 running · best –');
   });
 });

@@ -2,7 +2,7 @@ import { configureKernels, evaluatePlugin, runExperiment, SpecError, type Experi
 import { hostModules } from '@gridfold/queue';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { formatResult } from '../report.js';
+import { formatResult, studyProgressLine } from '../report.js';
 import { gatherLocalFiles, uploadLocalFiles, type LocalFiles } from '../local-files.js';
 import { readSpecFile } from '../spec-file.js';
 
@@ -44,16 +44,21 @@ async function runLocal(spec: unknown, files: LocalFiles, config: GridfoldConfig
     const object = spec as Record<string, unknown>;
     spec = { ...object, artifacts: { ...(object.artifacts as object), ...Object.fromEntries(files.plugins.map((p) => [p.ref, p.sha256])) } };
   }
-  const bar = process.stderr.isTTY ? new SingleBar({ format: 'tasks {bar} {value}/{total} | {stage} | eta {eta}s', stream: process.stderr }, Presets.shades_classic) : null;
+  // A study's progress counts trials and says how they stand (the first trial's line comes as it ends).
+  const isStudy = (spec as { search?: { kind?: string } } | null)?.search?.kind === 'tpe';
+  const format = isStudy ? 'trials {bar} {study} | {stage} | eta {eta}s' : 'tasks {bar} {value}/{total} | {stage} | eta {eta}s';
+  const bar = process.stderr.isTTY ? new SingleBar({ format, stream: process.stderr }, Presets.shades_classic) : null;
+  let line = '';
   try {
     return await runExperiment(spec, {
       dataDir: config.dataDir,
       plugins,
       files: files.data,
-      onProgress: ({ done, total, stage }) => {
+      onProgress: ({ done, total, stage, study }) => {
         if (!bar) return;
-        if (!bar.isActive) bar.start(total, 0, { stage });
-        bar.update(done, { stage });
+        if (study) line = studyProgressLine(study, total);
+        if (!bar.isActive) bar.start(total, 0, { stage, study: line });
+        bar.update(done, { stage, study: line });
         if (stage === 'done') bar.stop();
       },
     });

@@ -2,6 +2,7 @@ import { api, subscribe, type ExperimentDetail, type ExperimentEvent, type Exper
 import { type Chart, createChart } from './charts/echarts.js';
 import { gridAxes, heatmapOption } from './charts/heatmap.js';
 import { learningCurvesOption } from './charts/learning-curves.js';
+import { historyOption, importanceOption, isStudy, paramImportance, parallelOption, type ParamSpace } from './charts/study.js';
 import { cvResultsCsv, CvTable, jobUrl } from './cv-table.js';
 import { datasetSample } from './digits.js';
 import { download, fmtDuration, fmtTime, h, replace } from './dom.js';
@@ -34,10 +35,38 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     h('p', { class: 'muted' }, 'What the objective reported with ctx.report, per cell; ★ marks the best cell. Each task adds its fold when it finishes.'),
     learning.figure,
   );
+  // A study's (search.kind "tpe") own charts, hidden for any other search.
+  const history = createChart('history', 'Score by trial: complete trials (dots), pruned at their last reported value (hollow triangles), best so far (red)', 320);
+  const historyNote = h('p', { class: 'muted' });
+  const historySection = h('section', { id: 'optimisation-history', hidden: true }, h('h2', {}, 'Optimisation history'), historyNote, history.figure);
+  const parallel = createChart('parallel', 'Parameters against the mean test score: one line per complete trial, the best in red', 340);
+  const parallelSection = h(
+    'section',
+    { id: 'parallel-coordinates', hidden: true },
+    h('h2', {}, 'Parallel coordinates'),
+    h('p', { class: 'muted' }, 'Drag along an axis to keep only the trials in that range.'),
+    parallel.figure,
+  );
+  const importance = createChart('importance', 'Share of the variance of complete trials’ scores each parameter explains alone (ε²)', 220);
+  const importanceNote = h('p', { class: 'muted' });
+  const importanceSection = h(
+    'section',
+    { id: 'param-importance', hidden: true },
+    h('h2', {}, 'Parameter importance'),
+    h(
+      'p',
+      { class: 'muted', id: 'importance-method' },
+      'Method: the main effect of each parameter, measured directly on the complete trials. The scores are grouped by the parameter (a categorical one by its choices, a numeric one into up to 5 equal-count bins by rank, so a log scale makes no difference) and the bar is the share of the scores’ variance that the groups’ means explain, adjusted for chance (Kelley’s ε² = (SS between − (k−1)·MS within) / SS total, floored at 0; plain η² would credit k bins of noise with about (k−1)/(n−1)). ' +
+        'Why not fANOVA (Optuna’s default): it estimates the same main effects (and interactions) through a random-forest surrogate, which is heavy to fit in the page and unsteady on a few dozen trials; this is cheap enough to recompute on every live update and has no seed. ' +
+        'It does not see interactions, and TPE crowds trials into the good region, so a parameter it has already settled looks less important than it was. Pruned and failed trials have no score and are left out.',
+    ),
+    importanceNote,
+    importance.figure,
+  );
   const resultRoot = h('div', { id: 'result' });
   const sample = h('section', { id: 'sample' });
   const spec = h('pre', { class: 'spec' });
-  replace(root, title, meta, actions, messages, progress, resultRoot, cvSection, heatSection, learningSection, sample, h('details', { id: 'spec' }, h('summary', {}, 'Spec'), spec));
+  replace(root, title, meta, actions, messages, progress, resultRoot, cvSection, historySection, heatSection, learningSection, parallelSection, importanceSection, sample, h('details', { id: 'spec' }, h('summary', {}, 'Spec'), spec));
 
   let last: ExperimentEvent | null = null;
   let received = Date.now();
@@ -91,6 +120,8 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     if (!cv || !hasCv(e)) return;
     cvSection.hidden = false;
     table.update(cv, e.tasks, e.queue, e.best_index);
+    // A study's trials are points of a continuous space, not grid cells: its parallel coordinates stand in for the heatmap.
+    if (isStudy(cv)) return;
     const names = gridAxes(cv);
     if (names.length < 2) return;
     heatSection.hidden = false;
@@ -117,6 +148,23 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     learning.update(learningCurvesOption(e.curves, e.cv_results, e.best_index));
   };
 
+  const renderStudy = (e: ExperimentEvent) => {
+    const cv = e.cv_results;
+    if (!isStudy(cv)) return;
+    const space = (e.spec as { param_space?: ParamSpace }).param_space;
+    const states = cv.trial_state;
+    const count = (s: string) => states.filter((t) => t === s).length;
+    historySection.hidden = false;
+    replace(historyNote, `${count('complete')} complete, ${count('pruned')} pruned, ${count('failed')} failed${count('failed') ? ' (no score: not drawn)' : ''}, ${count('running')} running.`);
+    history.update(historyOption(cv));
+    parallelSection.hidden = false;
+    parallel.update(parallelOption(cv, space, e.best_index));
+    importanceSection.hidden = false;
+    const imp = paramImportance(cv, space);
+    replace(importanceNote, imp ? `Over ${count('complete')} complete trials.` : 'Needs at least 4 complete trials.');
+    if (imp) importance.update(importanceOption(imp));
+  };
+
   const onEvent = async (e: ExperimentEvent) => {
     const first = last === null;
     last = e;
@@ -124,6 +172,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     renderHead(e);
     renderProgress(e);
     renderGrid(e);
+    renderStudy(e);
     renderCurves(e);
     if (first) {
       spec.textContent = JSON.stringify(e.spec, null, 2);
@@ -147,6 +196,9 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     clearInterval(timer);
     heatmap.dispose();
     learning.dispose();
+    history.dispose();
+    parallel.dispose();
+    importance.dispose();
     resultCharts.forEach((c) => c.dispose());
   };
 }

@@ -62,3 +62,33 @@ export function studySummary(plan: Pick<Plan, 'cv'>, trials: readonly TrialRecor
   else delete summary.curves;
   return summary;
 }
+
+/** How a study stands: trials ended (complete + pruned + failed) and how, trials running, the best complete trial's mean score so far. */
+export interface StudyCounts {
+  ended: number;
+  complete: number;
+  pruned: number;
+  failed: number;
+  running: number;
+  /** The best mean test score among complete trials; null before one completes. */
+  best: number | null;
+}
+
+/** A study's counts from its (partial) cv_results; null when the cv_results are not a study's (no `trial_state`). */
+export function studyCounts(cv: Pick<SearchSummary['cv_results'], 'trial_state' | 'mean_test_score'> | null | undefined): StudyCounts | null {
+  const states = cv?.trial_state;
+  if (!cv || !states) return null;
+  const c: StudyCounts = { ended: 0, complete: 0, pruned: 0, failed: 0, running: 0, best: null };
+  states.forEach((s, i) => {
+    if (s === 'running') return void c.running++;
+    c.ended++;
+    if (s === 'pruned') c.pruned++;
+    else if (s === 'failed') c.failed++;
+    else if (s === 'complete') {
+      c.complete++;
+      const m = cv.mean_test_score[i];
+      if (m !== null && m !== undefined && (c.best === null || m > c.best)) c.best = m;
+    }
+  });
+  return c;
+}

@@ -10,6 +10,7 @@ import { paramsToRefit, refitAndTest, type RefitResult } from '../refit/refit-an
 import { buildResult, failedResult } from '../report/build-result.js';
 import type { ExperimentResult } from '../report/result.js';
 import { runHalving } from './run-halving.js';
+import type { StudyCounts } from '../aggregate/study.js';
 import { runStudy, studySettings } from './run-study.js';
 import { activatePlugins } from '../plugins/activate.js';
 import type { LoadedPlugin } from '../plugins/load-plugin.js';
@@ -29,8 +30,12 @@ export interface RunOptions {
   files?: Readonly<Record<string, string>>;
   /** Aborts the run: objectives see it as `ctx.signal`. */
   signal?: AbortSignal;
-  /** Called after each task and at each stage, for progress bars. */
-  onProgress?: (p: { done: number; total: number; stage: 'cv' | 'refit' | 'done' }) => void;
+  /**
+   * Called after each task and at each stage, for progress bars. A study (search.kind "tpe")
+   * counts trials instead of tasks (done = trials ended of total = n_trials), and adds how they
+   * stand in `study`, as the API's progress does.
+   */
+  onProgress?: (p: { done: number; total: number; stage: 'cv' | 'refit' | 'done'; study?: StudyCounts }) => void;
 }
 
 /**
@@ -45,16 +50,28 @@ export async function runExperiment(input: unknown, options: RunOptions = {}): P
   const id = options.id ?? randomUUID();
   const started = performance.now();
   const total = plan.tasks.length;
+  // What progress counts: a study's trials, else tasks.
+  const units = plan.search.kind === 'tpe' ? plan.search.n_trials : total;
   try {
     const dataset = await openDataset(plan.dataset, { dataDir: options.dataDir ?? defaultDataDir(), files: options.files });
     let summary: Summary;
     if (plan.search.kind === 'tpe' && plan.cv) {
-      let done = 0;
-      const study = await runStudy(plan, dataset, studySettings(plan, id), async (trialPlan, task, fitOptions) => {
-        const r = await fitAndScore(trialPlan, dataset, task, { ...fitOptions, signal: options.signal });
-        options.onProgress?.({ done: ++done, total: plan.search.kind === 'tpe' ? plan.search.n_trials * plan.cv!.n_splits : done, stage: 'cv' });
-        return r;
-      });
+      // One trial at a time in this process: one runs until the last has ended.
+      const nTrials = plan.search.n_trials;
+      const counts: StudyCounts = { ended: 0, complete: 0, pruned: 0, failed: 0, running: 1, best: null };
+      const study = await runStudy(
+        plan,
+        dataset,
+        studySettings(plan, id),
+        (trialPlan, task, fitOptions) => fitAndScore(trialPlan, dataset, task, { ...fitOptions, signal: options.signal }),
+        (trial) => {
+          counts.ended++;
+          counts[trial.state]++;
+          if (trial.state === 'complete' && trial.value !== undefined && (counts.best === null || trial.value > counts.best)) counts.best = trial.value;
+          counts.running = counts.ended < nTrials ? 1 : 0;
+          options.onProgress?.({ done: counts.ended, total: nTrials, stage: 'cv', study: { ...counts } });
+        },
+      );
       summary = { summary: study.summary, metrics: {} };
     } else if (plan.search.kind === 'halving' && plan.cv) {
       // Rounds are planned as earlier ones finish, so the total grows round by round.
@@ -78,13 +95,13 @@ export async function runExperiment(input: unknown, options: RunOptions = {}): P
     if (plan.refit) {
       const params = paramsToRefit(plan, summary.summary);
       if (params === null) throw new Error('every cell failed; nothing to refit (see errors)');
-      options.onProgress?.({ done: total, total, stage: 'refit' });
+      options.onProgress?.({ done: units, total: units, stage: 'refit' });
       refit = await refitAndTest(plan, dataset, params, options.signal);
     }
     return buildResult({ id, plan, summary, refit, timings: { total_ms: performance.now() - started, cv_ms: cvMs } });
   } catch (err) {
     return failedResult(id, plan.name, err instanceof Error ? err.message : String(err), performance.now() - started, { done: 0, total });
   } finally {
-    options.onProgress?.({ done: total, total, stage: 'done' });
+    options.onProgress?.({ done: units, total: units, stage: 'done' });
   }
 }

@@ -60,6 +60,8 @@ export async function runStudy(
   dataset: Dataset,
   study: StudySettings,
   runTask: (plan: Plan, task: Task, options: FitAndScoreOptions) => Promise<TaskResult>,
+  /** Called as each trial ends (complete, pruned or failed), with every trial ended so far: for progress lines. */
+  onTrialEnd?: (trial: StudyTrial, ended: readonly StudyTrial[]) => void,
 ): Promise<{ summary: SearchSummary; trials: StudyTrial[]; results: TaskResult[] }> {
   if (!plan.cv) throw new Error('a TPE study needs cross-validation (cv)');
   const nSplits = plan.cv.n_splits;
@@ -111,6 +113,7 @@ export async function runStudy(
     }
     if (trial.state === 'complete') trial.value = numpyMean(scores);
     trials.push(trial);
+    onTrialEnd?.(trial, trials);
   }
   const records: TrialRecord[] = trials.map((t) => ({ number: t.number, params: t.params, state: t.state, ...(t.value !== undefined && { value: t.value }), ...(t.pruned && { pruned: t.pruned }) }));
   // Every report the pruner saw, pruned trials' included (a stopped cell returns no result to carry them).

@@ -1,12 +1,12 @@
-import { HeatmapChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, MarkLineComponent, MarkPointComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import { BarChart, HeatmapChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, MarkLineComponent, MarkPointComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { h } from '../dom.js';
 
 // Only what the dashboard draws, so the bundle stays small. The SVG renderer keeps axis names
 // and labels as DOM text (readable by tests and screen readers) and screenshots crisp.
-echarts.use([LineChart, HeatmapChart, GridComponent, TooltipComponent, VisualMapComponent, TitleComponent, LegendComponent, MarkLineComponent, MarkPointComponent, SVGRenderer]);
+echarts.use([LineChart, HeatmapChart, ScatterChart, BarChart, ParallelChart, ParallelComponent, GridComponent, TooltipComponent, VisualMapComponent, TitleComponent, LegendComponent, MarkLineComponent, MarkPointComponent, SVGRenderer]);
 
 /** The option type charts are built from. */
 export type ChartOption = echarts.EChartsCoreOption;

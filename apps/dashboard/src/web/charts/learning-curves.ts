@@ -6,11 +6,20 @@ import { gridAxes } from './heatmap.js';
 /** ECharts' default palette: a cell's folds take its mean line's colour. */
 const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
 
-/** How the lines are drawn: a fold's faint (its opacity), a cell's mean and the best cell's mean by width. */
-export const LINE_STYLE = { foldOpacity: 0.35, mean: 2.5, best: 4 } as const;
+/**
+ * How the lines are drawn: a fold's faint (its opacity), a cell's mean and the best cell's mean
+ * by width; a pruned trial's (a study's) dashed and fainter, ending at the step it was stopped at.
+ */
+export const LINE_STYLE = { foldOpacity: 0.35, mean: 2.5, best: 4, prunedDash: [6, 4], prunedOpacity: 0.6 } as const;
 
-/** A cell by the parameters that vary over the grid ("filters=8, learning_rate=0.01"); by all its own when none vary. */
+/**
+ * A cell by the parameters that vary over the grid ("filters=8, learning_rate=0.01"); by all its
+ * own when none vary. A study's rows are trials, whose floats all differ: "trial 3", and a
+ * pruned one says where it was stopped.
+ */
 export function cellLabel(cv: CvResults | null, cell: number): string {
+  const state = cv?.trial_state?.[cell];
+  if (state) return state === 'pruned' ? `trial ${cell} (pruned at step ${cv!.pruned_step?.[cell] ?? '?'})` : `trial ${cell}`;
   const params = cv?.params[cell];
   if (!params) return `cell ${cell}`;
   const varying = gridAxes(cv);
@@ -56,8 +65,12 @@ export function learningCurvesOption(curves: LearningCurve[], cv: CvResults | nu
   cells.forEach((cell, k) => {
     const color = PALETTE[k % PALETTE.length];
     const name = names.get(cell)!;
+    const pruned = cv?.trial_state?.[cell] === 'pruned';
+    const dash = pruned ? { type: [...LINE_STYLE.prunedDash] } : {};
     // The mean first: the legend draws a name's icon like its first series.
-    const mean = meanCurve(byCell.get(cell)!);
+    // A pruned trial's mean ends where it was stopped (an earlier fold that ran its course still shows whole, faint).
+    const stoppedAt = pruned ? cv?.pruned_step?.[cell] : null;
+    const mean = meanCurve(byCell.get(cell)!).filter(([step]) => stoppedAt === null || stoppedAt === undefined || step <= stoppedAt);
     series.push({
       name,
       type: 'line',
@@ -65,7 +78,7 @@ export function learningCurvesOption(curves: LearningCurve[], cv: CvResults | nu
       showSymbol: mean.length <= 30,
       symbolSize: cell === best ? 7 : 5,
       color,
-      lineStyle: { width: cell === best ? LINE_STYLE.best : LINE_STYLE.mean },
+      lineStyle: { width: cell === best ? LINE_STYLE.best : LINE_STYLE.mean, ...dash, ...(pruned && { opacity: LINE_STYLE.prunedOpacity }) },
       z: cell === best ? 3 : 2,
     });
     for (const f of byCell.get(cell)!) {
@@ -76,7 +89,7 @@ export function learningCurvesOption(curves: LearningCurve[], cv: CvResults | nu
         showSymbol: false,
         silent: true,
         color,
-        lineStyle: { width: 1, opacity: LINE_STYLE.foldOpacity },
+        lineStyle: { width: 1, opacity: LINE_STYLE.foldOpacity, ...dash },
         emphasis: { disabled: true },
         z: 1,
       });
