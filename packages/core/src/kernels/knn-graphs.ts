@@ -83,12 +83,12 @@ function scoreTopK(): NodeSpec[] {
  * the graph also returns `sum(q)` so the caller can recover the distance
  * `|q|^2 + score' - 256 sum(q)`. All arithmetic is exact int32.
  */
-export function uint8SearchGraph(): GraphSpec {
+export function uint8SearchGraph(train: 'int8' | 'uint8' = 'int8'): GraphSpec {
   return {
-    name: 'knn_uint8',
+    name: train === 'int8' ? 'knn_uint8' : 'knn_u8u8',
     inputs: [
       { name: IO.queries, type: E.uint8, shape: ['rows', 'd'] },
-      { name: IO.trainT, type: E.int8, shape: ['d', 'n'] },
+      { name: IO.trainT, type: train === 'int8' ? E.int8 : E.uint8, shape: ['d', 'n'] },
       { name: IO.trainNormsSq, type: E.int32, shape: [1, 'n'] },
       kInput,
     ],

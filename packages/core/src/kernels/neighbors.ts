@@ -140,7 +140,7 @@ export class NeighborIndex {
     const { rows: n, cols: d } = this.train;
     if (queries.cols !== d) throw new RangeError(`queries have ${queries.cols} features, the training data has ${d}`);
     if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`k must be an integer in [1, ${n}], got ${k}`);
-    const plan = choosePlan(this.stats, scanValues(queries.data, 'query data'), d, { uint8Exact: await integerGemmExact(this.options) });
+    const plan = choosePlan(this.stats, scanValues(queries.data, 'query data'), d, { uint8Exact: (await integerGemmMode(this.options)) !== null });
     const out: Neighbors = { rows: queries.rows, k, indices: new Int32Array(queries.rows * k), sqDistances: new Float64Array(queries.rows * k) };
     const copies = SCORE_COPIES[plan.kind];
     const chunk = this.options.maxChunkBytes === undefined
@@ -155,13 +155,13 @@ export class NeighborIndex {
     return out;
   }
 
-  private prepare(type: 'uint8' | 'float32'): Promise<Prepared> {
+  private prepare(type: 'uint8' | 'u8u8' | 'float32'): Promise<Prepared> {
     let p = this.prepared.get(type);
     if (!p) {
       p = (async () => {
         const { rows: n, cols: d, data } = this.train;
         const src = tensorType(data);
-        const target = type === 'uint8' ? E.uint8 : E.float;
+        const target = type === 'float32' ? E.float : E.uint8;
         const transpose = await cachedSession(`knn_transpose_${src.code}_${target}`, () => transposeGraph(src.code, target), this.options);
         let trainT = (await transpose.run({ [IO.input]: new ort.Tensor(src.name, data, [n, d]) }))[IO.transposed];
         if (type === 'uint8') {
@@ -192,9 +192,11 @@ export class NeighborIndex {
 
   private async searchInteger(plan: Exclude<SearchPlan, { kind: 'float' }>, q: Matrix, k: number, out: Neighbors, offset: number): Promise<void> {
     const uint8 = plan.kind === 'uint8';
-    const prepared = await this.prepare(uint8 ? 'uint8' : 'float32');
+    // uint8 x int8 where that GEMM is exact (VNNI), else uint8 x uint8 (see integerGemmMode).
+    const unsigned = uint8 && (await integerGemmMode(this.options)) === 'u8u8';
+    const prepared = await this.prepare(uint8 ? (unsigned ? 'u8u8' : 'uint8') : 'float32');
     const session = uint8
-      ? await cachedSession('knn_uint8', uint8SearchGraph, this.options)
+      ? await cachedSession(unsigned ? 'knn_u8u8' : 'knn_uint8', () => uint8SearchGraph(unsigned ? 'uint8' : 'int8'), this.options)
       : await cachedSession(`knn_int_${plan.base}`, () => integerSearchGraph(plan.base), this.options);
     const qData = uint8 ? toUint8(q.data) : toFloat32(q.data);
     const r = await session.run({
@@ -206,8 +208,8 @@ export class NeighborIndex {
     const values = r[IO.values].data as Int32Array;
     const indices = r[IO.indices].data as BigInt64Array;
     const qsq = r[IO.queryNormsSq].data as Float64Array;
-    // uint8: scores are against t - INT8_SHIFT.
-    const qsum = uint8 ? (r[IO.querySums].data as Float64Array) : undefined;
+    // uint8 x int8: scores are against t - INT8_SHIFT.
+    const qsum = uint8 && !unsigned ? (r[IO.querySums].data as Float64Array) : undefined;
     for (let i = 0; i < q.rows; i++) {
       const constant = qsq[i] - (qsum ? 2 * INT8_SHIFT * qsum[i] : 0);
       for (let j = 0; j < k; j++) {
@@ -311,32 +313,38 @@ function toFloat64(data: NumericArray): Float64Array {
   return data instanceof Float64Array ? data : Float64Array.from(data);
 }
 
-let integerGemm: Promise<boolean> | undefined;
+let integerGemm: Promise<'u8s8' | 'u8u8' | null> | undefined;
 
 /**
- * Whether onnxruntime's MatMulInteger of uint8 by int8 (the uint8 plan's GEMM) is exact on this
- * CPU, checked once per process on the worst case: 255 times -128 over 64 terms. With VNNI
- * (AVX512-VNNI, AVX-VNNI) it is; on AVX2 alone MLAS adds pairs of products in saturating int16
- * (vpmaddubsw: 255 x -128 x 2 = -65280 < -32768), so distances, and neighbours, come out
- * wrong, as they did on an AMD EPYC with AVX2 only. There the uint8 data takes the integer
- * plan instead (exact float32 GEMM with the bounds of choosePlan), slower but exact.
+ * Which of onnxruntime's MatMulInteger kernels is exact on this CPU, checked once per process
+ * on worst cases (255 x -128, 255 x 255, over 784 terms): uint8 x int8 (the fastest with VNNI:
+ * AVX512-VNNI, AVX-VNNI), else uint8 x uint8, else null (the uint8 data then takes the exact
+ * integer plan). On AVX2 alone MLAS adds pairs of uint8 x int8 products in saturating int16
+ * (vpmaddubsw: 255 x -128 x 2 = -65280 < -32768): distances, and neighbours, came out wrong on
+ * an AMD EPYC with AVX2 only, while its uint8 x uint8 kernel widens to 16 bits first and is exact.
  */
-export function integerGemmExact(options?: KernelOptions): Promise<boolean> {
+export function integerGemmMode(options?: KernelOptions): Promise<'u8s8' | 'u8u8' | null> {
   integerGemm ??= (async () => {
-    const d = 64;
-    const session = await cachedSession('u8s8_check', u8s8CheckGraph(d), options);
-    const out = await session.run({ a: new ort.Tensor('uint8', new Uint8Array(d).fill(255), [1, d]), b: new ort.Tensor('int8', new Int8Array(d).fill(-128), [d, 1]) });
-    return Number((out.y.data as Int32Array)[0]) === 255 * -128 * d;
+    const d = 784;
+    const run = async (b: 'int8' | 'uint8', value: number) => {
+      const session = await cachedSession(`gemm_check_${b}`, gemmCheckGraph(d, b), options);
+      const data = b === 'int8' ? new Int8Array(d).fill(value) : new Uint8Array(d).fill(value);
+      const out = await session.run({ a: new ort.Tensor('uint8', new Uint8Array(d).fill(255), [1, d]), b: new ort.Tensor(b, data, [d, 1]) });
+      return Number((out.y.data as Int32Array)[0]) === 255 * value * d;
+    };
+    if (await run('int8', -128)) return 'u8s8';
+    if (await run('uint8', 255)) return 'u8u8';
+    return null;
   })();
   return integerGemm;
 }
 
-function u8s8CheckGraph(d: number): () => GraphSpec {
+function gemmCheckGraph(d: number, b: 'int8' | 'uint8'): () => GraphSpec {
   return () => ({
-    name: 'u8s8_check',
+    name: `gemm_check_${b}`,
     inputs: [
       { name: 'a', type: E.uint8, shape: [1, d] },
-      { name: 'b', type: E.int8, shape: [d, 1] },
+      { name: 'b', type: b === 'int8' ? E.int8 : E.uint8, shape: [d, 1] },
     ],
     outputs: [{ name: 'y', type: E.int32, shape: [1, 1] }],
     nodes: [{ op: 'MatMulInteger', inputs: ['a', 'b'], outputs: ['y'] }],
