@@ -3,7 +3,8 @@ import type { SandboxedJob } from 'bullmq';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 // The settings createWorker hands its sandboxed children: 1 thread per fit task, 4 for the refit.
-vi.mock('../../src/processors/context.js', () => ({ config: { threads: 1, refitThreads: 4, tfjsBackend: 'cpu' } }));
+// Jobs without plugins: loading them is a no-op here (test/plugins.test.ts runs the real one).
+vi.mock('../../src/processors/context.js', () => ({ config: { threads: 1, refitThreads: 4, tfjsBackend: 'cpu' }, pluginsFor: async () => {}, storeFor: () => ({}) }));
 
 // Each kind's processor reports which one ran and the kernel settings it saw.
 const seen = (kind: string) => async () => ({ kind, ...kernelSettings() });
@@ -11,6 +12,7 @@ vi.mock('../../src/processors/task-processor.js', () => ({ processTask: seen('fi
 vi.mock('../../src/processors/aggregate-processor.js', () => ({ processAggregate: seen('aggregate') }));
 vi.mock('../../src/processors/halving.js', () => ({ processHalving: seen('halving') }));
 vi.mock('../../src/processors/refit-processor.js', () => ({ processRefit: seen('refit') }));
+vi.mock('../../src/processors/trial-processor.js', () => ({ processTrial: seen('trial') }));
 
 const { default: processJob } = await import('../../src/processors/job-processor.js');
 // The kind travels in the data; the name is a label for people and is not read.
