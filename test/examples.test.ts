@@ -35,6 +35,17 @@ describe('examples/', () => {
     expect(r.test_examples.map((e: { target: string }) => e.target)).toEqual(['apple', 'lemon', 'mandarin', 'lemon', 'orange']);
   });
 
+  it('custom-estimator: the README command bundles the plugin, runs it, and gives scikit-learn\'s GaussianNB numbers', async () => {
+    const r = await runReadme('custom-estimator', 60_000);
+    expect(r.status, r.error).toBe('completed');
+    // fixtures/make_custom_estimator_fixtures.py: GridSearchCV(GaussianNB()) on the same files.
+    const expected = JSON.parse(readFileSync(new URL('../fixtures/custom-estimator/gaussian-nb-fruit.json', import.meta.url), 'utf8'));
+    expect(r.cv_results.mean_test_score).toEqual(expected.mean_test_score);
+    expect(r.best_params).toEqual(expected.best_params);
+    expect(r.test).toEqual(expected.test);
+    expect(r.tasks.total).toBe(4);
+  });
+
   it('tfjs-objective: the README command trains the TF.js CNN on every (cell, fold), with a validation accuracy per epoch', async () => {
     const spec = JSON.parse(readFileSync(new URL('../examples/tfjs-objective/spec.json', import.meta.url), 'utf8'));
     const r = await runReadme('tfjs-objective', 240_000);
