@@ -1,4 +1,4 @@
-import { aggregateResults, planExperiment, studySummary, type ExperimentSpec, type Plan, type TaskResult } from '@gridfold/core';
+import { aggregateResults, planExperiment, studySummary, type ExperimentSpec, type Plan, type SearchSummary, type TaskResult } from '@gridfold/core';
 import { studyCurves, type ExperimentRecord, type ExperimentStore, type ExperimentView, type Progress } from '@gridfold/queue';
 
 /**
@@ -17,7 +17,15 @@ export async function describeExperiment(store: ExperimentStore, record: Experim
   const running = Object.entries(runningMap).map(([task, r]) => ({ task: Number(task), ...r }));
   const progress: Progress = { done, total, eta_ms: eta(record, done, total, results, new Set(running.map((r) => r.worker)).size), running };
   const partial = !record.result && plan.cv && withResults ? aggregateResults(plan, results) : null;
-  // Learning curves of the tasks done so far while it runs, so the page can plot them live.
+  return view(record, progress, partial, withResults);
+}
+
+/**
+ * The view of a record with its progress: cv_results and learning curves from the result, else
+ * the stored summary, else `partial` (what the tasks or trials done so far give, while it runs,
+ * so the page can plot them live).
+ */
+function view(record: ExperimentRecord, progress: Progress, partial: SearchSummary | null, withResults: boolean): ExperimentView {
   const curves = withResults ? (record.result ? record.result.curves : (record.summary?.curves ?? partial?.curves)) : undefined;
   return {
     id: record.id,
@@ -56,20 +64,5 @@ async function describeStudy(store: ExperimentStore, record: ExperimentRecord, p
   }
   const started = record.started_at ?? record.created_at;
   const eta_ms = record.status === 'running' && done > 0 ? Math.round(((Date.now() - started) / done) * (total - done)) : record.status === 'completed' ? 0 : null;
-  const curves = withResults ? (record.result?.curves ?? record.summary?.curves ?? partial?.curves) : undefined;
-  return {
-    id: record.id,
-    name: record.name,
-    status: record.status,
-    created_at: record.created_at,
-    started_at: record.started_at,
-    finished_at: record.finished_at,
-    error: record.error,
-    progress: { done, total, eta_ms, running },
-    spec: record.spec,
-    cv_results: record.result?.cv_results ?? record.summary?.cv_results ?? partial?.cv_results ?? null,
-    ...(curves && curves.length > 0 && { curves }),
-    best_score: record.result?.best_score ?? record.summary?.best_score ?? null,
-    result: record.result,
-  };
+  return view(record, { done, total, eta_ms, running }, partial, withResults);
 }

@@ -137,27 +137,17 @@ const cv = z.union(
 );
 
 const count = (min: number) => z.number().int().min(min).max(1_000_000);
+/** Optuna's PercentilePruner settings (MedianPruner is its 50th percentile). */
+const percentileSettings = {
+  n_startup_trials: count(0).default(5),
+  n_warmup_steps: count(0).default(0),
+  interval_steps: count(1).default(1),
+  n_min_trials: count(1).default(1),
+};
 const pruner = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
-  z
-    .object({
-      kind: z.literal('median'),
-      n_startup_trials: count(0).default(5),
-      n_warmup_steps: count(0).default(0),
-      interval_steps: count(1).default(1),
-      n_min_trials: count(1).default(1),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('percentile'),
-      percentile: z.number().min(0).max(100),
-      n_startup_trials: count(0).default(5),
-      n_warmup_steps: count(0).default(0),
-      interval_steps: count(1).default(1),
-      n_min_trials: count(1).default(1),
-    })
-    .strict(),
+  z.object({ kind: z.literal('median'), ...percentileSettings }).strict(),
+  z.object({ kind: z.literal('percentile'), percentile: z.number().min(0).max(100), ...percentileSettings }).strict(),
   z
     .object({
       /** Asynchronous successive halving (Optuna's SuccessiveHalvingPruner): steps are the resource. */
