@@ -140,6 +140,23 @@ afterAll(async () => {
   await cluster?.close();
 });
 
+/** Uploads a plugin's bundle to the API under test and opens the submit page, collecting the page's errors. */
+async function pluginPage(ref: string, path: string) {
+  const bundle = await bundlePlugin(ref, path);
+  const up = await fetch(`${base}/api/artifacts`, {
+    method: 'POST',
+    headers: { 'x-artifact-sha256': createHash('sha256').update(bundle.code).digest('hex'), 'content-type': 'application/octet-stream' },
+    body: bundle.code,
+  });
+  expect([200, 201]).toContain(up.status);
+  const page = await chrome.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(`${base}/`);
+  return { bundle, page, errors };
+}
+
 describe('dashboard (headless Chromium)', () => {
   it('launches a KNN grid from the form, follows it live to 100 %, draws the heatmap and links folds to Bull Board', async () => {
     const page = await chrome.context.newPage();
@@ -243,18 +260,7 @@ describe('dashboard (headless Chromium)', () => {
   }, 60_000);
 
   it('plots an objective\'s learning curves live: a bold line per cell (mean over folds), a faint one per fold, the best cell marked', async () => {
-    const bundle = await bundlePlugin('./misbehaving.ts', MISBEHAVING);
-    const up = await fetch(`${base}/api/artifacts`, {
-      method: 'POST',
-      headers: { 'x-artifact-sha256': createHash('sha256').update(bundle.code).digest('hex'), 'content-type': 'application/octet-stream' },
-      body: bundle.code,
-    });
-    expect([200, 201]).toContain(up.status);
-    const page = await chrome.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${base}/`);
+    const { bundle, page, errors } = await pluginPage('./misbehaving.ts', MISBEHAVING);
     // Two cells, three folds, two workers: "ok" reports steps 1-2 and is done at once; "sleep" reports steps 1-10 over 3 s a fold.
     await page.fill('#spec', JSON.stringify({
       name: 'flaky-curves',
@@ -300,18 +306,7 @@ describe('dashboard (headless Chromium)', () => {
   }, 90_000);
 
   it('draws a TPE study live: optimisation history, learning curves with pruned trials dashed, parallel coordinates and parameter importance', async () => {
-    const bundle = await bundlePlugin('./curves.ts', CURVES);
-    const up = await fetch(`${base}/api/artifacts`, {
-      method: 'POST',
-      headers: { 'x-artifact-sha256': createHash('sha256').update(bundle.code).digest('hex'), 'content-type': 'application/octet-stream' },
-      body: bundle.code,
-    });
-    expect([200, 201]).toContain(up.status);
-    const page = await chrome.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${base}/`);
+    const { bundle, page, errors } = await pluginPage('./curves.ts', CURVES);
     // 12 trials one after another (parallel 1: the in-process study, trial for trial, so seed 7 gives 6 complete and 6 pruned),
     // each fold 12 reports 40 ms apart (about 1 s a trial): long enough to watch it live.
     await page.fill('#spec', JSON.stringify({
