@@ -25,6 +25,8 @@ import { configureBench } from './configure.js';
  *   bench/out/digits.csv by python), C log-uniform [1e-3, 1e3], gamma log-uniform [1e-5, 1e-1].
  * sgd-mnist: StandardScaler + SGDClassifier(random_state=42) on the first 10,000 MNIST training
  *   images: alpha log-uniform [1e-6, 1e-1], l1_ratio uniform [0, 1], penalty and loss categorical.
+ *   Heavy: one cv=3 trial took about 100 s in gridfold and 290 s in scikit-learn on this shared
+ *   2-core machine, so 40 trials x 3 samplers x 10 seeds is more than a day here (RESULTS.md).
  * Raw values per sampler and seed go to bench/out/study-<objective>.json.
  */
 const { values: args } = parseArgs({ options: { objective: { type: 'string', default: 'svc-digits' }, seeds: { type: 'string' }, trials: { type: 'string' } } });
