@@ -193,7 +193,7 @@ for (const size of [100, 1000]) {
   ours[size] = median(times);
 }
 const [theirs] = (await python({ mode: 'propose', history: history.map((t) => ({ params: t.params, value: t.value })), sizes: [100, 1000], repeats: REPEATS })) as Array<Record<string, number>>;
-console.log(`\none proposal, median of ${REPEATS} (${pooled.length} distinct finished trials of this run${pooled.length < 1000 ? ', repeated to 1,000' : ''}):`);
+console.log(`\none proposal, median of ${REPEATS} (${pooled.length} finished trials of this run${pooled.length < 1000 ? ', repeated to 1,000' : ''}):`);
 console.log('| finished trials | gridfold ms / proposal | Optuna 3.1 ms / proposal | Optuna / gridfold |');
 console.log('|---|---|---|---|');
 for (const size of [100, 1000]) console.log(`| ${size.toLocaleString('en')} | ${ours[size].toFixed(2)} | ${theirs[size].toFixed(2)} | ${(theirs[size] / ours[size]).toFixed(2)}x |`);
