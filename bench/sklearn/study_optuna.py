@@ -1,0 +1,118 @@
+"""Optuna 3.1 driving scikit-learn for bench/study-vs-optuna.ts (issue 15's side-by-side studies).
+
+Reads one JSON object on stdin:
+  {"objective": "svc-digits" | "sgd-mnist", "digits_csv": path, "space": {...gridfold param_space},
+   "mode": "check" | "study" | "propose",
+   check:   "params": [ {...}, ... ]           -> cross_val_score mean and folds for each
+   study:   "seeds": [...], "trials": n, "samplers": ["tpe", "random"]
+            -> one JSON line per (sampler, seed) as it finishes: values in trial order, seconds
+   propose: "history": [{params, value}], "sizes": [...], "repeats": n
+            -> median ms of one TPESampler proposal after each size of finished trials}
+The objective is the same as gridfold's spec: SVC(C, gamma) on scikit-learn's 8x8 digits, or
+Pipeline(StandardScaler, SGDClassifier(random_state=42)) on the first 10,000 MNIST training
+images; cross_val_score cv=3 (StratifiedKFold), accuracy, maximized.
+"""
+import json
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import optuna
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.linear_model import SGDClassifier
+from sklearn.svm import SVC
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures"))
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+cfg = json.loads(sys.stdin.read())
+objective = cfg["objective"]
+space = cfg["space"]
+
+if objective == "svc-digits":
+    import pandas as pd
+
+    df = pd.read_csv(cfg["digits_csv"])
+    y = df.pop("label").to_numpy()
+    X = df.to_numpy(dtype=np.float64)
+
+    def make(p):
+        return SVC(C=p["C"], gamma=p["gamma"])
+else:
+    from mnist_idx import load_mnist
+
+    X_train, y_train, _, _ = load_mnist()
+    X, y = X_train[:10000], y_train[:10000]
+
+    def make(p):
+        sgd = {k.split("__", 1)[1]: v for k, v in p.items()}
+        return Pipeline([("standardscaler", StandardScaler()), ("sgdclassifier", SGDClassifier(random_state=42, **sgd))])
+
+
+def score(p):
+    folds = cross_val_score(make(p), X, y, cv=3)
+    return float(folds.mean()), folds.tolist()
+
+
+def distribution(spec):
+    if isinstance(spec, list):
+        return CategoricalDistribution(spec)
+    if "float" in spec:
+        return FloatDistribution(spec["float"][0], spec["float"][1], log=spec.get("log", False), step=spec.get("step"))
+    return IntDistribution(spec["int"][0], spec["int"][1], log=spec.get("log", False), step=spec.get("step", 1))
+
+
+DISTS = {name: distribution(s) for name, s in space.items()}
+
+
+def suggest(trial):
+    out = {}
+    for name, d in DISTS.items():
+        if isinstance(d, CategoricalDistribution):
+            out[name] = trial.suggest_categorical(name, d.choices)
+        elif isinstance(d, FloatDistribution):
+            out[name] = trial.suggest_float(name, d.low, d.high, log=d.log, step=d.step)
+        else:
+            out[name] = trial.suggest_int(name, d.low, d.high, log=d.log, step=d.step)
+    return out
+
+
+mode = cfg["mode"]
+if mode == "check":
+    print(json.dumps([dict(zip(("mean", "folds"), score(p))) for p in cfg["params"]]))
+elif mode == "study":
+    for name in cfg["samplers"]:
+        for seed in cfg["seeds"]:
+            sampler = optuna.samplers.TPESampler(seed=seed) if name == "tpe" else optuna.samplers.RandomSampler(seed=seed)
+            study = optuna.create_study(direction="maximize", sampler=sampler)
+            t0 = time.perf_counter()
+            study.optimize(lambda t: score(suggest(t))[0], n_trials=cfg["trials"])
+            out = {"sampler": name, "seed": seed, "values": [t.value for t in study.trials], "params": [t.params for t in study.trials], "s": time.perf_counter() - t0}
+            print(json.dumps(out), flush=True)
+else:
+    out = {}
+    history = cfg["history"]
+    for size in cfg["sizes"]:
+        study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=1))
+        study.add_trials([optuna.trial.create_trial(params=t["params"], distributions=DISTS, value=t["value"]) for t in history[:size]])
+
+        def ask():
+            trial = study.ask()
+            suggest(trial)
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)  # not learnt from: the history stays the same
+
+        ask()
+        times = []
+        for _ in range(cfg["repeats"]):
+            t0 = time.perf_counter()
+            ask()
+            times.append((time.perf_counter() - t0) * 1000)
+        out[size] = sorted(times)[len(times) // 2]
+    print(json.dumps(out))
