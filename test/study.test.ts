@@ -156,3 +156,45 @@ describe('a study of a built-in estimator that trains in epochs', () => {
     });
   }, 120_000);
 });
+
+describe('a study of a random forest', () => {
+  it('grows in blocks of trees when reports are asked for, reporting after each, and gives the very same forest', async () => {
+    const { loadMnist, buildEstimator } = await import('@gridfold/core');
+    type Forest = Awaited<ReturnType<typeof buildEstimator>> & {
+      onStepModel?: (trees: number, model: { trees?: unknown[] }) => Promise<void>;
+      predictProba(X: unknown): Promise<{ data: Float64Array }>;
+    };
+    const forest = () => buildEstimator({ name: 'RandomForestClassifier', params: { n_estimators: 20, random_state: 0 } }) as Forest;
+    const { train } = await loadMnist();
+    const X = train.X.head(500);
+    const y = (train.y as Int32Array).subarray(0, 500);
+    const Q = train.X.head(700);
+    const plain = await forest().fit(X, y);
+    const blocks = forest();
+    const steps: number[] = [];
+    blocks.onStepModel = async (trees, model) => {
+      steps.push(trees);
+      expect(model.trees).toHaveLength(trees);
+    };
+    await blocks.fit(X, y);
+    expect(steps).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+    expect((await blocks.predictProba(Q)).data).toEqual((await plain.predictProba(Q)).data);
+  });
+
+  it('reports its score per block of trees in a study, and is pruned on it', async () => {
+    const r = await runExperiment({
+      name: 'forest-study',
+      dataset: { source: 'mnist' },
+      estimator: { name: 'RandomForestClassifier', params: { n_estimators: 20, random_state: 0 } },
+      search: { kind: 'tpe', n_trials: 8, seed: 2, n_startup_trials: 4 },
+      param_space: { max_depth: { int: [1, 12] } },
+      pruner: { kind: 'median', n_startup_trials: 2 },
+      cv: { n_splits: 2, subset: 600 },
+      cache: false,
+      refit: false,
+    });
+    expect(r.status, r.error).toBe('completed');
+    for (const c of r.curves ?? []) expect(c.steps).toEqual(Array.from({ length: c.steps.length }, (_, i) => 2 * (i + 1)));
+    expect(r.cv_results!.trial_state).toContain('pruned');
+  }, 120_000);
+});

@@ -89,7 +89,7 @@ export class MLPClassifier extends Estimator<MLPClassifierParams> implements Has
    * epoch (to score it on validation rows: a learning curve, a pruner's report); not a
    * parameter. Throwing stops the fit.
    */
-  onEpochModel: ((epoch: number, model: MLPClassifier) => Promise<void>) | undefined = undefined;
+  onStepModel: ((epoch: number, model: MLPClassifier) => Promise<void>) | undefined = undefined;
 
   /** @throws InvalidParameterError naming the parameter and the value given. */
   constructor(params: Partial<MLPClassifierParams> = {}) {
@@ -130,12 +130,12 @@ export class MLPClassifier extends Estimator<MLPClassifierParams> implements Has
       rng,
       onEpoch: this.onEpoch,
       onEpochWeights:
-        this.onEpochModel &&
+        this.onStepModel &&
         (async (epoch, read) => {
           const snapshot = this.cloneWith();
           snapshot.classes = classes;
           snapshot.weights = read();
-          await this.onEpochModel!(epoch, snapshot);
+          await this.onStepModel!(epoch, snapshot);
         }),
     });
     this.classes = classes;

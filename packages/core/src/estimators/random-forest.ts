@@ -64,6 +64,14 @@ export class RandomForestClassifier extends Estimator<RandomForestClassifierPara
   /** Features seen in `fit` (`n_features_in_`). */
   nFeatures?: number;
 
+  /**
+   * When set, the forest grows in ten blocks of trees and this is called, and awaited, after each
+   * with the number of trees grown and a forest of those trees (to score on validation rows: a
+   * learning curve, a pruner's report); not a parameter. Throwing stops the fit. The trees are
+   * the same either way (each grows from its own seed), and so are the probabilities.
+   */
+  onStepModel: ((trees: number, model: RandomForestClassifier) => Promise<void>) | undefined = undefined;
+
   /** @throws InvalidParameterError naming the parameter and the value given. */
   constructor(params: Partial<RandomForestClassifierParams> = {}) {
     super(parseParams(NAME, schema, params));
@@ -94,7 +102,19 @@ export class RandomForestClassifier extends Estimator<RandomForestClassifierPara
     const rs = new RandomState(p.random_state ?? randomInt(0, 0xffffffff));
     const seeds = Array.from({ length: p.n_estimators }, () => rs.randint(0, SKLEARN_MAX_INT));
     const options = treeOptions(p, X.rows, X.cols, classes.length);
-    this.trees = await buildForest({ data, y: codes, options, seeds }, threads);
+    if (this.onStepModel) {
+      const block = Math.max(1, Math.ceil(seeds.length / 10));
+      const trees: TreeArrays[] = [];
+      for (let start = 0; start < seeds.length; start += block) {
+        trees.push(...(await buildForest({ data, y: codes, options, seeds: seeds.slice(start, start + block) }, threads)));
+        const snapshot = this.cloneWith();
+        Object.assign(snapshot, { trees: [...trees], classes, nFeatures: X.cols });
+        await this.onStepModel(trees.length, snapshot);
+      }
+      this.trees = trees;
+    } else {
+      this.trees = await buildForest({ data, y: codes, options, seeds }, threads);
+    }
     this.classes = classes;
     this.nFeatures = X.cols;
     return this;

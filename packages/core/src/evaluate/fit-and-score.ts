@@ -26,8 +26,12 @@ export interface FitAndScoreOptions {
 interface FitHooks {
   /** Called after each epoch (MLPClassifier). */
   onEpoch?: (epoch: number, maxEpochs: number) => void;
-  /** Called after each epoch with the estimator as it is then (MLPClassifier): set only when reports are asked for. */
-  onEpochModel?: (epoch: number, model: Estimator) => Promise<void>;
+  /**
+   * Called after each step of training with the estimator as it is then (MLPClassifier: each
+   * epoch; RandomForestClassifier: each block of trees, the step being the trees grown): set only
+   * when reports are asked for.
+   */
+  onStepModel?: (epoch: number, model: Estimator) => Promise<void>;
   /** The compute backend of the last fit (MLPClassifier: "tensorflow", "wasm" or "cpu"). */
   backend?: string;
 }
@@ -85,8 +89,8 @@ async function scoreCell(
     if (onFit && 'onEpoch' in final) final.onEpoch = (epoch, maxEpochs) => onFit(epoch / maxEpochs);
     // A study asks for reports: an estimator that trains in epochs scores each epoch on the fold's validation rows.
     const curve: Array<[number, number]> = [];
-    if (onReport && 'onEpochModel' in final && est === final) {
-      final.onEpochModel = async (epoch, model) => {
+    if (onReport && 'onStepModel' in final && est === final) {
+      final.onStepModel = async (epoch, model) => {
         const value = await score(scorer, model, test.X, test.y);
         curve.push([epoch, value]);
         onReport(epoch, value);
