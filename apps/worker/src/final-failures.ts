@@ -29,7 +29,8 @@ export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, lo
       const trial = await studies.trial(data.experimentId, data.number);
       const count = await studies.end(data.experimentId, { number: data.number, params: trial?.params ?? {}, state: 'failed' });
       log.warn({ experiment: data.experimentId, trial: data.number, err: err.message }, 'trial failed');
-      await advanceStudy(studies, flows, data.experimentId, data.prefix, planOfRecord(record), { generation: data.generation, fingerprint: data.fingerprint, plugins: data.plugins }, data.number, count);
+      const plan = planOfRecord(record);
+      await advanceStudy(studies, flows, data.experimentId, data.prefix, plan, { generation: data.generation, fingerprint: data.fingerprint, plugins: data.plugins, weight: plan.priority }, data.number, count);
       return;
     }
     if (data.kind === 'fit') {

@@ -19,8 +19,22 @@ interface JobBase extends RunRef {
   plugins?: string[];
 }
 
-/** A run, and the plugins its jobs load. */
-export type JobRun = RunRef & { plugins?: string[] };
+/** A run, the plugins its jobs load, and its share of the workers (the spec's `priority`, 1 by default). */
+export type JobRun = RunRef & { plugins?: string[]; weight?: number };
+
+/** BullMQ's largest priority. */
+const MAX_PRIORITY = 2 ** 21;
+
+/**
+ * Fair sharing between experiments on BullMQ's open priorities (its groups are a paid feature):
+ * an experiment's k-th fit task (or trial) gets priority 2 + floor(k / weight), so the waiting
+ * tasks of every experiment are taken in turn, level by level (ties in submission order), and a
+ * 10-task sweep submitted beside a 100,000-task one runs within its own work time plus about a
+ * task per worker. `weight` 2 takes two tasks per turn. Steps (priority 1) go first as before.
+ */
+export function fitPriority(index: number, weight = 1): number {
+  return Math.min(MAX_PRIORITY, PRIORITY.fit + Math.floor(index / weight));
+}
 
 function baseOf(id: string, prefix: string, run: JobRun) {
   return { experimentId: id, prefix, generation: run.generation, fingerprint: run.fingerprint, ...(run.plugins?.length && { plugins: run.plugins }) };
@@ -110,7 +124,7 @@ export function buildFlow(id: string, prefix: string, plan: Plan, run: JobRun, o
         queueName: QUEUE,
         data: { ...base, kind: 'aggregate' } satisfies AggregateJobData,
         opts: { jobId: jobIds.aggregate(id, generation), attempts: 2, priority: PRIORITY.step },
-        children: tasks.map((task) => fitJob(base, task, options.attempts ?? 3)),
+        children: tasks.map((task) => fitJob(base, task, options.attempts ?? 3, run.weight)),
       },
     ],
   };
@@ -120,7 +134,7 @@ export function buildFlow(id: string, prefix: string, plan: Plan, run: JobRun, o
  * One fit task as a flow child. It ignores-on-failure: its parent runs whatever the task's fate,
  * and records the task's missing cells as failed.
  */
-function fitJob(base: JobBase, task: Task, attempts: number): FlowJob {
+function fitJob(base: JobBase, task: Task, attempts: number, weight?: number): FlowJob {
   const round = task.round === undefined ? '' : `round ${task.round} · `;
   return {
     name: `fit · ${round}fold ${task.fold} · cells ${task.cells.join(',')}`,
@@ -131,7 +145,7 @@ function fitJob(base: JobBase, task: Task, attempts: number): FlowJob {
       attempts,
       backoff: { type: 'exponential', delay: 1000 },
       ignoreDependencyOnFailure: true,
-      priority: PRIORITY.fit,
+      priority: fitPriority(task.index, weight),
     },
   };
 }
@@ -160,7 +174,7 @@ export function buildHalvingRound(id: string, prefix: string, round: number, tas
     queueName: QUEUE,
     data: { ...base, kind: 'halving', round } satisfies HalvingJobData,
     opts: { jobId: jobIds.halvingRound(id, round, generation), attempts: 2, priority: PRIORITY.step },
-    children: tasks.map((task) => fitJob(base, task, attempts)),
+    children: tasks.map((task) => fitJob(base, task, attempts, run.weight)),
   };
 }
 
@@ -191,7 +205,7 @@ export function buildTrialJob(id: string, prefix: string, number: number, run: J
     name: `trial ${number}`,
     queueName: QUEUE,
     data: { ...baseOf(id, prefix, run), kind: 'trial', number },
-    opts: { jobId: jobIds.trial(id, number, run.generation), attempts: 3, backoff: { type: 'exponential', delay: 1000 }, priority: PRIORITY.fit },
+    opts: { jobId: jobIds.trial(id, number, run.generation), attempts: 3, backoff: { type: 'exponential', delay: 1000 }, priority: fitPriority(number, run.weight) },
   };
 }
 

@@ -3,7 +3,7 @@ import { checkSpec, planExperiment } from '@gridfold/core';
 import { FlowProducer, Queue, Worker, type FlowJob } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../src/connection.js';
-import { buildExperimentFlow, buildFlow, buildHalvingRound, buildHalvingStart, buildRefitJob, PRIORITY, type JobData } from '../src/flow.js';
+import { buildExperimentFlow, buildFlow, fitPriority, buildHalvingRound, buildHalvingStart, buildRefitJob, PRIORITY, type JobData } from '../src/flow.js';
 import { QUEUE } from '../src/names.js';
 
 const spec = checkSpec({
@@ -26,7 +26,11 @@ describe('flow jobs', () => {
     const flows = [buildFlow('e', 'p', plan, run), buildHalvingStart('e', 'p', run), buildHalvingRound('e', 'p', 1, plan.tasks, run), buildRefitJob('e', 'p', run)];
     const jobs = flows.flatMap(jobsOf);
     expect(new Set(jobs.map((j) => j.queueName))).toEqual(new Set([QUEUE]));
-    for (const j of jobs) expect(j.opts?.priority, j.name).toBe((j.data as JobData).kind === 'fit' ? PRIORITY.fit : PRIORITY.step);
+    // A fit task's priority is its turn among the experiment's tasks (fair sharing: fitPriority), always behind the steps.
+    for (const j of jobs) {
+      const d = j.data as JobData;
+      expect(j.opts?.priority, j.name).toBe(d.kind === 'fit' ? fitPriority(d.task.index) : PRIORITY.step);
+    }
     expect(PRIORITY.step).toBeLessThan(PRIORITY.fit);
   });
 

@@ -114,7 +114,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes, artifacts: spec.artifacts });
     await store.create(id, spec, Date.now(), fingerprint, groups);
     try {
-      const run = { generation: 0, fingerprint, plugins: plan.plugins };
+      const run = { generation: 0, fingerprint, plugins: plan.plugins, weight: plan.priority };
       // A study starts as its first trial jobs (one per chain); each trial enqueues its successor.
       if (plan.search.kind === 'tpe') for (const job of buildStudyStart(id, prefix, plan, run)) await flows.add(job);
       else await flows.add(buildExperimentFlow(id, prefix, plan, run));
@@ -190,7 +190,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const done = new Set(kept);
     const missing = plan.tasks.filter((t) => !done.has(t.index)).map((t) => t.index);
     // A halving chain is replayed from its start: rounds are re-derived, stored task results are not recomputed.
-    await flows.add(buildExperimentFlow(id, prefix, plan, { generation, fingerprint, plugins: plan.plugins }, { only: missing }));
+    await flows.add(buildExperimentFlow(id, prefix, plan, { generation, fingerprint, plugins: plan.plugins, weight: plan.priority }, { only: missing }));
     log.info({ experiment: id, generation, rerun: missing.length, kept: done.size, data_changed: dataChanged, dropped }, 'experiment retried');
     res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, data_changed: dataChanged, dropped_tasks: dropped, links: links(id) });
   });

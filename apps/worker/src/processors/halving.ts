@@ -35,10 +35,10 @@ export async function processHalving(job: SandboxedJob, data: HalvingJobData): P
  */
 async function halvingStep(data: HalvingJobData): Promise<unknown> {
   const { experimentId: id, prefix, round: r, generation, fingerprint } = data;
-  const run = { generation, fingerprint, plugins: data.plugins };
   const store = storeFor(prefix);
   if (store.isTerminal(await store.status(id))) return { skipped: true };
   const plan = await planFor(store, id);
+  const run = { generation, fingerprint, plugins: data.plugins, weight: plan.priority };
   const { settings, cv } = halvingOf(plan);
   const dataset = await datasetFor(plan, prefix, fingerprint);
   const flows = producerFor(prefix);

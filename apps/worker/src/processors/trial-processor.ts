@@ -18,12 +18,13 @@ const producerFor = (prefix: string) => producers.getOrSet(prefix, () => new Flo
  */
 export async function processTrial(job: SandboxedJob, data: TrialJobData, signal?: AbortSignal): Promise<unknown> {
   const { experimentId: id, prefix, generation, fingerprint, number } = data;
-  const run = { generation, fingerprint, plugins: data.plugins };
+  let run = { generation, fingerprint, plugins: data.plugins, weight: 1 };
   const store = storeFor(prefix);
   const study = studyFor(prefix);
   const status = await store.status(id);
   if (status === null || store.isTerminal(status)) return { skipped: status ?? 'missing' };
   const plan = await planFor(store, id);
+  run = { ...run, weight: plan.priority };
   if (!plan.cv) throw new Error('a study needs cv');
   const nSplits = plan.cv.n_splits;
   let trial = await study.trial(id, number);

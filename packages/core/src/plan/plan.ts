@@ -65,6 +65,8 @@ export interface Plan {
   groupCells: boolean;
   /** sha256 of the spec's plugin bundles, in spec order: part of every task cache key, so an edited plugin recomputes. */
   plugins: string[];
+  /** The experiment's share of the workers against others queued at the same time (spec `priority`). */
+  priority: number;
   /** The spec's `artifacts`: plugin and dataset paths as written, to the sha256 of the uploaded bytes. */
   artifacts: Record<string, string>;
 }
@@ -123,6 +125,7 @@ export function planExperiment(spec: ExperimentSpec, options: PlanOptions = {}):
     groupCells: spec.group_cells,
     plugins: pluginShas(spec),
     artifacts: spec.artifacts ?? {},
+    priority: spec.priority ?? 1,
   };
   // Successive halving plans its rounds as they come (plan/halving-rounds.ts), a study its trials; nothing to run up front.
   if (!cv || spec.search.kind === 'halving' || spec.search.kind === 'tpe') return plan;

@@ -284,6 +284,12 @@ export const experimentSpecSchema = z
      * trials' reports on the same fold at the same step; a trial is pruned when one fold is.
      */
     pruner: pruner.optional(),
+    /**
+     * This experiment's share of the workers against other experiments queued at the same time:
+     * their fit tasks are taken in turn, this one's `priority` tasks for every one of an
+     * experiment with priority 1.
+     */
+    priority: z.number().min(0.01).max(100).default(1),
   })
   .strict();
 

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fitPriority } from '@gridfold/queue';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundlePlugin, type PluginBundle } from '../apps/cli/src/local-files.js';
+import { TestCluster, waitFor } from './helpers/cluster.js';
+
+/**
+ * Fair sharing between sweeps (issue 16): fit tasks of experiments queued at the same time are
+ * taken in turn (BullMQ priorities by task rank within each experiment), so a small sweep
+ * submitted behind a big one does not wait for it. One worker; the tasks sleep 300 ms each
+ * (test/fixtures/plugins/misbehaving.ts, `flaky` in mode "sleep").
+ */
+const FRUIT = readFileSync(fileURLToPath(new URL('../examples/csv-string-labels/fruit-train.csv', import.meta.url)));
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+let bundle: PluginBundle;
+const cluster = new TestCluster({ workers: 1 });
+beforeAll(async () => {
+  bundle = await bundlePlugin('./misbehaving.ts', fileURLToPath(new URL('./fixtures/plugins/misbehaving.ts', import.meta.url)));
+  for (const bytes of [bundle.code, FRUIT]) {
+    const r = await request(cluster.api.app).post('/api/artifacts').set('x-artifact-sha256', sha(bytes)).set('content-type', 'application/octet-stream').send(Buffer.from(bytes));
+    expect([200, 201]).toContain(r.status);
+  }
+});
+afterAll(() => cluster.close());
+
+const sweep = (name: string, cells: number, extra: object = {}) => ({
+  name,
+  plugins: ['./misbehaving.ts'],
+  artifacts: { './misbehaving.ts': bundle.sha256, 'fruit-train.csv': sha(FRUIT) },
+  dataset: { source: 'csv', train: 'fruit-train.csv', label: 'fruit' },
+  estimator: { name: 'flaky', params: { mode: 'sleep' } },
+  param_grid: { ms: Array.from({ length: cells }, (_, i) => 300 + i) },
+  cv: 2,
+  cache: false,
+  refit: false,
+  ...extra,
+});
+
+describe('fair sharing between sweeps', () => {
+  it('gives each experiment\'s k-th task the same turn: priority 2 + floor(k / weight)', () => {
+    expect([0, 1, 2, 9].map((k) => fitPriority(k))).toEqual([2, 3, 4, 11]);
+    expect([0, 1, 2, 3].map((k) => fitPriority(k, 2))).toEqual([2, 2, 3, 3]);
+    expect(fitPriority(10_000_000)).toBe(2 ** 21);
+  });
+
+  it('runs a 4-task sweep submitted behind a 60-task one in about its own time, not after it', async () => {
+    const big = await request(cluster.api.app).post('/api/experiments').send(sweep('big', 30));
+    expect(big.status, JSON.stringify(big.body)).toBe(201);
+    // Let the big sweep start: its first tasks are running when the small one arrives.
+    await waitFor(async () => ((await request(cluster.api.app).get(`/api/experiments/${big.body.id}`)).body.progress?.done >= 2 ? true : undefined), 60_000, 'the big sweep to start');
+    const submitted = Date.now();
+    const small = await request(cluster.api.app).post('/api/experiments').send(sweep('small', 2));
+    expect(small.status, JSON.stringify(small.body)).toBe(201);
+    const done = await cluster.ended(small.body.id, 60_000);
+    expect(done.status, done.error).toBe('completed');
+    const waited = Date.now() - submitted;
+    const bigDone = (await request(cluster.api.app).get(`/api/experiments/${big.body.id}`)).body.progress.done;
+    // Taken in turn, the small sweep's 4 tasks run between the big one's next few; in submission order it would wait for all 60.
+    expect(bigDone).toBeLessThan(20);
+    expect(waited).toBeLessThan(15_000);
+    await cluster.ended(big.body.id, 120_000);
+  }, 180_000);
+});
