@@ -72,6 +72,36 @@ describe('a TPE study through the queue', () => {
     }
   }, 180_000);
 
+  it('cancelled mid-way and retried, keeps its complete and pruned trials as they were and runs the others to the end', async () => {
+    const cluster = new TestCluster({ workers: 1, env: { GRIDFOLD_ARTIFACT_CACHE_DIR: cacheDir } });
+    try {
+      await upload(cluster.api.app, bundle.code);
+      await upload(cluster.api.app, FRUIT_BYTES);
+      const spec = study({ estimator: { name: 'climb', params: { sleep_ms: 30 } }, search: { kind: 'tpe', n_trials: 12, seed: 4, parallel: 2 } });
+      const r = await request(cluster.api.app).post('/api/experiments').send(spec);
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const id = r.body.id as string;
+      await waitFor(async () => ((await request(cluster.api.app).get(`/api/experiments/${id}`)).body.progress?.done >= 4 ? true : undefined), 60_000, 'four trials to end');
+      expect((await request(cluster.api.app).delete(`/api/experiments/${id}`)).status).toBe(200);
+      await cluster.ended(id, 30_000);
+      const before = (await cluster.api.store.study().trials(id)).filter((t) => t.state === 'complete' || t.state === 'pruned');
+      expect(before.length).toBeGreaterThanOrEqual(4);
+      const retry = await request(cluster.api.app).post(`/api/experiments/${id}/retry`);
+      expect(retry.status, JSON.stringify(retry.body)).toBe(202);
+      expect(retry.body.kept_trials).toBe(before.length);
+      const view = await cluster.ended(id, 120_000);
+      expect(view.status, view.error).toBe('completed');
+      const after = await cluster.api.store.study().trials(id);
+      expect(after).toHaveLength(12);
+      expect(after.every((t) => ['complete', 'pruned', 'failed'].includes(t.state))).toBe(true);
+      // The trials that had ended stand as they were: same params, same state, same value.
+      for (const t of before) expect(after.find((a) => a.number === t.number)).toEqual(t);
+      expect(Number(await cluster.redis.hget(keys(cluster.prefix).experiment(id), 'trials_done'))).toBe(12);
+    } finally {
+      await cluster.close();
+    }
+  }, 180_000);
+
   it('with two workers SIGKILLed 20 times mid-trial, ends with every trial complete, pruned or failed, each recorded once', async () => {
     const cluster = new TestCluster({ workers: 2, lockMs: 2000, stalledMs: 1000, env: { GRIDFOLD_ARTIFACT_CACHE_DIR: cacheDir } });
     try {

@@ -27,7 +27,7 @@ export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, lo
       const record = await store.get(data.experimentId);
       if (!record || store.isTerminal(record.status)) return;
       const trial = await studies.trial(data.experimentId, data.number);
-      const count = await studies.end(data.experimentId, { number: data.number, params: trial?.params ?? {}, state: 'failed' });
+      const count = await studies.end(data.experimentId, { number: data.number, params: trial?.params ?? {}, state: 'failed' }, data.generation);
       log.warn({ experiment: data.experimentId, trial: data.number, err: err.message }, 'trial failed');
       const plan = planOfRecord(record);
       await advanceStudy(studies, flows, data.experimentId, data.prefix, plan, { generation: data.generation, fingerprint: data.fingerprint, plugins: data.plugins, weight: plan.priority }, data.number, count);

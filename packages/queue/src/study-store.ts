@@ -9,8 +9,12 @@ if had then return had end
 redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
 return ARGV[2]`;
 
-/** KEYS: trials, experiment. ARGV: number, ended record JSON. The study's ended trials after it, or -1 when the trial had already ended. */
+/**
+ * KEYS: trials, experiment. ARGV: number, ended record JSON, generation. The study's ended
+ * trials after it; -1 when the trial had already ended, -2 when the study was retried since.
+ */
 const END = `
+if (redis.call('hget', KEYS[2], 'generation') or '0') ~= ARGV[3] then return -2 end
 local had = redis.call('hget', KEYS[1], ARGV[1])
 if had and cjson.decode(had).state ~= 'running' then return -1 end
 redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
@@ -52,10 +56,35 @@ export class StudyStore {
     return JSON.parse((await this.redis.eval(BEGIN, 2, this.k.trials(id), this.k.experiment(id), String(number), JSON.stringify(record))) as string) as TrialRecord;
   }
 
-  /** Records how trial `number` ended, once; returns the ended trials now, or null when it had ended already. */
-  async end(id: string, record: TrialRecord): Promise<number | null> {
-    const n = (await this.redis.eval(END, 2, this.k.trials(id), this.k.experiment(id), String(record.number), JSON.stringify(record))) as number;
+  /** Records how trial `number` ended, once, in run `generation`; returns the ended trials now, or null when it had ended already or the study was retried since. */
+  async end(id: string, record: TrialRecord, generation = 0): Promise<number | null> {
+    const n = (await this.redis.eval(END, 2, this.k.trials(id), this.k.experiment(id), String(record.number), JSON.stringify(record), String(generation))) as number;
     return n < 0 ? null : n;
+  }
+
+  /**
+   * A study's trials for a retry: complete and pruned trials stand (a pruned trial is never run
+   * again); failed and unfinished ones run again with their recorded params; when the data
+   * changed, nothing stands. Returns the trial numbers below `nTrials` to run.
+   */
+  async reopen(id: string, nTrials: number, dataChanged: boolean): Promise<number[]> {
+    // Called on an ended experiment (retry): no job of its run writes here any more.
+    if (dataChanged) {
+      await this.redis.multi().del(this.k.trials(id), this.k.reports(id)).hset(this.k.experiment(id), 'trials_done', '0').exec();
+      return Array.from({ length: nTrials }, (_, n) => n);
+    }
+    const trials = await this.trials(id);
+    const again = trials.filter((t) => t.state !== 'complete' && t.state !== 'pruned');
+    const reports = await this.redis.hkeys(this.k.reports(id));
+    const stale = reports.filter((f) => again.some((t) => f.startsWith(`${t.number}:`) || f.startsWith(`rungs:${t.number}:`)));
+    const tx = this.redis.multi();
+    // Params as recorded (JSON, written back as read): the trial runs again with the very same ones.
+    for (const t of again) tx.hset(this.k.trials(id), String(t.number), JSON.stringify({ number: t.number, params: t.params, state: 'running' }));
+    if (stale.length) tx.hdel(this.k.reports(id), ...stale);
+    tx.hset(this.k.experiment(id), 'trials_done', String(trials.length - again.length));
+    await tx.exec();
+    const standing = new Set(trials.filter((t) => !again.includes(t)).map((t) => t.number));
+    return Array.from({ length: nTrials }, (_, n) => n).filter((n) => !standing.has(n));
   }
 
   /** How many trials have ended. */

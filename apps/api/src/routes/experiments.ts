@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { checkDataPaths, checkSpec, fingerprintSource, planExperiment, SpecError, type ExperimentSpec, type Plan, type SpecIssue } from '@gridfold/core';
-import { ArtifactError, buildExperimentFlow, buildStudyStart, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore } from '@gridfold/queue';
+import { ArtifactError, buildExperimentFlow, buildStudyStart, buildTrialJob, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -166,7 +166,6 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const record = await store.get(id);
     if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(id)}` });
     if (!store.isTerminal(record.status)) return void res.status(409).json({ error: `experiment ${id} is ${record.status}; only an ended one can be retried`, status: record.status });
-    if (record.spec.search.kind === 'tpe') return void res.status(409).json({ error: `experiment ${id} is a study: a study cannot be retried yet (submit it again; its seed proposes the same first trials)` });
     let plan: Plan;
     try {
       // The stored spec passed the size limit when it was submitted; a retry re-runs part of it.
@@ -190,7 +189,15 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const done = new Set(kept);
     const missing = plan.tasks.filter((t) => !done.has(t.index)).map((t) => t.index);
     // A halving chain is replayed from its start: rounds are re-derived, stored task results are not recomputed.
-    await flows.add(buildExperimentFlow(id, prefix, plan, { generation, fingerprint, plugins: plan.plugins, weight: plan.priority }, { only: missing }));
+    const run = { generation, fingerprint, plugins: plan.plugins, weight: plan.priority };
+    if (plan.search.kind === 'tpe') {
+      // A study keeps its complete and pruned trials (a pruned trial never runs again); the others run again, as new jobs of this run.
+      const again = await store.study().reopen(id, plan.search.n_trials, dataChanged);
+      for (const n of again) await flows.add(buildTrialJob(id, prefix, n, run));
+      log.info({ experiment: id, generation, trials: again.length, data_changed: dataChanged }, 'study retried');
+      return void res.status(202).json({ id, status: 'queued', rerun_trials: again, kept_trials: plan.search.n_trials - again.length, data_changed: dataChanged, links: links(id) });
+    }
+    await flows.add(buildExperimentFlow(id, prefix, plan, run, { only: missing }));
     log.info({ experiment: id, generation, rerun: missing.length, kept: done.size, data_changed: dataChanged, dropped }, 'experiment retried');
     res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, data_changed: dataChanged, dropped_tasks: dropped, links: links(id) });
   });

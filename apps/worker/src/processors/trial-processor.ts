@@ -108,7 +108,7 @@ async function runTrial(
     record = { number: trial.number, params: trial.params, state: 'pruned', pruned: { fold: scores.length, step: err.step, value: err.value } };
   }
   if (record.state === 'complete') record = { ...record, value: numpyMean(scores) };
-  return { record, count: await study.end(id, record) };
+  return { record, count: await study.end(id, record, run.generation) };
 }
 
 /**
