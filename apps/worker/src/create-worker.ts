@@ -1,7 +1,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger, resolveLogFormat, type LogSettings, type TfjsBackendName } from '@gridfold/core';
-import { ExperimentStore, QUEUE, StudyStore, TaskMetrics, WorkerRegistry, type JobData, type WorkerJob } from '@gridfold/queue';
+import { ExperimentStore, QUEUE, TaskMetrics, WorkerRegistry, type JobData, type WorkerJob } from '@gridfold/queue';
 import { FlowProducer, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -191,9 +191,9 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   });
   const stores = new LruMap<string, ExperimentStore>(8);
   const storeFor = (prefix: string) => stores.getOrSet(prefix, () => new ExperimentStore(deps.connection, prefix));
-  const studies = new LruMap<string, { studies: StudyStore; flows: FlowProducer }>(4, (s) => void s.flows.close());
-  const studyFor = (prefix: string) => studies.getOrSet(prefix, () => ({ studies: new StudyStore(deps.connection, prefix), flows: new FlowProducer({ connection: deps.connection, prefix }) }));
-  const recordFailure = onFinalFailure(storeFor, log, studyFor);
+  const flows = new LruMap<string, FlowProducer>(4, (f) => void f.close());
+  const flowsFor = (prefix: string) => flows.getOrSet(prefix, () => new FlowProducer({ connection: deps.connection, prefix }));
+  const recordFailure = onFinalFailure(storeFor, log, flowsFor);
   const counts = countTasks(new TaskMetrics(deps.connection, prefix), log);
   worker.on('completed', (job, result) => counts.completed(job, result));
   worker.on('failed', (job, err) => {

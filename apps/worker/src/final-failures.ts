@@ -1,4 +1,4 @@
-import { advanceStudy, planOfRecord, stepFailure, type ExperimentStore, type JobData, type StudyStore } from '@gridfold/queue';
+import { advanceStudy, planOfRecord, stepFailure, type ExperimentStore, type JobData } from '@gridfold/queue';
 import { UnrecoverableError, type FlowProducer, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { JobStopped } from './sandbox.js';
@@ -16,21 +16,21 @@ export function isFinalFailure(job: Job, err: Error): boolean {
  * any other job (aggregate, halving step, refit) breaks the experiment's chain, so the
  * experiment's run ends failed with the reason instead of waiting forever.
  */
-export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, log: Logger, studyFor?: (prefix: string) => { studies: StudyStore; flows: FlowProducer }) {
+export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, log: Logger, flowsFor?: (prefix: string) => FlowProducer) {
   return async (job: Job<JobData> | undefined, err: Error): Promise<void> => {
     if (!job || !isFinalFailure(job, err)) return;
     const data = job.data;
     const store = storeFor(data.prefix);
-    if (data.kind === 'trial' && studyFor) {
+    if (data.kind === 'trial' && flowsFor) {
       // A trial whose job failed for good (time limit, crashes) ends failed, and the study goes on without it.
-      const { studies, flows } = studyFor(data.prefix);
+      const studies = store.study();
       const record = await store.get(data.experimentId);
       if (!record || store.isTerminal(record.status)) return;
       const trial = await studies.trial(data.experimentId, data.number);
       const count = await studies.end(data.experimentId, { number: data.number, params: trial?.params ?? {}, state: 'failed' }, data.generation);
       log.warn({ experiment: data.experimentId, trial: data.number, err: err.message }, 'trial failed');
       const plan = planOfRecord(record);
-      await advanceStudy(studies, flows, data.experimentId, data.prefix, plan, { generation: data.generation, fingerprint: data.fingerprint, plugins: data.plugins, weight: plan.priority }, data.number, count);
+      await advanceStudy(studies, flowsFor(data.prefix), data.experimentId, data.prefix, plan, { generation: data.generation, fingerprint: data.fingerprint, plugins: data.plugins, weight: plan.priority }, data.number, count);
       return;
     }
     if (data.kind === 'fit') {

@@ -1,6 +1,5 @@
 import { studySummary, summarize, type Plan } from '@gridfold/core';
 import { studyCurves } from '@gridfold/queue';
-import { studyFor } from './trial-processor.js';
 import type { AggregateJobData } from '@gridfold/queue';
 import { datasetFor, log, planFor, storeFor } from './context.js';
 
@@ -33,7 +32,7 @@ export async function processAggregate(data: AggregateJobData): Promise<unknown>
 /** A study's cv_results: its trials in order, with how each ended and every report. */
 async function aggregateStudy(plan: Plan, id: string, prefix: string, generation: number): Promise<unknown> {
   const store = storeFor(prefix);
-  const study = studyFor(prefix);
+  const study = store.study();
   const [trials, results, reports] = await Promise.all([study.trials(id), store.taskResults(id), study.reports(id)]);
   const summary = studySummary(plan, trials, results, studyCurves(reports.curves));
   if (summary.best_index === null) {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { activatePlugins, createLogger, DATA_PATH_FIELDS, openDataset, type Dataset, type Plan } from '@gridfold/core';
 import { ArtifactStore, connectRedis, ExperimentStore, planOfRecord, RedisTaskCache, usePlugins, type JobData } from '@gridfold/queue';
+import { FlowProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ArtifactCache } from '../artifact-cache.js';
 import { LruMap } from '../lru-map.js';
@@ -20,6 +21,8 @@ const stores = new LruMap<string, ExperimentStore>(8);
 const caches = new LruMap<string, RedisTaskCache>(8);
 const plans = new LruMap<string, Promise<Plan>>(16);
 const artifactCaches = new LruMap<string, ArtifactCache>(8);
+// One per key prefix, for the few most recent; a dropped one is closed (the shared connection stays open).
+const producers = new LruMap<string, FlowProducer>(8, (p) => void p.close());
 
 export const log = createLogger(config, 'processor');
 
@@ -38,6 +41,11 @@ export function redisFor(): Redis {
 
 export function storeFor(prefix: string): ExperimentStore {
   return stores.getOrSet(prefix, () => new ExperimentStore(redisFor(), prefix));
+}
+
+/** Adds the flows a job starts (halving rounds, a study's next trial, its end) under `prefix`. */
+export function producerFor(prefix: string): FlowProducer {
+  return producers.getOrSet(prefix, () => new FlowProducer({ connection: redisFor(), prefix }));
 }
 
 /** The task cache shared by every worker on this Redis and prefix. */

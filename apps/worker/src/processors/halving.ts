@@ -1,15 +1,11 @@
 import { aggregateResults, combineRounds, firstRound, halvingOf, nextRound, roundPlan, scheduleFor, type HalvingRound, type TaskResult } from '@gridfold/core';
 import { buildHalvingRound, buildRefitJob, jobIds, QUEUE, type HalvingJobData, type HalvingState } from '@gridfold/queue';
-import { FlowProducer, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { SandboxedJob } from 'bullmq';
 import { LruMap } from '../lru-map.js';
-import { datasetFor, lastAttempt, log, planFor, redisFor, storeFor } from './context.js';
+import { datasetFor, lastAttempt, log, planFor, producerFor, redisFor, storeFor } from './context.js';
 
 // One per key prefix, for the few most recent; a dropped one is closed (the shared connection stays open).
-const producers = new LruMap<string, FlowProducer>(8, (p) => void p.close());
-function producerFor(prefix: string): FlowProducer {
-  return producers.getOrSet(prefix, () => new FlowProducer({ connection: redisFor(), prefix }));
-}
 const queues = new LruMap<string, Queue>(8, (q) => void q.close());
 function queueFor(prefix: string): Queue {
   return queues.getOrSet(prefix, () => new Queue(QUEUE, { connection: redisFor(), prefix }));

@@ -1,13 +1,7 @@
 import { CandidateList, cachedFitAndScore, numpyMean, shouldPrune, studySettings, trialTask, TrialPruned, type Plan, type PrunerTrial, type TrialRecord } from '@gridfold/core';
-import { advanceStudy, StudyStore, type TrialJobData } from '@gridfold/queue';
-import { FlowProducer, type SandboxedJob } from 'bullmq';
-import { LruMap } from '../lru-map.js';
-import { cacheFor, config, datasetFor, log, planFor, redisFor, storeFor } from './context.js';
-
-const studies = new LruMap<string, StudyStore>(8);
-const producers = new LruMap<string, FlowProducer>(4, (p) => void p.close());
-export const studyFor = (prefix: string) => studies.getOrSet(prefix, () => new StudyStore(redisFor(), prefix));
-const producerFor = (prefix: string) => producers.getOrSet(prefix, () => new FlowProducer({ connection: redisFor(), prefix }));
+import { advanceStudy, type StudyStore, type TrialJobData } from '@gridfold/queue';
+import type { SandboxedJob } from 'bullmq';
+import { cacheFor, config, datasetFor, log, planFor, producerFor, storeFor } from './context.js';
 
 /**
  * Trial `number` of a study: proposed by TPE from the trials recorded so far (ended ones, and
@@ -20,7 +14,7 @@ export async function processTrial(job: SandboxedJob, data: TrialJobData, signal
   const { experimentId: id, prefix, generation, fingerprint, number } = data;
   let run = { generation, fingerprint, plugins: data.plugins, weight: 1 };
   const store = storeFor(prefix);
-  const study = studyFor(prefix);
+  const study = store.study();
   const status = await store.status(id);
   if (status === null || store.isTerminal(status)) return { skipped: status ?? 'missing' };
   const plan = await planFor(store, id);
@@ -59,7 +53,7 @@ async function runTrial(
   signal?: AbortSignal,
 ): Promise<{ record: TrialRecord; count: number | null } | { stopped: string }> {
   const store = storeFor(prefix);
-  const study = studyFor(prefix);
+  const study = store.study();
   const dataset = await datasetFor(plan, prefix, fingerprint);
   const cells = Array.from({ length: trial.number + 1 }, (_, i) => (i === trial.number ? trial.params : {}));
   const trialPlan: Plan = { ...plan, grid: new CandidateList(cells) };
