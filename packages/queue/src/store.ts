@@ -294,6 +294,12 @@ export class ExperimentStore {
     return Object.values(h).map((v) => JSON.parse(v) as TaskResult);
   }
 
+  /** Task `task`'s stored result, or null. */
+  async taskResult(id: string, task: number): Promise<TaskResult | null> {
+    const v = await this.redis.hget(this.k.results(id), String(task));
+    return v === null ? null : (JSON.parse(v) as TaskResult);
+  }
+
   async doneTasks(id: string): Promise<number> {
     return this.redis.hlen(this.k.results(id));
   }

@@ -1,4 +1,4 @@
-import { CandidateList, cachedFitAndScore, numpyMean, shouldPrune, studySettings, trialTask, TrialPruned, type Plan, type PrunerTrial, type TrialRecord } from '@gridfold/core';
+import { CandidateList, cachedFitAndScore, numpyMean, prunerView, samplerTrial, shouldPrune, studySettings, trialTask, TrialPruned, type Plan, type TrialRecord } from '@gridfold/core';
 import { advanceStudy, type StudyStore, type TrialJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { cacheFor, config, datasetFor, log, planFor, producerFor, storeFor } from './context.js';
@@ -12,20 +12,20 @@ import { cacheFor, config, datasetFor, log, planFor, producerFor, storeFor } fro
  */
 export async function processTrial(job: SandboxedJob, data: TrialJobData, signal?: AbortSignal): Promise<unknown> {
   const { experimentId: id, prefix, generation, fingerprint, number } = data;
-  let run = { generation, fingerprint, plugins: data.plugins, weight: 1 };
   const store = storeFor(prefix);
   const study = store.study();
   const status = await store.status(id);
   if (status === null || store.isTerminal(status)) return { skipped: status ?? 'missing' };
   const plan = await planFor(store, id);
-  run = { ...run, weight: plan.priority };
+  const run = { generation, fingerprint, plugins: data.plugins, weight: plan.priority };
   if (!plan.cv) throw new Error('a study needs cv');
   const nSplits = plan.cv.n_splits;
   let trial = await study.trial(id, number);
   if (!trial) {
     const all = await study.trials(id);
     const settings = studySettings(plan, id);
-    const history = all.filter((t) => t.state !== 'running').map(tpeTrialOf(await study.reports(id)));
+    const { curves } = await study.reports(id);
+    const history = all.filter((t) => t.state !== 'running').map((t) => samplerTrial(t, (fold) => curves.get(`${t.number}:${fold}`) ?? []));
     const running = all.filter((t) => t.state === 'running').map((t) => t.params);
     trial = await study.begin(id, number, settings.sampler.propose(history, running));
   }
@@ -67,7 +67,7 @@ async function runTrial(
       if (begin !== 'run' && begin !== 'done') return { stopped: begin };
       if (begin === 'done') {
         // Fitted by an earlier delivery of this trial: its result stands.
-        const kept = (await store.taskResults(id)).find((r) => r.task === task.index)!;
+        const kept = (await store.taskResult(id, task.index))!;
         const s = kept.cells[0].test_score;
         if (s === null || kept.cells[0].error) {
           record = { ...record, state: 'failed' };
@@ -79,14 +79,13 @@ async function runTrial(
       const pruner = await Pruning.start(plan, id, trial.number, fold, study);
       let result;
       try {
+        // The fold's reports are stored before its result and the trial's end are.
         result = await cachedFitAndScore(trialPlan, dataset, task, plan.cache ? cacheFor(prefix) : null, {
           signal,
           onReport: (_cell, step, value) => pruner.report(step, value),
-        });
-        await pruner.flush();
+        }).finally(() => pruner.flush());
         await store.endTask(id, result, run);
       } finally {
-        await pruner.flush();
         await store.taskEnded(id, task.index);
       }
       const cell = result.cells[0];
@@ -139,9 +138,8 @@ class Pruning {
     if (this.plan.pruner.kind === 'none') return;
     const { trials, reports } = this.snapshot;
     const fold = this.fold;
-    const view = (t: TrialRecord, values: Array<[number, number]>, rungs: number[]): PrunerTrial => ({ number: t.number, state: t.state, values: new Map(values), lastStep: values.at(-1)?.[0], rungs });
-    const current = view({ number: this.number, params: {}, state: 'running' }, this.curve, this.rungs);
-    const others = trials.filter((t) => t.number !== this.number).map((t) => view(t, reports.curves.get(`${t.number}:${fold}`) ?? [], reports.rungs.get(`${t.number}:${fold}`) ?? []));
+    const current = prunerView({ number: this.number, state: 'running' }, this.curve, this.rungs);
+    const others = trials.filter((t) => t.number !== this.number).map((t) => prunerView(t, reports.curves.get(`${t.number}:${fold}`) ?? [], reports.rungs.get(`${t.number}:${fold}`) ?? []));
     const state = { ...reports.pruner.get(fold), studyName: this.id };
     const decision = shouldPrune(this.plan.pruner, current, [...others, current], state);
     if (decision.rungs) this.rungs = decision.rungs;
@@ -173,13 +171,4 @@ class Pruning {
       .catch(() => {})
       .finally(() => (this.refreshing = null));
   }
-}
-
-/** A recorded trial as the sampler learns from it (a pruned one by the reports of the fold it was stopped on). */
-function tpeTrialOf(reports: Awaited<ReturnType<StudyStore['reports']>>) {
-  return (t: TrialRecord) => {
-    if (t.state === 'complete') return { params: t.params, state: 'complete' as const, value: t.value };
-    if (t.state === 'pruned') return { params: t.params, state: 'pruned' as const, intermediate: reports.curves.get(`${t.number}:${t.pruned!.fold}`) ?? [] };
-    return { params: t.params, state: 'failed' as const };
-  };
 }

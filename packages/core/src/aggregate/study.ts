@@ -2,6 +2,8 @@ import type { Params } from '../estimators/base.js';
 import type { TaskResult } from '../evaluate/task-result.js';
 import type { Plan, Task } from '../plan/plan.js';
 import { CandidateList } from '../search/candidate-list.js';
+import type { PrunerTrial } from '../search/pruners.js';
+import type { TpeTrial } from '../search/tpe/observations.js';
 import { aggregateResults, type LearningCurve, type SearchSummary } from './aggregate.js';
 
 /** How a trial of a study stands. */
@@ -16,6 +18,21 @@ export interface TrialRecord {
   value?: number;
   /** pruned: the fold, step and value of the report the pruner stopped it at. */
   pruned?: { fold: number; step: number; value: number };
+}
+
+/** A trial's reports on one fold, [step, value] in step order. */
+export type FoldCurve = ReadonlyArray<readonly [number, number]>;
+
+/** A trial as a pruner judging one fold sees it: its reports on that fold and its rungs there. */
+export function prunerView(trial: Pick<TrialRecord, 'number' | 'state'>, curve: FoldCurve, rungs: readonly number[]): PrunerTrial {
+  return { number: trial.number, state: trial.state, values: new Map(curve), lastStep: curve.at(-1)?.[0], rungs };
+}
+
+/** An ended trial as the sampler learns from it: a pruned one by its reports on the fold it was stopped on. */
+export function samplerTrial(trial: TrialRecord, curveOf: (fold: number) => FoldCurve): TpeTrial {
+  if (trial.state === 'complete') return { params: trial.params, state: 'complete', value: trial.value };
+  if (trial.state === 'pruned') return { params: trial.params, state: 'pruned', intermediate: curveOf(trial.pruned!.fold).map(([s, v]): [number, number] => [s, v]) };
+  return { params: trial.params, state: 'failed' };
 }
 
 /** The task of fold `fold` of trial `number`: trials are rows (cells) of cv_results, in trial order. */

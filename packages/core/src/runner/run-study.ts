@@ -1,5 +1,5 @@
 import type { SearchSummary } from '../aggregate/aggregate.js';
-import { studySummary, trialTask, type TrialRecord } from '../aggregate/study.js';
+import { prunerView, samplerTrial, studySummary, trialTask, type TrialRecord } from '../aggregate/study.js';
 import type { Dataset } from '../datasets/load.js';
 import type { Params } from '../estimators/base.js';
 import type { FitAndScoreOptions } from '../evaluate/fit-and-score.js';
@@ -8,23 +8,11 @@ import { numpyMean } from '../metrics/numpy-sum.js';
 import type { Plan, Task } from '../plan/plan.js';
 import { TrialPruned } from '../plugins/objective.js';
 import { CandidateList } from '../search/candidate-list.js';
-import { shouldPrune, type PrunerSpec, type PrunerState, type PrunerTrial } from '../search/pruners.js';
-import type { TpeTrial } from '../search/tpe/observations.js';
+import { shouldPrune, type PrunerSpec, type PrunerState } from '../search/pruners.js';
 import { TpeSampler } from '../search/tpe/sampler.js';
 
-/** How a trial of a study in one process ended. */
-type TrialState = 'complete' | 'pruned' | 'failed';
-
-/** One trial: its params, how it ended, and each fold's reports. */
-export interface StudyTrial {
-  number: number;
-  params: Params;
-  state: TrialState;
-  /** complete: the mean score over folds. */
-  value?: number;
-  /** pruned: the fold, step and value of the report the pruner stopped it at. */
-  pruned?: { fold: number; step: number; value: number };
-  /** Each fold's reports, [step, value], by fold. */
+/** One trial of a study in one process: its record, and each fold's reports, by fold. */
+export interface StudyTrial extends TrialRecord {
   curves: Array<Array<[number, number]>>;
 }
 
@@ -71,7 +59,7 @@ export async function runStudy(
   const results: TaskResult[] = [];
   const params: Params[] = [];
   for (let number = 0; number < study.nTrials; number++) {
-    const proposed = study.sampler.propose(trials.map(tpeTrial));
+    const proposed = study.sampler.propose(trials.map((t) => samplerTrial(t, (fold) => t.curves[fold])));
     params.push(proposed);
     const trial: StudyTrial = { number, params: proposed, state: 'complete', curves: Array.from({ length: nSplits }, () => []) };
     rungs.push(Array.from({ length: nSplits }, () => []));
@@ -82,15 +70,8 @@ export async function runStudy(
         const task: Task = trialTask(number, fold, nSplits);
         const onReport = (_cell: number, step: number, value: number) => {
           trial.curves[fold].push([step, value]);
-          const view = (t: StudyTrial, running: boolean): PrunerTrial => ({
-            number: t.number,
-            state: running ? 'running' : t.state,
-            values: new Map(t.curves[fold]),
-            lastStep: t.curves[fold].at(-1)?.[0],
-            rungs: rungs[t.number][fold],
-          });
-          const current = view(trial, true);
-          const others = trials.map((t) => view(t, false));
+          const current = prunerView({ number, state: 'running' }, trial.curves[fold], rungs[number][fold]);
+          const others = trials.map((t) => prunerView(t, t.curves[fold], rungs[t.number][fold]));
           const decision = shouldPrune(study.pruner, current, [...others, current], prunerState);
           if (decision.rungs) rungs[number][fold] = decision.rungs;
           if (decision.minResource !== undefined) prunerState.minResource = decision.minResource;
@@ -107,24 +88,16 @@ export async function runStudy(
       }
     } catch (err) {
       if (!(err instanceof TrialPruned)) throw err;
+      // Folds run in order, so the one stopped is the first without a score.
       trial.state = 'pruned';
-      const fold = trial.curves.findIndex((c) => c.at(-1)?.[0] === err.step && c.at(-1)?.[1] === err.value);
-      trial.pruned = { fold: Math.max(fold, 0), step: err.step, value: err.value };
+      trial.pruned = { fold: scores.length, step: err.step, value: err.value };
     }
     if (trial.state === 'complete') trial.value = numpyMean(scores);
     trials.push(trial);
     onTrialEnd?.(trial, trials);
   }
-  const records: TrialRecord[] = trials.map((t) => ({ number: t.number, params: t.params, state: t.state, ...(t.value !== undefined && { value: t.value }), ...(t.pruned && { pruned: t.pruned }) }));
   // Every report the pruner saw, pruned trials' included (a stopped cell returns no result to carry them).
   const curves = trials.flatMap((t) => t.curves.flatMap((c, fold) => (c.length ? [{ cell: t.number, fold, steps: c.map((p) => p[0]), values: c.map((p) => p[1]) }] : [])));
-  const summary = studySummary(plan, records, results, curves);
+  const summary = studySummary(plan, trials, results, curves);
   return { summary, trials, results };
-}
-
-/** What the sampler learns from a finished trial. */
-function tpeTrial(t: StudyTrial): TpeTrial {
-  if (t.state === 'complete') return { params: t.params, state: 'complete', value: t.value };
-  if (t.state === 'pruned') return { params: t.params, state: 'pruned', intermediate: t.curves[t.pruned!.fold] };
-  return { params: t.params, state: 'failed' };
 }
