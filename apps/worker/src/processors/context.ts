@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { activatePlugins, createLogger, DATA_PATH_FIELDS, openDataset, type Dataset, type Plan } from '@gridfold/core';
-import { ArtifactStore, connectRedis, ExperimentStore, planOfRecord, RedisTaskCache, usePlugins, type JobData } from '@gridfold/queue';
+import { ArtifactStore, connectRedis, ExperimentStore, planOfRecord, RedisTaskCache, usePlugins, type ExperimentRecord, type JobData } from '@gridfold/queue';
 import { FlowProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ArtifactCache } from '../artifact-cache.js';
@@ -71,22 +71,37 @@ export function artifactsFor(prefix: string): ArtifactCache {
 export async function pluginsFor(store: ExperimentStore, data: Pick<JobData, 'experimentId' | 'prefix' | 'plugins'>): Promise<void> {
   if (!data.plugins?.length) return activatePlugins([]);
   if (!config.allowPlugins) throw new Error('this worker does not run plugin code (GRIDFOLD_ALLOW_PLUGINS=false)');
-  const record = await store.get(data.experimentId);
-  if (!record) throw new Error(`experiment ${data.experimentId} not found in the store`);
+  const { spec } = await storedFor(store, data.experimentId);
   const cache = artifactsFor(data.prefix);
-  await usePlugins(record.spec, async (sha) => readFile(await cache.path(sha), 'utf8'));
+  await usePlugins(spec, async (sha) => readFile(await cache.path(sha), 'utf8'));
+}
+
+const stored = new LruMap<string, Promise<Pick<ExperimentRecord, 'spec' | 'groups'>>>(16);
+
+/**
+ * An experiment's spec and stored task groups, read once while this process keeps them (both
+ * are fixed at submission; a retry keeps them): every job of a plugin experiment needs its
+ * plugins, and a whole record (its summary, its result) is not read for that.
+ */
+function storedFor(store: ExperimentStore, id: string): Promise<Pick<ExperimentRecord, 'spec' | 'groups'>> {
+  let entry = stored.get(id);
+  if (!entry) {
+    entry = store.get(id).then((record) => {
+      if (!record) throw new Error(`experiment ${id} not found in the store`);
+      return { spec: record.spec, groups: record.groups };
+    });
+    stored.set(id, entry);
+    entry.catch(() => stored.delete(id));
+  }
+  return entry;
 }
 
 /** The plan of an experiment, made from its stored spec once while this process keeps it. */
 export function planFor(store: ExperimentStore, id: string): Promise<Plan> {
   let entry = plans.get(id);
   if (!entry) {
-    entry = (async () => {
-      const record = await store.get(id);
-      if (!record) throw new Error(`experiment ${id} not found in the store`);
-      // The API checked the spec's size against its own limit when it took the spec.
-      return planOfRecord(record);
-    })();
+    // The API checked the spec's size against its own limit when it took the spec.
+    entry = storedFor(store, id).then(planOfRecord);
     plans.set(id, entry);
     entry.catch(() => plans.delete(id));
   }
