@@ -52,11 +52,22 @@ describe('a TPE study through the queue', () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'gridfold-artifacts-'));
   afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
-  it('with one worker is the in-process study, trial for trial (same proposals, same pruning)', async () => {
-    const cluster = new TestCluster({ workers: 1, env: { GRIDFOLD_ARTIFACT_CACHE_DIR: cacheDir } });
+  /** Worker processes sharing one artifact cache, with the objective's bundle and the CSV uploaded. */
+  async function studyCluster(options: { workers: number; lockMs?: number; stalledMs?: number }): Promise<TestCluster> {
+    const cluster = new TestCluster({ ...options, env: { GRIDFOLD_ARTIFACT_CACHE_DIR: cacheDir } });
     try {
       await upload(cluster.api.app, bundle.code);
       await upload(cluster.api.app, FRUIT_BYTES);
+    } catch (err) {
+      await cluster.close();
+      throw err;
+    }
+    return cluster;
+  }
+
+  it('with one worker is the in-process study, trial for trial (same proposals, same pruning)', async () => {
+    const cluster = await studyCluster({ workers: 1 });
+    try {
       const r = await request(cluster.api.app).post('/api/experiments').send(study());
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       const view = await cluster.ended(r.body.id, 120_000);
@@ -73,10 +84,8 @@ describe('a TPE study through the queue', () => {
   }, 180_000);
 
   it('cancelled mid-way and retried, keeps its complete and pruned trials as they were and runs the others to the end', async () => {
-    const cluster = new TestCluster({ workers: 1, env: { GRIDFOLD_ARTIFACT_CACHE_DIR: cacheDir } });
+    const cluster = await studyCluster({ workers: 1 });
     try {
-      await upload(cluster.api.app, bundle.code);
-      await upload(cluster.api.app, FRUIT_BYTES);
       const spec = study({ estimator: { name: 'climb', params: { sleep_ms: 30 } }, search: { kind: 'tpe', n_trials: 12, seed: 4, parallel: 2 } });
       const r = await request(cluster.api.app).post('/api/experiments').send(spec);
       expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -103,10 +112,8 @@ describe('a TPE study through the queue', () => {
   }, 180_000);
 
   it('with two workers SIGKILLed 20 times mid-trial, ends with every trial complete, pruned or failed, each recorded once', async () => {
-    const cluster = new TestCluster({ workers: 2, lockMs: 2000, stalledMs: 1000, env: { GRIDFOLD_ARTIFACT_CACHE_DIR: cacheDir } });
+    const cluster = await studyCluster({ workers: 2, lockMs: 2000, stalledMs: 1000 });
     try {
-      await upload(cluster.api.app, bundle.code);
-      await upload(cluster.api.app, FRUIT_BYTES);
       const spec = study({ estimator: { name: 'climb', params: { sleep_ms: 80 } }, search: { kind: 'tpe', n_trials: 30, seed: 5, parallel: 4 } });
       const r = await request(cluster.api.app).post('/api/experiments').send(spec);
       expect(r.status, JSON.stringify(r.body)).toBe(201);
