@@ -102,7 +102,7 @@ async function scoreCell(
     // When the out-of-fold outputs include predictions, the score is computed from the same ones.
     const predictions = plan.oof && scorer.needs === 'predict' && plan.oof.methods.includes('predict') ? await est.predict(test.X) : undefined;
     const s = predictions ? scorer.fromOutput(test.y, predictions) : await score(scorer, est, test.X, test.y);
-    if (typeof s !== 'number' || Number.isNaN(s)) throw new Error(`${est.name}: the ${plan.scoring} score is ${String(s)}, not a number`);
+    checkScore(est, plan, s);
     const backend = fittedBackend(est);
     const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1, ...(backend && { backend }), ...(curve.length > 0 && { curve }) };
     return { result, oof: plan.oof ? await outOfFold(plan.oof, est, test.X, test.indices, predictions) : undefined };
@@ -146,7 +146,7 @@ async function scoreGroup(plan: Plan, paramsList: Params[], cells: number[], fol
       const t2 = performance.now();
       const s = await score(scorer, est, test.X, test.y);
       scoringMs += performance.now() - t2;
-      if (typeof s !== 'number' || Number.isNaN(s)) throw new Error(`${est.name}: the ${plan.scoring} score is ${String(s)}, not a number`);
+      checkScore(est, plan, s);
       outcomes.push({ fitMs, score: s });
     } catch (err) {
       outcomes.push({ fitMs: fitMs + (performance.now() - t1), error: err });
@@ -157,6 +157,11 @@ async function scoreGroup(plan: Plan, paramsList: Params[], cells: number[], fol
     const o = outcomes[i];
     return o.error === undefined ? { cell, test_score: o.score!, fit_ms: o.fitMs, score_ms: scoreMs } : failed(plan, cell, o.error, o.fitMs);
   });
+}
+
+/** A score that is not a number (a user's estimator predicting garbage) fails its cell, saying so. */
+function checkScore(est: Estimator, plan: Pick<Plan, 'scoring'>, s: unknown): void {
+  if (typeof s !== 'number' || Number.isNaN(s)) throw new Error(`${est.name}: the ${plan.scoring} score is ${String(s)}, not a number`);
 }
 
 /** The compute backend a fitted estimator (or its Pipeline's last step) reports, if any. */
