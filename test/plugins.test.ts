@@ -133,6 +133,7 @@ describe('plugins through the API and worker processes', () => {
     const r = await request(app).post('/api/artifacts').set('x-artifact-sha256', sha(bytes)).set('content-type', 'application/octet-stream').send(Buffer.from(bytes));
     expect([200, 201], JSON.stringify(r.body)).toContain(r.status);
   };
+  const users = async (sha256: string) => (await request(app).get('/api/artifacts')).body.artifacts.find((a: { sha256: string }) => a.sha256 === sha256).experiments as string[];
   beforeAll(async () => {
     await upload(misbehaving.code);
     await upload(FRUIT_TRAIN);
@@ -150,6 +151,7 @@ describe('plugins through the API and worker processes', () => {
   });
 
   it('refuses a plugin that does not implement the contract, a missing artifact, and a name no plugin exports, each naming the field', async () => {
+    const usersBefore = await users(misbehaving.sha256);
     const lookalike = await bundlePlugin('./not-an-estimator.ts', fixture('not-an-estimator.ts'));
     await upload(lookalike.code);
     const bad = await request(app)
@@ -165,6 +167,8 @@ describe('plugins through the API and worker processes', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.issues[0].path).toBe('estimator.name');
     expect(unknown.body.issues[0].message).toContain('got "flakey"');
+    // A refused spec made no experiment: none of them is listed as a user of the artifacts it named.
+    expect(await users(misbehaving.sha256)).toEqual(usersBefore);
   });
 
   it('a plugin that throws in fit, returns NaN or never returns fails those cells with the reason; the worker goes on', async () => {
@@ -230,10 +234,9 @@ describe('plugins through the API and worker processes', () => {
     expect(await run(misbehaving)).toEqual({ reused: 0, total: 4 });
     expect(await run(misbehaving)).toEqual({ reused: 4, total: 4 });
     // The artifact lists the experiments that used it, until they are purged.
-    const users = async () => (await request(app).get('/api/artifacts')).body.artifacts.find((a: { sha256: string }) => a.sha256 === misbehaving.sha256).experiments as string[];
-    const [gone] = await users();
+    const [gone] = await users(misbehaving.sha256);
     expect((await request(app).delete(`/api/experiments/${gone}?purge=true`)).status).toBe(200);
-    expect(await users()).not.toContain(gone);
+    expect(await users(misbehaving.sha256)).not.toContain(gone);
     const dir = mkdtempSync(join(tmpdir(), 'gridfold-plugin-'));
     try {
       writeFileSync(join(dir, 'misbehaving.ts'), readFileSync(fixture('misbehaving.ts'), 'utf8').replace('told to throw', 'told to throw (edited)'));

@@ -106,6 +106,9 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       ({ groups } = await checkFiles(spec, id));
       plan = planExperiment(spec, { groups });
     } catch (err) {
+      // A refused spec makes no experiment: it must not stay listed as a user of its artifacts
+      // (a purge by that id would 404, and the list would grow with every refused submit).
+      if (spec?.artifacts) await Promise.all(Object.values(spec.artifacts).map((sha) => deps.artifacts.release(sha, id).catch(() => {})));
       if (err instanceof SpecError) return void res.status(400).json({ error: 'invalid experiment spec', issues: err.issues });
       if (err instanceof Refused) return void res.status(err.status).json({ error: err.message, issues: err.issues });
       throw err;
