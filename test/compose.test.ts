@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { checkListen, ListenRefusedError } from '@gridfold/api';
+import { loadConfig } from '@gridfold/core';
 import { describe, expect, it } from 'vitest';
 
 // There is no Docker engine here (DESIGN.md), and no YAML parser among the dependencies: the
@@ -58,8 +59,8 @@ describe('docker-compose.yml', () => {
 
 describe('docker-compose.yml: sweeps of users\' files and code (issue 14)', () => {
   /** `NAME: value` lines of a service's environment, with compose's defaults applied. */
-  function environment(name: string): Record<string, string> {
-    const text = interpolate(service(name), { GRIDFOLD_TOKEN: 't0k' });
+  function environment(name: string, env: Record<string, string> = {}): Record<string, string> {
+    const text = interpolate(service(name), { GRIDFOLD_TOKEN: 't0k', ...env });
     const block = /^ {4}environment:\n((?: {6}.*\n?)*)/m.exec(text)?.[1] ?? '';
     return Object.fromEntries(block.split('\n').filter(Boolean).map((l) => /^ {6}(\w+): (.*)$/.exec(l)!.slice(1, 3) as [string, string]));
   }
@@ -79,6 +80,11 @@ describe('docker-compose.yml: sweeps of users\' files and code (issue 14)', () =
     expect(environment('worker').GRIDFOLD_ALLOW_PLUGINS).toBe('true');
     expect(interpolate(service('worker'), { GRIDFOLD_ALLOW_PLUGINS: 'false' })).toMatch(/GRIDFOLD_ALLOW_PLUGINS: false/);
     expect(interpolate(service('api'), { GRIDFOLD_TOKEN: 't', GRIDFOLD_ALLOW_PLUGINS: 'false' })).toMatch(/GRIDFOLD_ALLOW_PLUGINS: false/);
+  });
+
+  it('passes a metrics token to the API when one is set, and none (so /metrics needs GRIDFOLD_TOKEN) when not', () => {
+    expect(loadConfig(environment('api', { GRIDFOLD_METRICS_TOKEN: 'm3t' }))).toMatchObject({ token: 't0k', metricsToken: 'm3t' });
+    expect(loadConfig(environment('api')).metricsToken).toBeUndefined();
   });
 
   it('bounds uploaded artifacts well under Redis\' maxmemory, so uploads cannot fill it', () => {
