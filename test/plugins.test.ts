@@ -297,6 +297,11 @@ describe('plugins through the API and worker processes', () => {
       expect(r.status).toBe(403);
       expect(r.body).toEqual({ error: 'this deployment does not run plugin code (GRIDFOLD_ALLOW_PLUGINS=false)', issues: [{ path: 'plugins', message: 'plugins are turned off on this deployment' }] });
       expect((await request(app).get('/api/experiments')).body.experiments.length).toBe(before);
+      // Nor does it retry an ended experiment that has plugins: the same 403, naming the field.
+      const [ended] = await users(misbehaving.sha256);
+      const retry = await request(off.app).post(`/api/experiments/${ended}/retry`);
+      expect(retry.status).toBe(403);
+      expect(retry.body).toEqual(r.body);
     } finally {
       await off.close();
     }

@@ -66,6 +66,27 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
    * (in a child process) and the task groups their estimators give are returned.
    */
   async function checkFiles(spec: ExperimentSpec, id: string): Promise<{ groups?: number[][] }> {
+    await checkStoredFiles(spec, id);
+    if (!spec.plugins) return {};
+    const bundles: Record<string, string> = {};
+    for (const [i, ref] of spec.plugins.entries()) {
+      const sha = spec.artifacts![ref];
+      const { meta, stream } = await deps.artifacts.open(sha);
+      if (meta.size > MAX_BUNDLE_BYTES) throw new SpecError([{ path: `plugins.${i}`, message: `its bundle is ${meta.size} bytes, more than the ${MAX_BUNDLE_BYTES} a plugin may take` }]);
+      bundles[ref] = await text(stream);
+    }
+    const reply = await checkPlugins({ spec, maxCellFolds: limits.maxCellFolds, bundles }, deps.pluginCheck);
+    if (!reply.ok && 'issues' in reply) throw new SpecError(reply.issues);
+    if (!reply.ok) throw new Error(reply.error);
+    return { groups: reply.groups };
+  }
+
+  /**
+   * The part of `checkFiles` a retry repeats: plugins are allowed here, the artifacts are still
+   * stored (and used by `id`), the data files exist. (A retry does not load the plugins again:
+   * their task groups are stored with the experiment.)
+   */
+  async function checkStoredFiles(spec: ExperimentSpec, id: string): Promise<void> {
     if (spec.plugins && !deps.allowPlugins) {
       throw new Refused(403, 'this deployment does not run plugin code (GRIDFOLD_ALLOW_PLUGINS=false)', [{ path: 'plugins', message: 'plugins are turned off on this deployment' }]);
     }
@@ -81,18 +102,6 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     if (missing.length) throw new SpecError(missing);
     const issues = checkDataPaths(spec.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes, artifacts: spec.artifacts });
     if (issues.length) throw new SpecError(issues);
-    if (!spec.plugins) return {};
-    const bundles: Record<string, string> = {};
-    for (const [i, ref] of spec.plugins.entries()) {
-      const sha = spec.artifacts![ref];
-      const { meta, stream } = await deps.artifacts.open(sha);
-      if (meta.size > MAX_BUNDLE_BYTES) throw new SpecError([{ path: `plugins.${i}`, message: `its bundle is ${meta.size} bytes, more than the ${MAX_BUNDLE_BYTES} a plugin may take` }]);
-      bundles[ref] = await text(stream);
-    }
-    const reply = await checkPlugins({ spec, maxCellFolds: limits.maxCellFolds, bundles }, deps.pluginCheck);
-    if (!reply.ok && 'issues' in reply) throw new SpecError(reply.issues);
-    if (!reply.ok) throw new Error(reply.error);
-    return { groups: reply.groups };
   }
 
   router.post('/', deps.guard, deps.submitLimiter, async (req, res) => {
@@ -179,13 +188,12 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     }
     try {
       // Its artifacts must still be stored (a deleted one is uploaded again with `gridfold run`: same bytes, same name).
-      await checkFiles({ ...record.spec, plugins: undefined }, id);
+      await checkStoredFiles(record.spec, id);
     } catch (err) {
       if (err instanceof SpecError) return void res.status(400).json({ error: `experiment ${id} cannot be retried: its files are not all available`, issues: err.issues });
       if (err instanceof Refused) return void res.status(err.status).json({ error: err.message, issues: err.issues });
       throw err;
     }
-    if (record.spec.plugins && !deps.allowPlugins) return void res.status(403).json({ error: 'this deployment does not run plugin code (GRIDFOLD_ALLOW_PLUGINS=false)' });
     // The retry is bound to the files as they are now; results computed on other data are dropped, never mixed in.
     const fingerprint = await fingerprintSource(plan.dataset, { dataDir: limits.dataDir, maxFileBytes: limits.maxFileBytes, artifacts: record.spec.artifacts });
     const { generation, dataChanged, dropped, kept } = await store.reopen(id, fingerprint);
