@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluatePlugin, runExperiment } from '@gridfold/core';
-import { hostModules, keys } from '@gridfold/queue';
+import { hostModules, keys, TaskMetrics } from '@gridfold/queue';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePlugin, type PluginBundle } from '../apps/cli/src/local-files.js';
@@ -78,6 +78,15 @@ describe('a TPE study through the queue', () => {
       expect(pick(view.result.cv_results)).toEqual(pick(local.cv_results));
       expect(view.result.cv_results.trial_state).toContain('pruned');
       expect(view.result.best_params).toEqual(local.best_params);
+      // GET /metrics counts each trial as a task: complete and pruned ones as completed, under the trial's estimator.
+      const states: string[] = view.result.cv_results.trial_state;
+      const ended = states.filter((s) => s !== 'failed').length;
+      const counts = await waitFor(async () => {
+        const c = await new TaskMetrics(cluster.redis, cluster.prefix).read();
+        return c.completed === ended ? c : undefined;
+      }, 5_000, `${ended} trials counted as completed tasks`);
+      expect(counts.failed).toBe(states.length - ended);
+      expect(counts.durations.map((d) => [d.estimator, d.count])).toEqual([['climb', ended]]);
     } finally {
       await cluster.close();
     }

@@ -84,9 +84,9 @@ export function metricsHandler(options: MetricsOptions): RequestHandler {
   });
   const running = new Gauge({ name: 'gridfold_jobs_running', help: 'Jobs a worker is running now (BullMQ active). KEDA keeps at least this many workers.', registers });
   const queueJobs = new Gauge({ name: 'gridfold_queue_jobs', help: 'Jobs in the gridfold-jobs queue by BullMQ state (active: running on a worker now).', labelNames: ['state'], registers });
-  const completed = new Counter({ name: 'gridfold_tasks_completed_total', help: 'Fit tasks completed with their result stored, by every worker since the Redis prefix was first used.', registers });
-  const failed = new Counter({ name: 'gridfold_tasks_failed_total', help: 'Fit tasks that failed for good (last attempt, time limit, killed), by every worker; cancelled ones are not counted.', registers });
-  const durations = new StoredHistogram('gridfold_task_duration_seconds', 'Wall time of computed fit tasks on their worker (plan, data, fit, score, store), by estimator (at most 50 names; the rest count as "other").');
+  const completed = new Counter({ name: 'gridfold_tasks_completed_total', help: 'Fit tasks completed with their result stored, and study trials ended complete or pruned, by every worker since the Redis prefix was first used.', registers });
+  const failed = new Counter({ name: 'gridfold_tasks_failed_total', help: 'Fit tasks and study trials that failed for good (last attempt, time limit, killed; a trial also when it ended failed), by every worker; cancelled ones are not counted.', registers });
+  const durations = new StoredHistogram('gridfold_task_duration_seconds', 'Wall time of computed fit tasks and study trials (all their folds) on their worker (plan, data, fit, score, store), by estimator (at most 50 names; the rest count as "other").');
   registry.registerMetric(durations);
   const alive = new Gauge({ name: 'gridfold_workers_alive', help: 'Worker processes whose heartbeat has not expired.', registers });
   const experiments = new Gauge({ name: 'gridfold_experiments', help: `Experiments by status, among the newest ${scanned} (GRIDFOLD_METRICS_EXPERIMENTS).`, labelNames: ['status'], registers });

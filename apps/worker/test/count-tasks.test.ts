@@ -18,6 +18,8 @@ function recorder() {
 
 const fit = (attemptsMade = 1, attempts = 3) =>
   ({ data: { kind: 'fit', experimentId: 'x', prefix: 'p', generation: 0, fingerprint: '', task: { index: 4 } }, attemptsMade, opts: { attempts } }) as unknown as Job<JobData>;
+const trial = (attemptsMade = 1, attempts = 3) =>
+  ({ data: { kind: 'trial', experimentId: 'x', prefix: 'p', generation: 0, fingerprint: '', number: 7 }, attemptsMade, opts: { attempts } }) as unknown as Job<JobData>;
 const step = (kind: 'aggregate' | 'refit' | 'halving') => ({ data: { kind, experimentId: 'x', prefix: 'p', generation: 0, fingerprint: '' }, attemptsMade: 2, opts: { attempts: 2 } }) as unknown as Job<JobData>;
 
 describe('countTasks', () => {
@@ -49,5 +51,18 @@ describe('countTasks', () => {
     counts.failed(fit(1, 3), new JobStopped('fit task exceeded its 2h time limit', 'timeout'));
     counts.failed(fit(1, 3), new UnrecoverableError('bad plugin'));
     expect(calls).toEqual([['failed'], ['failed'], ['failed']]);
+  });
+
+  it('counts a study trial as one task: complete or pruned as completed (with its seconds), failed as failed, once', () => {
+    const { calls, counts } = recorder();
+    counts.completed(trial(), { trial: 7, state: 'complete', value: 0.9, estimator: 'MLPClassifier', seconds: 3 });
+    counts.completed(trial(), { trial: 7, state: 'pruned', value: null, estimator: 'MLPClassifier', seconds: 1 });
+    counts.completed(trial(), { trial: 7, state: 'failed', value: null, estimator: 'MLPClassifier', seconds: 1 });
+    // Ended by an earlier delivery, or not run at all: counted there, or not at all.
+    counts.completed(trial(), { trial: 7, already: 'complete' });
+    counts.completed(trial(), { skipped: 'cancelled' });
+    counts.failed(trial(1, 3), new Error('boom'));
+    counts.failed(trial(3, 3), new Error('boom'));
+    expect(calls).toEqual([['completed', { estimator: 'MLPClassifier', seconds: 3 }], ['completed', { estimator: 'MLPClassifier', seconds: 1 }], ['failed'], ['failed']]);
   });
 });

@@ -1,5 +1,5 @@
 import { CandidateList, cachedFitAndScore, numpyMean, prunerView, samplerTrial, shouldPrune, studySettings, trialTask, TrialPruned, type Plan, type TrialRecord } from '@gridfold/core';
-import { advanceStudy, type StudyStore, type TrialJobData } from '@gridfold/queue';
+import { advanceStudy, estimatorLabel, type StudyStore, type TrialJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { cacheFor, config, datasetFor, log, planFor, producerFor, storeFor } from './context.js';
 
@@ -30,11 +30,13 @@ export async function processTrial(job: SandboxedJob, data: TrialJobData, signal
     trial = await study.begin(id, number, settings.sampler.propose(history, running));
   }
   if (trial.state === 'running') {
+    const started = Date.now();
     const ended = await runTrial(job, plan, trial, nSplits, id, prefix, fingerprint, run, signal);
     if ('stopped' in ended) return { trial: number, skipped: ended.stopped };
     log.info({ experiment: id, trial: number, state: ended.record.state, value: ended.record.value }, 'trial ended');
     await advanceStudy(study, producerFor(prefix), id, prefix, plan, run, number, ended.count);
-    return { trial: number, state: ended.record.state, value: ended.record.value ?? null };
+    // The estimator and the trial's wall time here go to the worker's duration histogram (count-tasks.ts).
+    return { trial: number, state: ended.record.state, value: ended.record.value ?? null, estimator: estimatorLabel(plan.estimator), seconds: (Date.now() - started) / 1000 };
   }
   // Ended before (a redelivery after the record): what follows it may not have been enqueued.
   await advanceStudy(study, producerFor(prefix), id, prefix, plan, run, number, null);
