@@ -12,12 +12,20 @@ import * as zod from 'zod';
  */
 export async function hostModules(code: string): Promise<HostModules> {
   const host: HostModules = { '@gridfold/core': core, zod };
+  // zod's subpath entry points (`import { z } from 'zod/v4'`): the bundler leaves them out with
+  // `zod`, so the host provides the ones a bundle names, from its own copy.
+  for (const [, sub] of code.matchAll(/require\(["']zod\/([\w/-]+)["']\)/g)) {
+    if (ZOD_SUBPATHS.includes(sub)) host[`zod/${sub}`] = await import(`zod/${sub}`);
+  }
   if (code.includes('@tensorflow/')) {
     const { tf, layers } = await core.loadTfjs();
     Object.assign(host, { '@tensorflow/tfjs-core': tf, '@tensorflow/tfjs-layers': layers, '@tensorflow/tfjs': { ...tf, ...layers } });
   }
   return host;
 }
+
+/** zod's published subpath entry points (its package.json `exports`), besides the root. */
+const ZOD_SUBPATHS = ['mini', 'v3', 'v4', 'v4-mini', 'v4/mini', 'v4/core'];
 
 const loaded = new Map<string, Promise<LoadedPlugin>>();
 const KEEP = 32;
