@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { bundlePlugin } from '../apps/cli/src/local-files.js';
 import { waitFor } from './helpers/cluster.js';
 import { comparable } from './helpers/compare.js';
 import { describeTally, tallyExecutions } from './helpers/executions.js';
-import { Lan, netnsUnavailable, type Host } from './helpers/netns.js';
+import { Lan, netnsUnavailable, sweepStaleLans, type Host } from './helpers/netns.js';
 
 /**
  * Issue 14's acceptance test: gridfold on separate machines that share nothing but a network.
@@ -102,6 +102,30 @@ function tasksDone(logFile: string, id: string): Array<{ task: number; fresh: bo
   }
   return done;
 }
+
+describe.skipIf(unavailable !== null && !required)('network namespaces a killed run left behind', () => {
+  it('are removed, with the processes in them, by the next LAN; a live run\'s are kept', async () => {
+    if (unavailable) throw new Error(`GRIDFOLD_NETNS_REQUIRED=1 but ${unavailable}`);
+    // A run whose vitest was killed: pid 4194304 is past Linux's pid_max, so never a live process.
+    const stale = 'gf4194304-sw';
+    const live = `gf${process.pid}-keep`;
+    const list = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    execFileSync('ip', ['netns', 'add', stale]);
+    execFileSync('ip', ['netns', 'add', live]);
+    const orphan = spawn('ip', ['netns', 'exec', stale, 'sleep', '600'], { stdio: 'ignore' });
+    try {
+      await waitFor(async () => (execFileSync('ip', ['netns', 'pids', stale], { encoding: 'utf8' }).trim() ? true : undefined), 5_000, 'the orphan in its namespace');
+      expect(sweepStaleLans()).toEqual([stale]);
+      expect(list()).not.toContain(stale);
+      expect(list()).toContain(live);
+      await waitFor(async () => (orphan.exitCode !== null || orphan.signalCode !== null ? true : undefined), 5_000, 'the orphan killed');
+    } finally {
+      orphan.kill('SIGKILL');
+      execFileSync('ip', ['netns', 'del', live]);
+      if (list().includes(stale)) execFileSync('ip', ['netns', 'del', stale]);
+    }
+  });
+});
 
 describe.skipIf(unavailable !== null && !required)('multi-host: API + Redis, two workers and the CLI in separate network namespaces', () => {
   let lan: Lan | undefined;

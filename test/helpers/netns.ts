@@ -49,6 +49,44 @@ export function netnsUnavailable(): string | null {
   }
 }
 
+/**
+ * Removes what earlier runs left behind when they were killed before {@link Lan.destroy} ran
+ * (vitest killed by a timeout or ^C): every `gf<pid>-*` namespace whose pid is no longer a
+ * live process, with the processes still running in it. Deleting a namespace deletes its veth
+ * ends, and with them their peers (the root namespace's `gf<pid>h` link).
+ */
+export function sweepStaleLans(): string[] {
+  const removed: string[] = [];
+  for (const line of ip('netns', 'list').split('\n')) {
+    const ns = line.split(' ')[0];
+    const pid = /^gf(\d+)-/.exec(ns)?.[1];
+    if (!pid || alive(Number(pid))) continue;
+    for (const p of ip('netns', 'pids', ns).split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(p), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      ip('netns', 'del', ns);
+      removed.push(ns);
+    } catch {
+      // another run swept it first
+    }
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** One machine of a {@link Lan}: its namespace and its address. */
 export interface Host {
   name: string;
@@ -75,6 +113,7 @@ export class Lan {
   private readonly children = new Set<ChildProcess>();
 
   constructor() {
+    sweepStaleLans();
     const used = ip('-4', '-o', 'addr', 'show') + ip('-4', 'route', 'show', 'table', 'all');
     let n = process.pid % 250;
     for (let i = 0; i < 250 && used.includes(`198.18.${n}.`); i++) n = (n + 1) % 250;
