@@ -36,43 +36,76 @@ describe.skipIf(major < 3)('Redis Cluster (3 masters + 3 replicas)', () => {
     await redisCluster.close();
   });
 
-  it('runs a sweep with the in-process numbers, every key under the prefix\'s hash tag, health, metrics and Bull Board working', async () => {
+  it('runs a sweep with the in-process numbers, its keys under its own hash tag and the queue under the prefix\'s; health, metrics and Bull Board work', async () => {
     expect(gridfold.prefix).toMatch(/^\{test-[0-9a-f-]+\}$/);
     const { body } = await request(gridfold.api.app).post('/api/experiments').send(grid).expect(201);
     const view = await gridfold.ended(body.id, 60_000);
     expect(view.status, view.error).toBe('completed');
     expect(comparable(view.result)).toEqual(comparable(local));
-    // Every key of the experiment and of its jobs is on the one master of the tag's slot.
-    const master = await redisCluster.masterOf(keys(gridfold.prefix).experiment(body.id));
-    for (const port of await redisCluster.masters()) {
-      const found = (await redisCluster.cli(port, '--scan', '--pattern', `${gridfold.prefix}:*`)).trim().split('\n').filter(Boolean);
-      if (port === master) expect(found).toEqual(expect.arrayContaining([keys(gridfold.prefix).results(body.id), `${gridfold.prefix}:${QUEUE}:meta`]));
-      else expect(found).toEqual([]);
-    }
+    // The experiment's keys are together on the master of its tag's slot, the queue's on the master of the prefix's.
+    const k = keys(gridfold.prefix);
+    expect(k.results(body.id)).toBe(`{${gridfold.prefix.slice(1, -1)}:exp:${body.id}}:results`);
+    const own = await redisCluster.masterOf(k.experiment(body.id));
+    const queue = await redisCluster.masterOf(`${gridfold.prefix}:${QUEUE}:meta`);
+    const found = await redisCluster.cli(own, '--scan', '--pattern', `{${gridfold.prefix.slice(1, -1)}:exp:${body.id}}*`);
+    expect(found.trim().split('\n').sort()).toEqual([k.executions(body.id), k.experiment(body.id), k.results(body.id)].sort());
+    expect((await redisCluster.cli(queue, '--scan', '--pattern', `${gridfold.prefix}:${QUEUE}:*`)).trim().split('\n').length).toBeGreaterThan(3);
     const health = await request(gridfold.api.app).get('/health').expect(200);
     expect(health.body.queues[QUEUE].completed).toBeGreaterThan(0);
     // INFO memory summed over the three masters: more than any one of them uses.
-    const oneMaster = Number(/used_memory:(\d+)/.exec(await redisCluster.cli(master, 'info', 'memory'))![1]);
+    const oneMaster = Number(/used_memory:(\d+)/.exec(await redisCluster.cli(own, 'info', 'memory'))![1]);
     expect(health.body.memory).toMatchObject({ experiments: 1, full: false, max_bytes: 0 });
     expect(health.body.memory.used_bytes).toBeGreaterThan(oneMaster);
     const metrics = await request(gridfold.api.app).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/^gridfold_tasks_completed_total 24$/m);
+    expect(metrics.text).toMatch(/^gridfold_experiments\{status="completed"\} 1$/m);
     const board = await request(gridfold.api.app).get(`/admin/queues/api/queues?activeQueue=${QUEUE}&status=completed&page=1&jobsPerPage=5`).expect(200);
     expect(board.body.queues.map((q: { name: string }) => q.name)).toEqual([QUEUE]);
   }, 60_000);
 
-  it('completes a sweep identically when the master holding its keys is SIGKILLed mid-sweep and its replica takes over, each result stored once', async () => {
+  it('spreads experiments over the masters; lists, counts and purges them across slots', async () => {
+    // 2 tasks each. Ids are random: 9 experiments all on one of 3 masters has probability 3 * (1/3)^9 = 1.5e-4.
+    const tiny = { ...grid, name: 'tiny', param_grid: { n_neighbors: [1] }, cv: { n_splits: 2, subset: 300 }, refit: { subset: 300 } };
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) ids.push((await request(gridfold.api.app).post('/api/experiments').send(tiny).expect(201)).body.id);
+    const masters = await Promise.all(ids.map((id) => redisCluster.masterOf(keys(gridfold.prefix).experiment(id))));
+    console.info(`redis cluster: 9 experiments' keys on masters ${JSON.stringify(Object.fromEntries([...new Set(masters)].map((m) => [m, masters.filter((x) => x === m).length])))}`);
+    expect(new Set(masters).size).toBeGreaterThan(1);
+    for (const id of ids) expect((await gridfold.ended(id, 60_000)).status).toBe('completed');
+    const list = await request(gridfold.api.app).get('/api/experiments?limit=20').expect(200);
+    expect(JSON.stringify(list.body)).toContain(ids[8]);
+    const metrics = await request(gridfold.api.app).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^gridfold_experiments\{status="completed"\} 10$/m);
+    const purged = await request(gridfold.api.app).delete(`/api/experiments/${ids[0]}?purge=true`).expect(200);
+    expect(purged.body).toMatchObject({ id: ids[0], purged: true });
+    expect(purged.body.removed_jobs).toBeGreaterThan(0);
+    expect(await redisCluster.cli(masters[0], '--scan', '--pattern', `{${gridfold.prefix.slice(1, -1)}:exp:${ids[0]}}*`)).toBe('');
+    await request(gridfold.api.app).get(`/api/experiments/${ids[0]}`).expect(404);
+  }, 60_000);
+
+  it('completes a sweep identically when the masters of its keys and of the queue are SIGKILLed mid-sweep and their replicas take over, each result stored once', async () => {
     const { body } = await request(gridfold.api.app).post('/api/experiments').send(grid).expect(201);
     const resultsKey = keys(gridfold.prefix).results(body.id);
-    const master = await redisCluster.masterOf(resultsKey);
-    await waitFor(async () => ((await gridfold.redis.hlen(resultsKey)) >= 2 ? true : undefined), 30_000, 'the first results', 20);
-    const before = await gridfold.redis.hlen(resultsKey);
-    await redisCluster.kill(master);
+    const queueKey = `${gridfold.prefix}:${QUEUE}:meta`;
+    const results = () => gridfold.redis.hlen(resultsKey);
+    // The master with the queue first (BullMQ's side), then, if another, the one with the experiment's keys (the store's).
+    const killed: string[] = [];
+    for (const key of [queueKey, resultsKey]) {
+      const master = await redisCluster.masterOf(key);
+      if (killed.some((k) => k.startsWith(`${master} `))) continue;
+      const at = await waitFor(async () => {
+        const n = await results();
+        return n >= killed.length * 4 + 2 ? n : undefined;
+      }, 30_000, 'results before the kill', 20);
+      await redisCluster.kill(master);
+      const promoted = await waitFor(async () => {
+        const now = await redisCluster.masterOf(key).catch(() => master);
+        return now !== master ? now : undefined;
+      }, 20_000, `a replica of ${master} to take over`, 100);
+      killed.push(`${master} (${key === queueKey ? 'queue' : 'experiment'}) killed at ${at} of ${body.tasks} results, replica ${promoted} took over`);
+    }
     const view = await gridfold.ended(body.id, 45_000);
-    const promoted = await redisCluster.masterOf(resultsKey);
-    console.info(`redis cluster: master ${master} killed with ${before} of ${body.tasks} results stored; replica ${promoted} took over`);
-    expect(promoted).not.toBe(master);
-    expect(before).toBeLessThan(body.tasks);
+    console.info(`redis cluster failover: ${killed.join('; ')}`);
     expect(view.status, view.error).toBe('completed');
     expect(comparable(view.result)).toEqual(comparable(local));
     const tally = tallyExecutions(await new ExperimentStore(gridfold.redis, gridfold.prefix).executions(body.id), body.tasks);
