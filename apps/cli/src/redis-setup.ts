@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isClusterUrl, redisAnswers } from '@gridfold/queue';
+import { isClusterNode, isClusterUrl, redisAnswers } from '@gridfold/queue';
 
 /** A Redis to use, and how to stop it if we started it. */
 export interface RedisHandle {
@@ -19,7 +19,13 @@ export interface RedisHandle {
  * Redis Cluster (`redis+cluster://`), wherever it is.
  */
 export async function ensureRedis(url: string, log: (msg: string) => void): Promise<RedisHandle> {
-  if (await redisAnswers(url)) return { url, stop: () => {} };
+  if (await redisAnswers(url)) {
+    if (await isClusterNode(url)) {
+      const node = new URL(url);
+      throw new Error(`${url} (REDIS_URL) is a node of a Redis Cluster: set REDIS_URL=redis+cluster://${node.host} (more nodes after commas) so that gridfold uses it as a cluster`);
+    }
+    return { url, stop: () => {} };
+  }
   if (isClusterUrl(url)) {
     throw new Error(`no Redis Cluster with every slot served answers at ${url} (REDIS_URL): check the seed nodes' addresses and \`redis-cli -p <port> cluster info\` (cluster_state:ok). A cluster is never replaced by a private Redis.`);
   }

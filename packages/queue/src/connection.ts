@@ -89,6 +89,25 @@ export function masterConnections(redis: Redis): Redis[] {
   return redis.isCluster ? ((redis as unknown as Cluster).nodes('master') as Redis[]) : [redis];
 }
 
+/**
+ * Whether the plain `redis://` URL `url` names a node of a Redis Cluster (`cluster_enabled:1`),
+ * which a single-Redis client cannot use (MOVED replies): REDIS_URL must then be `redis+cluster://`.
+ * False when nothing answers or the URL is a cluster URL.
+ */
+export async function isClusterNode(url: string, timeoutMs = 1500): Promise<boolean> {
+  if (isClusterUrl(url)) return false;
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return /^cluster_enabled:1/m.test(await redis.info('cluster'));
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Whether a Redis (or, for a cluster URL, a Redis Cluster whose slots are all served) answers PING at `url` within `timeoutMs` milliseconds. */
 export async function redisAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
   const cluster = parseClusterUrl(url);
