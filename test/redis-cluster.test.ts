@@ -94,6 +94,29 @@ describe.skipIf(major < 3)('Redis Cluster (3 masters + 3 replicas)', () => {
     await request(gridfold.api.app).get(`/api/experiments/${ids[0]}`).expect(404);
   }, 60_000);
 
+  it('waits, after storing a task\'s result, until a replica of the experiment\'s master has it (WAIT), so a failover cannot lose it', async () => {
+    const store = new ExperimentStore(gridfold.redis, gridfold.prefix);
+    const run = { generation: 0, fingerprint: '' };
+    const timed = async (id: string) => {
+      await store.create(id, { name: 'wait' } as never);
+      await store.beginTask(id, 0, 'w', run);
+      const started = Date.now();
+      expect(await store.endTask(id, { task: 0, fold: 0, cells: [], scores: [] } as never, run)).toBe('stored');
+      return Date.now() - started;
+    };
+    const id = 'wait-check';
+    const [, replica] = await redisCluster.servers(keys(gridfold.prefix).results(id));
+    expect(await timed('wait-check-warm')).toBeLessThan(1000);
+    // A frozen replica acknowledges nothing: the store waits out WAIT's timeout (1000 ms) before it answers.
+    redisCluster.signal(replica, 'SIGSTOP');
+    try {
+      expect(await timed(id)).toBeGreaterThanOrEqual(900);
+    } finally {
+      redisCluster.signal(replica, 'SIGCONT');
+    }
+    for (const done of [id, 'wait-check-warm']) await store.purge(done);
+  });
+
   it('gives the seed KNN grid\'s exact numbers when the masters of the queue and of the experiment\'s keys are SIGKILLed mid-sweep and their replicas take over, each result stored once', async () => {
     const { body } = await request(gridfold.api.app).post('/api/experiments').send(seedGrid).expect(201);
     const resultsKey = keys(gridfold.prefix).results(body.id);

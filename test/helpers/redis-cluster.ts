@@ -52,6 +52,13 @@ export class PrivateRedisCluster {
       for (const { port } of this.nodes) if (!(await this.cli(port, 'cluster', 'info')).includes('cluster_state:ok')) return false;
       return true;
     }, 'every node to report cluster_state:ok');
+    // A client reads its slot map (replicas included) when it connects: every range must list its replica by then.
+    const redis = new Redis(this.ports[0], '127.0.0.1');
+    try {
+      await this.waitFor(async () => ((await redis.call('CLUSTER', 'SLOTS')) as unknown[][]).every((range) => range.length >= 4), 'every slot range to list a replica');
+    } finally {
+      redis.disconnect();
+    }
   }
 
   /** `redis-cli -p port args...`'s output ('' when the node does not answer). */
@@ -65,15 +72,20 @@ export class PrivateRedisCluster {
 
   /** The port of the master serving the slot of `key` (`CLUSTER KEYSLOT`, then `CLUSTER SLOTS`). */
   async masterOf(key: string): Promise<number> {
+    return (await this.servers(key))[0];
+  }
+
+  /** The ports of the master serving the slot of `key`, then of its replicas. */
+  async servers(key: string): Promise<number[]> {
     const node = this.nodes.find((n) => n.child.exitCode === null && n.child.signalCode === null)!;
     const redis = new Redis(node.port, '127.0.0.1', { lazyConnect: true });
     try {
       await redis.connect();
       const slot = Number(await redis.call('CLUSTER', 'KEYSLOT', key));
-      const ranges = (await redis.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+      const ranges = (await redis.call('CLUSTER', 'SLOTS')) as Array<[number, number, ...Array<[string, number]>]>;
       const range = ranges.find(([from, to]) => slot >= from && slot <= to);
       if (!range) throw new Error(`no node serves slot ${slot}`);
-      return range[2][1];
+      return (range.slice(2) as Array<[string, number]>).map(([, port]) => port);
     } finally {
       redis.disconnect();
     }
@@ -84,6 +96,11 @@ export class PrivateRedisCluster {
     const node = this.nodes.find((n) => n.child.exitCode === null && n.child.signalCode === null)!;
     const lines = (await this.cli(node.port, 'cluster', 'nodes')).trim().split('\n');
     return lines.filter((l) => / master /.test(` ${l.split(' ')[2].replace(/,/g, ' ')} `) && !l.includes('fail')).map((l) => Number(/:(\d+)@/.exec(l)![1]));
+  }
+
+  /** Sends `signal` to the node on `port` (SIGSTOP freezes it as a hung host would, SIGCONT lets it go on). */
+  signal(port: number, signal: NodeJS.Signals): void {
+    this.nodes.find((n) => n.port === port)!.child.kill(signal);
   }
 
   /** SIGKILLs the node on `port`, as a crashed host would end. */

@@ -56,6 +56,8 @@ export function connectRedis(url = DEFAULT_REDIS_URL, options: RedisOptions = {}
       retryDelayOnFailover: 200,
       retryDelayOnClusterDown: 300,
       maxRedirections: 64,
+      // The slot map, replicas included, is read again every 5 s, not only on a redirection: a replica that joins later is waited for (see replicated).
+      slotsRefreshInterval: 5000,
       redisOptions: { maxRetriesPerRequest: null, enableReadyCheck: true, ...cluster.redisOptions, ...options },
     }) as unknown as Redis;
   }
@@ -130,4 +132,39 @@ export async function redisAnswers(url: string, timeoutMs = 1500): Promise<boole
     clearTimeout(timer);
     redis.disconnect();
   }
+}
+
+/** CRC16-XMODEM, the checksum Redis Cluster hashes keys with (cluster spec, "Keys distribution model"). */
+function crc16(bytes: Buffer): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** The Redis Cluster slot of `key`: of its hash tag (the first `{...}` with something inside), else of the whole key. */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open >= 0 ? key.indexOf('}', open + 1) : -1;
+  const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
+  return crc16(Buffer.from(hashed)) % 16384;
+}
+
+/**
+ * On a Redis Cluster, waits (`WAIT 1 timeoutMs` on the master of `key`'s slot) until a replica
+ * has the writes made there, so that a failover right after cannot lose them: replication is
+ * asynchronous, and an experiment's keys and its queue are on different masters, so a task's
+ * result lost with its master while its job's completion survives on another would count as a
+ * failed cell. Best effort: a master without a replica, or one that is gone, is not waited for.
+ * Does nothing on one Redis.
+ */
+export async function replicated(redis: Redis, key: string, timeoutMs = 1000): Promise<void> {
+  if (!redis.isCluster) return;
+  const cluster = redis as unknown as Cluster;
+  const [master, ...replicas] = cluster.slots[keySlot(key)] ?? [];
+  if (!master || replicas.length === 0) return;
+  const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master);
+  await node?.wait(1, timeoutMs).catch(() => {});
 }

@@ -1,5 +1,6 @@
 import { decodeOof, encodeOof, type ExperimentResult, type ExperimentSpec, type ExperimentStatus, type HalvingRound, type HalvingSchedule, type OofOutputs, type SearchSummary, type TaskResult } from '@gridfold/core';
 import type { Redis } from 'ioredis';
+import { replicated } from './connection.js';
 import { artifactKeys, keys } from './names.js';
 import { StudyStore } from './study-store.js';
 import { allowOom, plainlyFull } from './redis-full.js';
@@ -193,6 +194,7 @@ export class ExperimentStore {
       fields.result ? packResult(fields.result, summary, metrics) : '',
       fields.generation === undefined ? '' : String(fields.generation),
     ));
+    if (changed === 1) await replicated(this.redis, this.k.experiment(id));
     return changed === 1;
   }
 
@@ -290,6 +292,7 @@ export class ExperimentStore {
       String(generation),
       ...Object.entries(fields).flat(),
     ));
+    if (set === 1) await replicated(this.redis, this.k.experiment(id));
     return set === 1;
   }
 
@@ -321,6 +324,7 @@ export class ExperimentStore {
       String(task),
       error,
     );
+    if (set === 1) await replicated(this.redis, this.k.experiment(id));
     return set === 1;
   }
 
@@ -370,7 +374,7 @@ export class ExperimentStore {
    * script, so a retry cannot slip between them.
    */
   async endTask(id: string, result: TaskResult, run: RunRef): Promise<'stored' | 'duplicate' | 'missing' | Staleness> {
-    return (await this.redis.eval(
+    const outcome = (await this.redis.eval(
       `${STALE}
        if redis.call('exists', KEYS[1]) == 0 then return 'missing' end
        redis.call('hdel', KEYS[3], ARGV[1])
@@ -395,6 +399,9 @@ export class ExperimentStore {
       String(run.generation),
       run.fingerprint,
     )) as 'stored' | 'duplicate' | 'missing' | Staleness;
+    // The job completes on the queue's master once this returns: the result (and the out-of-fold outputs saved before it) must outlive a failover of the experiment's master.
+    if (outcome === 'stored') await replicated(this.redis, this.k.results(id));
+    return outcome;
   }
 
   /** How many times each task was started, computed and stored: what at-least-once delivery cost. */
