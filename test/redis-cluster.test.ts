@@ -21,6 +21,7 @@ import { smallKnnGrid as grid } from './helpers/specs.js';
 const seedGrid = JSON.parse(readFileSync(new URL('../experiments/mnist-knn-grid.json', import.meta.url), 'utf8'));
 const PORTS = [7100, 7101, 7102, 7103, 7104, 7105];
 const major = Number(/v=(\d+)/.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 0);
+if (major < 3) console.warn(`test/redis-cluster.test.ts skipped: redis-server ${major ? `v${major}` : 'is not on PATH or'} has no cluster support (Redis 3.0 or later needed)`);
 
 describe.skipIf(major < 3)('Redis Cluster (3 masters + 3 replicas)', () => {
   const redisCluster = new PrivateRedisCluster(PORTS, 1000);
@@ -34,10 +35,13 @@ describe.skipIf(major < 3)('Redis Cluster (3 masters + 3 replicas)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    // The cluster goes away whole, its keys with it; a close that fails must not keep the servers up.
-    await gridfold?.close().catch(() => {});
-    await redisCluster.close();
-  });
+    // The cluster goes away whole, its keys with it: a close that fails or hangs must not keep the servers up.
+    try {
+      await Promise.race([gridfold?.close(), new Promise((r) => setTimeout(r, 15_000))]).catch(() => {});
+    } finally {
+      await redisCluster.close();
+    }
+  }, 30_000);
 
   it('runs a sweep with the in-process numbers, its keys under its own hash tag and the queue under the prefix\'s; health, metrics and Bull Board work', async () => {
     expect(gridfold.prefix).toMatch(/^\{test-[0-9a-f-]+\}$/);
