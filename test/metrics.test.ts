@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { connectRedis, QUEUE, workerKeys, type WorkerList } from '@gridfold/queue';
+import { connectRedis, keyPrefixFor, QUEUE, workerKeys, type WorkerList } from '@gridfold/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess } from './helpers/api-process.js';
 import { deletePrefix, REDIS_URL, waitFor, WorkerProcess } from './helpers/cluster.js';
@@ -13,7 +13,6 @@ import { smallKnnGrid } from './helpers/specs.js';
 // KEDA redis-list scaler counts: gridfold_jobs_waiting must count them.
 
 const BIN = fileURLToPath(new URL('../apps/cli/bin/gridfold.js', import.meta.url));
-const prefix = `test-${randomUUID()}`;
 const TOKEN = 'api-t0k';
 const METRICS_TOKEN = 'scrape-m3';
 const HEARTBEAT_MS = 500;
@@ -21,6 +20,8 @@ const HEARTBEAT_MS = 500;
 const TTL_MS = 3 * HEARTBEAT_MS;
 
 const redis = connectRedis(REDIS_URL);
+// Hash-tagged when REDIS_URL is a Redis Cluster's, as the API and workers would use it.
+const prefix = keyPrefixFor(redis, `test-${randomUUID()}`);
 const api = new ApiProcess({ REDIS_URL, GRIDFOLD_PREFIX: prefix, GRIDFOLD_TOKEN: TOKEN, GRIDFOLD_METRICS_TOKEN: METRICS_TOKEN, GRIDFOLD_LOG_LEVEL: 'warn',
   // The test polls the worker list and the experiment every 100 ms while the sweep runs.
   GRIDFOLD_READS_PER_MINUTE: '100000' });

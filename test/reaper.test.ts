@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startApi, type Reaper } from '@gridfold/api';
 import { checkSpec, defaultDataDir } from '@gridfold/core';
-import { connectRedis, ExperimentStore, jobIds, QUEUE } from '@gridfold/queue';
+import { connectRedis, ExperimentStore, jobIds, keyPrefixFor, QUEUE } from '@gridfold/queue';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -32,7 +32,8 @@ afterEach(async () => {
 afterAll(() => redis.disconnect());
 
 async function twoApis() {
-  prefix = `test-${randomUUID()}`;
+  // Hash-tagged when REDIS_URL is a Redis Cluster's, as the API would use it.
+  prefix = keyPrefixFor(redis, `test-${randomUUID()}`);
   const options = { redisUrl: REDIS_URL, prefix, token: undefined, publicRead: false, insecure: false, readsPerMinute: 600, retentionDays: 0, dataDir: defaultDataDir(), port: 0, host: '127.0.0.1', reaperIntervalMs: 200, reaperGraceMs: 1000, logger: pino({ level: 'silent' }) };
   apis = [await startApi(options), await startApi(options)];
   return { store: new ExperimentStore(redis, prefix) };

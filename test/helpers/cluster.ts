@@ -3,7 +3,7 @@ import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createApp, type GridfoldApp } from '@gridfold/api';
-import { connectRedis, type ExperimentDetail, type ExperimentRecord, type ExperimentStore } from '@gridfold/queue';
+import { connectRedis, keyPrefixFor, type ExperimentDetail, type ExperimentRecord, type ExperimentStore } from '@gridfold/queue';
 import request from 'supertest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -78,9 +78,12 @@ export interface WorkerOptions {
   logFile?: string;
 }
 
-/** An API (in-process, via createApp) and worker processes sharing one unique key prefix. */
+/**
+ * An API (in-process, via createApp) and worker processes sharing one unique key prefix. With
+ * `REDIS_URL=redis+cluster://...` it runs on a Redis Cluster, and the prefix is hash-tagged.
+ */
 export class TestCluster {
-  readonly prefix = `test-${randomUUID()}`;
+  readonly prefix: string;
   readonly redis: Redis;
   api: GridfoldApp;
   readonly workers: WorkerProcess[] = [];
@@ -91,6 +94,7 @@ export class TestCluster {
   constructor(options: { workers: number; redisUrl?: string; dataDir?: string } & WorkerOptions) {
     this.redisUrl = options.redisUrl ?? REDIS_URL;
     this.redis = connectRedis(this.redisUrl);
+    this.prefix = keyPrefixFor(this.redis, `test-${randomUUID()}`);
     this.workerOptions = options;
     this.api = this.newApi();
     for (let i = 0; i < options.workers; i++) this.addWorker();

@@ -1,6 +1,6 @@
 import { createLogger, defaultDataDir, MAX_CELL_FOLDS, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
-import { ArtifactStore, ExperimentStore, QUEUE, redisMemory, WorkerRegistry, type ArtifactStoreOptions, type WorkerList } from '@gridfold/queue';
+import { ArtifactStore, duplicateConnection, ExperimentStore, keyPrefixFor, QUEUE, redisMemory, WorkerRegistry, type ArtifactStoreOptions, type WorkerList } from '@gridfold/queue';
 import { FlowProducer, Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -24,9 +24,9 @@ import type { PluginCheckOptions } from './plugin-check.js';
 
 /** Dependencies and settings of the API. */
 export interface AppDeps {
-  /** BullMQ-ready ioredis connection (`maxRetriesPerRequest: null`). */
+  /** BullMQ-ready ioredis connection (`maxRetriesPerRequest: null`), or a Redis Cluster's (`connectRedis` of a `redis+cluster://` URL). */
   redis: Redis;
-  /** @defaultValue `"gridfold"` */
+  /** @defaultValue `"gridfold"`; on a Redis Cluster it is used as the hash tag `{gridfold}` (see `keyPrefixFor`) */
   prefix?: string;
   /** @defaultValue `createLogger({ logFormat: "auto", logLevel: "info" }, "api")` */
   logger?: Logger;
@@ -68,6 +68,8 @@ export interface GridfoldApp {
   app: Express;
   store: ExperimentStore;
   queue: Queue;
+  /** The key prefix in use: `deps.prefix`, hash-tagged on a Redis Cluster. */
+  prefix: string;
   close(): Promise<void>;
 }
 
@@ -76,7 +78,7 @@ export interface GridfoldApp {
  * the flow's queue registered. Errors are JSON; no stack trace leaves the server.
  */
 export function createApp(deps: AppDeps): GridfoldApp {
-  const prefix = deps.prefix ?? 'gridfold';
+  const prefix = keyPrefixFor(deps.redis, deps.prefix ?? 'gridfold');
   const log = deps.logger ?? createLogger({ logFormat: 'auto', logLevel: 'info' }, 'api');
   const redisTimeoutMs = deps.redisTimeoutMs ?? 10_000;
   // The API's own reads and writes of experiments (the store) get a connection of their own that
@@ -86,7 +88,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
   // on so that commands sent while it first connects (at startup) just wait for it. BullMQ keeps
   // deps.redis (maxRetriesPerRequest null), and RedisHealth's gate keeps requests off both while
   // Redis is down.
-  const reads = deps.redis.duplicate({ maxRetriesPerRequest: 0, commandTimeout: redisTimeoutMs });
+  const reads = duplicateConnection(deps.redis, { maxRetriesPerRequest: 0, commandTimeout: redisTimeoutMs });
   const redisHealth = new RedisHealth([reads, deps.redis], redisTimeoutMs);
   const store = new ExperimentStore(reads, prefix);
   const queue = new Queue(QUEUE, { connection: deps.redis, prefix });
@@ -185,6 +187,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
     app,
     store,
     queue,
+    prefix,
     close() {
       feed.close();
       retention.close();

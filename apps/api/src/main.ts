@@ -20,7 +20,7 @@ export async function startApi(options: ApiOptions): Promise<{ server: Server; r
   checkListen(options);
   const redis = connectRedis(options.redisUrl);
   const log = options.logger ?? createLogger({ logFormat: 'auto', logLevel: 'info' }, 'api');
-  const { app, store, queue, close } = createApp({
+  const { app, store, queue, prefix, close } = createApp({
     redis,
     prefix: options.prefix,
     token: options.token,
@@ -35,7 +35,7 @@ export async function startApi(options: ApiOptions): Promise<{ server: Server; r
     metricsToken: options.metricsToken,
     metricsExperiments: options.metricsExperiments,
   });
-  const reaper = new Reaper({ redis, store, queue, prefix: options.prefix, intervalMs: options.reaperIntervalMs, graceMs: options.reaperGraceMs });
+  const reaper = new Reaper({ redis, store, queue, prefix, intervalMs: options.reaperIntervalMs, graceMs: options.reaperGraceMs });
   reaper.on('reaped', (id: string, error: string) => log.warn({ experiment: id, err: error }, 'experiment failed: nothing left to run it'));
   reaper.on('error', (err: Error) => log.warn({ err: err.message }, 'could not look for experiments with no job'));
   reaper.start();

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { redisAnswers } from '@gridfold/queue';
+import { isClusterNode, isClusterUrl, redisAnswers } from '@gridfold/queue';
 
 /** A Redis to use, and how to stop it if we started it. */
 export interface RedisHandle {
@@ -15,10 +15,20 @@ export interface RedisHandle {
  * Finds Redis: `url` (the config's `REDIS_URL`) if it answers; otherwise, when `url` is on this
  * machine's loopback, a private redis-server on a free port when one is on PATH; otherwise an
  * error that says how to get one. A Redis on another host that does not answer is an error,
- * never replaced: an API on a private Redis would take submissions no worker ever sees.
+ * never replaced: an API on a private Redis would take submissions no worker ever sees. Nor is a
+ * Redis Cluster (`redis+cluster://`), wherever it is.
  */
 export async function ensureRedis(url: string, log: (msg: string) => void): Promise<RedisHandle> {
-  if (await redisAnswers(url)) return { url, stop: () => {} };
+  if (await redisAnswers(url)) {
+    if (await isClusterNode(url)) {
+      const node = new URL(url);
+      throw new Error(`${url} (REDIS_URL) is a node of a Redis Cluster: set REDIS_URL=redis+cluster://${node.host} (more nodes after commas) so that gridfold uses it as a cluster`);
+    }
+    return { url, stop: () => {} };
+  }
+  if (isClusterUrl(url)) {
+    throw new Error(`no Redis Cluster with every slot served answers at ${url} (REDIS_URL): check the seed nodes' addresses and \`redis-cli -p <port> cluster info\` (cluster_state:ok). A cluster is never replaced by a private Redis.`);
+  }
   if (!isLoopbackUrl(url)) {
     throw new Error(`no Redis answers at ${url} (REDIS_URL). gridfold starts a private Redis only in place of one on this machine; check the address and that Redis runs there.`);
   }

@@ -21,4 +21,12 @@ describe('ensureRedis', () => {
       redis.stop();
     }
   });
+
+  it('refuses a Redis Cluster URL that does not answer, even on loopback: a private single Redis is no cluster', async () => {
+    const logs: string[] = [];
+    await expect(ensureRedis('redis+cluster://127.0.0.1:1,127.0.0.1:2', (m) => logs.push(m))).rejects.toThrow(
+      'no Redis Cluster with every slot served answers at redis+cluster://127.0.0.1:1,127.0.0.1:2 (REDIS_URL)',
+    );
+    expect(logs).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger, resolveLogFormat, type LogSettings, type TfjsBackendName } from '@gridfold/core';
-import { ExperimentStore, QUEUE, TaskMetrics, WorkerRegistry, type JobData, type WorkerJob } from '@gridfold/queue';
+import { ExperimentStore, keyPrefixFor, QUEUE, TaskMetrics, WorkerRegistry, type JobData, type WorkerJob } from '@gridfold/queue';
 import { FlowProducer, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -16,11 +16,11 @@ import { DEFAULT_TIME_LIMITS, JobTimeLimits, timeLimitMessage, type TimeLimits }
 
 /** Dependencies and settings of a gridfold worker process. */
 export interface WorkerDeps {
-  /** BullMQ connection (ioredis with `maxRetriesPerRequest: null`). */
+  /** BullMQ connection (ioredis with `maxRetriesPerRequest: null`, or a Redis Cluster's: `connectRedis` of a `redis+cluster://` URL). */
   connection: Redis;
   /** Where `connection` connects: each sandboxed processor opens its own connection there. */
   redisUrl: string;
-  /** @defaultValue `"gridfold"` */
+  /** @defaultValue `"gridfold"`; on a Redis Cluster it is used as the hash tag `{gridfold}` (see `keyPrefixFor`) */
   prefix?: string;
   /** Jobs run at once by this process, each in its own sandboxed child. @defaultValue 1 */
   concurrency?: number;
@@ -141,7 +141,7 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   });
   const sandbox = new Sandbox(PROCESSOR, { env: { ...process.env, [SANDBOX_CONFIG_VAR]: sandboxConfig } }, { concurrency, killGraceMs: deps.killGraceMs });
   const limits = new JobTimeLimits(deps.connection, { ...DEFAULT_TIME_LIMITS, ...deps.timeLimits });
-  const prefix = deps.prefix ?? 'gridfold';
+  const prefix = keyPrefixFor(deps.connection, deps.prefix ?? 'gridfold');
   // The jobs running now, for the heartbeat: `gridfold workers` shows each worker's current tasks.
   const current = new Map<string, WorkerJob>();
   const heartbeat = new Heartbeat(

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { masterConnections } from './connection.js';
 import { keys } from './names.js';
 import { RedisTaskCache } from './task-cache.js';
 
@@ -18,11 +19,20 @@ export interface RedisMemory {
   experiments: number;
 }
 
-/** Redis's memory in use and its limit, the task cache's bytes and the number of experiments under `prefix`. */
+/**
+ * Redis's memory in use and its limit, the task cache's bytes and the number of experiments under
+ * `prefix`. On a Redis Cluster, INFO is asked of every master: bytes in use and limits are summed
+ * (no limit on any master: 0), and it is full when any master is (writes to that master's slots
+ * are refused, and gridfold's keys may be there).
+ */
 export async function redisMemory(redis: Redis, prefix: string): Promise<RedisMemory> {
-  const [info, cacheBytes, experiments] = await Promise.all([redis.info('memory'), new RedisTaskCache(redis, prefix).bytes(), redis.zcard(keys(prefix).index)]);
-  const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
-  const used = Number(field('used_memory'));
-  const max = Number(field('maxmemory'));
-  return { used_bytes: used, max_bytes: max, policy: field('maxmemory_policy'), full: max > 0 && used >= max, cache_bytes: cacheBytes, experiments };
+  const [infos, cacheBytes, experiments] = await Promise.all([Promise.all(masterConnections(redis).map((node) => node.info('memory'))), new RedisTaskCache(redis, prefix).bytes(), redis.zcard(keys(prefix).index)]);
+  const nodes = infos.map((info) => {
+    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
+    const used = Number(field('used_memory'));
+    const max = Number(field('maxmemory'));
+    return { used, max, policy: field('maxmemory_policy'), full: max > 0 && used >= max };
+  });
+  const max = nodes.some((n) => n.max === 0) ? 0 : nodes.reduce((sum, n) => sum + n.max, 0);
+  return { used_bytes: nodes.reduce((sum, n) => sum + n.used, 0), max_bytes: max, policy: nodes[0]?.policy ?? '', full: nodes.some((n) => n.full), cache_bytes: cacheBytes, experiments };
 }

@@ -5,21 +5,41 @@
  */
 export const QUEUE = 'gridfold-jobs';
 
-/** Redis keys of the experiment store under a prefix. */
+/**
+ * Whether `prefix` is a Redis Cluster prefix, one whole hash tag (`{gridfold}`, as `keyPrefixFor`
+ * makes it on a cluster): then each experiment's keys get a hash tag of their own (see {@link keys}).
+ */
+export function isTaggedPrefix(prefix: string): boolean {
+  return /^\{[^{}]+\}$/.test(prefix);
+}
+
+/**
+ * The part every key of experiment `id` starts with: `<prefix>:exp:<id>`; under a cluster prefix
+ * `{P}`, the experiment's own hash tag `{P:exp:<id>}`, so that its keys (which the store's scripts
+ * take together) share one slot while different experiments spread over the cluster's masters.
+ */
+function experimentKey(prefix: string, id: string): string {
+  return isTaggedPrefix(prefix) ? `{${prefix.slice(1, -1)}:exp:${id}}` : `${prefix}:exp:${id}`;
+}
+
+/**
+ * Redis keys of the experiment store under a prefix. The keys of one experiment are in one slot on
+ * a Redis Cluster; the index and the reaper's keys are under the prefix's own tag.
+ */
 export function keys(prefix: string) {
   return {
     /** Sorted set of experiment ids by creation time (milliseconds). */
     index: `${prefix}:experiments`,
     /** Hash: spec, status, timestamps, final result. */
-    experiment: (id: string) => `${prefix}:exp:${id}`,
+    experiment: (id: string) => experimentKey(prefix, id),
     /** Hash: task index → TaskResult JSON. Written with HSETNX: a task delivered twice counts once. */
-    results: (id: string) => `${prefix}:exp:${id}:results`,
+    results: (id: string) => `${experimentKey(prefix, id)}:results`,
     /** Hash: task index → the reason a task could not run at all (after its last attempt). */
-    taskErrors: (id: string) => `${prefix}:exp:${id}:task-errors`,
+    taskErrors: (id: string) => `${experimentKey(prefix, id)}:task-errors`,
     /** Hash: task index → start timestamp and worker, for progress and per-worker activity. */
-    running: (id: string) => `${prefix}:exp:${id}:running`,
+    running: (id: string) => `${experimentKey(prefix, id)}:running`,
     /** Hash: task index → the task's out-of-fold outputs as compact binary (`encodeOof`), written once. */
-    oof: (id: string) => `${prefix}:exp:${id}:oof`,
+    oof: (id: string) => `${experimentKey(prefix, id)}:oof`,
     /** String: the API instance whose reaper looks for experiments with no job (a lock with a TTL). */
     reaperLock: `${prefix}:reaper:lock`,
     /** Hash: experiment id → `generation:since`, when the reaper first found that run with no job. */
@@ -28,11 +48,11 @@ export function keys(prefix: string) {
      * Hash: `started:<task>`, `computed:<task>`, `stored:<task>` → how many times a task was
      * started, computed to the end and had its result written: at-least-once delivery, counted.
      */
-    executions: (id: string) => `${prefix}:exp:${id}:executions`,
+    executions: (id: string) => `${experimentKey(prefix, id)}:executions`,
     /** Hash: trial number → TrialRecord JSON (a study's trials: params once proposed, then how it ended). */
-    trials: (id: string) => `${prefix}:exp:${id}:trials`,
+    trials: (id: string) => `${experimentKey(prefix, id)}:trials`,
     /** Hash: `<trial>:<fold>` → that fold's reports as [[step, value], ...]; `rungs:<trial>:<fold>` → its ASHA rungs; `pruner:<fold>` → the fold's pruner estimates. */
-    reports: (id: string) => `${prefix}:exp:${id}:reports`,
+    reports: (id: string) => `${experimentKey(prefix, id)}:reports`,
   };
 }
 

@@ -1,5 +1,6 @@
 import { decodeOof, encodeOof, type ExperimentResult, type ExperimentSpec, type ExperimentStatus, type HalvingRound, type HalvingSchedule, type OofOutputs, type SearchSummary, type TaskResult } from '@gridfold/core';
 import type { Redis } from 'ioredis';
+import { replicated } from './connection.js';
 import { artifactKeys, keys } from './names.js';
 import { StudyStore } from './study-store.js';
 import { allowOom, plainlyFull } from './redis-full.js';
@@ -90,11 +91,14 @@ export class ExperimentStore {
    * @defaultValue fingerprint `""` (store tests that run no task)
    */
   async create(id: string, spec: ExperimentSpec, now = Date.now(), fingerprint = '', groups?: number[][]): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.k.experiment(id), { id, name: spec.name, status: 'queued', spec: JSON.stringify(spec), created_at: String(now), fingerprint, ...(groups && { groups: JSON.stringify(groups) }) })
-      .zadd(this.k.index, now, id)
-      .exec();
+    const record = { id, name: spec.name, status: 'queued', spec: JSON.stringify(spec), created_at: String(now), fingerprint, ...(groups && { groups: JSON.stringify(groups) }) };
+    if (this.redis.isCluster) {
+      // The record and the index are in two slots (see keys): the record first, so that the index never lists an id with none.
+      await this.redis.hset(this.k.experiment(id), record);
+      await this.redis.zadd(this.k.index, now, id);
+      return;
+    }
+    await this.redis.multi().hset(this.k.experiment(id), record).zadd(this.k.index, now, id).exec();
   }
 
   private studies?: StudyStore;
@@ -142,11 +146,12 @@ export class ExperimentStore {
     const [ids, total] = await Promise.all([limit > 0 ? this.redis.zrevrange(this.k.index, 0, limit - 1) : [], this.redis.zcard(this.k.index)]);
     const counts = Object.fromEntries(EXPERIMENT_STATUSES.map((s) => [s, 0])) as Record<ExperimentStatus, number>;
     if (ids.length) {
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.hget(this.k.experiment(id), 'status');
-      for (const [err, status] of ((await pipeline.exec()) ?? []) as Array<[Error | null, string | null]>) {
+      // One command per experiment, sent at once: on a Redis Cluster the records are on several masters, which one pipeline cannot span.
+      const replies = await Promise.allSettled(ids.map((id) => this.redis.hget(this.k.experiment(id), 'status')));
+      for (const reply of replies) {
         // An id whose record was purged between the two reads has no status: not counted.
-        if (!err && status && status in counts) counts[status as ExperimentStatus]++;
+        const status = reply.status === 'fulfilled' ? reply.value : null;
+        if (status && status in counts) counts[status as ExperimentStatus]++;
       }
     }
     return { counts, scanned: ids.length, total };
@@ -189,6 +194,7 @@ export class ExperimentStore {
       fields.result ? packResult(fields.result, summary, metrics) : '',
       fields.generation === undefined ? '' : String(fields.generation),
     ));
+    if (changed === 1) await replicated(this.redis, this.k.experiment(id));
     return changed === 1;
   }
 
@@ -286,6 +292,7 @@ export class ExperimentStore {
       String(generation),
       ...Object.entries(fields).flat(),
     ));
+    if (set === 1) await replicated(this.redis, this.k.experiment(id));
     return set === 1;
   }
 
@@ -317,6 +324,7 @@ export class ExperimentStore {
       String(task),
       error,
     );
+    if (set === 1) await replicated(this.redis, this.k.experiment(id));
     return set === 1;
   }
 
@@ -366,7 +374,7 @@ export class ExperimentStore {
    * script, so a retry cannot slip between them.
    */
   async endTask(id: string, result: TaskResult, run: RunRef): Promise<'stored' | 'duplicate' | 'missing' | Staleness> {
-    return (await this.redis.eval(
+    const outcome = (await this.redis.eval(
       `${STALE}
        if redis.call('exists', KEYS[1]) == 0 then return 'missing' end
        redis.call('hdel', KEYS[3], ARGV[1])
@@ -391,6 +399,9 @@ export class ExperimentStore {
       String(run.generation),
       run.fingerprint,
     )) as 'stored' | 'duplicate' | 'missing' | Staleness;
+    // The job completes on the queue's master once this returns: the result (and the out-of-fold outputs saved before it) must outlive a failover of the experiment's master.
+    if (outcome === 'stored') await replicated(this.redis, this.k.results(id));
+    return outcome;
   }
 
   /** How many times each task was started, computed and stored: what at-least-once delivery cost. */
@@ -444,19 +455,19 @@ export class ExperimentStore {
       for (const sha of artifacts) pipeline.srem(artifactKeys(this.prefix).users(sha), id);
       await pipeline.exec();
     }
+    const own = [experiment(id), results(id), taskErrors(id), running(id), oof(id), executions(id), trials(id), reports(id)];
+    if (this.redis.isCluster) {
+      // The index is in another slot than the experiment's keys (see keys): its entry goes last; readers skip an id whose record is gone.
+      const deleted = (await this.redis.eval(allowOom(`return redis.call('del', unpack(KEYS))`), own.length, ...own)) as number;
+      await this.redis.zrem(this.k.index, id);
+      return deleted;
+    }
     return (await this.redis.eval(
       allowOom(`redis.call('zrem', KEYS[1], ARGV[1])
        return redis.call('del', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9])`),
       9,
       this.k.index,
-      experiment(id),
-      results(id),
-      taskErrors(id),
-      running(id),
-      oof(id),
-      executions(id),
-      trials(id),
-      reports(id),
+      ...own,
       id,
     )) as number;
   }

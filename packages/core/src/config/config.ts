@@ -18,7 +18,13 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * (each field names its variable). An unset or empty variable takes the default.
  */
 export interface GridfoldConfig {
-  /** Redis of the API, the workers and their sandboxed processors. `REDIS_URL`. @defaultValue `"redis://127.0.0.1:6379"` */
+  /**
+   * Redis of the API, the workers and their sandboxed processors. `REDIS_URL`: `redis://` or
+   * `rediss://` for one Redis; `redis+cluster://[user:password@]host:port[,host:port...]` (or
+   * `rediss+cluster://`) for a Redis Cluster, the nodes being seeds (any one that answers gives the
+   * cluster's map), and every key then under the hash tag `{<GRIDFOLD_PREFIX>}`.
+   * @defaultValue `"redis://127.0.0.1:6379"`
+   */
   redisUrl: string;
   /** Key prefix in Redis; an API and the workers that serve it share one. `GRIDFOLD_PREFIX`. @defaultValue `"gridfold"` */
   prefix: string;
@@ -147,12 +153,16 @@ const url = (protocols: string[]) =>
 const flag = z.enum(['true', 'false'], { error: 'true or false' }).transform((v) => v === 'true');
 const choice = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}` });
 const none = () => undefined;
+// A Redis Cluster's seed nodes (see redisUrl); checked here, connected by @gridfold/queue's connectRedis.
+const clusterUrl = z.string().regex(/^rediss?\+cluster:\/\/(?:[^@/]*@)?[^/?#@,:]+:\d{1,5}(?:,[^/?#@,:]+:\d{1,5})*\/?$/, {
+  error: 'a URL starting with redis:// or rediss://, or redis+cluster://host:port[,host:port...] for a Redis Cluster',
+});
 // The longest delay a Node timer keeps (about 24.8 days); a longer one would fire at once.
 const timerMs = integer(1, 2 ** 31 - 1, 'milliseconds');
 
 /** Every variable gridfold reads, by the config field it sets. */
 export const CONFIG_VARIABLES: ConfigVariables = {
-  redisUrl: { env: 'REDIS_URL', schema: url(['redis', 'rediss']), fallback: () => 'redis://127.0.0.1:6379' },
+  redisUrl: { env: 'REDIS_URL', schema: z.union([clusterUrl, url(['redis', 'rediss'])], { error: 'a URL starting with redis:// or rediss://, or redis+cluster://host:port[,host:port...] for a Redis Cluster' }), fallback: () => 'redis://127.0.0.1:6379' },
   prefix: { env: 'GRIDFOLD_PREFIX', schema: word, fallback: () => 'gridfold' },
   threads: { env: 'GRIDFOLD_THREADS', schema: count('threads'), fallback: none },
   refitThreads: { env: 'GRIDFOLD_REFIT_THREADS', schema: count('threads'), fallback: availableParallelism },

@@ -137,6 +137,11 @@ describe('loadConfig', () => {
     expect(loadConfig(EVERY_VARIABLE)).toEqual(PARSED);
   });
 
+  it('takes a Redis Cluster URL with several seed nodes and credentials', () => {
+    const url = 'rediss+cluster://user:pw@10.0.0.1:7000,10.0.0.2:7001';
+    expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+  });
+
   it('ignores variables that are not its own', () => {
     expect(loadConfig({ PATH: '/usr/bin', GRIDFOLD_THREADZ: 'x' })).toEqual(loadConfig({}));
   });
@@ -158,8 +163,9 @@ describe('loadConfig', () => {
     ['GRIDFOLD_ARTIFACTS_MAX_BYTES', '2GiB', 'GRIDFOLD_ARTIFACTS_MAX_BYTES must be an integer >= 1 (bytes), got "2GiB"'],
     ['GRIDFOLD_ALLOW_PLUGINS', 'no', 'GRIDFOLD_ALLOW_PLUGINS must be true or false, got "no"'],
     ['PORT', '65536', 'PORT must be an integer from 0 to 65535, got "65536"'],
-    ['REDIS_URL', 'localhost:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, got "localhost:6379"'],
-    ['REDIS_URL', 'http://127.0.0.1:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, got "http://127.0.0.1:6379"'],
+    ['REDIS_URL', 'localhost:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, or redis+cluster://host:port[,host:port...] for a Redis Cluster, got "localhost:6379"'],
+    ['REDIS_URL', 'http://127.0.0.1:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://, or redis+cluster://host:port[,host:port...] for a Redis Cluster, got "http://127.0.0.1:6379"'],
+    ['REDIS_URL', 'redis+cluster://10.0.0.1,10.0.0.2:7000', 'REDIS_URL must be a URL starting with redis:// or rediss://, or redis+cluster://host:port[,host:port...] for a Redis Cluster, got "redis+cluster://10.0.0.1,10.0.0.2:7000"'],
     ['GRIDFOLD_API', '127.0.0.1:3000', 'GRIDFOLD_API must be a URL starting with http:// or https://, got "127.0.0.1:3000"'],
     ['GRIDFOLD_PREFIX', 'my prefix', 'GRIDFOLD_PREFIX must be text without spaces, got "my prefix"'],
     ['HOST', ' ', 'HOST must be text without spaces, got " "'],
