@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -71,5 +72,38 @@ describe('gridfold serve --insecure', () => {
     } finally {
       await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill('SIGTERM'))));
     }
+  }, 60_000);
+});
+
+/** Pids of live processes whose environment holds `GRIDFOLD_PREFIX=<prefix>` (Linux /proc). */
+function processesOf(prefixValue: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`GRIDFOLD_PREFIX=${prefixValue}`)) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+describe('gridfold start --port 0', () => {
+  it('serves on the port the system gave, and stops its workers when the spec cannot be run', async () => {
+    const own = `${prefix}-start`;
+    const child = spawn(process.execPath, [BIN, 'start', '--workers', '1', '--port', '0', '--spec', '/nonexistent/spec.json', '--json'], {
+      env: { ...process.env, REDIS_URL, GRIDFOLD_PREFIX: own },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('gridfold: cannot read spec /nonexistent/spec.json');
+    const url = stderr.split('\n').filter(Boolean).map((l) => (l.startsWith('{') ? JSON.parse(l) : {})).find((l) => l.url)?.url as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(url).not.toMatch(/:0$/);
+    expect(processesOf(own)).toEqual([]);
   }, 60_000);
 });

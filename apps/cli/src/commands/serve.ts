@@ -37,7 +37,10 @@ export async function serve(config: GridfoldConfig, workers: number): Promise<Se
     startWorkerProcess({ ...settings, redisUrl: redis.url, threads, workerId: `local-${i + 1}` }),
   );
   const api = await startApi({ ...settings, redisUrl: redis.url, logger: createLogger(settings, 'api') });
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  // The port it got: `--port 0` asks the system for a free one.
+  const address = api.server.address();
+  const port = address !== null && typeof address === 'object' ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info(
     { url, workers, threads, redis: redis.url },
     `gridfold API at ${url} · Bull Board at ${url}/admin/queues · ${workers} worker(s) x ${threads} thread(s) · Redis ${redis.url}`,
