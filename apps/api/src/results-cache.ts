@@ -110,8 +110,10 @@ export class ResultsCache {
     const t0 = Date.now();
     // A stored result never changes (HSETNX) and a retry is a new generation: fetch only the new ones.
     const missing = (await this.store.taskIds(id)).filter((t) => !entry.results.has(t));
-    for (let i = 0; i < missing.length; i += 2000) {
-      for (const r of await this.store.taskResultsOf(id, missing.slice(i, i + 2000))) {
+    const chunks = [];
+    for (let i = 0; i < missing.length; i += 2000) chunks.push(this.store.taskResultsOf(id, missing.slice(i, i + 2000)));
+    for (const chunk of await Promise.all(chunks)) {
+      for (const r of chunk) {
         entry.results.set(String(r.task), r);
         entry.msSum += r.ms;
       }

@@ -23,7 +23,8 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   const messages = h('div', { class: 'messages' });
   const progress = h('section', { id: 'progress' });
   const table = new CvTable();
-  const cvSection = h('section', { id: 'cv', hidden: true }, h('h2', {}, 'cv_results'), table.element);
+  const cvNote = h('p', { class: 'muted', id: 'cv-note' });
+  const cvSection = h('section', { id: 'cv', hidden: true }, h('h2', {}, 'cv_results'), cvNote, table.element);
   const heatmap = createChart('heatmap', 'Mean test score over the grid', 300);
   const axisPickers = h('div', { class: 'axis-pickers' });
   const heatSection = h('section', { id: 'heatmap', hidden: true }, h('h2', {}, 'Grid heatmap'), axisPickers, heatmap.figure);
@@ -117,6 +118,13 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
 
   const renderGrid = (e: ExperimentEvent) => {
     const cv = e.cv_results;
+    if (e.cv_results_page) {
+      // Too many rows to inline: the table reads them by pages; the heatmap and CSV need them all, so they are left out.
+      cvSection.hidden = false;
+      replace(cvNote, `${e.cv_results_page.rows.toLocaleString('en')} rows, read from the API by pages as you scroll; sorted by the API.`);
+      table.updatePaged(e.id, e.cv_results_page.rows, e.queue, e.best_index);
+      return;
+    }
     if (!cv || !hasCv(e)) return;
     cvSection.hidden = false;
     table.update(cv, e.tasks, e.queue, e.best_index);
