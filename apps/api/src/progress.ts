@@ -29,7 +29,8 @@ export async function describeExperiment(store: ExperimentStore, cache: ResultsC
   const total = planned ?? plan.tasks.length;
   const done = record.result ? total : stored;
   const live = withResults && !record.result && !record.summary && plan.cv !== null;
-  if (!live) cache.forgetRunning(record.id);
+  // Once aggregated for good, the partial aggregate is not needed again (a list read, without results, keeps it).
+  if (record.result || record.summary) cache.forgetRunning(record.id);
   const partial = live && stored > 0 ? await cache.partial(record, plan, stored) : null;
   const runningMap = record.status === 'running' ? await store.runningTasks(record.id) : {};
   const running = Object.entries(runningMap).map(([task, r]) => ({ task: Number(task), ...r }));

@@ -31,7 +31,8 @@ export function cvResultsRoutes(deps: CvResultsRoutesDeps): Router {
     if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(req.params.id)}` });
     const view = await describeExperiment(store, results, record, { inlineRows: Infinity });
     const cv = view.cv_results;
-    const columns = cv ? sortableColumns(cv) : ['rank_test_score'];
+    // Before any task has reported there is nothing to sort, by any name.
+    const columns = cv ? sortableColumns(cv) : [query.sort];
     if (!columns.includes(query.sort)) {
       const message = `sort must be a column of this experiment's cv_results (${columns.join(', ')}), got ${JSON.stringify(query.sort)}`;
       return void res.status(400).json({ error: `invalid cv_results page: ${message}`, issues: [{ path: 'query.sort', message }] });
