@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +124,18 @@ describe('experiment page of a 10,000-cell sweep (issue 16)', () => {
     }
     // Rows past 5,000 have one fold missing: no mean, ranked last.
     expect(await page.locator('tbody tr[data-row="9990"] td').nth(4).textContent()).toBe('…');
+  });
+
+  it('downloads the whole cv_results as CSV, read by pages, one line per cell in cell order', async () => {
+    const csv = page.waitForEvent('download');
+    await page.click('[data-action="csv"]');
+    const lines = readFileSync((await (await csv).path())!, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(10_001);
+    const header = lines[0].split(',');
+    // Cell 1234 (alpha 13e-5, random_state 34): both folds reported, each (1234 * 37 mod 1000) / 1000 = 0.658.
+    const row = lines[1235].split(',');
+    expect(Number(row[header.indexOf('param_random_state')])).toBe(34);
+    expect(Number(row[header.indexOf('mean_test_score')])).toBe(0.658);
   });
 
   it('sorts by a column through the API: the best mean first', async () => {

@@ -39,6 +39,23 @@ export function cvResultsCsv(cv: CvResults): string {
   return [cols.join(','), ...rows].join('\n') + '\n';
 }
 
+/**
+ * Every row of a cv_results the API does not inline, read by pages of 1,000 and put back in row
+ * (cell) order, for the CSV download.
+ */
+export async function fetchAllRows(id: string, rows: number): Promise<CvResults> {
+  const out: Record<string, unknown[]> = {};
+  for (let offset = 0; offset < rows; offset += 1000) {
+    const page = await api<CvResultsPage>(`/api/experiments/${encodeURIComponent(id)}/cv_results?offset=${offset}&limit=1000`);
+    if (!page.cv_results) break;
+    for (const [k, values] of Object.entries(page.cv_results as unknown as Record<string, unknown[]>)) {
+      out[k] ??= new Array(page.rows).fill(null);
+      page.index.forEach((cell, i) => (out[k][cell] = values[i]));
+    }
+  }
+  return out as unknown as CvResults;
+}
+
 /** What a row is drawn from: its cell, its value in each column, and the task that fitted a fold. */
 interface RowData {
   cell: number;
