@@ -11,6 +11,7 @@ import { requireMetricsAccess, requireReadAccess, requireToken, sessionRoutes } 
 import { BOARD_PATH, boardRouter } from './board.js';
 import { LiveFeed } from './live-feed.js';
 import { LiveSnapshots } from './live-snapshots.js';
+import { ResultsCache } from './results-cache.js';
 import { metricsHandler } from './metrics.js';
 import { isRedisUnavailable, RedisHealth, RedisUnavailableError } from './redis-gate.js';
 import { refuseCrossSiteWrites, requireLoopbackHost } from './request-origin.js';
@@ -57,6 +58,8 @@ export interface AppDeps {
   allowPlugins?: boolean;
   /** Limits of the child process that loads a spec's plugins to check it. @defaultValue 20 s, 1024 MiB */
   pluginCheck?: PluginCheckOptions;
+  /** Most cv_results rows (and tasks, in live events) a view of an experiment inlines; more are read by pages. @defaultValue `CV_INLINE_ROWS` (1000) */
+  cvInlineRows?: number;
   /** A token that opens `GET /metrics` alone (`GRIDFOLD_METRICS_TOKEN`); without one, `/metrics` is a read like the others. @defaultValue unset */
   metricsToken?: string;
   /** How many of the newest experiments `GET /metrics` counts by status (`GRIDFOLD_METRICS_EXPERIMENTS`). @defaultValue 1000 */
@@ -102,7 +105,8 @@ export function createApp(deps: AppDeps): GridfoldApp {
   const policy = { token: deps.token, publicRead: deps.publicRead };
   const retention = new RetentionSweeper({ redis: deps.redis, store, queue, prefix, log }, deps.retention ?? { retentionDays: 0 });
   retention.start();
-  const feed = new LiveFeed(new LiveSnapshots(store, reads, queue), log, { intervalMs: deps.liveIntervalMs });
+  const results = new ResultsCache(store);
+  const feed = new LiveFeed(new LiveSnapshots(store, reads, queue, results, deps.cvInlineRows), log, { intervalMs: deps.liveIntervalMs });
   const perMinute = (limit: number, message: string, skip?: (req: express.Request) => boolean): RequestHandler =>
     rateLimit({ windowMs: 60_000, limit, standardHeaders: 'draft-8', legacyHeaders: false, message: { error: message }, skip });
   const readLimiter = perMinute(deps.readsPerMinute ?? 600, 'too many reads; try again in a minute', (req) => req.method !== 'GET' && req.method !== 'HEAD');
@@ -150,6 +154,9 @@ export function createApp(deps: AppDeps): GridfoldApp {
     '/api/experiments',
     experimentRoutes({
       store,
+      results,
+      redis: reads,
+      cvInlineRows: deps.cvInlineRows,
       queue,
       flows,
       prefix,

@@ -1,8 +1,9 @@
-import { planExperiment, type ExperimentSpec } from '@gridfold/core';
-import { jobIds, type ExperimentEvent, type ExperimentRecord, type ExperimentListEvent, type ExperimentListItem, type ExperimentStore, type TaskRef } from '@gridfold/queue';
+import type { ExperimentEvent, ExperimentListEvent, ExperimentListItem, ExperimentStore } from '@gridfold/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { describeExperiment } from './progress.js';
+import { CV_INLINE_ROWS, describeExperiment } from './progress.js';
+import type { ResultsCache } from './results-cache.js';
+import { taskRefs } from './task-refs.js';
 
 /** A snapshot and the cheap signature that says whether it must be recomputed. */
 export interface Snapshot<T = unknown> {
@@ -18,6 +19,9 @@ export class LiveSnapshots {
     private readonly store: ExperimentStore,
     private readonly redis: Redis,
     private readonly queue: Queue,
+    private readonly cache: ResultsCache,
+    /** Most cv_results rows and tasks an event inlines. @defaultValue {@link CV_INLINE_ROWS} */
+    private readonly inlineRows = CV_INLINE_ROWS,
   ) {}
 
   /**
@@ -38,14 +42,18 @@ export class LiveSnapshots {
   async experiment(id: string): Promise<ExperimentEvent | null> {
     const record = await this.store.get(id);
     if (!record) return null;
-    const { result, ...view } = await describeExperiment(this.store, record);
-    const generation = await this.store.generation(id);
+    const { result, ...view } = await describeExperiment(this.store, this.cache, record, { inlineRows: this.inlineRows });
+    const tasks = this.cache.plan(record).tasks;
+    // A huge sweep's every task would be megabytes per event: the running ones only (a page of cv_results carries its rows' tasks).
+    const partial = tasks.length > this.inlineRows;
+    const shown = partial ? tasks.filter((t) => view.progress.running.some((r) => r.task === t.index)) : tasks;
     return {
       ...view,
       best_index: result?.best_index ?? record.summary?.best_index ?? null,
       has_result: result !== null,
-      generation,
-      tasks: await this.taskRefs(id, record, generation),
+      generation: record.generation,
+      tasks: await taskRefs(this.redis, this.queue, id, shown, record.generation),
+      ...(partial && { tasks_partial: true }),
       queue: this.queue.name,
     };
   }
@@ -65,7 +73,7 @@ export class LiveSnapshots {
         if (cached && cached.signature === signature && status !== 'running') return { id, signature, item: cached.item };
         const record = await this.store.get(id);
         if (!record) return null;
-        const { spec: _s, cv_results: _c, curves: _v, result: _r, ...item } = await describeExperiment(this.store, record, false);
+        const { spec: _s, cv_results: _c, curves: _v, result: _r, ...item } = await describeExperiment(this.store, this.cache, record, { withResults: false });
         this.listCache.set(id, { signature, item });
         return { id, signature, item };
       }),
@@ -75,22 +83,5 @@ export class LiveSnapshots {
     const data = { experiments: present.map((i) => i.item) };
     // Running items carry progress that moves without a status change; their JSON is the signature.
     return { signature: present.map((i) => (i.signature.startsWith('running') ? JSON.stringify(i.item) : `${i.id}:${i.signature}`)).join(';'), data };
-  }
-
-  /**
-   * The job of each task. A retry (generation g > 0) re-runs only the tasks that had no
-   * result, so a kept task's job is from an earlier generation: the newest one that exists.
-   */
-  private async taskRefs(id: string, record: Pick<ExperimentRecord, 'spec'> & { groups?: number[][] }, generation: number): Promise<TaskRef[]> {
-    const tasks = planExperiment(record.spec as ExperimentSpec, { groups: record.groups }).tasks;
-    const refs = tasks.map((t) => ({ task: t.index, fold: t.fold, cells: t.cells, job_id: jobIds.task(id, t.index, generation) }));
-    if (generation === 0 || refs.length === 0) return refs;
-    const pipeline = this.redis.pipeline();
-    for (const t of tasks) for (let g = generation; g >= 0; g--) pipeline.exists(this.queue.toKey(jobIds.task(id, t.index, g)));
-    const found = ((await pipeline.exec()) ?? []).map(([, n]) => n === 1);
-    return refs.map((r, i) => {
-      const newest = found.slice(i * (generation + 1), (i + 1) * (generation + 1)).indexOf(true);
-      return newest <= 0 ? r : { ...r, job_id: jobIds.task(id, r.task, generation - newest) };
-    });
   }
 }

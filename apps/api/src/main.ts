@@ -7,7 +7,7 @@ import { checkListen, isLoopbackHost } from './listen-policy.js';
 import { Reaper } from './reaper.js';
 
 /** Settings of {@link startApi}: the parts of the config the API uses, and its logger. */
-export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'token' | 'publicRead' | 'insecure' | 'readsPerMinute' | 'dataDir' | 'port' | 'host' | 'retentionDays'>, Partial<Pick<GridfoldConfig, 'reaperIntervalMs' | 'reaperGraceMs' | 'artifactsMaxBytes' | 'artifactUploadMaxBytes' | 'allowPlugins' | 'metricsToken' | 'metricsExperiments'>> {
+export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'token' | 'publicRead' | 'insecure' | 'readsPerMinute' | 'dataDir' | 'port' | 'host' | 'retentionDays'>, Partial<Pick<GridfoldConfig, 'reaperIntervalMs' | 'reaperGraceMs' | 'artifactsMaxBytes' | 'artifactUploadMaxBytes' | 'allowPlugins' | 'metricsToken' | 'metricsExperiments' | 'maxCellFolds'>> {
   logger?: Logger;
 }
 
@@ -28,7 +28,7 @@ export async function startApi(options: ApiOptions): Promise<{ server: Server; r
     readsPerMinute: options.readsPerMinute,
     loopbackOnly: isLoopbackHost(options.host),
     logger: log,
-    limits: { dataDir: options.dataDir },
+    limits: { dataDir: options.dataDir, ...(options.maxCellFolds !== undefined && { maxCellFolds: options.maxCellFolds }) },
     retention: { retentionDays: options.retentionDays },
     artifacts: { maxTotalBytes: options.artifactsMaxBytes, maxArtifactBytes: options.artifactUploadMaxBytes },
     allowPlugins: options.allowPlugins,

@@ -30,6 +30,8 @@ export interface ExperimentRecord {
   result: ExperimentResult | null;
   /** The cells of each task of a fold, when planned where the spec's plugins were loaded (see `planExperiment`'s `groups`). */
   groups?: number[][];
+  /** Run generation: 0, then one more per retry. */
+  generation: number;
 }
 
 const TERMINAL: ExperimentStatus[] = ['completed', 'failed', 'cancelled'];
@@ -127,6 +129,7 @@ export class ExperimentStore {
       metrics,
       result: h.result ? unpackResult(h.result, summary, metrics) : null,
       ...(h.groups && { groups: JSON.parse(h.groups) as number[][] }),
+      generation: Number(h.generation ?? 0),
     };
   }
 
@@ -299,6 +302,18 @@ export class ExperimentStore {
   async taskResults(id: string): Promise<TaskResult[]> {
     const h = await this.redis.hgetall(this.k.results(id));
     return Object.values(h).map((v) => JSON.parse(v) as TaskResult);
+  }
+
+  /** Indices of the tasks that have a stored result (HKEYS: no result is read), as strings. */
+  async taskIds(id: string): Promise<string[]> {
+    return this.redis.hkeys(this.k.results(id));
+  }
+
+  /** The stored results of `tasks` (HMGET), those that exist. */
+  async taskResultsOf(id: string, tasks: readonly string[]): Promise<TaskResult[]> {
+    if (tasks.length === 0) return [];
+    const values = await this.redis.hmget(this.k.results(id), ...tasks);
+    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as TaskResult);
   }
 
   /** Task `task`'s stored result, or null. */

@@ -33,8 +33,14 @@ export interface ExperimentView {
   error?: string;
   progress: Progress;
   spec: ExperimentSpec;
-  /** The final, aggregated or partial cv_results (NaN as null); null before any task reported. */
+  /**
+   * The final, aggregated or partial cv_results (NaN as null); null before any task reported,
+   * and null when it has more rows than the API inlines (then `cv_results_page` says where to
+   * page through them).
+   */
   cv_results: CvResults | null;
+  /** Present when cv_results has too many rows to inline: read them by pages from `href` ({@link CvResultsPage}). */
+  cv_results_page?: CvResultsRef;
   /**
    * An objective's learning curves (`ctx.report`) per (cell, fold), final or of the tasks done
    * so far; absent when none reported (and in lists).
@@ -92,7 +98,47 @@ export type ExperimentEvent = Omit<ExperimentView, 'result'> & {
   has_result: boolean;
   /** Run generation: 0, then +1 per retry. */
   generation: number;
+  /** Every task, or with `tasks_partial` (more tasks than the API inlines) only those running: a page of cv_results carries its rows' tasks. */
   tasks: TaskRef[];
+  tasks_partial?: boolean;
   /** The BullMQ queue of every job of the experiment, for Bull Board links. */
   queue: string;
 };
+
+/** Where the rows of a cv_results too large to inline are: `rows` of them, at most `inline_limit` inlined. */
+export interface CvResultsRef {
+  rows: number;
+  inline_limit: number;
+  /** GET /api/experiments/:id/cv_results */
+  href: string;
+}
+
+/** What GET /api/experiments/:id/cv_results can sort by: `rank_test_score`, a score or time column, `param_<name>`, `split<k>_test_score`. */
+export type CvSortOrder = 'asc' | 'desc';
+
+/**
+ * GET /api/experiments/:id/cv_results: one page of rows (grid cells) in the asked order.
+ * `cv_results` holds the page's rows only, column by column as scikit-learn lays them out;
+ * `index[i]` is the row (cell) number of its i-th entry in the whole cv_results. While the
+ * experiment runs the rows are those of the tasks done when they were last aggregated
+ * (`tasks_done` of them).
+ */
+export interface CvResultsPage {
+  id: string;
+  status: ExperimentStatus;
+  /** Rows (grid cells) in all. */
+  rows: number;
+  offset: number;
+  limit: number;
+  sort: string;
+  order: CvSortOrder;
+  /** Tasks whose results these rows include; `tasks_total` once final. */
+  tasks_done: number;
+  tasks_total: number;
+  best_index: number | null;
+  index: number[];
+  cv_results: CvResults | null;
+  /** The fit tasks of these rows and their BullMQ jobs. */
+  tasks: TaskRef[];
+  queue: string;
+}

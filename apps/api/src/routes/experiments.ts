@@ -3,10 +3,13 @@ import { text } from 'node:stream/consumers';
 import { checkDataPaths, checkSpec, fingerprintSource, planExperiment, SpecError, type ExperimentSpec, type Plan, type SpecIssue } from '@gridfold/core';
 import { ArtifactError, buildExperimentFlow, buildStudyStart, buildTrialJob, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { parseListLimit } from '../list-limit.js';
-import { describeExperiment } from '../progress.js';
+import { CV_INLINE_ROWS, describeExperiment } from '../progress.js';
+import type { ResultsCache } from '../results-cache.js';
+import { cvResultsRoutes } from './cv-results.js';
 import { checkPlugins, type PluginCheckOptions } from '../plugin-check.js';
 import { redisFullHandler } from '../redis-full.js';
 import { storageRoutes } from './storage.js';
@@ -23,6 +26,12 @@ export interface SubmissionLimits {
 
 export interface ExperimentRoutesDeps {
   store: ExperimentStore;
+  /** Plans and running experiments' aggregates, shared with the live streams. */
+  results: ResultsCache;
+  /** The store's connection (job lookups for task links). */
+  redis: Redis;
+  /** Most cv_results rows a view inlines. @defaultValue {@link CV_INLINE_ROWS} */
+  cvInlineRows?: number;
   queue: Queue;
   flows: FlowProducer;
   prefix: string;
@@ -56,9 +65,11 @@ class Refused extends Error {
 
 /** POST/GET/DELETE /api/experiments and POST /api/experiments/:id/retry. */
 export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
-  const { store, flows, prefix, log, limits } = deps;
+  const { store, flows, prefix, log, limits, results } = deps;
+  const inlineRows = deps.cvInlineRows ?? CV_INLINE_ROWS;
   const router = Router();
   router.use(storageRoutes(deps));
+  router.use(cvResultsRoutes(deps));
 
   /**
    * What a spec's files are: its artifacts exist (and are recorded as used by `id`), its other
@@ -145,14 +156,15 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const limit = parseListLimit(req.query.limit);
     const ids = await store.list(0, limit);
     const records = (await Promise.all(ids.map((id) => store.get(id)))).filter((r) => r !== null);
-    const items = await Promise.all(records.map((r) => describeExperiment(store, r, false)));
+    const items = await Promise.all(records.map((r) => describeExperiment(store, results, r, { withResults: false })));
     res.json({ experiments: items.map(({ spec: _s, cv_results: _c, curves: _v, result: _r, ...rest }) => ({ ...rest, links: links(rest.id) })) });
   });
 
   router.get('/:id', async (req, res) => {
     const record = await store.get(req.params.id);
     if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(req.params.id)}` });
-    res.json({ ...(await describeExperiment(store, record)), redis_bytes: await store.memoryUsage(record.id), links: links(record.id) });
+    const [view, redisBytes] = await Promise.all([describeExperiment(store, results, record, { inlineRows }), memoryUsage(record)]);
+    res.json({ ...view, redis_bytes: redisBytes, links: links(record.id) });
   });
 
   router.delete('/:id', deps.guard, async (req, res) => {
@@ -213,9 +225,27 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, data_changed: dataChanged, dropped_tasks: dropped, links: links(id) });
   });
 
+  /**
+   * MEMORY USAGE with every field counted walks a hash: a 100,000-task sweep's results take it
+   * milliseconds of Redis time. A running experiment's figure is therefore kept for a few seconds.
+   */
+  const memory = new Map<string, { at: number; bytes: number }>();
+  async function memoryUsage(record: { id: string; status: string }): Promise<number> {
+    const kept = memory.get(record.id);
+    if (record.status === 'running' && kept && Date.now() - kept.at < MEMORY_USAGE_TTL_MS) return kept.bytes;
+    const bytes = await store.memoryUsage(record.id);
+    memory.delete(record.id);
+    if (record.status === 'running') memory.set(record.id, { at: Date.now(), bytes });
+    for (const id of memory.keys()) if (memory.size > 64) memory.delete(id);
+    return bytes;
+  }
+
   router.use(redisFullHandler(log));
   return router;
 }
+
+/** How long a running experiment's `redis_bytes` is reused, milliseconds. */
+const MEMORY_USAGE_TTL_MS = 5000;
 
 function links(id: string) {
   return { self: `/api/experiments/${id}`, page: `/experiments/${id}`, bull_board: `/admin/queues/queue/${QUEUE}` };

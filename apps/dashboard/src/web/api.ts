@@ -4,6 +4,7 @@
 // nothing of @gridfold/queue reaches the browser bundle.
 export type {
   CvResults,
+  CvResultsPage,
   ExperimentCreated,
   ExperimentDetail,
   ExperimentEvent,

@@ -3,7 +3,7 @@ import { type Chart, createChart } from './charts/echarts.js';
 import { gridAxes, heatmapOption } from './charts/heatmap.js';
 import { learningCurvesOption } from './charts/learning-curves.js';
 import { historyOption, importanceOption, isStudy, paramImportance, parallelOption, type ParamSpace } from './charts/study.js';
-import { cvResultsCsv, CvTable, jobUrl } from './cv-table.js';
+import { cvResultsCsv, CvTable, fetchAllRows, jobUrl } from './cv-table.js';
 import { datasetSample } from './digits.js';
 import { download, fmtDuration, fmtTime, h, replace } from './dom.js';
 import { errorView } from './launch-form.js';
@@ -23,7 +23,8 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   const messages = h('div', { class: 'messages' });
   const progress = h('section', { id: 'progress' });
   const table = new CvTable();
-  const cvSection = h('section', { id: 'cv', hidden: true }, h('h2', {}, 'cv_results'), table.element);
+  const cvNote = h('p', { class: 'muted', id: 'cv-note' });
+  const cvSection = h('section', { id: 'cv', hidden: true }, h('h2', {}, 'cv_results'), cvNote, table.element);
   const heatmap = createChart('heatmap', 'Mean test score over the grid', 300);
   const axisPickers = h('div', { class: 'axis-pickers' });
   const heatSection = h('section', { id: 'heatmap', hidden: true }, h('h2', {}, 'Grid heatmap'), axisPickers, heatmap.figure);
@@ -82,6 +83,8 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
     if (e.status === 'queued' || e.status === 'running') buttons.push(button('Cancel', 'cancel', () => api(`/api/experiments/${id}`, { method: 'DELETE' })));
     if (e.status === 'failed' || e.status === 'cancelled') buttons.push(button('Retry', 'retry', () => api(`/api/experiments/${id}/retry`, { method: 'POST' })));
     if (hasCv(e)) buttons.push(button('Download cv_results.csv', 'csv', async () => download(`${e.name}-cv_results.csv`, cvResultsCsv(e.cv_results!), 'text/csv')));
+    const paged = e.cv_results_page;
+    if (paged) buttons.push(button('Download cv_results.csv', 'csv', async () => download(`${e.name}-cv_results.csv`, cvResultsCsv(await fetchAllRows(e.id, paged.rows)), 'text/csv')));
     if (e.has_result) buttons.push(button('Download result.json', 'json', async () => download(`${e.name}-result.json`, JSON.stringify(await fullResult(), null, 2), 'application/json')));
     replace(actions, ...buttons);
   };
@@ -117,6 +120,13 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
 
   const renderGrid = (e: ExperimentEvent) => {
     const cv = e.cv_results;
+    if (e.cv_results_page) {
+      // Too many rows to inline: the table reads them by pages; the heatmap needs them all, so it is left out.
+      cvSection.hidden = false;
+      replace(cvNote, `${e.cv_results_page.rows.toLocaleString('en')} rows, read from the API by pages as you scroll; sorted by the API.`);
+      table.updatePaged(e.id, e.cv_results_page.rows, e.queue, e.best_index);
+      return;
+    }
     if (!cv || !hasCv(e)) return;
     cvSection.hidden = false;
     table.update(cv, e.tasks, e.queue, e.best_index);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultDataDir } from '../datasets/paths.js';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../kernels/kernel-settings.js';
+import { MAX_CELL_FOLDS } from '../plan/check-search-size.js';
 
 /** How logs are written: `pretty` (one line per entry, for people), `json` (pino's JSON lines), `auto` (pretty when stderr is a terminal, else JSON). */
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
@@ -100,6 +101,11 @@ export interface GridfoldConfig {
   metricsToken?: string;
   /** How many of the newest experiments `GET /metrics` counts by status at each scrape. `GRIDFOLD_METRICS_EXPERIMENTS`. @defaultValue 1000 */
   metricsExperiments: number;
+  /**
+   * Most fits (grid cells x folds, before grouping) one submitted experiment may ask for.
+   * `GRIDFOLD_MAX_CELL_FOLDS`. @defaultValue 20000 (`MAX_CELL_FOLDS`)
+   */
+  maxCellFolds: number;
   /** Port of the API started by `gridfold serve` / `start` (0: any free port). `PORT`. @defaultValue 3000 */
   port: number;
   /** Interface the API listens on. `HOST`. @defaultValue `"127.0.0.1"` */
@@ -194,6 +200,7 @@ export const CONFIG_VARIABLES: ConfigVariables = {
   heartbeatMs: { env: 'GRIDFOLD_HEARTBEAT_MS', schema: integer(100, 600_000, 'milliseconds'), fallback: () => 5000 },
   metricsToken: { env: 'GRIDFOLD_METRICS_TOKEN', schema: z.string(), fallback: none },
   metricsExperiments: { env: 'GRIDFOLD_METRICS_EXPERIMENTS', schema: integer(0, 100_000, 'experiments'), fallback: () => 1000 },
+  maxCellFolds: { env: 'GRIDFOLD_MAX_CELL_FOLDS', schema: integer(1, 1_000_000, 'fits'), fallback: () => MAX_CELL_FOLDS },
   port: { env: 'PORT', schema: integer(0, 65_535, ''), fallback: () => 3000 },
   host: { env: 'HOST', schema: word, fallback: () => '127.0.0.1' },
   apiUrl: { env: 'GRIDFOLD_API', schema: url(['http', 'https']), fallback: () => 'http://127.0.0.1:3000' },
