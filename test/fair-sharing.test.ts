@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fitPriority } from '@gridfold/queue';
+import { createApp } from '@gridfold/api';
+import { fitPriority, jobIds, QUEUE } from '@gridfold/queue';
+import { Queue } from 'bullmq';
+import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePlugin, type PluginBundle } from '../apps/cli/src/local-files.js';
@@ -62,5 +65,26 @@ describe('fair sharing between sweeps', () => {
     expect(bigDone).toBeLessThan(20);
     expect(waited).toBeLessThan(15_000);
     await cluster.ended(big.body.id, 120_000);
+  }, 180_000);
+});
+
+describe('a flow too large for one MULTI (issue 16: 100,000-task sweeps)', () => {
+  it('is queued in chunks behind a gate: the aggregate waits for every task of every chunk', async () => {
+    // The API queues 4 tasks with the flow and the other 10 in chunks of 4 after answering.
+    const chunked = createApp({ redis: cluster.redis, prefix: cluster.prefix, flowChunk: 4, logger: pino({ level: 'silent' }) });
+    try {
+      const r = await request(chunked.app).post('/api/experiments').send(sweep('chunked', 7));
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      expect(r.body.tasks).toBe(14);
+      const view = await cluster.ended(r.body.id, 120_000);
+      expect(view.status, view.error).toBe('completed');
+      // Every cell scored on both folds (mode "sleep" scores 1): no task was missing when the aggregate ran.
+      expect(view.result.cv_results.mean_test_score).toEqual(Array(7).fill(1));
+      expect(view.result.errors ?? []).toEqual([]);
+      const gate = await new Queue(QUEUE, { connection: cluster.redis, prefix: cluster.prefix }).getJob(jobIds.gate(r.body.id));
+      expect(await gate?.getState()).toBe('completed');
+    } finally {
+      await chunked.close();
+    }
   }, 180_000);
 });

@@ -60,6 +60,8 @@ export interface AppDeps {
   pluginCheck?: PluginCheckOptions;
   /** Most cv_results rows (and tasks, in live events) a view of an experiment inlines; more are read by pages. @defaultValue `CV_INLINE_ROWS` (1000) */
   cvInlineRows?: number;
+  /** Fit tasks queued with an experiment's flow; a larger flow's other tasks follow in chunks of this many (queue enqueue.ts). @defaultValue `FLOW_CHUNK` (2000) */
+  flowChunk?: number;
   /** A token that opens `GET /metrics` alone (`GRIDFOLD_METRICS_TOKEN`); without one, `/metrics` is a read like the others. @defaultValue unset */
   metricsToken?: string;
   /** How many of the newest experiments `GET /metrics` counts by status (`GRIDFOLD_METRICS_EXPERIMENTS`). @defaultValue 1000 */
@@ -157,6 +159,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
       results,
       redis: reads,
       cvInlineRows: deps.cvInlineRows,
+      flowChunk: deps.flowChunk,
       queue,
       flows,
       prefix,

@@ -16,7 +16,7 @@ export interface TimeLimits {
 /** The limits of a worker given none (the config's defaults). */
 export const DEFAULT_TIME_LIMITS: TimeLimits = { fit: 7_200_000, aggregate: 600_000, refit: 14_400_000 };
 
-const LABELS: Record<JobKind, string> = { fit: 'fit task', aggregate: 'aggregate job', halving: 'halving step', refit: 'refit job', trial: 'trial' };
+const LABELS: Record<JobKind, string> = { fit: 'fit task', aggregate: 'aggregate job', halving: 'halving step', refit: 'refit job', trial: 'trial', gate: 'gate' };
 
 /** Why a job was stopped at its limit: `fit task exceeded its 2s time limit`. */
 export function timeLimitMessage(kind: JobKind, limitMs: number): string {

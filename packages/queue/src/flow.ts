@@ -68,8 +68,16 @@ export interface TrialJobData extends JobBase {
   number: number;
 }
 
+/**
+ * Holds an aggregate back while the rest of a huge flow's tasks are added (enqueue.ts): a
+ * delayed child that is promoted once they all are, and does nothing when it runs.
+ */
+export interface GateJobData extends JobBase {
+  kind: 'gate';
+}
+
 /** The data of any job of a flow; `kind` says which processor runs it (job names are labels for people). */
-export type JobData = FitJobData | AggregateJobData | HalvingJobData | RefitJobData | TrialJobData;
+export type JobData = FitJobData | AggregateJobData | HalvingJobData | RefitJobData | TrialJobData | GateJobData;
 
 /** What a job does. */
 export type JobKind = JobData['kind'];

@@ -1,6 +1,7 @@
 export * from './names.js';
 export * from './store.js';
 export * from './flow.js';
+export * from './enqueue.js';
 export * from './connection.js';
 export * from './task-cache.js';
 export * from './views.js';

@@ -63,6 +63,8 @@ export function keys(prefix: string) {
 export const jobIds = {
   root: (id: string, gen = 0) => `${id}.g${gen}.refit`,
   aggregate: (id: string, gen = 0) => `${id}.g${gen}.aggregate`,
+  /** The aggregate's gate while a huge flow's tasks are still being added (see enqueue.ts). */
+  gate: (id: string, gen = 0) => `${id}.g${gen}.gate`,
   task: (id: string, index: number, gen = 0) => `${id}.g${gen}.t${index}`,
   /** The first step of a successive-halving chain (plans round 0). */
   halvingStart: (id: string, gen = 0) => `${id}.g${gen}.h-start`,

@@ -5,12 +5,12 @@ import type { HalvingState } from './store.js';
 
 /**
  * The step jobs a run (generation) of an experiment may have, parents before children: the
- * refit, the aggregate, the halving rounds planned so far (latest first) and the halving start.
+ * refit, the aggregate, its gate (a huge flow's, see enqueue.ts), the halving rounds planned so far (latest first) and the halving start.
  * Whatever the search, an id that was never added names no job, so a caller may ask for all.
  */
 export function runStepIds(id: string, generation: number, halving: HalvingState | null): string[] {
   const rounds = (halving?.rounds ?? []).map((r) => jobIds.halvingRound(id, r.iter, generation)).reverse();
-  return [jobIds.root(id, generation), jobIds.aggregate(id, generation), ...rounds, jobIds.halvingStart(id, generation)];
+  return [jobIds.root(id, generation), jobIds.aggregate(id, generation), jobIds.gate(id, generation), ...rounds, jobIds.halvingStart(id, generation)];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { checkDataPaths, checkSpec, fingerprintSource, planExperiment, SpecError, type ExperimentSpec, type Plan, type SpecIssue } from '@gridfold/core';
-import { ArtifactError, buildExperimentFlow, buildStudyStart, buildTrialJob, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore } from '@gridfold/queue';
+import { ArtifactError, buildExperimentFlow, enqueueFlow, buildStudyStart, buildTrialJob, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Router, type RequestHandler } from 'express';
@@ -47,6 +47,8 @@ export interface ExperimentRoutesDeps {
   allowPlugins: boolean;
   /** Limits of the child process that loads a spec's plugins to check it. */
   pluginCheck?: PluginCheckOptions;
+  /** Fit tasks queued with a flow; the rest follow in chunks of this many. @defaultValue `FLOW_CHUNK` */
+  flowChunk?: number;
 }
 
 /** Largest plugin bundle the API reads to check a spec, bytes. */
@@ -115,6 +117,34 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     if (issues.length) throw new SpecError(issues);
   }
 
+  /** Whether experiment `id` still wants its jobs added (not cancelled or ended meanwhile). */
+  const wanted = (id: string) => async () => {
+    const status = await store.status(id);
+    return status !== null && !store.isTerminal(status);
+  };
+
+  /**
+   * Follows the chunks of a huge flow that are added after the answer (enqueueFlow's `rest`): if
+   * one cannot be added, the run fails saying why (a retry adds the missing tasks), and its jobs
+   * that have not run are removed, so nothing waits on the gate.
+   */
+  function addingRest(id: string, plan: Plan, run: { generation: number }, rest: Promise<void> | null): void {
+    if (!rest) return;
+    rest.then(
+      () => log.info({ experiment: id, tasks: plan.tasks.length }, 'every task of the experiment is queued'),
+      async (err) => {
+        const error = `could not queue all of the experiment's tasks: ${(err as Error).message}; retry it to run the missing ones`;
+        log.error({ experiment: id, err: (err as Error).message }, error);
+        try {
+          if (await store.failRun(id, run.generation, error)) await removePending(deps.queue, runStepIds(id, run.generation, null), runTaskIds(id, run.generation, plan, null));
+        } catch (e) {
+          // The reaper fails a run that has no job it can run, after its grace period.
+          log.error({ experiment: id, err: (e as Error).message }, 'could not fail the experiment whose tasks could not all be queued');
+        }
+      },
+    );
+  }
+
   router.post('/', deps.guard, deps.submitLimiter, async (req, res) => {
     let spec;
     let plan: Plan;
@@ -140,7 +170,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       const run = { generation: 0, fingerprint, plugins: plan.plugins, weight: plan.priority };
       // A study starts as its first trial jobs (one per chain); each trial enqueues its successor.
       if (plan.search.kind === 'tpe') for (const job of buildStudyStart(id, prefix, plan, run)) await flows.add(job);
-      else await flows.add(buildExperimentFlow(id, prefix, plan, run));
+      else addingRest(id, plan, run, (await enqueueFlow(flows, deps.queue, buildExperimentFlow(id, prefix, plan, run), { chunk: deps.flowChunk, stillWanted: wanted(id) })).rest);
     } catch (err) {
       // Nothing may stay queued without its jobs (e.g. Redis filled up between the two writes); if
       // this fails too, the reaper fails the experiment after its grace period.
@@ -220,7 +250,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       log.info({ experiment: id, generation, trials: again.length, data_changed: dataChanged }, 'study retried');
       return void res.status(202).json({ id, status: 'queued', rerun_trials: again, kept_trials: plan.search.n_trials - again.length, data_changed: dataChanged, links: links(id) });
     }
-    await flows.add(buildExperimentFlow(id, prefix, plan, run, { only: missing }));
+    addingRest(id, plan, run, (await enqueueFlow(flows, deps.queue, buildExperimentFlow(id, prefix, plan, run, { only: missing }), { chunk: deps.flowChunk, stillWanted: wanted(id) })).rest);
     log.info({ experiment: id, generation, rerun: missing.length, kept: done.size, data_changed: dataChanged, dropped }, 'experiment retried');
     res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, data_changed: dataChanged, dropped_tasks: dropped, links: links(id) });
   });

@@ -19,6 +19,7 @@ const threads: Record<JobKind, number> = {
   halving: config.threads,
   refit: config.refitThreads,
   trial: config.threads,
+  gate: 1,
 };
 
 /**
@@ -28,6 +29,8 @@ const threads: Record<JobKind, number> = {
 export default async function processJob(job: SandboxedJob<JobData>, _token?: string, signal?: AbortSignal): Promise<unknown> {
   const data = job.data;
   const kind = data.kind;
+  // A huge flow's gate (queue enqueue.ts) only held its aggregate back while tasks were added.
+  if (kind === 'gate') return { gate: 'released' };
   // A sandboxed process runs one job at a time, so the kernel settings are this job's:
   // onnxruntime sessions and tree pools read them on every call, and sessions are cached per
   // thread count, so a refit after fit tasks gets its own many-threaded sessions.
