@@ -5,6 +5,7 @@ import { RandomState, SKLEARN_MAX_INT } from '../random/numpy-random-state.js';
 import { param, parseParams } from './params.js';
 import { plainSgd, type PlainSgdResult } from './sgd-plain.js';
 import { SgdRows } from './sgd-rows.js';
+import { interleavedSgd } from './sgd-interleaved.js';
 
 const schema = z.object({
   loss: param.choice(['hinge', 'log_loss', 'modified_huber', 'squared_hinge', 'perceptron']).default('hinge'),
@@ -67,7 +68,6 @@ export class SGDClassifier extends Estimator<SGDClassifierParams> implements Has
     const p = this.params;
     const classes = Int32Array.from(new Set(y)).sort();
     if (classes.length < 2) throw new RangeError(`SGDClassifier: the number of classes has to be greater than one; got ${classes.length} class`);
-    const rows = new SgdRows(X);
     const mask = p.early_stopping ? stratifiedHoldout(y, p.validation_fraction, p.random_state) : null;
     const rng = new RandomState(p.random_state ?? randomSeed());
     const positives = classes.length === 2 ? [classes[1]] : Array.from(classes);
@@ -76,20 +76,23 @@ export class SGDClassifier extends Estimator<SGDClassifierParams> implements Has
     const average = typeof p.average === 'boolean' ? Number(p.average) : p.average;
     const coef = new Float64Array(positives.length * X.cols);
     const intercept = new Float64Array(positives.length);
-    let nIter = 0;
-    const fits: PlainSgdResult[] = [];
-    for (let k = 0; k < positives.length; k++) {
-      const yk = Float64Array.from(y, (label) => (label === positives[k] ? 1 : -1));
-      seeds[k].randint(1, SKLEARN_MAX_INT); // scikit-learn's make_dataset draws a seed it never uses for shuffling
-      const fit = plainSgd(rows, yk, {
-        loss: p.loss, penalty: p.penalty, alpha: p.alpha, l1Ratio: p.l1_ratio, maxIter: p.max_iter,
-        tol: p.tol ?? -Infinity, nIterNoChange: p.n_iter_no_change, fitIntercept: p.fit_intercept,
-        shuffle: p.shuffle, seed: seeds[k].randint(0, SKLEARN_MAX_INT), learningRate: p.learning_rate,
-        eta0: p.eta0, powerT: p.power_t, average, validationMask: mask,
-      });
-      fits.push(fit);
-      nIter = Math.max(nIter, fit.nIter);
+    const options = {
+      loss: p.loss, penalty: p.penalty, alpha: p.alpha, l1Ratio: p.l1_ratio, maxIter: p.max_iter,
+      tol: p.tol ?? -Infinity, nIterNoChange: p.n_iter_no_change, fitIntercept: p.fit_intercept,
+      shuffle: p.shuffle, learningRate: p.learning_rate, eta0: p.eta0, powerT: p.power_t, average, validationMask: mask,
+    };
+    const ys = positives.map((c) => Float64Array.from(y, (label) => (label === c ? 1 : -1)));
+    const shuffleSeeds = seeds.map((rng) => {
+      rng.randint(1, SKLEARN_MAX_INT); // scikit-learn's make_dataset draws a seed it never uses for shuffling
+      return rng.randint(0, SKLEARN_MAX_INT);
+    });
+    let fits: PlainSgdResult[];
+    if (positives.length === 1) {
+      fits = [plainSgd(new SgdRows(X), ys[0], { ...options, seed: shuffleSeeds[0] })];
+    } else {
+      fits = await interleavedSgd(X, ys, shuffleSeeds, options);
     }
+    const nIter = Math.max(...fits.map((f) => f.nIter));
     // Averaged weights replace the plain ones once averaging has started (average <= t_ - 1).
     const useAverage = average > 0 && average <= nIter * X.rows;
     fits.forEach((fit, k) => {

@@ -29,7 +29,7 @@ const TYPE_CODE: Record<WasmType, number> = { i32: 0x7f, f64: 0x7c };
 const OPCODES: Record<string, [number, ...('u' | 's' | 'f')[]]> = {
   block: [0x02], loop: [0x03], if: [0x04], else: [0x05], end: [0x0b], br: [0x0c, 'u'], br_if: [0x0d, 'u'],
   'local.get': [0x20, 'u'], 'local.set': [0x21, 'u'], 'local.tee': [0x22, 'u'],
-  'f64.load': [0x2b, 'u', 'u'], 'i32.load16_u': [0x2f, 'u', 'u'], 'f64.store': [0x39, 'u', 'u'],
+  'f64.load': [0x2b, 'u', 'u'], 'i32.load8_u': [0x2d, 'u', 'u'], 'i32.load16_u': [0x2f, 'u', 'u'], 'f64.store': [0x39, 'u', 'u'],
   'i32.const': [0x41, 's'], 'f64.const': [0x44, 'f'],
   'i32.lt_u': [0x49], 'i32.ge_u': [0x4f],
   'i32.add': [0x6a], 'i32.sub': [0x6b], 'i32.and': [0x71], 'i32.shl': [0x74], 'i32.shr_u': [0x76],
