@@ -14,12 +14,18 @@
  */
 import type { Matrix } from '../matrix.js';
 import { shuffleLikeSklearn } from '../random/our-rand-r.js';
-import { assembleModule, type WasmCode, type WasmFunction } from './wasm-assembler.js';
+import { assembleModule, type WasmCode, type WasmFunction, type WasmType } from './wasm-assembler.js';
 import { dlossAt, lossAt, MAX_DLOSS, resetScale, WSCALE_THRESHOLD, type PlainSgdOptions, type PlainSgdResult } from './sgd-plain.js';
 
 /** Chains advanced per pass over the columns (more would spill the row pointers out of registers). */
 const CHUNK = 5;
 
+/**
+ * How rows are stored: `pixels`, one byte per value (integers 0..255), else `floats`, float64.
+ * (One byte per value indexing a per-column table of at most 256 values, which a
+ * standardised image allows, was tried: a quarter of the memory traffic, but the extra
+ * load and address arithmetic per value made the dots about 1.3-1.8x slower.)
+ */
 type Format = 'pixels' | 'floats';
 
 /** The K problems' weights and the training rows, dense, in one WebAssembly memory. */
@@ -43,8 +49,8 @@ class DenseRows {
     this.rows = rows;
     this.cols = cols;
     this.format = isPixels(data) ? 'pixels' : 'floats';
-    this.rowBytes = this.format === 'pixels' ? cols : 8 * cols;
-    this.weightsAt = align(8 * CHUNK, 16);
+    this.rowBytes = this.format === 'floats' ? 8 * cols : cols;
+    this.weightsAt = align(16 * CHUNK, 16);
     this.averageAt = this.weightsAt + 8 * cols * problems;
     this.rowsAt = this.averageAt + 8 * cols * problems;
     const bytes = this.rowsAt + this.rowBytes * rows;
@@ -52,8 +58,9 @@ class DenseRows {
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
     if (this.format === 'pixels') new Uint8Array(this.memory.buffer, this.rowsAt, rows * cols).set(data);
     else new Float64Array(this.memory.buffer, this.rowsAt, rows * cols).set(data);
-    this.out = new Float64Array(this.memory.buffer, 0, CHUNK);
-    const e = this.instantiate([addKernel(this.format, cols), addAverageKernel(this.format, cols), dotKernel(this.format, cols)]);
+    this.out = new Float64Array(this.memory.buffer, 0, 2 * CHUNK);
+    const f = this.format;
+    const e = this.instantiate([addKernel(f, cols), addAverageKernel(f, cols), dotKernel(f, cols)]);
     this.generic = { add: e.add, addAverage: e.add_average, dot: e.dot };
   }
 
@@ -121,7 +128,7 @@ function isPixels(data: Matrix['data']): boolean {
   return true;
 }
 
-/** Pushes x[j] as f64, row at local `x`, column j at local `j` (pixels) or byte offset `off` (floats). */
+/** Pushes x[j] as f64: the row at local `x`, column j at local `j`, its byte offset 8j at local `off`. */
 function value(f: Format, x: number, j: number, off: number): WasmCode {
   return f === 'pixels'
     ? ['local.get', x, 'local.get', j, 'i32.add', 'i32.load8_u', 0, 0, 'f64.convert_i32_u']
@@ -138,17 +145,44 @@ function eachColumn(cols: number, j: number, off: number, body: WasmCode): WasmC
   ];
 }
 
-/** `chunk(x_0, ..., x_{G-1})`: acc_g = sum_j w_g[j] * x_g[j], column after column, all G chains per column; acc_g to byte 8g. */
+/**
+ * `chunk(x_{0,0}, x_{0,1}, ..., x_{G-1,0}, x_{G-1,1})`: for each of G problems and each of two
+ * rows, acc = sum_j w_g[j] * x[j] in column order; all 2G chains advance per column, and
+ * each weight is loaded once for both rows. Float rows are read two columns at a time
+ * (one 128-bit load of weights, one per row, one f64x2 multiply); the two products still
+ * join the sum one after the other, so each sum keeps its order. The sum for problem g,
+ * row r goes to byte 16g + 8r.
+ */
 function chunkDotKernel(name: string, f: Format, cols: number, weightAddresses: number[]): WasmFunction {
   const g = weightAddresses.length;
-  const J = g, OFF = g + 1, ACC = g + 2;
-  const body: WasmCode = [];
-  weightAddresses.forEach((at, k) => body.push('local.get', ACC + k, 'local.get', OFF, 'f64.load', 3, at, ...value(f, k, J, OFF), 'f64.mul', 'f64.add', 'local.set', ACC + k));
-  const stores: WasmCode = weightAddresses.flatMap((_, k) => ['i32.const', 0, 'local.get', ACC + k, 'f64.store', 3, 8 * k]);
-  return {
-    name, params: Array(g).fill('i32'), results: [], locals: ['i32', 'i32', ...Array(g).fill('f64')],
-    code: [...eachColumn(cols, J, OFF, body), ...stores],
-  };
+  const x = (k: number, r: number) => 2 * k + r;
+  const J = 2 * g, OFF = J + 1, ACC = OFF + 1, WF = ACC + 2 * g, T = WF + 1, WV = T + 1;
+  const acc = (k: number, r: number) => ACC + 2 * k + r;
+  const locals: WasmType[] = ['i32', 'i32', ...Array<WasmType>(2 * g).fill('f64'), 'f64', 'v128', 'v128'];
+  const scalarColumn: WasmCode = [];
+  weightAddresses.forEach((at, k) => {
+    scalarColumn.push('local.get', OFF, 'f64.load', 3, at, 'local.set', WF);
+    for (const r of [0, 1]) scalarColumn.push('local.get', acc(k, r), 'local.get', WF, ...value(f, x(k, r), J, OFF), 'f64.mul', 'f64.add', 'local.set', acc(k, r));
+  });
+  const code: WasmCode = [];
+  if (f === 'pixels') code.push(...eachColumn(cols, J, OFF, scalarColumn));
+  else {
+    const pairs = Math.floor(cols / 2);
+    const body: WasmCode = [];
+    weightAddresses.forEach((at, k) => {
+      body.push('local.get', OFF, 'v128.load', 3, at, 'local.set', WV);
+      for (const r of [0, 1]) {
+        body.push(
+          'local.get', WV, 'local.get', x(k, r), 'local.get', OFF, 'i32.add', 'v128.load', 3, 0, 'f64x2.mul', 'local.set', T,
+          'local.get', acc(k, r), 'local.get', T, 'f64x2.extract_lane', 0, 'f64.add', 'local.get', T, 'f64x2.extract_lane', 1, 'f64.add', 'local.set', acc(k, r),
+        );
+      }
+    });
+    if (pairs > 0) code.push('loop', ...body, 'local.get', OFF, 'i32.const', 16, 'i32.add', 'local.tee', OFF, 'i32.const', 16 * pairs, 'i32.lt_u', 'br_if', 0, 'end');
+    if (cols % 2 === 1) code.push(...scalarColumn);
+  }
+  for (let k = 0; k < g; k++) for (const r of [0, 1]) code.push('i32.const', 0, 'local.get', acc(k, r), 'f64.store', 3, 8 * x(k, r));
+  return { name, params: Array<WasmType>(2 * g).fill('i32'), results: [], locals, code };
 }
 
 /** `dot(x, w)`: the sum of w[j] * x[j] in column order. */
@@ -251,8 +285,9 @@ export async function interleavedSgd(
     sumloss: 0, bestLoss: Infinity, bestScore: -Infinity, noImprovement: 0, nIter: 0,
   }));
   let active = problems.slice();
-  const rowAddress = new Int32Array(CHUNK);
-  const dots = new Float64Array(K);
+  const rowAddress = new Int32Array(2 * CHUNK);
+  const dots = new Float64Array(2 * K);
+  const changed = new Uint8Array(K);
   for (let epoch = 0; epoch < o.maxIter && active.length > 0; epoch++) {
     for (const p of active) {
       p.sumloss = 0;
@@ -260,19 +295,37 @@ export async function interleavedSgd(
     }
     const kernels = rows.dotKernels(active.map((p) => p.k));
     const A = active.length;
-    for (let s = 0; s < n; s++) {
-      // All active problems' dots at step s, CHUNK chains per pass over the columns.
+    // Two steps at a time: each problem's dots for its rows at steps s and s + 1 come from one
+    // pass, the second computed with the weights before step s. Most steps leave the weights
+    // alone (no loss: only the scale decays, and the dot is of the unscaled weights); where
+    // step s changed them, the second dot is computed again.
+    for (let s = 0; s < n; s += 2) {
+      const second = Math.min(s + 1, n - 1);
       for (let c = 0; c < kernels.length; c++) {
         const from = c * CHUNK, to = Math.min(A, from + CHUNK);
-        for (let a = from; a < to; a++) rowAddress[a - from] = rows.rowAt(active[a].order[s]);
-        kernels[c](rowAddress[0], rowAddress[1], rowAddress[2], rowAddress[3], rowAddress[4]);
-        for (let a = from; a < to; a++) dots[a] = rows.out[a - from];
+        for (let a = from; a < to; a++) {
+          const order = active[a].order;
+          rowAddress[2 * (a - from)] = rows.rowAt(order[s]);
+          rowAddress[2 * (a - from) + 1] = rows.rowAt(order[second]);
+        }
+        kernels[c](rowAddress[0], rowAddress[1], rowAddress[2], rowAddress[3], rowAddress[4], rowAddress[5], rowAddress[6], rowAddress[7], rowAddress[8], rowAddress[9]);
+        const out = rows.out;
+        for (let a = from; a < to; a++) {
+          dots[2 * a] = out[2 * (a - from)];
+          dots[2 * a + 1] = out[2 * (a - from) + 1];
+        }
       }
       for (let a = 0; a < A; a++) {
         const p = active[a];
         const i = p.order[s];
+        changed[a] = mask !== null && mask[i] ? 0 : Number(step(p, i, dots[2 * a]));
+      }
+      if (second === s) continue;
+      for (let a = 0; a < A; a++) {
+        const p = active[a];
+        const i = p.order[second];
         if (mask !== null && mask[i]) continue;
-        step(p, i, dots[a]);
+        step(p, i, changed[a] ? rows.dot(p.k, i) : dots[2 * a + 1]);
       }
     }
     const still: Problem[] = [];
@@ -292,8 +345,12 @@ export async function interleavedSgd(
   for (const p of active) p.result = finish(p);
   return problems.map((p) => p.result!);
 
-  /** One step of `_plain_sgd` for problem p on row i, given the row's dot with p's unscaled weights. */
-  function step(p: Problem, i: number, dot: number): void {
+  /**
+   * One step of `_plain_sgd` for problem p on row i, given the row's dot with p's unscaled
+   * weights. Returns whether the unscaled weights changed.
+   */
+  function step(p: Problem, i: number, dot: number): boolean {
+    let changed = p.q !== null;
     const pred = dot * p.wscale + p.intercept;
     const yi = p.y[i];
     if (learningRate === 'optimal') p.eta = 1 / (alpha * (optimalInit + p.t - 1));
@@ -309,9 +366,11 @@ export async function interleavedSgd(
         p.wscale = 1;
         p.averageA = 0;
         p.averageB = 1;
+        changed = true;
       }
     }
     if (update !== 0) {
+      changed = true;
       rows.add(p.k, i, update / p.wscale);
       if (o.fitIntercept) p.intercept += update;
     }
@@ -336,6 +395,7 @@ export async function interleavedSgd(
       }
     }
     p.t += 1;
+    return changed;
   }
 
   /** `_plain_sgd`'s end-of-epoch test: true when p is done (adaptive rates first shrink eta instead). */
