@@ -253,10 +253,10 @@ export type EpochSnapshot = () => PlainSgdResult[];
  * model exactly as `plainSgd` would.
  *
  * With `onEpoch`, after epoch e (1-based) of the fit, once every problem still running has
- * done that epoch, it is called with a snapshot maker: each running problem's weights as a
- * fit with `max_iter = e` would end (scale folded in, averaged weights if averaging), and
- * each problem that stopped early at its final model (which is also what `max_iter = e`
- * gives it, since it stopped before e). Not called after the last epoch.
+ * done that epoch (the last one included), it is called with a snapshot maker: each running
+ * problem's weights as a fit with `max_iter = e` would end (scale folded in, the averaging
+ * terms folded into the averaged weights), and each problem that stopped early at its final
+ * model, which is also what `max_iter = e` gives it, since it stopped before e.
  * @throws Error when a problem's weights or intercept stop being finite, with scikit-learn's advice.
  */
 export async function interleavedSgd(
@@ -338,9 +338,7 @@ export async function interleavedSgd(
       else still.push(p);
     }
     active = still;
-    if (onEpoch && active.length > 0 && epoch + 1 < o.maxIter) {
-      await onEpoch(epoch + 1, () => problems.map((p) => p.result ?? snapshot(p)));
-    }
+    if (onEpoch) await onEpoch(epoch + 1, () => problems.map((p) => p.result ?? snapshot(p)));
   }
   for (const p of active) p.result = finish(p);
   return problems.map((p) => p.result!);
