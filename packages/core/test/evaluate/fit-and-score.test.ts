@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Matrix } from '../../src/matrix.js';
 import '../../src/estimators/builtins.js';
-import { SGDClassifier, type SGDClassifierParams } from '../../src/estimators/sgd.js';
 import { buildEstimator } from '../../src/estimators/registry.js';
 import { loadDataset } from '../../src/datasets/load.js';
 import { checkSpec } from '../../src/plan/check-spec.js';
@@ -9,55 +7,10 @@ import { planExperiment } from '../../src/plan/plan.js';
 import { fitAndScore } from '../../src/evaluate/fit-and-score.js';
 import { foldData } from '../../src/splitters/fold-data.js';
 import { SCORERS, score } from '../../src/metrics/scorers.js';
-import { loadLinearFixture } from '../estimators/linear-fixtures.js';
 
-// Hand reasoning behind every expectation here: the model an estimator shows after step k is
-// the one a fit stopped at k returns (SGD: max_iter = k; the stopping test only looks back, so
-// this holds with a tolerance set as well), so its score is that fit's score, exactly.
-
-const fixture = loadLinearFixture<{ X: number[][]; y: number[]; y_binary: number[] }>('sgd.json');
-const X = new Matrix(Float64Array.from(fixture.X.flat()), fixture.X.length, fixture.X[0].length);
-
-async function epochModels(params: Partial<SGDClassifierParams>, y: Int32Array): Promise<{ full: SGDClassifier; models: SGDClassifier[] }> {
-  const models: SGDClassifier[] = [];
-  const clf = new SGDClassifier(params);
-  clf.onStepModel = async (epoch, model) => {
-    expect(epoch).toBe(models.length + 1);
-    models.push(model);
-  };
-  return { full: await clf.fit(X, y), models };
-}
-
-describe('SGDClassifier.onStepModel: the model after each epoch', () => {
-  const cases: [string, Partial<SGDClassifierParams>, Int32Array][] = [
-    ['multiclass, tolerance set (classes stop at different epochs)', { random_state: 0 }, Int32Array.from(fixture.y)],
-    ['multiclass, averaged, tol=None', { random_state: 3, average: 100, tol: null, max_iter: 12 }, Int32Array.from(fixture.y)],
-    ['binary', { random_state: 7 }, Int32Array.from(fixture.y_binary)],
-  ];
-  for (const [name, params, y] of cases) {
-    it(`${name}: epoch k's model has the coefficients of a fit with max_iter = k`, async () => {
-      const { full, models } = await epochModels(params, y);
-      expect(models.length).toBe(full.nIter);
-      for (const k of [1, 2, Math.ceil(models.length / 2), models.length]) {
-        const capped = await new SGDClassifier({ ...params, max_iter: k }).fit(X, y);
-        expect(Array.from(models[k - 1].coef!.data)).toEqual(Array.from(capped.coef!.data));
-        expect(Array.from(models[k - 1].intercept!)).toEqual(Array.from(capped.intercept!));
-        expect(models[k - 1].nIter).toBe(capped.nIter);
-      }
-      expect(Array.from(models[models.length - 1].coef!.data)).toEqual(Array.from(full.coef!.data));
-    });
-  }
-
-  it('a hook that throws stops the fit', async () => {
-    const clf = new SGDClassifier({ random_state: 0, tol: null, max_iter: 50 });
-    let calls = 0;
-    clf.onStepModel = async () => {
-      if (++calls === 3) throw new Error('pruned');
-    };
-    await expect(clf.fit(X, Int32Array.from(fixture.y))).rejects.toThrow('pruned');
-    expect(calls).toBe(3);
-  });
-});
+// Hand reasoning behind these expectations: the model an estimator shows after step k is the
+// one a fit stopped at k returns (SGD: max_iter = k, checked bit for bit in sgd.test.ts), so
+// the score reported for step k is that fit's score, exactly.
 
 describe('fitAndScore reports per step for the last step of a Pipeline', () => {
   const specFor = (final: object) => ({
