@@ -131,13 +131,13 @@ export async function interleavedSgd(
       if (!Number.isFinite(p.intercept) || p.w.some((v) => !Number.isFinite(v))) {
         throw new Error(`Floating-point under-/overflow occurred at epoch #${epoch + 1}. Scaling input data with StandardScaler or MinMaxScaler might help.`);
       }
-      if (stops(p)) p.result = finish(p);
+      if (stops(p)) p.result = snapshot(p);
       else still.push(p);
     }
     active = still;
     if (onEpoch) await onEpoch(epoch + 1, () => problems.map((p) => p.result ?? snapshot(p)));
   }
-  for (const p of active) p.result = finish(p);
+  for (const p of active) p.result = snapshot(p);
   return problems.map((p) => p.result!);
 
   /**
@@ -219,15 +219,11 @@ export async function interleavedSgd(
     return true;
   }
 
-  /** The model p would return if the fit ended now, leaving p's state as it is. */
+  /** The model p returns if the fit ends now (its state left as it is, so it can go on). */
   function snapshot(p: Problem): PlainSgdResult {
     const w = p.w.slice();
     const aw = p.aw && p.aw.slice();
     resetScale(w, aw, p.wscale, p.averageA, p.averageB);
     return { weights: w, intercept: p.intercept, averageWeights: aw, averageIntercept: p.averageIntercept, nIter: p.nIter };
-  }
-
-  function finish(p: Problem): PlainSgdResult {
-    return snapshot(p);
   }
 }
