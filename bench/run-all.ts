@@ -4,7 +4,7 @@
  * (Debian python3-sklearn, n_jobs=-1) in the same run, and prints times and ratios.
  * Workers are warmed by a small sweep first (see warmUp): scikit-learn's scripts time the
  * fitting only, after imports and the data load.
- * Cases: `npm run bench -- knn-grid sgd-5` runs a subset. Also: queue overhead per task
+ * Cases: `npm run bench -- knn-grid sgd-5` runs a subset (a name matches every case it starts). Also: queue overhead per task
  * (near-empty tasks) and the 1 -> 2 worker speed-up on the KNN grid without grouping.
  */
 import { execFileSync } from 'node:child_process';
@@ -33,6 +33,8 @@ const CASES: Case[] = [
   { name: 'knn-baseline (refit + test)', spec: () => spec('mnist-knn-baseline'), sklearn: ['spec_cv.py', ['knn-baseline']], target: 2, workers: [1, 2] },
   { name: 'sgd-5', spec: () => spec('mnist-5-sgd'), sklearn: ['spec_cv.py', ['sgd-5']], target: 3, workers: [1, 2] },
   { name: 'sgd-multiclass', spec: () => spec('mnist-sgd-multiclass'), sklearn: ['spec_cv.py', ['sgd-multiclass']], workers: [1, 2] },
+  // Issue 17: StandardScaler + SGD, 10 digits (both sides run max_iter=1000 epochs on every fold).
+  { name: 'sgd-multiclass-scaled', spec: () => spec('mnist-sgd-multiclass-scaled'), sklearn: ['spec_cv.py', ['sgd-multiclass-scaled']], target: 3, workers: [1, 2] },
   { name: 'forest-5', spec: () => spec('mnist-5-forest'), sklearn: ['spec_cv.py', ['forest-5']], target: 1, workers: [1, 2] },
   { name: 'multilabel-knn', spec: () => spec('mnist-multilabel-knn'), sklearn: ['spec_cv.py', ['multilabel-knn']], target: 3, workers: [1, 2] },
   {
@@ -45,6 +47,8 @@ const CASES: Case[] = [
 ];
 
 const wanted = process.argv.slice(2);
+/** The serve processes listen on PORT_BASE + workers (and + 99 for the overhead case); GRIDFOLD_BENCH_PORT moves them off another run's. */
+const PORT_BASE = Number(process.env.GRIDFOLD_BENCH_PORT ?? 3600);
 const rows: string[] = ['| case | scikit-learn | gridfold 1 worker | gridfold 2 workers | ratio (best) | target |', '|---|---|---|---|---|---|'];
 for (const c of CASES.filter((c) => wanted.length === 0 || wanted.some((w) => c.name.startsWith(w)))) {
   const sk = c.sklearn ? await sklearnBaseline<{ seconds?: number; grid_s?: number; refit_test_s?: number }>(c.sklearn[0], c.sklearn[1]) : null;
@@ -52,7 +56,7 @@ for (const c of CASES.filter((c) => wanted.length === 0 || wanted.some((w) => c.
   const times: Record<number, number> = {};
   const cvTimes: Record<number, number> = {};
   for (const workers of c.workers) {
-    const served = await startServe(workers, 3600 + workers, c.env);
+    const served = await startServe(workers, PORT_BASE + workers, c.env);
     try {
       await warmUp(served.url);
       const s = { ...c.spec(), cache: false };
@@ -94,7 +98,7 @@ if (wanted.length === 0 || wanted.includes('overhead')) {
     refit: false,
     cache: false,
   };
-  const served = await startServe(2, 3699);
+  const served = await startServe(2, PORT_BASE + 99);
   try {
     await warmUp(served.url);
     const { view, wallMs } = await submitAndWait(served.url, overheadSpec);

@@ -124,6 +124,14 @@ export abstract class Estimator<P extends Params = Params> extends HasParams<P> 
   finalEstimator(): Estimator {
     return this;
   }
+
+  /**
+   * What {@link finalEstimator} is given for `X`: `X` itself, or a Pipeline's transformers'
+   * output (they must be fitted; the last step need not be, e.g. while it trains).
+   */
+  async finalInput(X: Matrix): Promise<Matrix> {
+    return X;
+  }
 }
 
 /** What a scorer calls on a fitted estimator. */

@@ -71,6 +71,13 @@ export class Pipeline extends Estimator<Params> implements HasDecisionFunction, 
     return this.finalStep().finalEstimator();
   }
 
+  /** `X` through the (fitted) transformers, then through the last step's own, if it is a Pipeline. */
+  override async finalInput(X: Matrix): Promise<Matrix> {
+    let Xt: Matrix = X;
+    for (const [, step] of this.steps.slice(0, -1)) Xt = await (step as Transformer).transform(Xt);
+    return this.finalStep().finalInput(Xt);
+  }
+
   /**
    * Pipelines that differ only in the last step's params share the transformers' fit: the
    * key is the transformers' params (null for a pipeline of one step).

@@ -44,10 +44,10 @@ export interface PlainSgdResult {
   nIter: number;
 }
 
-const MAX_DLOSS = 1e12;
-const WSCALE_THRESHOLD = 1e-9;
+export const MAX_DLOSS = 1e12;
+export const WSCALE_THRESHOLD = 1e-9;
 
-function lossAt(loss: SgdLoss, p: number, y: number): number {
+export function lossAt(loss: SgdLoss, p: number, y: number): number {
   const z = p * y;
   switch (loss) {
     case 'hinge': return z <= 1 ? 1 - z : 0;
@@ -58,7 +58,7 @@ function lossAt(loss: SgdLoss, p: number, y: number): number {
   }
 }
 
-function dlossAt(loss: SgdLoss, p: number, y: number): number {
+export function dlossAt(loss: SgdLoss, p: number, y: number): number {
   const z = p * y;
   switch (loss) {
     case 'hinge': return z <= 1 ? -y : 0;
@@ -180,7 +180,7 @@ export function plainSgd(X: SgdRows, y: Float64Array, o: PlainSgdOptions): Plain
 }
 
 /** scikit-learn's `WeightVector.reset_wscale`: folds the scale (and the averaging terms) into the arrays. */
-function resetScale(w: Float64Array, aw: Float64Array | null, wscale: number, averageA: number, averageB: number): void {
+export function resetScale(w: Float64Array, aw: Float64Array | null, wscale: number, averageA: number, averageB: number): void {
   const d = w.length;
   if (aw) {
     for (let j = 0; j < d; j++) aw[j] += averageA * w[j];

@@ -1,14 +1,14 @@
 /**
  * Just enough of the WebAssembly binary format to build a module from instruction
  * listings written in TypeScript: one imported memory (`env.memory`), exported functions
- * over i32 and f64, structured control flow, loads, stores and arithmetic. It lets a hot
- * loop run as WebAssembly (no bounds checks, tight registers) without a compiler toolchain
- * in the build. WebAssembly float arithmetic is IEEE 754 with no fused or reordered
+ * over i32, f64 and v128, structured control flow, loads, stores and arithmetic (of SIMD only
+ * 128-bit loads, the f64x2 multiply and lane extraction). It lets a hot loop run as
+ * WebAssembly (no bounds checks, tight registers) without a compiler toolchain in the build. WebAssembly float arithmetic is IEEE 754 with no fused or reordered
  * operations, so a listing computes exactly what the same TypeScript expression would.
  */
 
 /** A WebAssembly value type. */
-export type WasmType = 'i32' | 'f64';
+export type WasmType = 'i32' | 'f64' | 'v128';
 
 /** One instruction of a listing: a mnemonic as in the text format, then its immediates. */
 export type WasmCode = (string | number)[];
@@ -23,17 +23,19 @@ export interface WasmFunction {
   code: WasmCode;
 }
 
-const TYPE_CODE: Record<WasmType, number> = { i32: 0x7f, f64: 0x7c };
+const TYPE_CODE: Record<WasmType, number> = { i32: 0x7f, f64: 0x7c, v128: 0x7b };
 
-// Opcode and the kinds of its immediates: u = unsigned LEB128, s = signed LEB128, f = f64 bytes.
-const OPCODES: Record<string, [number, ...('u' | 's' | 'f')[]]> = {
+// Opcode bytes (SIMD ones are 0xfd then the LEB128 sub-opcode) and the kinds of its immediates:
+// u = unsigned LEB128, s = signed LEB128, f = f64 bytes, b = one byte (a lane index).
+const OPCODES: Record<string, [number | number[], ...('u' | 's' | 'f' | 'b')[]]> = {
   block: [0x02], loop: [0x03], if: [0x04], else: [0x05], end: [0x0b], br: [0x0c, 'u'], br_if: [0x0d, 'u'],
   'local.get': [0x20, 'u'], 'local.set': [0x21, 'u'], 'local.tee': [0x22, 'u'],
-  'f64.load': [0x2b, 'u', 'u'], 'i32.load16_u': [0x2f, 'u', 'u'], 'f64.store': [0x39, 'u', 'u'],
+  'f64.load': [0x2b, 'u', 'u'], 'i32.load8_u': [0x2d, 'u', 'u'], 'i32.load16_u': [0x2f, 'u', 'u'], 'f64.store': [0x39, 'u', 'u'],
   'i32.const': [0x41, 's'], 'f64.const': [0x44, 'f'],
   'i32.lt_u': [0x49], 'i32.ge_u': [0x4f],
   'i32.add': [0x6a], 'i32.sub': [0x6b], 'i32.and': [0x71], 'i32.shl': [0x74], 'i32.shr_u': [0x76],
   'f64.add': [0xa0], 'f64.mul': [0xa2], 'f64.convert_i32_u': [0xb8],
+  'v128.load': [[0xfd, 0x00], 'u', 'u'], 'f64x2.extract_lane': [[0xfd, 0x21], 'b'], 'f64x2.mul': [[0xfd, 0xf2, 0x01]],
 };
 
 /**
@@ -64,12 +66,13 @@ function encodeCode(fn: string, code: WasmCode): number[] {
     const mnemonic = code[at++];
     const op = OPCODES[mnemonic as string];
     if (!op) throw new Error(`wasm assembler: unknown instruction ${JSON.stringify(mnemonic)} in ${fn}`);
-    out.push(op[0]);
+    out.push(...(typeof op[0] === 'number' ? [op[0]] : op[0]));
     if (mnemonic === 'block' || mnemonic === 'loop' || mnemonic === 'if') out.push(0x40);
     for (const kind of op.slice(1)) {
       const value = code[at++] as number;
       if (kind === 'u') out.push(...unsigned(value));
       else if (kind === 's') out.push(...signed(value));
+      else if (kind === 'b') out.push(value);
       else out.push(...new Uint8Array(new Float64Array([value]).buffer));
     }
   }

@@ -1,4 +1,5 @@
 import type { Dataset } from '../datasets/load.js';
+import type { Matrix } from '../matrix.js';
 import { sharesFit, type Estimator, type Params } from '../estimators/base.js';
 import { buildEstimator } from '../estimators/registry.js';
 import { SCORERS, score, type Scorer } from '../metrics/scorers.js';
@@ -87,11 +88,15 @@ async function scoreCell(
     }
     const final: Estimator & FitHooks = est.finalEstimator();
     if (onFit && 'onEpoch' in final) final.onEpoch = (epoch, maxEpochs) => onFit(epoch / maxEpochs);
-    // A study asks for reports: an estimator that trains in epochs scores each epoch on the fold's validation rows.
+    // A study asks for reports: an estimator that trains in epochs scores each epoch on the fold's
+    // validation rows. As a Pipeline's last step, it scores them as the transformers (fitted
+    // before it starts) leave them, transformed once.
     const curve: Array<[number, number]> = [];
-    if (onReport && 'onStepModel' in final && est === final) {
+    if (onReport && 'onStepModel' in final) {
+      let finalTest: Matrix | undefined;
       final.onStepModel = async (epoch, model) => {
-        const value = await score(scorer, model, test.X, test.y);
+        finalTest ??= await est.finalInput(test.X);
+        const value = await score(scorer, model, finalTest, test.y);
         curve.push([epoch, value]);
         onReport(epoch, value);
       };

@@ -92,6 +92,49 @@ describe('SGDClassifier', () => {
   });
 });
 
+async function epochModels(params: Partial<SGDClassifierParams>, y: Int32Array): Promise<{ full: SGDClassifier; models: SGDClassifier[] }> {
+  const models: SGDClassifier[] = [];
+  const clf = new SGDClassifier(params);
+  clf.onStepModel = async (epoch, model) => {
+    expect(epoch).toBe(models.length + 1);
+    models.push(model);
+  };
+  return { full: await clf.fit(X, y), models };
+}
+
+// The model after epoch k must be the one a fit with max_iter = k returns (the stopping test
+// only looks back, so this holds with a tolerance set too): compared bit for bit.
+describe('SGDClassifier.onStepModel: the model after each epoch', () => {
+  const cases: [string, Partial<SGDClassifierParams>, Int32Array][] = [
+    ['multiclass, tolerance set (classes stop at different epochs)', { random_state: 0 }, Int32Array.from(fixture.y)],
+    ['multiclass, averaged, tol=None', { random_state: 3, average: 100, tol: null, max_iter: 12 }, Int32Array.from(fixture.y)],
+    ['binary', { random_state: 7 }, Int32Array.from(fixture.y_binary)],
+  ];
+  for (const [name, params, y] of cases) {
+    it(`${name}: epoch k's model has the coefficients of a fit with max_iter = k`, async () => {
+      const { full, models } = await epochModels(params, y);
+      expect(models.length).toBe(full.nIter);
+      for (const k of [1, 2, Math.ceil(models.length / 2), models.length]) {
+        const capped = await new SGDClassifier({ ...params, max_iter: k }).fit(X, y);
+        expect(Array.from(models[k - 1].coef!.data)).toEqual(Array.from(capped.coef!.data));
+        expect(Array.from(models[k - 1].intercept!)).toEqual(Array.from(capped.intercept!));
+        expect(models[k - 1].nIter).toBe(capped.nIter);
+      }
+      expect(Array.from(models[models.length - 1].coef!.data)).toEqual(Array.from(full.coef!.data));
+    });
+  }
+
+  it('a hook that throws stops the fit', async () => {
+    const clf = new SGDClassifier({ random_state: 0, tol: null, max_iter: 50 });
+    let calls = 0;
+    clf.onStepModel = async () => {
+      if (++calls === 3) throw new Error('pruned');
+    };
+    await expect(clf.fit(X, Int32Array.from(fixture.y))).rejects.toThrow('pruned');
+    expect(calls).toBe(3);
+  });
+});
+
 function expectClose(actual: ArrayLike<number>, expected: number[], tolerance: number): void {
   expect(actual.length).toBe(expected.length);
   const worst = Math.max(...expected.map((v, i) => Math.abs(v - actual[i]) / Math.max(1, Math.abs(v))));

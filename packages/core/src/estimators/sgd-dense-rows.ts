@@ -1,0 +1,213 @@
+/**
+ * The rows and weight vectors of {@link interleavedSgd} in one WebAssembly memory, with the
+ * loops that touch a row compiled from listings: the side-by-side dots (several problems,
+ * two rows each, in one pass over the columns), and one problem's dot, add and add_average
+ * (scikit-learn's `WeightVector`). Rows are dense (every column, as scikit-learn's dense
+ * `ArrayDataset` visits them): one byte per value for pixel data (integers 0..255), else
+ * float64. Every sum runs in column order; WebAssembly arithmetic is plain IEEE 754.
+ */
+import type { Matrix } from '../matrix.js';
+import { assembleModule, type WasmCode, type WasmFunction, type WasmType } from './wasm-assembler.js';
+
+/** Chains advanced per pass over the columns (more would spill the row pointers out of registers). */
+export const CHUNK = 5;
+
+/**
+ * How rows are stored: `pixels`, one byte per value (integers 0..255), else `floats`, float64.
+ * (One byte per value indexing a per-column table of at most 256 values, which a
+ * standardised image allows, was tried: a quarter of the memory traffic, but the extra
+ * load and address arithmetic per value made the dots about 1.3-1.8x slower.)
+ */
+type Format = 'pixels' | 'floats';
+
+/** The K problems' weights and the training rows, dense, in one WebAssembly memory. */
+export class DenseRows {
+  readonly rows: number;
+  readonly cols: number;
+  readonly format: Format;
+  readonly memory: WebAssembly.Memory;
+  /** Byte address of class k's weights: weightsAt + 8 * cols * k; averaged weights follow all weights. */
+  readonly weightsAt: number;
+  readonly averageAt: number;
+  private readonly rowsAt: number;
+  private readonly rowBytes: number;
+  private readonly generic: { add: Function; addAverage: Function; dot: Function };
+  private readonly chunkKernels = new Map<string, Function[]>();
+  /** The dots of the last {@link dots} call, per active problem. */
+  readonly out: Float64Array;
+
+  /** @throws RangeError for X without columns, or too big for WebAssembly's 4 GiB. */
+  constructor(X: Matrix, readonly problems: number) {
+    const { rows, cols, data } = X;
+    if (cols === 0) throw new RangeError('SGDClassifier: X has 0 features; at least 1 is required');
+    this.rows = rows;
+    this.cols = cols;
+    this.format = isPixels(data) ? 'pixels' : 'floats';
+    this.rowBytes = this.format === 'floats' ? 8 * cols : cols;
+    this.weightsAt = align(16 * CHUNK, 16);
+    this.averageAt = this.weightsAt + 8 * cols * problems;
+    this.rowsAt = this.averageAt + 8 * cols * problems;
+    const bytes = this.rowsAt + this.rowBytes * rows;
+    if (bytes >= 2 ** 32) throw new RangeError(`SGDClassifier: X (${rows} x ${cols}) with ${problems} classes takes ${bytes} bytes as SGD rows, more than WebAssembly's 4 GiB`);
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+    if (this.format === 'pixels') new Uint8Array(this.memory.buffer, this.rowsAt, rows * cols).set(data);
+    else new Float64Array(this.memory.buffer, this.rowsAt, rows * cols).set(data);
+    this.out = new Float64Array(this.memory.buffer, 0, 2 * CHUNK);
+    const f = this.format;
+    const e = this.instantiate([addKernel(f, cols), addAverageKernel(f, cols), dotKernel(f, cols)]);
+    this.generic = { add: e.add, addAverage: e.add_average, dot: e.dot };
+  }
+
+  /** Class k's (unscaled) weights, a view into the memory. */
+  weights(k: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.weightsAt + 8 * this.cols * k, this.cols);
+  }
+
+  averageWeights(k: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.averageAt + 8 * this.cols * k, this.cols);
+  }
+
+  rowAt(i: number): number {
+    return this.rowsAt + this.rowBytes * i;
+  }
+
+  /**
+   * Kernels computing the dots of the given problems (at most CHUNK each), one kernel per
+   * chunk of `active`: kernel c takes the row addresses of problems active[c*CHUNK...] and
+   * writes their dots to {@link out}.
+   */
+  dotKernels(active: readonly number[]): Function[] {
+    const key = active.join(',');
+    let kernels = this.chunkKernels.get(key);
+    if (!kernels) {
+      const fns: WasmFunction[] = [];
+      for (let c = 0; c * CHUNK < active.length; c++) fns.push(chunkDotKernel(`chunk${c}`, this.format, this.cols, active.slice(c * CHUNK, (c + 1) * CHUNK).map((k) => this.weightsAt + 8 * this.cols * k)));
+      const e = this.instantiate(fns);
+      kernels = fns.map((f) => e[f.name]);
+      this.chunkKernels.set(key, kernels);
+    }
+    return kernels;
+  }
+
+  /** `sum_j w_k[j] * x[i, j]` in column order (unscaled weights). */
+  dot(k: number, i: number): number {
+    return this.generic.dot(this.rowAt(i), this.weightsAt + 8 * this.cols * k);
+  }
+
+  /** `w_k[j] += x[i, j] * c` over every column. */
+  add(k: number, i: number, c: number): void {
+    this.generic.add(this.rowAt(i), this.weightsAt + 8 * this.cols * k, c);
+  }
+
+  /** `aw_k[j] += a * x[i, j] * c` over every column. */
+  addAverage(k: number, i: number, a: number, c: number): void {
+    this.generic.addAverage(this.rowAt(i), this.averageAt + 8 * this.cols * k, a, c);
+  }
+
+  private instantiate(fns: WasmFunction[]): Record<string, Function> {
+    return new WebAssembly.Instance(assembleModule(fns), { env: { memory: this.memory } }).exports as Record<string, Function>;
+  }
+}
+
+function align(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+function isPixels(data: Matrix['data']): boolean {
+  if (data instanceof Uint8Array) return true;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!(v >= 0 && v <= 255 && Math.trunc(v) === v)) return false;
+  }
+  return true;
+}
+
+/** Pushes x[j] as f64: the row at local `x`, column j at local `j`, its byte offset 8j at local `off`. */
+function value(f: Format, x: number, j: number, off: number): WasmCode {
+  return f === 'pixels'
+    ? ['local.get', x, 'local.get', j, 'i32.add', 'i32.load8_u', 0, 0, 'f64.convert_i32_u']
+    : ['local.get', x, 'local.get', off, 'i32.add', 'f64.load', 3, 0];
+}
+
+/** `do { body; j += 1; off += 8 } while (j < cols)`; cols >= 1. */
+function eachColumn(cols: number, j: number, off: number, body: WasmCode): WasmCode {
+  return [
+    'loop', ...body,
+    'local.get', off, 'i32.const', 8, 'i32.add', 'local.set', off,
+    'local.get', j, 'i32.const', 1, 'i32.add', 'local.tee', j, 'i32.const', cols, 'i32.lt_u', 'br_if', 0,
+    'end',
+  ];
+}
+
+/**
+ * `chunk(x_{0,0}, x_{0,1}, ..., x_{G-1,0}, x_{G-1,1})`: for each of G problems and each of two
+ * rows, acc = sum_j w_g[j] * x[j] in column order; all 2G chains advance per column, and
+ * each weight is loaded once for both rows. Float rows are read two columns at a time
+ * (one 128-bit load of weights, one per row, one f64x2 multiply); the two products still
+ * join the sum one after the other, so each sum keeps its order. The sum for problem g,
+ * row r goes to byte 16g + 8r.
+ */
+function chunkDotKernel(name: string, f: Format, cols: number, weightAddresses: number[]): WasmFunction {
+  const g = weightAddresses.length;
+  const x = (k: number, r: number) => 2 * k + r;
+  const J = 2 * g, OFF = J + 1, ACC = OFF + 1, WF = ACC + 2 * g, T = WF + 1, WV = T + 1;
+  const acc = (k: number, r: number) => ACC + 2 * k + r;
+  const locals: WasmType[] = ['i32', 'i32', ...Array<WasmType>(2 * g).fill('f64'), 'f64', 'v128', 'v128'];
+  const scalarColumn: WasmCode = [];
+  weightAddresses.forEach((at, k) => {
+    scalarColumn.push('local.get', OFF, 'f64.load', 3, at, 'local.set', WF);
+    for (const r of [0, 1]) scalarColumn.push('local.get', acc(k, r), 'local.get', WF, ...value(f, x(k, r), J, OFF), 'f64.mul', 'f64.add', 'local.set', acc(k, r));
+  });
+  const code: WasmCode = [];
+  if (f === 'pixels') code.push(...eachColumn(cols, J, OFF, scalarColumn));
+  else {
+    const pairs = Math.floor(cols / 2);
+    const body: WasmCode = [];
+    weightAddresses.forEach((at, k) => {
+      body.push('local.get', OFF, 'v128.load', 3, at, 'local.set', WV);
+      for (const r of [0, 1]) {
+        body.push(
+          'local.get', WV, 'local.get', x(k, r), 'local.get', OFF, 'i32.add', 'v128.load', 3, 0, 'f64x2.mul', 'local.set', T,
+          'local.get', acc(k, r), 'local.get', T, 'f64x2.extract_lane', 0, 'f64.add', 'local.get', T, 'f64x2.extract_lane', 1, 'f64.add', 'local.set', acc(k, r),
+        );
+      }
+    });
+    if (pairs > 0) code.push('loop', ...body, 'local.get', OFF, 'i32.const', 16, 'i32.add', 'local.tee', OFF, 'i32.const', 16 * pairs, 'i32.lt_u', 'br_if', 0, 'end');
+    if (cols % 2 === 1) code.push(...scalarColumn);
+  }
+  for (let k = 0; k < g; k++) for (const r of [0, 1]) code.push('i32.const', 0, 'local.get', acc(k, r), 'f64.store', 3, 8 * x(k, r));
+  return { name, params: Array<WasmType>(2 * g).fill('i32'), results: [], locals, code };
+}
+
+/** `dot(x, w)`: the sum of w[j] * x[j] in column order. */
+function dotKernel(f: Format, cols: number): WasmFunction {
+  const [X, W, J, OFF, ACC] = [0, 1, 2, 3, 4];
+  return {
+    name: 'dot', params: ['i32', 'i32'], results: ['f64'], locals: ['i32', 'i32', 'f64'],
+    code: [...eachColumn(cols, J, OFF, ['local.get', ACC, 'local.get', W, 'local.get', OFF, 'i32.add', 'f64.load', 3, 0, ...value(f, X, J, OFF), 'f64.mul', 'f64.add', 'local.set', ACC]), 'local.get', ACC],
+  };
+}
+
+/** `add(x, w, c)`: w[j] = w[j] + x[j] * c, as `WeightVector.add`. */
+function addKernel(f: Format, cols: number): WasmFunction {
+  const [X, W, C, J, OFF, AT] = [0, 1, 2, 3, 4, 5];
+  return {
+    name: 'add', params: ['i32', 'i32', 'f64'], results: [], locals: ['i32', 'i32', 'i32'],
+    code: eachColumn(cols, J, OFF, [
+      'local.get', W, 'local.get', OFF, 'i32.add', 'local.tee', AT, 'local.get', AT, 'f64.load', 3, 0,
+      ...value(f, X, J, OFF), 'local.get', C, 'f64.mul', 'f64.add', 'f64.store', 3, 0,
+    ]),
+  };
+}
+
+/** `add_average(x, aw, a, c)`: aw[j] = aw[j] + a * x[j] * c, as `WeightVector.add_average`. */
+function addAverageKernel(f: Format, cols: number): WasmFunction {
+  const [X, AW, A, C, J, OFF, AT] = [0, 1, 2, 3, 4, 5, 6];
+  return {
+    name: 'add_average', params: ['i32', 'i32', 'f64', 'f64'], results: [], locals: ['i32', 'i32', 'i32'],
+    code: eachColumn(cols, J, OFF, [
+      'local.get', AW, 'local.get', OFF, 'i32.add', 'local.tee', AT, 'local.get', AT, 'f64.load', 3, 0,
+      'local.get', A, ...value(f, X, J, OFF), 'f64.mul', 'local.get', C, 'f64.mul', 'f64.add', 'f64.store', 3, 0,
+    ]),
+  };
+}
