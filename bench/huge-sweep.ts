@@ -13,7 +13,11 @@
  *   key under the run's prefix grouped (the experiment's store keys, BullMQ's jobs, the task
  *   cache); then after the retention step (DELETE ?purge=true, as GRIDFOLD_RETENTION_DAYS or
  *   `gridfold prune` does).
+ * With `--submit-only`: how long the submit takes, how long until every task is queued (a flow
+ * over 2,000 tasks is queued in chunks behind its aggregate's gate, queue enqueue.ts), and the
+ * Redis bytes a queued task takes; then the sweep is cancelled (no in-process run).
  * Run: npx tsx bench/huge-sweep.ts [--tasks 10000] [--ms 100] [--sample 500] [--inprocess-full]
+ *      npx tsx bench/huge-sweep.ts --tasks 100000 --ms 1 --submit-only
  *      npx tsx bench/huge-sweep.ts --tasks 100000 --ms 1 --sample 5000
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -23,6 +27,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { jobIds, QUEUE } from '@gridfold/queue';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { bundlePlugin } from '../apps/cli/src/local-files.js';
 import { startServe } from './serve-harness.js';
@@ -33,6 +39,7 @@ const { values: args } = parseArgs({
     ms: { type: 'string', default: '100' },
     sample: { type: 'string', default: '500' },
     'inprocess-full': { type: 'boolean', default: false },
+    'submit-only': { type: 'boolean', default: false },
     'redis-port': { type: 'string', default: '7290' },
     'api-port': { type: 'string', default: '7291' },
   },
@@ -68,7 +75,7 @@ const fmt = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(1)} ms, p95 ${qua
 // --- in-process ------------------------------------------------------------------------------
 const sampleTasks = args['inprocess-full'] ? TASKS : Math.min(TASKS, Number(args.sample));
 writeFileSync(join(dir, 'sample.json'), JSON.stringify(specFor(sampleTasks)));
-const local = JSON.parse(execFileSync(process.execPath, [BIN, 'run', join(dir, 'sample.json'), '--local', '--json'], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, GRIDFOLD_LOG_LEVEL: 'warn' } }));
+const local = args['submit-only'] ? { status: 'completed', timings: { total_ms: NaN } } : JSON.parse(execFileSync(process.execPath, [BIN, 'run', join(dir, 'sample.json'), '--local', '--json'], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, GRIDFOLD_LOG_LEVEL: 'warn' } }));
 if (local.status !== 'completed') throw new Error(`in-process run ${local.status}: ${local.error}`);
 const localMsPerTask = local.timings.total_ms / sampleTasks;
 console.log(`in-process: ${sampleTasks} tasks in ${(local.timings.total_ms / 1000).toFixed(1)} s (${localMsPerTask.toFixed(2)} ms a task, gridfold run --local)`);
@@ -114,45 +121,61 @@ try {
   } else {
     throw new Error(`submit: ${res.status} ${await res.text()}`);
   }
-  const getMs: number[] = [];
-  const pageMs: number[] = [];
-  let view: any;
-  let lastPage = 0;
-  for (;;) {
-    const g0 = performance.now();
-    view = await (await fetch(`${served.url}/api/experiments/${id}`)).json();
-    if (view.status === 'running') getMs.push(performance.now() - g0);
-    if (['completed', 'failed', 'cancelled'].includes(view.status)) break;
-    if (view.status === 'running' && performance.now() - lastPage > 1000) {
-      lastPage = performance.now();
-      const p0 = performance.now();
-      const page = await fetch(`${served.url}/api/experiments/${id}/cv_results?limit=100&sort=mean_test_score&order=desc`);
-      if (!page.ok) throw new Error(`page: ${page.status} ${await page.text()}`);
-      await page.json();
-      pageMs.push(performance.now() - p0);
+  if (args['submit-only']) {
+    const queue = new Queue(QUEUE, { connection: redis, prefix });
+    let state = 'delayed';
+    while (state === 'delayed') {
+      await new Promise((r) => setTimeout(r, 100));
+      const gate = await queue.getJob(jobIds.gate(id));
+      state = gate ? await gate.getState() : 'none (one MULTI)';
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  if (view.status !== 'completed') throw new Error(`sweep ${view.status}: ${view.error}`);
-  const wallMs = view.finished_at - view.created_at;
-  const ideal = (TASKS * localMsPerTask) / 2;
-  const cv = view.result.cv_results;
-  // What the workers measured of the fits themselves (fit + score, seconds per cell and fold).
-  const inWorkerMs = cv.mean_fit_time.reduce((s: number, t: number, i: number) => s + (t + cv.mean_score_time[i]) * FOLDS * 1000, 0);
-  console.log(`through the queue: ${TASKS} tasks in ${(wallMs / 1000).toFixed(1)} s with 2 workers; in-process / 2 = ${(ideal / 1000).toFixed(1)} s -> overhead ${((wallMs / ideal - 1) * 100).toFixed(1)} %`);
-  console.log(`  (fit + score time the workers measured: ${(inWorkerMs / 1000).toFixed(1)} s in all, / 2 = ${(inWorkerMs / 2000).toFixed(1)} s -> ${((wallMs / (inWorkerMs / 2) - 1) * 100).toFixed(1)} % over that)`);
-  console.log(`GET /api/experiments/:id while running: ${fmt(getMs)}`);
-  console.log(`GET /api/experiments/:id/cv_results (100 rows by mean_test_score desc) while running: ${fmt(pageMs)}`);
+    const queuedMs = performance.now() - t0;
+    const bytes = (await usedMemory()) - before;
+    console.log(`every task queued ${(queuedMs / 1000).toFixed(1)} s after the submit (gate: ${state}); Redis +${(bytes / 1e6).toFixed(1)} MB = ${Math.round(bytes / TASKS)} bytes a queued task`);
+    const cancel = await fetch(`${served.url}/api/experiments/${id}`, { method: 'DELETE' });
+    console.log(`cancelled: ${cancel.status} ${await cancel.text()}`);
+    await queue.close();
+  } else {
+    const getMs: number[] = [];
+    const pageMs: number[] = [];
+    let view: any;
+    let lastPage = 0;
+    for (;;) {
+      const g0 = performance.now();
+      view = await (await fetch(`${served.url}/api/experiments/${id}`)).json();
+      if (view.status === 'running') getMs.push(performance.now() - g0);
+      if (['completed', 'failed', 'cancelled'].includes(view.status)) break;
+      if (view.status === 'running' && performance.now() - lastPage > 1000) {
+        lastPage = performance.now();
+        const p0 = performance.now();
+        const page = await fetch(`${served.url}/api/experiments/${id}/cv_results?limit=100&sort=mean_test_score&order=desc`);
+        if (!page.ok) throw new Error(`page: ${page.status} ${await page.text()}`);
+        await page.json();
+        pageMs.push(performance.now() - p0);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (view.status !== 'completed') throw new Error(`sweep ${view.status}: ${view.error}`);
+    const wallMs = view.finished_at - view.created_at;
+    const ideal = (TASKS * localMsPerTask) / 2;
+    const cv = view.result.cv_results;
+    // What the workers measured of the fits themselves (fit + score, seconds per cell and fold).
+    const inWorkerMs = cv.mean_fit_time.reduce((s: number, t: number, i: number) => s + (t + cv.mean_score_time[i]) * FOLDS * 1000, 0);
+    console.log(`through the queue: ${TASKS} tasks in ${(wallMs / 1000).toFixed(1)} s with 2 workers; in-process / 2 = ${(ideal / 1000).toFixed(1)} s -> overhead ${((wallMs / ideal - 1) * 100).toFixed(1)} %`);
+    console.log(`  (fit + score time the workers measured: ${(inWorkerMs / 1000).toFixed(1)} s in all, / 2 = ${(inWorkerMs / 2000).toFixed(1)} s -> ${((wallMs / (inWorkerMs / 2) - 1) * 100).toFixed(1)} % over that)`);
+    console.log(`GET /api/experiments/:id while running: ${fmt(getMs)}`);
+    console.log(`GET /api/experiments/:id/cv_results (100 rows by mean_test_score desc) while running: ${fmt(pageMs)}`);
 
-  const after = await usedMemory();
-  const groups = await keyGroups(redis, prefix);
-  console.log(`Redis used_memory: +${(after - before).toLocaleString('en')} bytes for ${TASKS} finished tasks = ${((after - before) / TASKS).toFixed(0)} bytes a task; redis_bytes of the experiment (API): ${view.redis_bytes.toLocaleString('en')} = ${(view.redis_bytes / TASKS).toFixed(0)} a task`);
-  for (const [group, { keys, bytes, largest }] of Object.entries(groups).sort()) console.log(`  ${group.padEnd(10)} ${String(keys).padStart(7)} keys ${bytes.toLocaleString('en').padStart(14)} bytes = ${(bytes / TASKS).toFixed(0)} a task (largest: ${largest.key.slice(prefix.length + 1)}, ${largest.bytes.toLocaleString('en')})`);
-  const purge = await fetch(`${served.url}/api/experiments/${id}?purge=true`, { method: 'DELETE' });
-  const purged = (await purge.json()) as { freed_bytes: number; removed_jobs: number };
-  const end = await usedMemory();
-  console.log(`after the retention step (DELETE ?purge=true: freed ${purged.freed_bytes.toLocaleString('en')} bytes, removed ${purged.removed_jobs} jobs): used_memory ${end >= before ? '+' : ''}${(end - before).toLocaleString('en')} bytes against before the sweep; left:`);
-  for (const [group, { keys, bytes, largest }] of Object.entries(await keyGroups(redis, prefix)).sort()) console.log(`  ${group.padEnd(10)} ${String(keys).padStart(7)} keys ${bytes.toLocaleString('en').padStart(14)} bytes (largest: ${largest.key.slice(prefix.length + 1)}, ${largest.bytes.toLocaleString('en')})`);
+    const after = await usedMemory();
+    const groups = await keyGroups(redis, prefix);
+    console.log(`Redis used_memory: +${(after - before).toLocaleString('en')} bytes for ${TASKS} finished tasks = ${((after - before) / TASKS).toFixed(0)} bytes a task; redis_bytes of the experiment (API): ${view.redis_bytes.toLocaleString('en')} = ${(view.redis_bytes / TASKS).toFixed(0)} a task`);
+    for (const [group, { keys, bytes, largest }] of Object.entries(groups).sort()) console.log(`  ${group.padEnd(10)} ${String(keys).padStart(7)} keys ${bytes.toLocaleString('en').padStart(14)} bytes = ${(bytes / TASKS).toFixed(0)} a task (largest: ${largest.key.slice(prefix.length + 1)}, ${largest.bytes.toLocaleString('en')})`);
+    const purge = await fetch(`${served.url}/api/experiments/${id}?purge=true`, { method: 'DELETE' });
+    const purged = (await purge.json()) as { freed_bytes: number; removed_jobs: number };
+    const end = await usedMemory();
+    console.log(`after the retention step (DELETE ?purge=true: freed ${purged.freed_bytes.toLocaleString('en')} bytes, removed ${purged.removed_jobs} jobs): used_memory ${end >= before ? '+' : ''}${(end - before).toLocaleString('en')} bytes against before the sweep; left:`);
+    for (const [group, { keys, bytes, largest }] of Object.entries(await keyGroups(redis, prefix)).sort()) console.log(`  ${group.padEnd(10)} ${String(keys).padStart(7)} keys ${bytes.toLocaleString('en').padStart(14)} bytes (largest: ${largest.key.slice(prefix.length + 1)}, ${largest.bytes.toLocaleString('en')})`);
+  }
 } finally {
   await served.stop();
   redis.disconnect();
