@@ -99,8 +99,8 @@ if (!existsSync(CSV)) {
   });
 }
 
-/** One study: per trial (in order) its value (null when pruned or failed), the epochs it spent, its params. */
-type Run = { values: Array<number | null>; epochs: number[]; params: Params[]; s: number };
+/** One study: per trial (in order) its value (null when pruned or failed), the epochs it spent, its state, the [step, value] it was pruned at, its params. */
+type Run = { values: Array<number | null>; epochs: number[]; states: string[]; pruned: Array<[number, number] | null>; params: Params[]; s: number };
 type Grid = { params: Params[]; scores: number[]; epochs: number; s: number };
 const ARMS = { gridfold: 'gridfold TPE + ASHA (gridfold MLP)', optuna: 'Optuna 3.1 TPESampler + SuccessiveHalvingPruner (scikit-learn MLP)', random: 'Optuna RandomSampler + SuccessiveHalvingPruner (scikit-learn MLP)' } as const;
 const runs: Record<keyof typeof ARMS, Run[]> = { gridfold: [], optuna: [], random: [] };
@@ -127,7 +127,7 @@ if (args.summarize) {
     save();
     await python({ mode: 'study', seeds: SEEDS, trials: TRIALS, samplers: ['tpe', 'random'] }, (v) => {
       const r = v as Run & { sampler: string; seed: number };
-      runs[r.sampler === 'tpe' ? 'optuna' : 'random'].push({ values: r.values, epochs: r.epochs, params: r.params, s: r.s });
+      runs[r.sampler === 'tpe' ? 'optuna' : 'random'].push({ values: r.values, epochs: r.epochs, states: r.states, pruned: r.pruned, params: r.params, s: r.s });
       console.log(`  optuna ${r.sampler} seed ${r.seed}: best ${bestOf(r.values).toFixed(4)}, ${sum(r.epochs)} epochs, ${r.s.toFixed(0)} s`);
       save();
     });
@@ -151,7 +151,8 @@ if (args.summarize) {
     const epochs = cv.params.map(() => 0);
     for (const c of r.curves ?? []) epochs[c.cell] += c.steps.length;
     const values = cv.mean_test_score.map((v, i) => (cv.trial_state![i] === 'complete' ? v : null));
-    runs.gridfold.push({ values, epochs, params: cv.params, s: (performance.now() - t) / 1000 });
+    const pruned = cv.trial_state!.map((st, i): [number, number] | null => (st === 'pruned' ? [cv.pruned_step![i]!, cv.pruned_value![i]!] : null));
+      runs.gridfold.push({ values, epochs, states: cv.trial_state!, pruned, params: cv.params, s: (performance.now() - t) / 1000 });
     console.log(`  gridfold tpe+asha seed ${seed}: best ${bestOf(values).toFixed(4)}, ${sum(epochs)} epochs, ${((performance.now() - t) / 1000).toFixed(0)} s`);
     save();
   }

@@ -6,7 +6,8 @@ Reads one JSON object on stdin:
    grid:    "params": [ {...}, ... ]  -> one JSON line: per cell its mean cv accuracy after each epoch
    study:   "seeds": [...], "trials": n, "samplers": ["tpe", "random"]
             -> one JSON line per (sampler, seed) as it finishes: per trial its value (null when
-               pruned), the epochs it spent and its params; seconds
+               pruned), the epochs it spent, its state, [step, value] of the report it was
+               pruned at (else null) and its params; seconds
    propose: "history": [{params, value}], "sizes": [...], "repeats": n
             -> median ms of one TPESampler proposal after each size of finished trials}
 A trial is 3-fold StratifiedKFold cross-validation (as gridfold's `cv: 3`) of
@@ -120,8 +121,11 @@ elif mode == "study":
             out = {
                 "sampler": name,
                 "seed": seed,
-                "values": [t.value for t in study.trials],
+                # Optuna 3.1 stores a pruned trial's last report as its value: only complete trials have one here.
+                "values": [t.value if t.state == optuna.trial.TrialState.COMPLETE else None for t in study.trials],
                 "epochs": epochs,
+                "states": [t.state.name.lower() for t in study.trials],
+                "pruned": [[max(t.intermediate_values), t.intermediate_values[max(t.intermediate_values)]] if t.state == optuna.trial.TrialState.PRUNED else None for t in study.trials],
                 "params": [t.params for t in study.trials],
                 "s": time.perf_counter() - t0,
             }
