@@ -19,6 +19,8 @@ import { configureBench } from './configure.js';
  *
  *   npx tsx bench/study-mlp.ts [--seeds 10] [--trials 80]
  *   npx tsx bench/study-mlp.ts --summarize   (the tables again from bench/out/study-mlp.json, e.g. of a cut-short run)
+ *   npx tsx bench/study-mlp.ts --asha '{"min_resource": 4}' [--samplers tpe]   (other pruner settings on both sides,
+ *     the default run's grids reused; bench/out/study-mlp-asha.json, bench/results/study-mlp-asha.json)
  *   npx tsx bench/study-mlp.ts --quick --seeds 2 --trials 6   (a 2-cell grid: checks the bench runs; bench/out/study-mlp-quick*.json)
  *
  * Design. gridfold's MLP draws scikit-learn's initial weights and shuffles but trains in float32
@@ -36,7 +38,7 @@ import { configureBench } from './configure.js';
  * reduction_factor 4). Raw results: bench/out/study-mlp.json; the dashboard's record of
  * the run (its /bench/study-mlp page): bench/results/study-mlp.json.
  */
-const { values: args } = parseArgs({ options: { seeds: { type: 'string' }, trials: { type: 'string' }, quick: { type: 'boolean', default: false }, summarize: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { seeds: { type: 'string' }, trials: { type: 'string' }, quick: { type: 'boolean', default: false }, summarize: { type: 'boolean', default: false }, asha: { type: 'string' }, samplers: { type: 'string', default: 'tpe,random' } } });
 const N_SEEDS = Number(args.seeds ?? 10);
 const TRIALS = Number(args.trials ?? 80);
 const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => i);
@@ -109,7 +111,10 @@ const ARMS = { gridfold: 'gridfold TPE + ASHA (gridfold MLP)', optuna: 'Optuna 3
 const runs: Record<keyof typeof ARMS, Run[]> = { gridfold: [], optuna: [], random: [] };
 const grids: { gridfold?: Grid; sklearn?: Grid } = {};
 /** The raw results; --quick keeps its own file, so a check never overwrites a real run's. */
-const RAW = `${OUT}study-mlp${args.quick ? '-quick' : ''}.json`;
+/** Pruner settings other than Optuna's defaults (`--asha '{"min_resource": 4}'`), the same on both sides; raw results and record then go to -asha files. */
+const ASHA: Record<string, number> = args.asha ? JSON.parse(args.asha) : {};
+const VARIANT = args.quick ? '-quick' : args.asha ? '-asha' : '';
+const RAW = `${OUT}study-mlp${VARIANT}.json`;
 const save = () => writeFileSync(RAW, JSON.stringify({ objective: 'mlp-mnist', rows: ROWS, epochs: EPOCHS, trials: TRIALS, seeds: SEEDS, space: SPACE, grid: GRID, fixed: FIXED, arms: ARMS, grids, runs }));
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -124,13 +129,22 @@ if (args.summarize) {
   // scikit-learn's side: its grid, then the studies, in one python process next to this one.
   const gridParams: Params[] = [];
   for (const h of GRID.hidden_layer_sizes) for (const lr of GRID.learning_rate_init) for (const a of GRID.alpha) for (const b of GRID.batch_size) gridParams.push({ hidden_layer_sizes: h, learning_rate_init: lr, alpha: a, batch_size: b });
+  // A pruner variant reuses the default run's grids (they do not depend on the pruner).
+  const defaultRaw = `${OUT}study-mlp.json`;
+  const reuse = args.asha && existsSync(defaultRaw) ? JSON.parse(readFileSync(defaultRaw, 'utf8')).grids : null;
+  if (reuse?.gridfold && reuse?.sklearn) {
+    Object.assign(grids, reuse);
+    console.log(`  grids from ${defaultRaw}`);
+  }
   const pythonDone = (async () => {
     const t = performance.now();
-    const [cells] = (await python({ mode: 'grid', params: gridParams })) as Array<Array<{ params: Params; curve: number[]; epochs: number }>>;
-    grids.sklearn = { params: cells.map((c) => c.params), scores: cells.map((c) => c.curve.at(-1)!), epochs: cells.reduce((a, c) => a + c.epochs, 0), s: (performance.now() - t) / 1000 };
-    console.log(`  scikit-learn grid: best ${Math.max(...grids.sklearn.scores).toFixed(4)} in ${grids.sklearn.s.toFixed(0)} s`);
-    save();
-    await python({ mode: 'study', seeds: SEEDS, trials: TRIALS, samplers: ['tpe', 'random'] }, (v) => {
+    if (!grids.sklearn) {
+      const [cells] = (await python({ mode: 'grid', params: gridParams })) as Array<Array<{ params: Params; curve: number[]; epochs: number }>>;
+      grids.sklearn = { params: cells.map((c) => c.params), scores: cells.map((c) => c.curve.at(-1)!), epochs: cells.reduce((a, c) => a + c.epochs, 0), s: (performance.now() - t) / 1000 };
+      console.log(`  scikit-learn grid: best ${Math.max(...grids.sklearn.scores).toFixed(4)} in ${grids.sklearn.s.toFixed(0)} s`);
+      save();
+    }
+    await python({ mode: 'study', seeds: SEEDS, trials: TRIALS, samplers: args.samplers!.split(','), pruner: ASHA }, (v) => {
       const r = v as Run & { sampler: string; seed: number };
       runs[r.sampler === 'tpe' ? 'optuna' : 'random'].push({ values: r.values, epochs: r.epochs, states: r.states, pruned: r.pruned, params: r.params, s: r.s });
       console.log(`  optuna ${r.sampler} seed ${r.seed}: best ${bestOf(r.values).toFixed(4)}, ${sum(r.epochs)} epochs, ${r.s.toFixed(0)} s`);
@@ -139,7 +153,7 @@ if (args.summarize) {
   })();
 
   // gridfold's side: its grid (a param_grid run of the same spec), then one TPE + ASHA study per seed.
-  {
+  if (!grids.gridfold) {
     const t = performance.now();
     const r = await runExperiment(spec({ param_grid: Object.fromEntries(Object.entries(GRID).map(([k, v]) => [k, v])) }), { dataDir: OUT });
     if (r.status !== 'completed') throw new Error(`gridfold grid failed: ${r.error}`);
@@ -150,7 +164,7 @@ if (args.summarize) {
   }
   for (const seed of SEEDS) {
     const t = performance.now();
-    const r = await runExperiment(spec({ search: { kind: 'tpe', n_trials: TRIALS, seed }, param_space: SPACE, pruner: { kind: 'asha' } }), { dataDir: OUT });
+    const r = await runExperiment(spec({ search: { kind: 'tpe', n_trials: TRIALS, seed }, param_space: SPACE, pruner: { kind: 'asha', ...ASHA } }), { dataDir: OUT });
     if (r.status !== 'completed') throw new Error(`gridfold study failed: ${r.error}`);
     const cv = r.cv_results!;
     const epochs = cv.params.map(() => 0);
@@ -196,14 +210,14 @@ const CHECK_TRIALS = [10, 20, 40, 60, 80].filter((n) => n <= TRIALS);
 console.log(`\nbest-so-far mean cv=3 accuracy by trials, mean ± standard error over seeds (${Object.entries(runs).map(([a, rs]) => `${a} ${rs.length}`).join(', ')})`);
 console.log(`| search | ${CHECK_TRIALS.map((n) => `${n} trials`).join(' | ')} | epochs spent in ${TRIALS} trials | wall s / study |`);
 console.log(`|---|${CHECK_TRIALS.map(() => '---').join('|')}|---|---|`);
-for (const [arm, rs] of Object.entries(runs) as Array<[keyof typeof ARMS, Run[]]>) {
+for (const [arm, rs] of (Object.entries(runs) as Array<[keyof typeof ARMS, Run[]]>).filter(([, rs]) => rs.length > 0)) {
   console.log(`| ${ARMS[arm]} | ${CHECK_TRIALS.map((n) => fmt(meanSe(rs.map((r) => byTrials(r, n))))).join(' | ')} | ${fmt(meanSe(rs.map((r) => sum(r.epochs)))).replace(/\.0000/g, '')} | ${(sum(rs.map((r) => r.s)) / rs.length).toFixed(0)} |`);
 }
 const BUDGETS = [g.epochs / 24, g.epochs / 12, g.epochs / 6, g.epochs / 3].map(Math.round);
 console.log(`\nbest-so-far by cumulative epochs (grid: ${g.epochs}), mean ± standard error over seeds; grid best: gridfold ${Math.max(...g.scores).toFixed(4)}, scikit-learn ${Math.max(...k.scores).toFixed(4)}`);
 console.log(`| search | ${BUDGETS.map((b) => `${b} epochs`).join(' | ')} |`);
 console.log(`|---|${BUDGETS.map(() => '---').join('|')}|`);
-for (const [arm, rs] of Object.entries(runs) as Array<[keyof typeof ARMS, Run[]]>) console.log(`| ${ARMS[arm]} | ${BUDGETS.map((b) => fmt(meanSe(rs.map((r) => byEpochs(r, b))))).join(' | ')} |`);
+for (const [arm, rs] of (Object.entries(runs) as Array<[keyof typeof ARMS, Run[]]>).filter(([, rs]) => rs.length > 0)) console.log(`| ${ARMS[arm]} | ${BUDGETS.map((b) => fmt(meanSe(rs.map((r) => byEpochs(r, b))))).join(' | ')} |`);
 
 // The target: gridfold's TPE + ASHA within 0.5 pp of gridfold's grid best with at most a third of its epochs.
 const third = g.epochs / 3;
@@ -228,20 +242,20 @@ console.log(`  Optuna TPE + SHA, same rule against scikit-learn's grid: ${fmt(mk
       return [[x - x0, mean, Number.isFinite(se) ? se : null] as [number, number, number | null]];
     });
   const armNames = { gridfold: 'gridfold TPE + ASHA (mean)', optuna: 'Optuna TPE + SHA, scikit-learn MLP (mean)', random: 'Optuna random + SHA, scikit-learn MLP (mean)' } as const;
-  const arms = Object.entries(runs) as Array<[keyof typeof ARMS, Run[]]>;
+  const arms = (Object.entries(runs) as Array<[keyof typeof ARMS, Run[]]>).filter(([, rs]) => rs.length > 0);
   const trialXs = Array.from({ length: TRIALS }, (_, i) => i + 1);
   const maxEpochs = Math.max(third, ...arms.flatMap(([, rs]) => rs.map((r) => sum(r.epochs))));
   const epochXs = Array.from({ length: Math.ceil(maxEpochs / 10) + 1 }, (_, i) => i * 10);
   const constant = (name: string, value: number, xMax: number): Ref => ({ name, kind: 'constant', points: [[0, value, null], [xMax, value, null]] });
   const s0 = runs.gridfold[0];
   const record = {
-    name: 'study-mlp',
-    title: 'Objective 3: MLPClassifier on MNIST, TPE + ASHA against Optuna',
+    name: `study-mlp${VARIANT}`,
+    title: `Objective 3: MLPClassifier on MNIST, TPE + ASHA against Optuna${args.asha ? ` (pruner ${args.asha})` : ''}`,
     description:
       `MLPClassifier (20 epochs, a report per epoch) on the first ${ROWS.toLocaleString('en')} MNIST training images, 3-fold cross-validation, searched over hidden units, learning_rate_init, alpha and batch_size: ` +
       `gridfold's TPE + ASHA on gridfold's MLP; Optuna 3.1's TPESampler + SuccessiveHalvingPruner and RandomSampler + SuccessiveHalvingPruner on scikit-learn's MLP (close to, not equal to, gridfold's); ` +
       `the exhaustive ${g.params.length}-cell grid on each side for reference. ${TRIALS} trials per study; means over seeds (${arms.map(([a, rs]) => `${a} ${seedsOf(rs)}`).join(', ')}).`,
-    command: 'npx tsx bench/study-mlp.ts' + (N_SEEDS !== 10 || TRIALS !== 80 ? ` --seeds ${N_SEEDS} --trials ${TRIALS}` : ''),
+    command: 'npx tsx bench/study-mlp.ts' + (N_SEEDS !== 10 || TRIALS !== 80 ? ` --seeds ${N_SEEDS} --trials ${TRIALS}` : '') + (args.asha ? ` --asha '${args.asha}'` : '') + (args.samplers !== 'tpe,random' ? ` --samplers ${args.samplers}` : ''),
     date: new Date().toISOString().slice(0, 10),
     study: {
       label: 'gridfold TPE + ASHA, seed 0',
@@ -264,10 +278,10 @@ console.log(`  Optuna TPE + SHA, same rule against scikit-learn's grid: ${fmt(mk
     ],
   };
   const RESULTS = args.quick ? OUT : fileURLToPath(new URL('./results/', import.meta.url));
-  const file = `${RESULTS}study-mlp${args.quick ? '-quick.record' : ''}.json`;
+  const file = `${RESULTS}study-mlp${args.quick ? '-quick.record' : VARIANT}.json`;
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(file, `${JSON.stringify(record)}\n`);
-  console.log(`\nwrote ${file}${args.quick ? '' : " (the dashboard's /bench/study-mlp page; rebuild the dashboard to show it)"}`);
+  console.log(`\nwrote ${file}${args.quick ? '' : ` (the dashboard's /bench/study-mlp${VARIANT} page; rebuild the dashboard to show it)`}`);
 }
 
 // One proposal with 100 and 1,000 finished trials (this run's complete trials, pooled; repeated when fewer).

@@ -4,7 +4,8 @@ Reads one JSON object on stdin:
   {"csv": path (pixels / 255 and a "label" column, written by study-mlp.ts), "space": {...gridfold
    param_space}, "fixed": {...MLPClassifier params}, "epochs": n, "mode": "grid" | "study" | "propose",
    grid:    "params": [ {...}, ... ]  -> one JSON line: per cell its mean cv accuracy after each epoch
-   study:   "seeds": [...], "trials": n, "samplers": ["tpe", "random"]
+   study:   "seeds": [...], "trials": n, "samplers": ["tpe", "random"], "pruner": {SuccessiveHalvingPruner's
+            arguments, e.g. "min_resource": 4; Optuna's defaults when empty}
             -> one JSON line per (sampler, seed) as it finishes: per trial its value (null when
                pruned), the epochs it spent, its state, [step, value] of the report it was
                pruned at (else null) and its params; seconds
@@ -100,7 +101,7 @@ elif mode == "study":
     for seed in cfg["seeds"]:
         for name in cfg["samplers"]:
             sampler = optuna.samplers.TPESampler(seed=seed) if name == "tpe" else optuna.samplers.RandomSampler(seed=seed)
-            study = optuna.create_study(direction="maximize", sampler=sampler, pruner=optuna.pruners.SuccessiveHalvingPruner())
+            study = optuna.create_study(direction="maximize", sampler=sampler, pruner=optuna.pruners.SuccessiveHalvingPruner(**cfg.get("pruner", {})))
             epochs = []
 
             def objective(trial):
