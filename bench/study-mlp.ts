@@ -19,7 +19,7 @@ import { configureBench } from './configure.js';
  *
  *   npx tsx bench/study-mlp.ts [--seeds 10] [--trials 80]
  *   npx tsx bench/study-mlp.ts --summarize   (the tables again from bench/out/study-mlp.json, e.g. of a cut-short run)
- *   npx tsx bench/study-mlp.ts --asha '{"min_resource": 4}' [--samplers tpe]   (other pruner settings on both sides,
+ *   npx tsx bench/study-mlp.ts --asha '{"min_resource": 4}' [--samplers tpe|none]   (other pruner settings on both sides,
  *     the default run's grids reused; bench/out/study-mlp-asha.json, bench/results/study-mlp-asha.json)
  *   npx tsx bench/study-mlp.ts --quick --seeds 2 --trials 6   (a 2-cell grid: checks the bench runs; bench/out/study-mlp-quick*.json)
  *
@@ -144,7 +144,7 @@ if (args.summarize) {
       console.log(`  scikit-learn grid: best ${Math.max(...grids.sklearn.scores).toFixed(4)} in ${grids.sklearn.s.toFixed(0)} s`);
       save();
     }
-    await python({ mode: 'study', seeds: SEEDS, trials: TRIALS, samplers: args.samplers!.split(','), pruner: ASHA }, (v) => {
+    await python({ mode: 'study', seeds: SEEDS, trials: TRIALS, samplers: args.samplers === 'none' ? [] : args.samplers!.split(','), pruner: ASHA }, (v) => {
       const r = v as Run & { sampler: string; seed: number };
       runs[r.sampler === 'tpe' ? 'optuna' : 'random'].push({ values: r.values, epochs: r.epochs, states: r.states, pruned: r.pruned, params: r.params, s: r.s });
       console.log(`  optuna ${r.sampler} seed ${r.seed}: best ${bestOf(r.values).toFixed(4)}, ${sum(r.epochs)} epochs, ${r.s.toFixed(0)} s`);
