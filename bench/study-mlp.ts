@@ -28,14 +28,14 @@ import { configureBench } from './configure.js';
  * side by side). The comparison is therefore search against search, each on its own side's MLP:
  * the target ("within 0.5 pp of the best grid accuracy with at most a third of the grid's
  * epochs") compares gridfold's TPE + ASHA with gridfold's grid, and Optuna's with scikit-learn's
- * grid on the same footing. Data: the first 6,000 MNIST training images, pixels / 255 (a CSV in
+ * grid on the same footing. Data: the first 3,000 MNIST training images, pixels / 255 (a CSV in
  * bench/out/ both sides read), 3-fold StratifiedKFold (2,000 training / 1,000 validation rows a
  * fold); MLPClassifier(max_iter=20 epochs, random_state=0, never stopping early). A trial's value
  * is its mean validation accuracy after 20 epochs; a pruned trial has none. gridfold prunes a
  * trial fold by fold (each fold's epochs judged against the other trials' same fold), Optuna on
  * the mean of the three folds trained in lockstep (the usual cross-validated Optuna objective):
  * both count every fold's epochs. Both pruners keep Optuna's defaults (min_resource "auto",
- * reduction_factor 4). Raw results: bench/out/study-mlp.json; the dashboard's record of
+ * reduction_factor 4) unless --asha says otherwise. numpy runs one BLAS thread, as TF.js WASM does. Raw results: bench/out/study-mlp.json; the dashboard's record of
  * the run (its /bench/study-mlp page): bench/results/study-mlp.json.
  */
 const { values: args } = parseArgs({ options: { seeds: { type: 'string' }, trials: { type: 'string' }, quick: { type: 'boolean', default: false }, summarize: { type: 'boolean', default: false }, asha: { type: 'string' }, samplers: { type: 'string', default: 'tpe,random' } } });
