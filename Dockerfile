@@ -7,9 +7,11 @@ COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/
 # The dashboard is built by its workspace's postinstall during npm ci (Vite, offline): it
-# needs its sources and the seed specs the launch form offers.
+# needs its sources, the seed specs the launch form offers and the recorded benchmarks
+# (bench/results/) its /bench pages draw.
 COPY apps/dashboard/ apps/dashboard/
 COPY experiments/ experiments/
+COPY bench/results/ bench/results/
 # Inside the image the network is ordinary: let onnxruntime-node keep its bundled CPU
 # binary (install=skip is only needed offline). @tensorflow/tfjs-node is an optional
 # dependency of @gridfold/core: npm ci installs it (its install script downloads

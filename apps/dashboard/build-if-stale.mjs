@@ -14,8 +14,8 @@ function newestMtime(path) {
   return Math.max(0, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
 }
 
-// The launch form bundles the seed specs of experiments/.
-const sources = ['index.html', 'vite.config.ts', 'src', '../../experiments'].map((p) => join(root, p));
+// The launch form bundles the seed specs of experiments/, the benchmarks page bench/results/.
+const sources = ['index.html', 'vite.config.ts', 'src', '../../experiments', '../../bench/results'].map((p) => join(root, p)).filter((p) => existsSync(p));
 if (existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...sources.map(newestMtime))) {
   console.error('gridfold dashboard: dist/ is up to date');
 } else {

@@ -4,7 +4,8 @@ import express, { Router } from 'express';
 
 /**
  * The web dashboard's built files (`apps/dashboard`, `vite build`) at `/`, with the single
- * page's index.html for `/` and `/experiments/:id` (the page routes in the browser). Hashed
+ * page's index.html for `/`, `/experiments/:id`, `/bench` and `/bench/:name` (the page routes in
+ * the browser). Hashed
  * assets are cached for a year; index.html is revalidated so a rebuild shows at once.
  */
 export function dashboardRoutes(dir: string): Router {
@@ -24,7 +25,7 @@ export function dashboardRoutes(dir: string): Router {
     if (csp) res.set('content-security-policy', csp.split(';').filter((d) => d.trim() !== 'upgrade-insecure-requests').join(';'));
     res.set('cache-control', 'no-cache').sendFile(index);
   };
-  router.get(['/', '/experiments/:id'], page);
+  router.get(['/', '/experiments/:id', '/bench', '/bench/:name'], page);
   router.use('/assets', express.static(join(dir, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: true }));
   return router;
 }

@@ -1,4 +1,5 @@
 import { getToken, renewSession, setToken } from './api.js';
+import { benchPage } from './bench-page.js';
 import { experimentPage } from './experiment-page.js';
 import { listPage } from './list-page.js';
 import './style.css';
@@ -6,11 +7,12 @@ import './style.css';
 const app = document.getElementById('app')!;
 let stopPage: (() => void) | null = null;
 
-/** Shows the page for the current path: `/` (list and launch form) or `/experiments/:id`. */
+/** Shows the page for the current path: `/` (list and launch form), `/experiments/:id`, `/bench` or `/bench/:name` (recorded benchmarks). */
 function route(): void {
   stopPage?.();
   const match = /^\/experiments\/([^/]+)\/?$/.exec(location.pathname);
-  stopPage = match ? experimentPage(app, decodeURIComponent(match[1])) : listPage(app, navigate);
+  const bench = /^\/bench(?:\/([^/]+))?\/?$/.exec(location.pathname);
+  stopPage = match ? experimentPage(app, decodeURIComponent(match[1])) : bench ? benchPage(app, bench[1] === undefined ? null : decodeURIComponent(bench[1])) : listPage(app, navigate);
   window.scrollTo(0, 0);
 }
 
@@ -24,7 +26,7 @@ document.addEventListener('click', (e) => {
   const a = (e.target as Element).closest('a');
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.hasAttribute('download')) return;
   const url = new URL(a.href, location.href);
-  if (url.origin !== location.origin || !(url.pathname === '/' || url.pathname.startsWith('/experiments/'))) return;
+  if (url.origin !== location.origin || !(url.pathname === '/' || url.pathname.startsWith('/experiments/') || url.pathname === '/bench' || url.pathname.startsWith('/bench/'))) return;
   e.preventDefault();
   navigate(url.pathname);
 });

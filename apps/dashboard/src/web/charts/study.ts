@@ -37,8 +37,10 @@ function trialsIn(cv: CvResults, state: string): number[] {
  * pruned trial at the value of the report it was stopped at (hollow grey triangles: an
  * intermediate value, not a final score), and the best score so far as a red step line over
  * every trial ended. Failed trials have no score and are not drawn (the caption counts them).
+ * `references` are drawn over it (see HistoryReference); `view.yMin` cuts the score axis there
+ * (marks below it are off the chart: say so in the caption).
  */
-export function historyOption(cv: CvResults): ChartOption {
+export function historyOption(cv: CvResults, references: HistoryReference[] = [], view: { yMin?: number } = {}): ChartOption {
   const states = cv.trial_state ?? [];
   const complete = trialsIn(cv, 'complete').filter((i) => cv.mean_test_score[i] !== null).map((i) => [i, cv.mean_test_score[i]!]);
   const pruned = trialsIn(cv, 'pruned').filter((i) => cv.pruned_value?.[i] != null).map((i) => [i, cv.pruned_value![i]!, cv.pruned_step?.[i] ?? null]);
@@ -52,20 +54,74 @@ export function historyOption(cv: CvResults): ChartOption {
   });
   const { complete: c, pruned: p } = HISTORY_STYLE;
   return {
-    legend: { top: 0, data: ['complete', 'pruned (last reported value)', 'best so far'] },
-    grid: { left: 70, right: 30, top: 40, bottom: 55 },
+    legend: { top: 0, data: ['complete', 'pruned (last reported value)', 'best so far', ...references.map((r) => r.name)] },
+    grid: { left: 70, right: 30, top: 40 + 22 * Math.ceil(references.length / 2), bottom: 55 },
     tooltip: {
       trigger: 'item',
       formatter: (x: { seriesName: string; value: [number, number, number | null] }) =>
-        x.seriesName === 'best so far' ? `best so far after trial ${x.value[0]}: ${x.value[1].toPrecision(5)}` : x.seriesName === 'complete' ? `trial ${x.value[0]}: ${x.value[1].toPrecision(5)}` : `trial ${x.value[0]} pruned at step ${x.value[2]}: ${x.value[1].toPrecision(5)}`,
+        references.some((r) => r.name === x.seriesName)
+          ? referenceTooltip(x.seriesName, x.value, 'trial')
+          : x.seriesName === 'best so far' ? `best so far after trial ${x.value[0]}: ${x.value[1].toPrecision(5)}` : x.seriesName === 'complete' ? `trial ${x.value[0]}: ${x.value[1].toPrecision(5)}` : `trial ${x.value[0]} pruned at step ${x.value[2]}: ${x.value[1].toPrecision(5)}`,
     },
-    xAxis: axis('value', 'trial', { minInterval: 1, min: 0, max: Math.max(1, states.length - 1) }),
-    yAxis: axis('value', 'score', { scale: true, nameGap: 45 }),
+    xAxis: axis('value', 'trial', { minInterval: 1, min: 0, max: Math.max(1, states.length - 1, ...references.flatMap((r) => r.points.map((pt) => pt[0]))) }),
+    yAxis: axis('value', 'score', { scale: true, nameGap: 45, ...(view.yMin !== undefined && { min: view.yMin }) }),
     series: [
       { name: 'complete', type: 'scatter', data: complete, symbol: c.symbol, symbolSize: c.size, itemStyle: { color: c.color }, z: 3 },
       { name: 'pruned (last reported value)', type: 'scatter', data: pruned, symbol: p.symbol, symbolSize: p.size, itemStyle: { color: 'transparent', borderColor: p.color, borderWidth: 1.5 }, z: 2 },
       { name: 'best so far', type: 'line', step: 'end', data: best, showSymbol: false, color: HISTORY_STYLE.best, lineStyle: { width: 2 }, z: 4 },
+      ...referenceSeries(references),
     ],
+  };
+}
+
+/**
+ * A series drawn over a history for comparison, not a trial of this study: e.g. a benchmark's
+ * mean best-so-far over seeds of another search, or a grid's best score. Points are [x, mean,
+ * standard error or null]; with standard errors the line carries a band of ± one of them.
+ */
+export interface HistoryReference {
+  name: string;
+  color: string;
+  points: Array<[number, number, number | null]>;
+  /** ECharts' line type: "dashed" for a mean over seeds, "dotted" for a constant such as a grid's best. @defaultValue "dashed" */
+  lineType?: 'solid' | 'dashed' | 'dotted';
+}
+
+/** How reference lines are drawn: 2 wide, a ± 1 s.e. band at this opacity. */
+export const REFERENCE_STYLE = { width: 2, bandOpacity: 0.15 } as const;
+
+function referenceTooltip(name: string, value: [number, number, number | null], x: string): string {
+  return `${name}, ${x} ${value[0]}: ${value[1].toPrecision(5)}${value[2] != null ? ` ± ${value[2].toPrecision(2)} (s.e.)` : ''}`;
+}
+
+/** Each reference as a step line (best so far only changes at a trial), and its band as two stacked lines (the lower invisible, the width filled). */
+function referenceSeries(references: HistoryReference[]): object[] {
+  return references.flatMap((r, i) => {
+    const withSe = r.points.filter((pt) => pt[2] != null);
+    const band = withSe.length
+      ? [
+          { name: r.name, type: 'line', step: 'end', stack: `band-${i}`, data: withSe.map((pt) => [pt[0], pt[1] - pt[2]!]), showSymbol: false, lineStyle: { opacity: 0 }, silent: true, tooltip: { show: false }, z: 1 },
+          { name: r.name, type: 'line', step: 'end', stack: `band-${i}`, data: withSe.map((pt) => [pt[0], 2 * pt[2]!]), showSymbol: false, lineStyle: { opacity: 0 }, areaStyle: { color: r.color, opacity: REFERENCE_STYLE.bandOpacity }, silent: true, tooltip: { show: false }, z: 1 },
+        ]
+      : [];
+    return [{ name: r.name, type: 'line', step: 'end', data: r.points, showSymbol: false, color: r.color, lineStyle: { width: REFERENCE_STYLE.width, type: r.lineType ?? 'dashed' }, z: 2 }, ...band];
+  });
+}
+
+/**
+ * Reference lines alone against another x (e.g. a benchmark's best so far by epochs spent), with
+ * optional vertical markers (e.g. a budget).
+ */
+export function referencesOption(references: HistoryReference[], xName: string, markers: Array<{ x: number; label: string }> = []): ChartOption {
+  const series = referenceSeries(references) as Array<Record<string, unknown>>;
+  if (markers.length && series.length) series[0] = { ...series[0], markLine: { symbol: 'none', silent: true, lineStyle: { color: '#374151', type: 'solid', width: 1 }, label: { formatter: (m: { name: string }) => m.name, position: 'insideEndTop' }, data: markers.map((m) => ({ name: m.label, xAxis: m.x })) } };
+  return {
+    legend: { top: 0, data: references.map((r) => r.name) },
+    grid: { left: 70, right: 30, top: 18 + 22 * Math.ceil(references.length / 2), bottom: 55 },
+    tooltip: { trigger: 'item', formatter: (x: { seriesName: string; value: [number, number, number | null] }) => referenceTooltip(x.seriesName, x.value, xName) },
+    xAxis: axis('value', xName, { min: 0 }),
+    yAxis: axis('value', 'score', { scale: true, nameGap: 45 }),
+    series,
   };
 }
 
