@@ -46,7 +46,7 @@ export class ApiClient {
   }
 
   /** Cancels a queued or running experiment. */
-  async cancel(id: string): Promise<{ id: string; status: string; removed_jobs: number }> {
+  async cancel(id: string): Promise<{ id: string; status: string; removed_jobs: number; removing_jobs?: number }> {
     return this.request('DELETE', `/api/experiments/${encodeURIComponent(id)}`);
   }
 

@@ -210,9 +210,19 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const halving = await store.halving(id);
     const tasks = runTaskIds(id, generation, planOfRecord(record), halving);
     // Running jobs are stopped by their workers, which see the cancelled status within a second.
-    const removed = await removePending(deps.queue, runStepIds(id, generation, halving), tasks);
-    log.info({ experiment: id, removed }, 'experiment cancelled');
-    res.json({ id, status: 'cancelled', removed_jobs: removed });
+    // A huge sweep's other pending tasks are removed after the answer (100,000 take longer than
+    // the API's Redis deadline); a worker that takes one meanwhile sees the cancel and skips it.
+    const now = tasks.slice(0, CANCEL_SYNC_TASKS);
+    const later = tasks.slice(CANCEL_SYNC_TASKS);
+    const removed = await removePending(deps.queue, runStepIds(id, generation, halving), now);
+    log.info({ experiment: id, removed, removing: later.length }, 'experiment cancelled');
+    res.json({ id, status: 'cancelled', removed_jobs: removed, ...(later.length > 0 && { removing_jobs: later.length }) });
+    if (later.length > 0) {
+      removePending(deps.queue, [], later).then(
+        (n) => log.info({ experiment: id, removed: n }, 'the cancelled experiment\'s other pending tasks are removed'),
+        (err) => log.warn({ experiment: id, err: (err as Error).message }, 'could not remove every pending task of a cancelled experiment (workers skip them)'),
+      );
+    }
   });
 
   router.post('/:id/retry', deps.guard, async (req, res) => {
@@ -276,6 +286,9 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
 
 /** How long a running experiment's `redis_bytes` is reused, milliseconds. */
 const MEMORY_USAGE_TTL_MS = 5000;
+
+/** Pending task jobs a cancel removes before it answers; the others are removed after. */
+export const CANCEL_SYNC_TASKS = 2000;
 
 function links(id: string) {
   return { self: `/api/experiments/${id}`, page: `/experiments/${id}`, bull_board: `/admin/queues/queue/${QUEUE}` };
