@@ -4,7 +4,7 @@ import { loadMnist } from '../../src/datasets/mnist.js';
 import { InvalidParameterError, ParameterLimitError } from '../../src/estimators/base.js';
 import { RandomForestClassifier, type RandomForestClassifierParams } from '../../src/estimators/random-forest.js';
 import { binData } from '../../src/estimators/tree/binned-data.js';
-import { buildForest } from '../../src/estimators/tree/tree-pool.js';
+import { buildForest, sumTreeProba } from '../../src/estimators/tree/tree-pool.js';
 import { Matrix } from '../../src/matrix.js';
 import { describeConformance, matrixOf } from './conformance.js';
 
@@ -100,6 +100,17 @@ describe('RandomForestClassifier threads and inputs', () => {
     const options = { nClasses: 10, maxFeatures: 28, minSamplesLeaf: 1, minSamplesSplit: 2, maxDepth: null, bootstrap: true };
     const seeds = [11, 22, 33, 44];
     expect(await buildForest({ data, y, options, seeds }, 2)).toEqual(await buildForest({ data, y, options, seeds }, 1));
+  });
+
+  it('sums the same probabilities on worker threads as inline, row blocks in any order', async () => {
+    const { train } = await loadMnist();
+    const forest = await new RandomForestClassifier({ n_estimators: 8, random_state: 5 }).fit(train.X.head(500), train.y.slice(0, 500));
+    const Q = range(train.X, [500, 1500]);
+    const inline = await sumTreeProba(forest.trees!, Q.data, Q.rows, Q.cols, 10, 1);
+    expect(await sumTreeProba(forest.trees!, Q.data, Q.rows, Q.cols, 10, 2)).toEqual(inline);
+    expect(await sumTreeProba(forest.trees!, Q.toFloat64().data, Q.rows, Q.cols, 10, 3)).toEqual(inline);
+    // Every tree contributes a row's fractions once: each row sums to the number of trees.
+    expect(Math.abs(inline[0] + inline.subarray(1, 10).reduce((a, b) => a + b, 0) - 8)).toBeLessThan(1e-12);
   });
 
   it('gives the same forest for uint8 pixels and their float64 copy', async () => {
