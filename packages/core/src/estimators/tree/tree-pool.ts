@@ -55,7 +55,7 @@ const idle: Worker[] = [];
 function takeWorkers(n: number): Worker[] {
   const taken = idle.splice(0, n);
   while (taken.length < n) taken.push(new Worker(WORKER_URL));
-  for (const w of taken) w.ref();
+  for (const w of taken) w.removeAllListeners('exit').removeAllListeners('error').ref();
   return taken;
 }
 
@@ -64,10 +64,20 @@ function returnWorkers(workers: Worker[]): void {
     w.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
     if (idle.length >= availableParallelism()) void w.terminate();
     else {
+      // A worker that dies while idle (killed, out of memory) leaves the pool, not a forest waiting on it.
+      w.on('error', () => {}).once('exit', () => {
+        const at = idle.indexOf(w);
+        if (at >= 0) idle.splice(at, 1);
+      });
       w.unref();
       idle.push(w);
     }
   }
+}
+
+/** The idle tree workers (a copy of the list), for tests and shutdown. */
+export function idleTreeWorkers(): Worker[] {
+  return [...idle];
 }
 
 /**
