@@ -6,7 +6,7 @@ import { RandomState, SKLEARN_MAX_INT } from '../random/numpy-random-state.js';
 import { param, parseParams } from './params.js';
 import { allocate, binData } from './tree/binned-data.js';
 import type { TreeArrays, TreeOptions } from './tree/build-tree.js';
-import { buildForest, forestThreads } from './tree/tree-pool.js';
+import { buildForest, forestThreads, sumTreeProba } from './tree/tree-pool.js';
 
 const NAME = 'RandomForestClassifier';
 
@@ -39,8 +39,8 @@ const schema = z.object({
  */
 export type RandomForestClassifierParams = z.infer<typeof schema>;
 
-/** Rows walked through every tree at a time (256 MNIST rows: 200 KB). */
-const PREDICT_BLOCK = 256;
+/** Inputs smaller than this (rows x trees) are predicted inline. */
+const INLINE_PREDICT = 200_000;
 
 /** Forests smaller than this (rows x trees) grow inline: starting worker threads would cost more. */
 const INLINE_WORK = 200_000;
@@ -120,28 +120,17 @@ export class RandomForestClassifier extends Estimator<RandomForestClassifierPara
     return this;
   }
 
-  /** Mean over the trees of the leaf class fractions, one column per class in `classes` order. */
+  /**
+   * Mean over the trees of the leaf class fractions, one column per class in `classes` order.
+   * Large inputs are walked on the tree threads, rows split between them.
+   */
   async predictProba(X: Matrix): Promise<Matrix<Float64Array>> {
     this.checkFitted();
     if (X.cols !== this.nFeatures) throw new RangeError(`${NAME}: X has ${X.cols} features, but the forest was fitted with ${this.nFeatures}`);
-    const C = this.classes!.length, n = X.rows, cols = X.cols, x = X.data;
-    const out = new Float64Array(n * C);
-    // Blocks of rows stay in cache while every tree walks them.
-    for (let i0 = 0; i0 < n; i0 += PREDICT_BLOCK) {
-      const i1 = Math.min(n, i0 + PREDICT_BLOCK);
-      for (const { feature, threshold, left, right, proba } of this.trees!) {
-        for (let i = i0; i < i1; i++) {
-          const off = i * cols;
-          let node = 0;
-          // scikit-learn compares float32 values with float64 thresholds.
-          while (left[node] !== -1) node = Math.fround(x[off + feature[node]]) <= threshold[node] ? left[node] : right[node];
-          const o = i * C, q = node * C;
-          for (let c = 0; c < C; c++) out[o + c] += proba[q + c];
-        }
-      }
-    }
-    const nTrees = this.trees!.length;
-    for (let i = 0; i < out.length; i++) out[i] /= nTrees;
+    const C = this.classes!.length, n = X.rows, trees = this.trees!;
+    const threads = n * trees.length < INLINE_PREDICT ? 1 : forestThreads();
+    const out = await sumTreeProba(trees, X.data, n, X.cols, C, threads);
+    for (let i = 0; i < out.length; i++) out[i] /= trees.length;
     return new Matrix(out, n, C);
   }
 

@@ -4,7 +4,7 @@ import { loadMnist } from '../../src/datasets/mnist.js';
 import { InvalidParameterError, ParameterLimitError } from '../../src/estimators/base.js';
 import { RandomForestClassifier, type RandomForestClassifierParams } from '../../src/estimators/random-forest.js';
 import { binData } from '../../src/estimators/tree/binned-data.js';
-import { buildForest } from '../../src/estimators/tree/tree-pool.js';
+import { buildForest, idleTreeWorkers, sumTreeProba } from '../../src/estimators/tree/tree-pool.js';
 import { Matrix } from '../../src/matrix.js';
 import { describeConformance, matrixOf } from './conformance.js';
 
@@ -101,6 +101,33 @@ describe('RandomForestClassifier threads and inputs', () => {
     const seeds = [11, 22, 33, 44];
     expect(await buildForest({ data, y, options, seeds }, 2)).toEqual(await buildForest({ data, y, options, seeds }, 1));
   });
+
+  it('sums the same probabilities on worker threads as inline, row blocks in any order', async () => {
+    const { train } = await loadMnist();
+    const forest = await new RandomForestClassifier({ n_estimators: 8, random_state: 5 }).fit(train.X.head(500), train.y.slice(0, 500));
+    const Q = range(train.X, [500, 1500]);
+    const inline = await sumTreeProba(forest.trees!, Q.data, Q.rows, Q.cols, 10, 1);
+    expect(await sumTreeProba(forest.trees!, Q.data, Q.rows, Q.cols, 10, 2)).toEqual(inline);
+    expect(await sumTreeProba(forest.trees!, Q.toFloat64().data, Q.rows, Q.cols, 10, 3)).toEqual(inline);
+    // Every tree contributes a row's fractions once: each row sums to the number of trees.
+    expect(Math.abs(inline[0] + inline.subarray(1, 10).reduce((a, b) => a + b, 0) - 8)).toBeLessThan(1e-12);
+  });
+
+  it('keeps tree workers between forests and drops one that dies while idle', async () => {
+    const { train } = await loadMnist();
+    const data = binData(train.X.head(300), true);
+    const y = new Int32Array(new SharedArrayBuffer(4 * 300));
+    y.set(train.y.subarray(0, 300));
+    const options = { nClasses: 10, maxFeatures: 28, minSamplesLeaf: 1, minSamplesSplit: 2, maxDepth: null, bootstrap: true };
+    const first = await buildForest({ data, y, options, seeds: [1, 2, 3] }, 2);
+    const idle = idleTreeWorkers();
+    expect(idle.length).toBeGreaterThanOrEqual(2);
+    await idle[0].terminate();
+    await new Promise((r) => setImmediate(r));
+    expect(idleTreeWorkers()).not.toContain(idle[0]);
+    // Without the drop, this forest would wait forever on the dead worker.
+    expect(await buildForest({ data, y, options, seeds: [1, 2, 3] }, 2)).toEqual(first);
+  }, 20_000);
 
   it('gives the same forest for uint8 pixels and their float64 copy', async () => {
     const { train } = await loadMnist();

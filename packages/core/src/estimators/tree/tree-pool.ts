@@ -1,7 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { kernelThreads } from '../../kernels/kernel-settings.js';
+import type { NumericArray } from '../../matrix.js';
 import type { BinnedData } from './binned-data.js';
 import { buildTree, type TreeArrays, type TreeOptions } from './build-tree.js';
+import { accumulateProba } from './predict.js';
 
 /** The trees of one forest to grow: shared inputs and one seed per tree. */
 export interface ForestJob {
@@ -13,14 +16,24 @@ export interface ForestJob {
   seeds: number[];
 }
 
-/** The message a tree worker receives: everything to grow tree `index`. */
-export interface TreeRequest {
-  index: number;
-  seed: number;
-  data: BinnedData;
-  y: Int32Array;
-  options: TreeOptions;
-}
+/** The message a tree worker receives: grow tree `index`, or sum the trees' probabilities over rows. */
+export type TreeRequest =
+  | { kind: 'grow'; index: number; seed: number; data: BinnedData; y: Int32Array; options: TreeOptions }
+  | {
+      kind: 'predict';
+      trees: TreeArrays[];
+      /** Row-major features on a SharedArrayBuffer, `cols` per row. */
+      x: NumericArray;
+      cols: number;
+      nClasses: number;
+      rowStart: number;
+      rowEnd: number;
+      /** Summed class fractions, `rows x nClasses`, on a SharedArrayBuffer: rows `[rowStart, rowEnd)` are written. */
+      out: Float64Array;
+    };
+
+/** A tree worker's answer: a grown tree, a finished row range, or the error that stopped it. */
+type TreeReply = { kind: 'grown'; index: number; tree: TreeArrays } | { kind: 'predicted' } | { kind: 'failed'; message: string };
 
 const WORKER_URL = new URL('./tree-worker.js', import.meta.url);
 
@@ -33,40 +46,108 @@ export function forestThreads(): number {
 }
 
 /**
+ * Started tree workers waiting for work. A worker loads the TypeScript tree builder when it
+ * starts (~0.25 s of CPU), so workers outlive a forest: cross-validation's folds and a
+ * sweep's cells reuse them. Idle workers are unref'd and do not keep the process alive.
+ */
+const idle: Worker[] = [];
+
+function takeWorkers(n: number): Worker[] {
+  const taken = idle.splice(0, n);
+  while (taken.length < n) taken.push(new Worker(WORKER_URL));
+  for (const w of taken) w.removeAllListeners('exit').removeAllListeners('error').ref();
+  return taken;
+}
+
+function returnWorkers(workers: Worker[]): void {
+  for (const w of workers) {
+    w.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
+    if (idle.length >= availableParallelism()) void w.terminate();
+    else {
+      // A worker that dies while idle (killed, out of memory) leaves the pool, not a forest waiting on it.
+      w.on('error', () => {}).once('exit', () => {
+        const at = idle.indexOf(w);
+        if (at >= 0) idle.splice(at, 1);
+      });
+      w.unref();
+      idle.push(w);
+    }
+  }
+}
+
+/** The idle tree workers (a copy of the list), for tests and shutdown. */
+export function idleTreeWorkers(): Worker[] {
+  return [...idle];
+}
+
+/**
+ * Runs `requests` on `workers`, each worker handed the next request as it answers one;
+ * `onReply` gets each answer with its request. Workers go back to the idle pool when every
+ * request is answered, and are terminated when one fails or exits.
+ */
+async function runOnWorkers<R extends TreeRequest>(workers: Worker[], requests: R[], onReply: (request: R, reply: TreeReply) => void): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let next = 0, done = 0;
+      if (requests.length === 0) return resolve();
+      const feed = (worker: Worker): R | undefined => (next < requests.length ? requests[next++] : undefined);
+      for (const worker of workers) {
+        let current = feed(worker);
+        worker.on('message', (reply: TreeReply) => {
+          if (reply.kind === 'failed') return reject(new Error(`a tree worker failed: ${reply.message}`));
+          onReply(current!, reply);
+          if (++done === requests.length) return resolve();
+          current = feed(worker);
+          if (current) worker.postMessage(current);
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => reject(new Error(`a tree worker exited with code ${code} before its work was done`)));
+        if (current) worker.postMessage(current);
+      }
+    });
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw err;
+  }
+  returnWorkers(workers);
+}
+
+/**
  * Grows every tree of `job`, on `threads` worker threads (inline when 1). Each tree
  * depends on its seed alone and trees come back in seed order, so the forest is the same
- * for any number of threads. Workers are handed the next tree as they finish one, and
- * are terminated when the forest is done or a tree fails.
+ * for any number of threads. Workers are handed the next tree as they finish one.
  */
 export async function buildForest(job: ForestJob, threads: number): Promise<TreeArrays[]> {
   const nWorkers = Math.min(threads, job.seeds.length);
   if (nWorkers <= 1) return job.seeds.map((seed) => buildTree(job.data, job.y, job.options, seed));
-  const workers = Array.from({ length: nWorkers }, () => new Worker(WORKER_URL));
   const trees: TreeArrays[] = new Array(job.seeds.length);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let next = 0, done = 0;
-      const feed = (worker: Worker): void => {
-        if (next >= job.seeds.length) return;
-        const index = next++;
-        const request: TreeRequest = { index, seed: job.seeds[index], data: job.data, y: job.y, options: job.options };
-        worker.postMessage(request);
-      };
-      for (const worker of workers) {
-        worker.on('message', (msg: { index: number; tree: TreeArrays }) => {
-          trees[msg.index] = msg.tree;
-          if (++done === job.seeds.length) resolve();
-          else feed(worker);
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => {
-          if (done < job.seeds.length) reject(new Error(`a tree worker exited with code ${code} before the forest was grown`));
-        });
-        feed(worker);
-      }
-    });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  const requests = job.seeds.map((seed, index) => ({ kind: 'grow' as const, index, seed, data: job.data, y: job.y, options: job.options }));
+  await runOnWorkers(takeWorkers(nWorkers), requests, (request, reply) => {
+    if (reply.kind === 'grown') trees[request.index] = reply.tree;
+  });
   return trees;
+}
+
+/**
+ * Sums every tree's class fractions for each row of `x` (row-major, `cols` per row) into
+ * `out` (`rows x nClasses`), on `threads` worker threads (inline when 1). Threads take
+ * blocks of rows, and each row adds the trees in order, so the sums are the same for any
+ * number of threads.
+ */
+export async function sumTreeProba(trees: TreeArrays[], x: NumericArray, rows: number, cols: number, nClasses: number, threads: number): Promise<Float64Array> {
+  if (threads <= 1) {
+    const out = new Float64Array(rows * nClasses);
+    accumulateProba(trees, x, cols, nClasses, 0, rows, out);
+    return out;
+  }
+  const Ctor = x.constructor as new (b: SharedArrayBuffer) => typeof x;
+  const shared = new Ctor(new SharedArrayBuffer(x.byteLength));
+  shared.set(x as never);
+  const out = new Float64Array(new SharedArrayBuffer(rows * nClasses * 8));
+  // A few blocks per thread, so a thread slowed by other processes does not hold up the rest.
+  const nBlocks = Math.min(rows, threads * 4), step = Math.ceil(rows / nBlocks);
+  const requests: TreeRequest[] = [];
+  for (let r = 0; r < rows; r += step) requests.push({ kind: 'predict', trees, x: shared, cols, nClasses, rowStart: r, rowEnd: Math.min(rows, r + step), out });
+  await runOnWorkers(takeWorkers(Math.min(threads, requests.length)), requests, () => {});
+  return out.slice();
 }

@@ -1,10 +1,22 @@
 import { parentPort } from 'node:worker_threads';
 import { buildTree } from './build-tree.js';
+import { accumulateProba } from './predict.js';
 import type { TreeRequest } from './tree-pool.js';
 
-// One tree per message; the binned data arrives on SharedArrayBuffers, the tree leaves by transfer.
+// One tree or one block of rows per message; the binned data and rows arrive on
+// SharedArrayBuffers, a tree leaves by transfer, probabilities are written in place.
 parentPort!.on('message', (request: TreeRequest) => {
-  const tree = buildTree(request.data, request.y, request.options, request.seed);
-  const buffers = [tree.feature.buffer, tree.threshold.buffer, tree.left.buffer, tree.right.buffer, tree.proba.buffer] as ArrayBuffer[];
-  parentPort!.postMessage({ index: request.index, tree }, buffers);
+  try {
+    if (request.kind === 'grow') {
+      const tree = buildTree(request.data, request.y, request.options, request.seed);
+      const buffers = [tree.feature.buffer, tree.threshold.buffer, tree.left.buffer, tree.right.buffer, tree.proba.buffer] as ArrayBuffer[];
+      parentPort!.postMessage({ kind: 'grown', index: request.index, tree }, buffers);
+    } else {
+      const { trees, x, cols, nClasses, rowStart, rowEnd, out } = request;
+      accumulateProba(trees, x, cols, nClasses, rowStart, rowEnd, out);
+      parentPort!.postMessage({ kind: 'predicted' });
+    }
+  } catch (err) {
+    parentPort!.postMessage({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
+  }
 });
