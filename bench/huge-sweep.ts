@@ -78,7 +78,7 @@ writeFileSync(join(dir, 'sample.json'), JSON.stringify(specFor(sampleTasks)));
 const local = args['submit-only'] ? { status: 'completed', timings: { total_ms: NaN } } : JSON.parse(execFileSync(process.execPath, [BIN, 'run', join(dir, 'sample.json'), '--local', '--json'], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, GRIDFOLD_LOG_LEVEL: 'warn' } }));
 if (local.status !== 'completed') throw new Error(`in-process run ${local.status}: ${local.error}`);
 const localMsPerTask = local.timings.total_ms / sampleTasks;
-console.log(`in-process: ${sampleTasks} tasks in ${(local.timings.total_ms / 1000).toFixed(1)} s (${localMsPerTask.toFixed(2)} ms a task, gridfold run --local)`);
+if (!args['submit-only']) console.log(`in-process: ${sampleTasks} tasks in ${(local.timings.total_ms / 1000).toFixed(1)} s (${localMsPerTask.toFixed(2)} ms a task, gridfold run --local)`);
 
 // --- through the queue -----------------------------------------------------------------------
 const redisPort = Number(args['redis-port']);
