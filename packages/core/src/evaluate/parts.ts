@@ -88,6 +88,24 @@ export function partsFor(tasks: number, slots: number, max = MAX_TASK_PARTS): nu
   return best;
 }
 
+/** Fewest test rows a part gets when the split is automatic: below that, a job's overhead outweighs its share of the search. */
+export const MIN_PART_ROWS = 2000;
+
+/**
+ * Parts per task when the spec leaves it to gridfold (`split_queries` "auto"): 1 unless the
+ * estimator splits its queries and the cross-validation rows are known from the spec (MNIST's
+ * 60,000, or `cv.subset`); then {@link partsFor} the live worker slots, with at least
+ * {@link MIN_PART_ROWS} test rows a part.
+ */
+export function autoTaskParts(plan: Plan, slots: number): number {
+  if (!plan.cv || !splitsQueries(plan)) return 1;
+  const all = plan.dataset.source === 'mnist' ? 60_000 : null;
+  const rows = plan.cv.subset != null ? Math.min(plan.cv.subset, all ?? plan.cv.subset) : all;
+  if (rows == null) return 1;
+  const max = Math.min(MAX_TASK_PARTS, Math.floor(rows / plan.cv.n_splits / MIN_PART_ROWS));
+  return max < 2 ? 1 : partsFor(plan.tasks.length, slots, max);
+}
+
 /** The slice [start, end) of `n` test rows that part `index` of `count` predicts: contiguous, sizes differing by one at most. */
 export function partRows(n: number, part: TaskPart): [number, number] {
   return [Math.floor((n * part.index) / part.count), Math.floor((n * (part.index + 1)) / part.count)];
