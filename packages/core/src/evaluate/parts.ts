@@ -316,7 +316,8 @@ export function decodePart(bytes: Uint8Array): PartResult {
   const length = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length))) as Omit<PartResult, 'cells' | 'oof'> & { cells: Array<Omit<PartCell, 'output'> & { out?: OutputHeader }>; oof: { at: number; bytes: number } | null };
   const body = 4 + length;
-  const blob = (at: number, n: number) => bytes.slice(body + at, body + at + n).buffer;
+  // A copy of its own (aligned for its typed array): a Node Buffer from Redis is a view into a shared pool, whose slice() is no copy.
+  const blob = (at: number, n: number) => Uint8Array.prototype.slice.call(bytes, body + at, body + at + n).buffer;
   const cells = header.cells.map(({ out, ...rest }): PartCell => {
     if (!out) return rest;
     const Ctor = ARRAYS[out.type];
