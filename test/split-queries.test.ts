@@ -74,6 +74,30 @@ describe('tasks split by their queries (real Redis, 2 worker processes)', () => 
     await request(cluster.api.app).delete(`/api/experiments/${auto.body.id}`).expect(200);
   });
 
+  it('survives a worker SIGKILLed while it runs a part: the same results, one stored result per task, no part left', async () => {
+    cluster = new TestCluster({ workers: 2, lockMs: 3000, stalledMs: 1000 });
+    const spec = { ...multilabel, name: 'split-kill', cv: { n_splits: 3, subset: 6000 } };
+    const local = await runExperiment({ ...spec });
+    const submitted = await request(cluster.api.app).post('/api/experiments').send(spec).expect(201);
+    const id = submitted.body.id as string;
+    const victim = cluster.workers[0];
+    const running = keys(cluster.prefix).running(id);
+    await waitFor(async () => {
+      const h = await cluster!.redis.hgetall(running);
+      return Object.values(h).some((v) => JSON.parse(v).worker === victim.id) ? true : undefined;
+    }, 60_000, 'a part to run on the victim worker');
+    await victim.kill('SIGKILL');
+    victim.start();
+    const view = await cluster.ended(id, 120_000);
+    expect(view.status, view.error).toBe('completed');
+    expect(comparable(view.result as ExperimentResult)).toEqual(comparable(local));
+    const store = new ExperimentStore(cluster.redis, cluster.prefix);
+    expect(await store.doneTasks(id)).toBe(3);
+    const executions = await store.executions(id);
+    expect(Object.values(executions.stored)).toEqual([1, 1, 1]);
+    expect(await cluster.redis.exists(keys(cluster.prefix).parts(id))).toBe(0);
+  });
+
   it('refuses split_queries > 1 for an estimator that does not split its queries, naming the field', async () => {
     cluster = new TestCluster({ workers: 0 });
     const res = await request(cluster.api.app)

@@ -18,7 +18,11 @@ export async function processPart(job: SandboxedJob, data: FitJobData & { part: 
   const run: RunRef = { generation, fingerprint };
   const store = storeFor(prefix);
   const begin = await store.beginTask(id, task.index, config.workerId ?? String(process.pid), run);
-  if (begin === 'done') return { task: task.index, already: true };
+  if (begin === 'done') {
+    // A merger killed between storing the result and deleting the parts left them: gone now.
+    await store.deleteParts(id, task.index, generation, part.count);
+    return { task: task.index, already: true };
+  }
   if (begin !== 'run') return { skipped: begin };
   const started = Date.now();
   let ended = false;
