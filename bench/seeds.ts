@@ -80,7 +80,7 @@ for (const [name, c] of Object.entries(CASES).filter(([n]) => wanted.length === 
   const t0 = performance.now();
   const local = await runExperiment(spec);
   const localS = (performance.now() - t0) / 1000;
-  const served = await startServe(2, 3700);
+  const served = await startServe(2, Number(process.env.GRIDFOLD_BENCH_PORT ?? 3600) + 100);
   let api: ExperimentResult;
   let apiS: number;
   try {
