@@ -6,6 +6,10 @@
  * fitting only, after imports and the data load.
  * Cases: `npm run bench -- knn-grid sgd-5` runs a subset (a name matches every case it starts). Also: queue overhead per task
  * (near-empty tasks) and the 1 -> 2 worker speed-up on the KNN grid without grouping.
+ * The last column is that speed-up for every case (1 worker's time / 2 workers'). Issue #17's
+ * few-heavy-folds cases (multilabel-knn, knn-cv3) also run with their tasks whole
+ * (`split_queries: 1`, gridfold before #17) on 2 workers, in the same run.
+ * `GRIDFOLD_BENCH_PORT` (default 3600): the serve processes listen on it + the worker count.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -37,6 +41,9 @@ const CASES: Case[] = [
   { name: 'sgd-multiclass-scaled', spec: () => spec('mnist-sgd-multiclass-scaled'), sklearn: ['spec_cv.py', ['sgd-multiclass-scaled']], target: 3, workers: [1, 2] },
   { name: 'forest-5', spec: () => spec('mnist-5-forest'), sklearn: ['spec_cv.py', ['forest-5']], target: 3, workers: [1, 2] },
   { name: 'multilabel-knn', spec: () => spec('mnist-multilabel-knn'), sklearn: ['spec_cv.py', ['multilabel-knn']], target: 3, workers: [1, 2] },
+  { name: 'multilabel-knn, tasks whole (split_queries 1, before #17)', spec: () => ({ ...spec('mnist-multilabel-knn'), split_queries: 1 }), workers: [2] },
+  { name: 'knn-cv3', spec: () => ({ ...spec('mnist-knn-baseline'), name: 'knn-cv3', cv: 3, refit: false }), sklearn: ['spec_cv.py', ['knn-cv3']], workers: [1, 2] },
+  { name: 'knn-cv3, tasks whole (split_queries 1, before #17)', spec: () => ({ ...spec('mnist-knn-baseline'), name: 'knn-cv3', cv: 3, refit: false, split_queries: 1 }), workers: [2] },
   {
     name: 'knn-grid ungrouped, 1 thread per worker (1 -> 2 workers)',
     spec: () => ({ ...spec('mnist-knn-grid'), name: 'knn-grid-ungrouped', group_cells: false, refit: false }),
@@ -49,7 +56,7 @@ const CASES: Case[] = [
 const wanted = process.argv.slice(2);
 /** The serve processes listen on PORT_BASE + workers (and + 99 for the overhead case); GRIDFOLD_BENCH_PORT moves them off another run's. */
 const PORT_BASE = Number(process.env.GRIDFOLD_BENCH_PORT ?? 3600);
-const rows: string[] = ['| case | scikit-learn | gridfold 1 worker | gridfold 2 workers | ratio (best) | target |', '|---|---|---|---|---|---|'];
+const rows: string[] = ['| case | scikit-learn | gridfold 1 worker | gridfold 2 workers | ratio (best) | target | 1 -> 2 workers |', '|---|---|---|---|---|---|---|'];
 for (const c of CASES.filter((c) => wanted.length === 0 || wanted.some((w) => c.name.startsWith(w)))) {
   const sk = c.sklearn ? await sklearnBaseline<{ seconds?: number; grid_s?: number; refit_test_s?: number }>(c.sklearn[0], c.sklearn[1]) : null;
   const skSeconds = sk ? (sk.seconds ?? (sk.grid_s ?? 0) + (sk.refit_test_s ?? 0)) : null;
@@ -76,7 +83,8 @@ for (const c of CASES.filter((c) => wanted.length === 0 || wanted.some((w) => c.
   const best = Math.min(...Object.values(times));
   const r = skSeconds ? ratio(skSeconds, best) : times[1] && times[2] ? ratio(times[1], times[2]) : '';
   const fmt = (t?: number) => (t === undefined ? '' : `${t.toFixed(2)} s`);
-  rows.push(`| ${c.name} | ${skSeconds === null ? '' : `${skSeconds.toFixed(2)} s`} | ${fmt(times[1])} | ${fmt(times[2])} | ${r} | ${c.target ? `>= ${c.target}x` : ''} |`);
+  const speedup = times[1] && times[2] ? ratio(times[1], times[2]) : '';
+  rows.push(`| ${c.name} | ${skSeconds === null ? '' : `${skSeconds.toFixed(2)} s`} | ${fmt(times[1])} | ${fmt(times[2])} | ${r} | ${c.target ? `>= ${c.target}x` : ''} | ${speedup} |`);
   console.error(rows[rows.length - 1]);
   if (c.name.startsWith('knn-grid ungrouped')) {
     // The machine's own bound on that speed-up: the same 40 fits in two plain processes.

@@ -170,6 +170,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
       artifacts: artifactStore,
       allowPlugins: deps.allowPlugins ?? true,
       pluginCheck: deps.pluginCheck,
+      workers,
     }),
   );
 

@@ -47,6 +47,7 @@ export * from './evaluate/task-result.js';
 export * from './evaluate/oof-codec.js';
 export * from './evaluate/fit-and-score.js';
 export * from './evaluate/cached-fit-and-score.js';
+export * from './evaluate/parts.js';
 export * from './aggregate/aggregate.js';
 export * from './aggregate/summarize.js';
 export * from './aggregate/oof-metrics.js';

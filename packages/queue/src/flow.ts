@@ -1,4 +1,4 @@
-import type { Plan, Task } from '@gridfold/core';
+import type { Plan, Task, TaskPart } from '@gridfold/core';
 import type { FlowJob } from 'bullmq';
 import { jobIds, QUEUE } from './names.js';
 import type { RunRef } from './store.js';
@@ -44,6 +44,11 @@ function baseOf(id: string, prefix: string, run: JobRun) {
 export interface FitJobData extends JobBase {
   kind: 'fit';
   task: Task;
+  /**
+   * This job computes part `index` of `count` of the task: the fold's full training rows, a
+   * slice of its test rows (see `fitAndScorePart` in @gridfold/core). Absent: the whole task.
+   */
+  part?: TaskPart;
 }
 
 /** Folds the task results into cv_results and the best cell. */
@@ -99,6 +104,12 @@ export interface FlowOptions {
   attempts?: number;
   /** Only these task indices (a retry of failed or missing tasks); all by default. */
   only?: number[];
+  /**
+   * Jobs per fit task: more than 1 splits each task by its queries into that many part jobs
+   * (the experiment's stored `task_parts`, decided at submit; see `partsFor` in @gridfold/core).
+   * @defaultValue 1
+   */
+  parts?: number;
 }
 
 /**
@@ -132,7 +143,7 @@ export function buildFlow(id: string, prefix: string, plan: Plan, run: JobRun, o
         queueName: QUEUE,
         data: { ...base, kind: 'aggregate' } satisfies AggregateJobData,
         opts: { jobId: jobIds.aggregate(id, generation), attempts: 2, priority: PRIORITY.step },
-        children: tasks.map((task) => fitJob(base, task, options.attempts ?? 3, run.weight)),
+        children: tasks.flatMap((task) => fitJobs(base, task, options.attempts ?? 3, run.weight, options.parts ?? 1)),
       },
     ],
   };
@@ -156,6 +167,18 @@ function fitJob(base: JobBase, task: Task, attempts: number, weight?: number): F
       priority: fitPriority(task.index, weight),
     },
   };
+}
+
+/** A task's fit job, or with `parts` > 1 its part jobs (same priority: a task's parts run side by side). */
+function fitJobs(base: JobBase, task: Task, attempts: number, weight: number | undefined, parts: number): FlowJob[] {
+  if (parts <= 1) return [fitJob(base, task, attempts, weight)];
+  const whole = fitJob(base, task, attempts, weight);
+  return Array.from({ length: parts }, (_, index) => ({
+    ...whole,
+    name: `${whole.name} · part ${index + 1}/${parts}`,
+    data: { ...(whole.data as FitJobData), part: { index, count: parts } } satisfies FitJobData,
+    opts: { ...whole.opts, jobId: jobIds.taskPart(base.experimentId, task.index, index, base.generation) },
+  }));
 }
 
 /**

@@ -40,6 +40,12 @@ export function keys(prefix: string) {
     running: (id: string) => `${experimentKey(prefix, id)}:running`,
     /** Hash: task index → the task's out-of-fold outputs as compact binary (`encodeOof`), written once. */
     oof: (id: string) => `${experimentKey(prefix, id)}:oof`,
+    /**
+     * Hash: the parts of tasks split by their queries (issue #17): `<task>:g<generation>:p<part>` →
+     * a part's outputs (`encodePart` bytes), written once; `<task>:g<generation>:n` → how many
+     * are stored. The job that stores a task's last part merges them and deletes the task's fields.
+     */
+    parts: (id: string) => `${experimentKey(prefix, id)}:parts`,
     /** String: the API instance whose reaper looks for experiments with no job (a lock with a TTL). */
     reaperLock: `${prefix}:reaper:lock`,
     /** Hash: experiment id → `generation:since`, when the reaper first found that run with no job. */
@@ -66,6 +72,8 @@ export const jobIds = {
   /** The aggregate's gate while a huge flow's tasks are still being added (see enqueue.ts). */
   gate: (id: string, gen = 0) => `${id}.g${gen}.gate`,
   task: (id: string, index: number, gen = 0) => `${id}.g${gen}.t${index}`,
+  /** Part `part` of a task split by its queries (see `FitJobData.part`). */
+  taskPart: (id: string, index: number, part: number, gen = 0) => `${id}.g${gen}.t${index}.p${part}`,
   /** The first step of a successive-halving chain (plans round 0). */
   halvingStart: (id: string, gen = 0) => `${id}.g${gen}.h-start`,
   /** The step that closes halving round `round`. */

@@ -16,14 +16,16 @@ export function runStepIds(id: string, generation: number, halving: HalvingState
 /**
  * The fit task jobs of a run: the plan's tasks, or for successive halving the tasks of the
  * rounds planned so far (each round's tasks are numbered from its `task_offset`). A retry of
- * some tasks adds only those; the others name no job.
+ * some tasks adds only those; the others name no job. `parts`: the experiment's stored task parts.
  */
-export function runTaskIds(id: string, generation: number, plan: Plan, halving: HalvingState | null): string[] {
+export function runTaskIds(id: string, generation: number, plan: Plan, halving: HalvingState | null, parts = 1): string[] {
   if (plan.search.kind === 'tpe') return Array.from({ length: plan.search.n_trials }, (_, n) => jobIds.trial(id, n, generation));
   const indices =
     plan.search.kind === 'halving'
       ? (halving?.rounds ?? []).flatMap((r) => Array.from({ length: r.tasks }, (_, i) => r.task_offset + i))
       : plan.tasks.map((t) => t.index);
+  // A task split by its queries (the experiment's `task_parts`) is its part jobs.
+  if (parts > 1) return indices.flatMap((i) => Array.from({ length: parts }, (_, p) => jobIds.taskPart(id, i, p, generation)));
   return indices.map((i) => jobIds.task(id, i, generation));
 }
 

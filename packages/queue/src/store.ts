@@ -463,14 +463,14 @@ export class ExperimentStore {
    * freed. Returns the number of keys deleted.
    */
   async purge(id: string, artifacts: readonly string[] = []): Promise<number> {
-    const { experiment, results, taskErrors, running, oof, executions, trials, reports } = this.k;
+    const { experiment, results, taskErrors, running, oof, executions, trials, reports, parts } = this.k;
     // The artifacts it used stop listing it: their users sets would otherwise grow with every experiment ever run.
     if (artifacts.length) {
       const pipeline = this.redis.pipeline();
       for (const sha of artifacts) pipeline.srem(artifactKeys(this.prefix).users(sha), id);
       await pipeline.exec();
     }
-    const own = [experiment(id), results(id), taskErrors(id), running(id), oof(id), executions(id), trials(id), reports(id)];
+    const own = [experiment(id), results(id), taskErrors(id), running(id), oof(id), executions(id), trials(id), reports(id), parts(id)];
     if (this.redis.isCluster) {
       // The index is in another slot than the experiment's keys (see keys): its entry goes last; readers skip an id whose record is gone.
       const deleted = (await this.redis.eval(allowOom(`return redis.call('del', unpack(KEYS))`), own.length, ...own)) as number;
@@ -479,8 +479,8 @@ export class ExperimentStore {
     }
     return (await this.redis.eval(
       allowOom(`redis.call('zrem', KEYS[1], ARGV[1])
-       return redis.call('del', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9])`),
-      9,
+       return redis.call('del', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10])`),
+      10,
       this.k.index,
       ...own,
       id,
@@ -489,11 +489,66 @@ export class ExperimentStore {
 
   /** Bytes of Redis the experiment's store keys take (MEMORY USAGE, every field counted); its BullMQ jobs are bounded by job retention instead. */
   async memoryUsage(id: string): Promise<number> {
-    const { experiment, results, taskErrors, running, oof, executions, trials, reports } = this.k;
+    const { experiment, results, taskErrors, running, oof, executions, trials, reports, parts } = this.k;
     const pipeline = this.redis.pipeline();
-    for (const key of [experiment(id), results(id), taskErrors(id), running(id), oof(id), executions(id), trials(id), reports(id)]) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+    for (const key of [experiment(id), results(id), taskErrors(id), running(id), oof(id), executions(id), trials(id), reports(id), parts(id)]) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
     const replies = (await pipeline.exec()) ?? [];
     return replies.reduce((sum, [err, bytes]) => sum + (err ? 0 : Number(bytes ?? 0)), 0);
+  }
+
+  /**
+   * Records that the experiment's fit tasks run as `parts` jobs each (split by their queries,
+   * decided once at submit), so every process derives the same job ids (a cancel, a retry).
+   */
+  async setTaskParts(id: string, parts: number): Promise<void> {
+    await this.redis.hset(this.k.experiment(id), 'task_parts', String(parts));
+  }
+
+  /** Jobs per fit task of the experiment: 1 unless it was split at submit. */
+  async taskParts(id: string): Promise<number> {
+    return Number((await this.redis.hget(this.k.experiment(id), 'task_parts')) ?? 1);
+  }
+
+  /**
+   * Stores part `part` of task `task` of run `generation` once (HSETNX) and returns how many of
+   * the task's parts are stored, counting this one: the job that sees the task's part count
+   * merges. A redelivered part stores nothing and gets the count again, so a killed merger's
+   * redelivery merges. Returns -1 when nothing is to be done: the experiment is gone (purged)
+   * or the task's result is already stored (merged by another delivery).
+   */
+  async savePart(id: string, task: number, generation: number, part: number, bytes: Uint8Array): Promise<number> {
+    return Number(await plainlyFull(this.redis.eval(
+      `if redis.call('exists', KEYS[1]) == 0 or redis.call('hexists', KEYS[2], ARGV[1]) == 1 then return -1 end
+       local f = ARGV[1] .. ':g' .. ARGV[2]
+       if redis.call('hsetnx', KEYS[3], f .. ':p' .. ARGV[3], ARGV[4]) == 1 then redis.call('hincrby', KEYS[3], f .. ':n', 1) end
+       return tonumber(redis.call('hget', KEYS[3], f .. ':n'))`,
+      3,
+      this.k.experiment(id),
+      this.k.results(id),
+      this.k.parts(id),
+      String(task),
+      String(generation),
+      String(part),
+      Buffer.from(bytes),
+    )));
+  }
+
+  /** Whether part `part` of task `task` of run `generation` is stored (a redelivered part need not compute it again). */
+  async hasPart(id: string, task: number, generation: number, part: number): Promise<boolean> {
+    return (await this.redis.hexists(this.k.parts(id), `${task}:g${generation}:p${part}`)) === 1;
+  }
+
+  /** The stored parts 0..count-1 of a task of run `generation` (null for one not stored). */
+  async parts(id: string, task: number, generation: number, count: number): Promise<Array<Uint8Array | null>> {
+    if (count <= 0) return [];
+    const fields = Array.from({ length: count }, (_, p) => `${task}:g${generation}:p${p}`);
+    return this.redis.hmgetBuffer(this.k.parts(id), ...fields);
+  }
+
+  /** Deletes a merged task's parts and their count. */
+  async deleteParts(id: string, task: number, generation: number, count: number): Promise<void> {
+    const fields = Array.from({ length: count }, (_, p) => `${task}:g${generation}:p${p}`);
+    await this.redis.hdel(this.k.parts(id), ...fields, `${task}:g${generation}:n`);
   }
 
   async taskEnded(id: string, task: number): Promise<void> {

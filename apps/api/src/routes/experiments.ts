@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { text } from 'node:stream/consumers';
-import { checkDataPaths, checkSpec, fingerprintSource, planExperiment, SpecError, type ExperimentSpec, type Plan, type SpecIssue } from '@gridfold/core';
-import { ArtifactError, buildExperimentFlow, enqueueFlow, buildStudyStart, buildTrialJob, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore } from '@gridfold/queue';
+import { autoTaskParts, checkDataPaths, checkSpec, fingerprintSource, planExperiment, splitsQueries, SpecError, type ExperimentSpec, type Plan, type SpecIssue } from '@gridfold/core';
+import { ArtifactError, buildExperimentFlow, enqueueFlow, buildStudyStart, buildTrialJob, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore, type WorkerRegistry } from '@gridfold/queue';
 import type { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Router, type RequestHandler } from 'express';
@@ -49,6 +49,8 @@ export interface ExperimentRoutesDeps {
   pluginCheck?: PluginCheckOptions;
   /** Fit tasks queued with a flow; the rest follow in chunks of this many. @defaultValue `FLOW_CHUNK` */
   flowChunk?: number;
+  /** The live workers, whose job slots decide how many parts a task split by its queries gets (`split_queries` "auto"). */
+  workers?: WorkerRegistry;
 }
 
 /** Largest plugin bundle the API reads to check a spec, bytes. */
@@ -155,6 +157,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       spec = checkSpec(req.body, { maxCellFolds: limits.maxCellFolds });
       ({ groups } = await checkFiles(spec, id));
       plan = planExperiment(spec, { groups });
+      checkSplit(spec, plan);
     } catch (err) {
       // A refused spec makes no experiment: it must not stay listed as a user of its artifacts
       // (a purge by that id would 404, and the list would grow with every refused submit).
@@ -168,9 +171,11 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     await store.create(id, spec, Date.now(), fingerprint, groups);
     try {
       const run = { generation: 0, fingerprint, plugins: plan.plugins, weight: plan.priority };
+      const parts = await taskParts(spec, plan);
+      if (parts > 1) await store.setTaskParts(id, parts);
       // A study starts as its first trial jobs (one per chain); each trial enqueues its successor.
       if (plan.search.kind === 'tpe') for (const job of buildStudyStart(id, prefix, plan, run)) await flows.add(job);
-      else addingRest(id, plan, run, (await enqueueFlow(flows, deps.queue, buildExperimentFlow(id, prefix, plan, run), { chunk: deps.flowChunk, stillWanted: wanted(id) })).rest);
+      else addingRest(id, plan, run, (await enqueueFlow(flows, deps.queue, buildExperimentFlow(id, prefix, plan, run, { parts }), { chunk: deps.flowChunk, stillWanted: wanted(id) })).rest);
     } catch (err) {
       // Nothing may stay queued without its jobs (e.g. Redis filled up between the two writes); if
       // this fails too, the reaper fails the experiment after its grace period.
@@ -208,7 +213,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const generation = await store.generation(id);
     await store.finish(id, 'cancelled', { error: 'cancelled by request' });
     const halving = await store.halving(id);
-    const tasks = runTaskIds(id, generation, planOfRecord(record), halving);
+    const tasks = runTaskIds(id, generation, planOfRecord(record), halving, await store.taskParts(id));
     // Running jobs are stopped by their workers, which see the cancelled status within a second.
     // A huge sweep's other pending tasks are removed after the answer (100,000 take longer than
     // the API's Redis deadline); a worker that takes one meanwhile sees the cancel and skips it.
@@ -260,7 +265,8 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       log.info({ experiment: id, generation, trials: again.length, data_changed: dataChanged }, 'study retried');
       return void res.status(202).json({ id, status: 'queued', rerun_trials: again, kept_trials: plan.search.n_trials - again.length, data_changed: dataChanged, links: links(id) });
     }
-    addingRest(id, plan, run, (await enqueueFlow(flows, deps.queue, buildExperimentFlow(id, prefix, plan, run, { only: missing }), { chunk: deps.flowChunk, stillWanted: wanted(id) })).rest);
+    const parts = await store.taskParts(id);
+    addingRest(id, plan, run, (await enqueueFlow(flows, deps.queue, buildExperimentFlow(id, prefix, plan, run, { only: missing, parts }), { chunk: deps.flowChunk, stillWanted: wanted(id) })).rest);
     log.info({ experiment: id, generation, rerun: missing.length, kept: done.size, data_changed: dataChanged, dropped }, 'experiment retried');
     res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, data_changed: dataChanged, dropped_tasks: dropped, links: links(id) });
   });
@@ -280,6 +286,18 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     return bytes;
   }
 
+  /**
+   * Jobs per fit task (issue #17): the spec's `split_queries` when a number, else, for an
+   * estimator whose cost is in its queries, enough parts that the live workers' job slots
+   * (their concurrency, summed) are not left idle while the last tasks run (see autoTaskParts).
+   */
+  async function taskParts(spec: ExperimentSpec, plan: Plan): Promise<number> {
+    if (typeof spec.split_queries === 'number') return splitsQueries(plan) ? spec.split_queries : 1;
+    if (!deps.workers || !splitsQueries(plan)) return 1;
+    const slots = (await deps.workers.list()).reduce((n, w) => n + Math.max(1, w.concurrency || 1), 0);
+    return autoTaskParts(plan, slots);
+  }
+
   router.use(redisFullHandler(log));
   return router;
 }
@@ -289,6 +307,17 @@ const MEMORY_USAGE_TTL_MS = 5000;
 
 /** Pending task jobs a cancel removes before it answers; the others are removed after. */
 export const CANCEL_SYNC_TASKS = 2000;
+
+/** A forced split (`split_queries` > 1) needs a search that splits: a grid or random search with cross-validation of an estimator whose cost is in its queries. */
+function checkSplit(spec: ExperimentSpec, plan: Plan): void {
+  if (typeof spec.split_queries !== 'number' || spec.split_queries <= 1 || splitsQueries(plan)) return;
+  throw new SpecError([
+    {
+      path: 'split_queries',
+      message: `${spec.split_queries} parts need a grid or random search with cv of an estimator whose cost is in its queries (KNeighborsClassifier); ${spec.estimator.name} with search ${spec.search.kind} and cv ${plan.cv ? 'set' : 'null'} cannot be split: use 1 or "auto"`,
+    },
+  ]);
+}
 
 function links(id: string) {
   return { self: `/api/experiments/${id}`, page: `/experiments/${id}`, bull_board: `/admin/queues/queue/${QUEUE}` };

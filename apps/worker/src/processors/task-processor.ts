@@ -3,6 +3,7 @@ import { estimatorLabel, type ExperimentStore, type FitJobData } from '@gridfold
 import type { SandboxedJob } from 'bullmq';
 import { LruMap } from '../lru-map.js';
 import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
+import { processPart } from './part-processor.js';
 
 /**
  * Fits and scores one task (fold x cells) in a sandboxed process. Idempotent: a task whose
@@ -10,6 +11,7 @@ import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } fro
  * keeps the first result only. A cancelled experiment's tasks do nothing.
  */
 export async function processTask(job: SandboxedJob, data: FitJobData, signal?: AbortSignal): Promise<unknown> {
+  if (data.part && data.part.count > 1) return processPart(job, { ...data, part: data.part });
   const { experimentId: id, prefix, task, generation, fingerprint } = data;
   const run = { generation, fingerprint };
   const store = storeFor(prefix);

@@ -55,6 +55,8 @@ export interface KNeighborsResult {
  */
 export class KNeighborsClassifier extends Estimator<KNeighborsClassifierParams> implements HasPredictProba, SharesFit {
   readonly name = NAME;
+  /** Its fit stores the training rows; its cost is in the queries, so a task may be split by them (see evaluate/parts.ts). */
+  static readonly splitsQueries = true;
   private state?: FittedState;
 
   constructor(params?: Partial<KNeighborsClassifierParams>) {

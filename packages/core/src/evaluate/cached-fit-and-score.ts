@@ -81,3 +81,33 @@ export async function cachedFitAndScore(plan: Plan, dataset: Dataset, task: Task
   const oof = fresh?.oof ?? [...hits.values()][0]?.oof;
   return { task: task.index, fold: task.fold, cells, ...(oof && { oof }), ms: performance.now() - started };
 }
+
+/**
+ * The task's result from the cache alone, when every one of its cells is stored (each marked
+ * `cached`), else null: a task split into parts (evaluate/parts.ts) checks this first, and a
+ * hit is the task's result without computing any part.
+ */
+export async function cachedTaskResult(plan: Plan, dataset: Dataset, task: Task, cache: CacheStore | null): Promise<TaskResult | null> {
+  if (!cache || !plan.cache || !plan.cv) return null;
+  const started = performance.now();
+  const cv = plan.cv;
+  const stored = await cache.getMany(task.cells.map((cell) => cellKey(plan, dataset, cv, task.fold, plan.grid.at(cell))));
+  if (stored.some((v) => v === null)) return null;
+  const hits = stored.map((v) => unpackCell(v!));
+  const oof = hits[0]?.oof;
+  return { task: task.index, fold: task.fold, cells: task.cells.map((cell, i) => ({ cell, ...hits[i].result, cached: true })), ...(oof && { oof }), ms: performance.now() - started };
+}
+
+/** Stores a computed task result's successful cells in the cache, as cachedFitAndScore does with what it computed. */
+export async function cacheTaskResult(plan: Plan, dataset: Dataset, task: Task, cache: CacheStore | null, result: TaskResult): Promise<void> {
+  if (!cache || !plan.cache || !plan.cv) return;
+  const cv = plan.cv;
+  const oof = result.oof ? encodeOof(result.oof) : null;
+  const entries: Array<[string, Uint8Array]> = [];
+  for (const r of result.cells) {
+    if (r.error || r.cached) continue;
+    const { cell, ...rest } = r;
+    entries.push([cellKey(plan, dataset, cv, task.fold, plan.grid.at(cell)), packCell(rest, oof)]);
+  }
+  if (entries.length) await cache.setMany(entries);
+}

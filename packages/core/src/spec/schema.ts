@@ -260,6 +260,12 @@ export const experimentSpecSchema = z
     /** Let cells that share an expensive step (KNN neighbours) run as one task. */
     group_cells: z.boolean().default(true),
     /**
+     * Split each fit task by its test rows into this many jobs, for estimators whose cost is in
+     * their queries (KNeighborsClassifier), so few heavy folds keep every worker busy; "auto"
+     * (the default when absent) splits when the live workers' slots would otherwise idle.
+     */
+    split_queries: z.union([z.literal('auto'), z.number().int().min(1).max(16)]).optional(),
+    /**
      * Wall-clock limits of this experiment's fit tasks and refit, seconds, instead of the
      * workers' defaults: a job past its limit is stopped and recorded as failed with the reason.
      */

@@ -1,0 +1,86 @@
+import { cachedTaskResult, cacheTaskResult, decodePart, encodePart, fitAndScorePart, mergeParts, type Plan, type TaskResult } from '@gridfold/core';
+import { estimatorLabel, type ExperimentStore, type FitJobData, type RunRef } from '@gridfold/queue';
+import type { SandboxedJob } from 'bullmq';
+import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
+
+/**
+ * One part of a task split by its queries (issue #17; `FitJobData.part`): it fits on the fold's
+ * training rows, predicts its slice of the test rows, and stores its outputs once; the job
+ * whose part completes the set merges them into the task's result (exactly fitAndScore's),
+ * stores it as a whole task would (result, out-of-fold outputs, task cache) and deletes the
+ * parts. Idempotent: a part whose task result is stored does nothing (`beginTask` says 'done'),
+ * a redelivered part that is stored is not computed again, and a killed merger's redelivery
+ * merges again (the parts stay until the result is stored). The task's running entry is the
+ * task's, not a part's: the merger (or a failing part) clears it.
+ */
+export async function processPart(job: SandboxedJob, data: FitJobData & { part: NonNullable<FitJobData['part']> }): Promise<unknown> {
+  const { experimentId: id, prefix, task, generation, fingerprint, part } = data;
+  const run: RunRef = { generation, fingerprint };
+  const store = storeFor(prefix);
+  const begin = await store.beginTask(id, task.index, config.workerId ?? String(process.pid), run);
+  if (begin === 'done') {
+    // A merger killed between storing the result and deleting the parts left them: gone now.
+    await store.deleteParts(id, task.index, generation, part.count);
+    return { task: task.index, already: true };
+  }
+  if (begin !== 'run') return { skipped: begin };
+  const started = Date.now();
+  let ended = false;
+  try {
+    const plan = await planFor(store, id);
+    const dataset = await datasetFor(plan, prefix, fingerprint);
+    const cache = cacheFor(prefix);
+    // The whole task in the cache: its result, no part computed.
+    const hit = await cachedTaskResult(plan, dataset, task, cache);
+    if (hit) {
+      ended = true;
+      return finish(store, id, plan, hit, run, started, { cached: true });
+    }
+    let stored: number;
+    if (await store.hasPart(id, task.index, generation, part.index)) stored = await countParts(store, id, task.index, generation, part.index);
+    else stored = await store.savePart(id, task.index, generation, part.index, encodePart(await fitAndScorePart(plan, dataset, task, part)));
+    if (stored < 0) return { skipped: 'merged' };
+    if (stored < part.count) {
+      // Not the last part: the task stays running until the merger stores its result.
+      ended = true;
+      log.info({ experiment: id, task: task.index, part: part.index, parts: part.count, ms: Date.now() - started }, 'task part done');
+      return { part: part.index, parts: part.count, waiting: part.count - stored };
+    }
+    const bytes = await store.parts(id, task.index, generation, part.count);
+    if (bytes.some((b) => b === null)) throw new Error(`task ${task.index} counts ${part.count} stored parts but some are gone`);
+    const result = mergeParts(plan, dataset, task, bytes.map((b) => decodePart(b!)));
+    await cacheTaskResult(plan, dataset, task, cache, result);
+    ended = true;
+    const out = await finish(store, id, plan, result, run, started, { merged: part.count });
+    await store.deleteParts(id, task.index, generation, part.count);
+    return out;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.error({ experiment: id, task: task.index, part: part.index, err: message, attempt: job.attemptsMade + 1 }, 'task part failed');
+    if (lastAttempt(job)) await store.saveTaskError(id, generation, task.index, message);
+    throw err;
+  } finally {
+    if (!ended) await store.taskEnded(id, task.index);
+  }
+}
+
+/** The stored count of a task's parts, read by storing nothing new (the part is there). */
+async function countParts(store: ExperimentStore, id: string, task: number, generation: number, part: number): Promise<number> {
+  // savePart with the bytes already stored (HSETNX keeps the first) answers the count; read them back to pass the same value.
+  const [bytes] = await store.parts(id, task, generation, part + 1).then((all) => all.slice(part));
+  return bytes ? store.savePart(id, task, generation, part, bytes) : -1;
+}
+
+/** Stores a task's whole result as the task processor does: out-of-fold outputs first, then the result. */
+async function finish(store: ExperimentStore, id: string, plan: Plan, full: TaskResult, run: RunRef, started: number, how: Record<string, unknown>): Promise<unknown> {
+  const { oof, ...result } = full;
+  if (oof) await store.saveOof(id, result.task, oof);
+  const stored = await store.endTask(id, result, run);
+  if (stored === 'stale-generation' || stored === 'stale-data' || stored === 'missing') {
+    log.warn({ experiment: id, task: result.task, generation: run.generation, refused: stored }, 'task result refused');
+    return { task: result.task, refused: stored, generation: run.generation };
+  }
+  log.info({ experiment: id, task: result.task, fold: result.fold, cells: result.cells.length, ms: Date.now() - started, fresh: stored === 'stored', ...how }, 'task done');
+  return { task: result.task, ms: result.ms, scores: result.cells.map((c) => c.test_score), estimator: estimatorLabel(plan.estimator), seconds: (Date.now() - started) / 1000 };
+}
+
