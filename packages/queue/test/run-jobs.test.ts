@@ -20,8 +20,8 @@ const halving = {
 
 describe('run job ids', () => {
   it('names every step a run may have, parents first, in that run', () => {
-    expect(runStepIds('e', 2, null)).toEqual(['e.g2.refit', 'e.g2.aggregate', 'e.g2.h-start']);
-    expect(runStepIds('e', 0, halving)).toEqual(['e.g0.refit', 'e.g0.aggregate', 'e.g0.h1', 'e.g0.h0', 'e.g0.h-start']);
+    expect(runStepIds('e', 2, null)).toEqual(['e.g2.refit', 'e.g2.aggregate', 'e.g2.gate', 'e.g2.h-start']);
+    expect(runStepIds('e', 0, halving)).toEqual(['e.g0.refit', 'e.g0.aggregate', 'e.g0.gate', 'e.g0.h1', 'e.g0.h0', 'e.g0.h-start']);
   });
 
   it("names a grid's tasks by the plan, a halving search's by the rounds planned so far", () => {
