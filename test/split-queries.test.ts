@@ -75,8 +75,10 @@ describe('tasks split by their queries (real Redis, 2 worker processes)', () => 
   });
 
   it('survives a worker SIGKILLed while it runs a part: the same results, one stored result per task, no part left', async () => {
-    cluster = new TestCluster({ workers: 2, lockMs: 3000, stalledMs: 1000 });
-    const spec = { ...multilabel, name: 'split-kill', cv: { n_splits: 3, subset: 6000 } };
+    // The victim starts alone, so the part it is killed in is its own (with two workers from the
+    // start, the other one could take every part first and the kill would hit nothing).
+    cluster = new TestCluster({ workers: 1, lockMs: 3000, stalledMs: 1000 });
+    const spec = { ...multilabel, name: 'split-kill', cv: { n_splits: 3, subset: 12000 } };
     const local = await runExperiment({ ...spec });
     const submitted = await request(cluster.api.app).post('/api/experiments').send(spec).expect(201);
     const id = submitted.body.id as string;
@@ -85,8 +87,9 @@ describe('tasks split by their queries (real Redis, 2 worker processes)', () => 
     await waitFor(async () => {
       const h = await cluster!.redis.hgetall(running);
       return Object.values(h).some((v) => JSON.parse(v).worker === victim.id) ? true : undefined;
-    }, 60_000, 'a part to run on the victim worker');
+    }, 60_000, 'a part to run on the victim worker', 10);
     await victim.kill('SIGKILL');
+    cluster.addWorker();
     victim.start();
     const view = await cluster.ended(id, 120_000);
     expect(view.status, view.error).toBe('completed');
