@@ -3,8 +3,10 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultDataDir } from '../datasets/paths.js';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../kernels/kernel-settings.js';
-import { MAX_CELL_FOLDS } from '../plan/check-search-size.js';
 
+
+/** Default most fits (candidates x folds) a spec may ask for (`GRIDFOLD_MAX_CELL_FOLDS`); `MAX_CELL_FOLDS` of plan/check-search-size.ts. */
+export const DEFAULT_MAX_CELL_FOLDS = 20_000;
 /** How logs are written: `pretty` (one line per entry, for people), `json` (pino's JSON lines), `auto` (pretty when stderr is a terminal, else JSON). */
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 /** One of {@link LOG_FORMATS}. */
@@ -200,7 +202,7 @@ export const CONFIG_VARIABLES: ConfigVariables = {
   heartbeatMs: { env: 'GRIDFOLD_HEARTBEAT_MS', schema: integer(100, 600_000, 'milliseconds'), fallback: () => 5000 },
   metricsToken: { env: 'GRIDFOLD_METRICS_TOKEN', schema: z.string(), fallback: none },
   metricsExperiments: { env: 'GRIDFOLD_METRICS_EXPERIMENTS', schema: integer(0, 100_000, 'experiments'), fallback: () => 1000 },
-  maxCellFolds: { env: 'GRIDFOLD_MAX_CELL_FOLDS', schema: integer(1, 1_000_000, 'fits'), fallback: () => MAX_CELL_FOLDS },
+  maxCellFolds: { env: 'GRIDFOLD_MAX_CELL_FOLDS', schema: integer(1, 1_000_000, 'fits'), fallback: () => DEFAULT_MAX_CELL_FOLDS },
   port: { env: 'PORT', schema: integer(0, 65_535, ''), fallback: () => 3000 },
   host: { env: 'HOST', schema: word, fallback: () => '127.0.0.1' },
   apiUrl: { env: 'GRIDFOLD_API', schema: url(['http', 'https']), fallback: () => 'http://127.0.0.1:3000' },

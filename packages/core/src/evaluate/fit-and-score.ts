@@ -1,6 +1,6 @@
 import type { Dataset } from '../datasets/load.js';
 import type { Matrix } from '../matrix.js';
-import { sharesFit, type Estimator, type Params } from '../estimators/base.js';
+import { sharesFit, type Estimator, type Params, type SharedFit } from '../estimators/base.js';
 import { buildEstimator } from '../estimators/registry.js';
 import { SCORERS, score, type Scorer } from '../metrics/scorers.js';
 import type { Plan, Task } from '../plan/plan.js';
@@ -124,22 +124,14 @@ async function scoreCell(
  */
 async function scoreGroup(plan: Plan, paramsList: Params[], cells: number[], fold: FoldData, foldIndex: number): Promise<CellResult[]> {
   const scorer: Scorer = SCORERS[plan.scoring];
-  const { train, test } = fold;
-  const t0 = performance.now();
-  let shared;
-  try {
-    const group = paramsList.map((p) => buildEstimator(plan.estimator, p));
-    const first = group[0];
-    if (!sharesFit(first)) throw new TypeError(`${first.name} does not share fits, but task has ${cells.length} cells`);
-    shared = await first.fitShared(group, train.X, train.y);
-  } catch (err) {
-    // One bad cell must not sink its group: score the cells one by one to find which fail.
-    if (plan.errorScore === 'raise') throw err;
+  const { test } = fold;
+  const started = await startSharedFit(plan, paramsList, fold);
+  if (!started) {
     const out: CellResult[] = [];
     for (const [i, cell] of cells.entries()) out.push((await scoreCell(plan, paramsList[i], cell, fold, foldIndex)).result);
     return out;
   }
-  const sharedMs = (performance.now() - t0) / cells.length;
+  const { shared, sharedMs } = started;
   const outcomes: Array<{ fitMs: number; score?: number; error?: unknown }> = [];
   let scoringMs = 0;
   for (let i = 0; i < cells.length; i++) {
@@ -162,6 +154,25 @@ async function scoreGroup(plan: Plan, paramsList: Params[], cells: number[], fol
     const o = outcomes[i];
     return o.error === undefined ? { cell, test_score: o.score!, fit_ms: o.fitMs, score_ms: scoreMs } : failed(plan, cell, o.error, o.fitMs);
   });
+}
+
+/**
+ * The shared step of a group of cells that share a fit (SharesFit.fitShared) on the fold's
+ * training rows, and its time per cell. Null when it failed and error_score is not "raise": one
+ * bad cell must not sink its group, so the caller then runs the cells one by one to find which fail.
+ */
+export async function startSharedFit(plan: Plan, paramsList: Params[], fold: FoldData): Promise<{ shared: SharedFit; sharedMs: number } | null> {
+  const t0 = performance.now();
+  try {
+    const group = paramsList.map((p) => buildEstimator(plan.estimator, p));
+    const first = group[0];
+    if (!sharesFit(first)) throw new TypeError(`${first.name} does not share fits, but task has ${paramsList.length} cells`);
+    const shared = await first.fitShared(group, fold.train.X, fold.train.y);
+    return { shared, sharedMs: (performance.now() - t0) / paramsList.length };
+  } catch (err) {
+    if (plan.errorScore === 'raise') throw err;
+    return null;
+  }
 }
 
 /** A score that is not a number (a user's estimator predicting garbage) fails its cell, saying so. */

@@ -1,11 +1,12 @@
 import type { Dataset } from '../datasets/load.js';
-import { sharesFit, type Estimator, type HasDecisionFunction, type Params } from '../estimators/base.js';
+import { type Estimator, type HasDecisionFunction, type Params } from '../estimators/base.js';
 import { buildEstimator } from '../estimators/registry.js';
 import { Matrix, type NumericArray, type Target } from '../matrix.js';
 import { SCORERS } from '../metrics/scorers.js';
 import type { Plan, Task } from '../plan/plan.js';
 import { foldData, type FoldData } from '../splitters/fold-data.js';
 import { decodeOof, encodeOof } from './oof-codec.js';
+import { startSharedFit } from './fit-and-score.js';
 import { outOfFold } from './out-of-fold.js';
 import type { CellResult, OofOutputs, TaskResult } from './task-result.js';
 
@@ -172,20 +173,13 @@ async function partCell(plan: Plan, params: Params, cell: number, fold: FoldData
 
 /** A group of cells sharing a fit, as fitAndScore's scoreGroup: the shared step once (a failing one: the cells one by one), then each cell's output. */
 async function partGroup(plan: Plan, paramsList: Params[], cells: number[], fold: FoldData): Promise<PartCell[]> {
-  const t0 = performance.now();
-  let shared;
-  try {
-    const group = paramsList.map((p) => buildEstimator(plan.estimator, p));
-    const first = group[0];
-    if (!sharesFit(first)) throw new TypeError(`${first.name} does not share fits, but task has ${cells.length} cells`);
-    shared = await first.fitShared(group, fold.train.X, fold.train.y);
-  } catch (err) {
-    if (plan.errorScore === 'raise') throw err;
+  const started = await startSharedFit(plan, paramsList, fold);
+  if (!started) {
     const out: PartCell[] = [];
     for (const [i, cell] of cells.entries()) out.push((await partCell(plan, paramsList[i], cell, fold, false)).cell);
     return out;
   }
-  const sharedMs = (performance.now() - t0) / cells.length;
+  const { shared, sharedMs } = started;
   const out: PartCell[] = [];
   for (const [i, cell] of cells.entries()) {
     const t1 = performance.now();

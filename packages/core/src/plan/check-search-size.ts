@@ -1,11 +1,12 @@
+import { DEFAULT_MAX_CELL_FOLDS } from '../config/config.js';
 import { gridSize, type ParamGridSpec } from '../search/parameter-grid.js';
 import { samplerSize, type ParamDistributions } from '../search/parameter-sampler.js';
 import type { ExperimentSpec } from '../spec/schema.js';
 import type { SpecIssue } from '../spec/validate.js';
 import { resolveCv } from './plan.js';
 
-/** Default most fits (candidates x folds) a spec may ask for; the API's default limit too. */
-export const MAX_CELL_FOLDS = 20_000;
+/** Default most fits (candidates x folds) a spec may ask for; the API's default limit too (the config's default). */
+export const MAX_CELL_FOLDS = DEFAULT_MAX_CELL_FOLDS;
 /**
  * Most values a search may list in all (list entries, plus one per distribution object):
  * checkSpec builds an estimator per distinct value, so this bounds its work.
