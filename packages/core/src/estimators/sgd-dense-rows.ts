@@ -8,6 +8,7 @@
  */
 import type { Matrix } from '../matrix.js';
 import { assembleModule, type WasmCode, type WasmFunction, type WasmType } from './wasm-assembler.js';
+import { isPixels } from './sgd-rows.js';
 
 /** Chains advanced per pass over the columns (more would spill the row pointers out of registers). */
 export const CHUNK = 5;
@@ -113,14 +114,6 @@ function align(n: number, to: number): number {
   return Math.ceil(n / to) * to;
 }
 
-function isPixels(data: Matrix['data']): boolean {
-  if (data instanceof Uint8Array) return true;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (!(v >= 0 && v <= 255 && Math.trunc(v) === v)) return false;
-  }
-  return true;
-}
 
 /** Pushes x[j] as f64: the row at local `x`, column j at local `j`, its byte offset 8j at local `off`. */
 function value(f: Format, x: number, j: number, off: number): WasmCode {

@@ -212,7 +212,7 @@ export class SgdRows {
 }
 
 /** True when every value is an integer in 0..255, so a byte holds it exactly. */
-function isPixels(data: Matrix['data']): boolean {
+export function isPixels(data: Matrix['data']): boolean {
   if (data instanceof Uint8Array) return true;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
