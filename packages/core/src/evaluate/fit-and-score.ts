@@ -107,7 +107,7 @@ async function scoreCell(
     // When the out-of-fold outputs include predictions, the score is computed from the same ones.
     const predictions = plan.oof && scorer.needs === 'predict' && plan.oof.methods.includes('predict') ? await est.predict(test.X) : undefined;
     const s = predictions ? scorer.fromOutput(test.y, predictions) : await score(scorer, est, test.X, test.y);
-    checkScore(est, plan, s);
+    checkScore(est.name, plan, s);
     const backend = fittedBackend(est);
     const result = { cell, test_score: s, fit_ms: fitMs, score_ms: performance.now() - t1, ...(backend && { backend }), ...(curve.length > 0 && { curve }) };
     return { result, oof: plan.oof ? await outOfFold(plan.oof, est, test.X, test.indices, predictions) : undefined };
@@ -143,7 +143,7 @@ async function scoreGroup(plan: Plan, paramsList: Params[], cells: number[], fol
       const t2 = performance.now();
       const s = await score(scorer, est, test.X, test.y);
       scoringMs += performance.now() - t2;
-      checkScore(est, plan, s);
+      checkScore(est.name, plan, s);
       outcomes.push({ fitMs, score: s });
     } catch (err) {
       outcomes.push({ fitMs: fitMs + (performance.now() - t1), error: err });
@@ -175,9 +175,9 @@ export async function startSharedFit(plan: Plan, paramsList: Params[], fold: Fol
   }
 }
 
-/** A score that is not a number (a user's estimator predicting garbage) fails its cell, saying so. */
-function checkScore(est: Estimator, plan: Pick<Plan, 'scoring'>, s: unknown): void {
-  if (typeof s !== 'number' || Number.isNaN(s)) throw new Error(`${est.name}: the ${plan.scoring} score is ${String(s)}, not a number`);
+/** A score that is not a number (a user's estimator predicting garbage) fails its cell, saying so; `name` is the estimator's. */
+export function checkScore(name: string, plan: Pick<Plan, 'scoring'>, s: unknown): void {
+  if (typeof s !== 'number' || Number.isNaN(s)) throw new Error(`${name}: the ${plan.scoring} score is ${String(s)}, not a number`);
 }
 
 /** The compute backend a fitted estimator (or its Pipeline's last step) reports, if any. */
@@ -186,7 +186,8 @@ export function fittedBackend(est: Estimator): string | undefined {
   return typeof backend === 'string' ? backend : undefined;
 }
 
-function failed(plan: Plan, cell: number, err: unknown, fitMs: number): CellResult {
+/** A failed cell's result per the plan's error_score (rethrows with "raise"). */
+export function failed(plan: Plan, cell: number, err: unknown, fitMs: number): CellResult {
   if (plan.errorScore === 'raise') throw err;
   const message = err instanceof Error ? err.message : String(err);
   return { cell, test_score: plan.errorScore, fit_ms: fitMs, score_ms: 0, error: message };

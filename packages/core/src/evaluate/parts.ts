@@ -1,12 +1,12 @@
 import type { Dataset } from '../datasets/load.js';
-import { type Estimator, type HasDecisionFunction, type Params } from '../estimators/base.js';
+import type { Params } from '../estimators/base.js';
 import { buildEstimator } from '../estimators/registry.js';
 import { Matrix, type NumericArray, type Target } from '../matrix.js';
-import { SCORERS } from '../metrics/scorers.js';
+import { SCORERS, scorerOutput } from '../metrics/scorers.js';
 import type { Plan, Task } from '../plan/plan.js';
 import { foldData, type FoldData } from '../splitters/fold-data.js';
 import { decodeOof, encodeOof } from './oof-codec.js';
-import { startSharedFit } from './fit-and-score.js';
+import { checkScore, failed, fittedBackend, startSharedFit } from './fit-and-score.js';
 import { outOfFold } from './out-of-fold.js';
 import type { CellResult, OofOutputs, TaskResult } from './task-result.js';
 
@@ -140,13 +140,6 @@ export async function fitAndScorePart(plan: Plan, dataset: Dataset, task: Task, 
   return { task: task.index, fold: task.fold, part, rows, name, cells, ...(oof && { oof }), ms: performance.now() - started };
 }
 
-async function outputOf(plan: Plan, est: Estimator, X: Matrix): Promise<Target> {
-  if (SCORERS[plan.scoring].needs === 'predict') return est.predict(X);
-  const withDecision = est as Estimator & Partial<HasDecisionFunction>;
-  if (!withDecision.decisionFunction) throw new Error(`${est.name} has no decision_function, which this scoring needs`);
-  return withDecision.decisionFunction(X);
-}
-
 function failedPart(plan: Plan, cell: number, err: unknown, fitMs: number): PartCell {
   if (plan.errorScore === 'raise') throw err;
   return { cell, fit_ms: fitMs, score_ms: 0, error: err instanceof Error ? err.message : String(err) };
@@ -160,12 +153,12 @@ async function partCell(plan: Plan, params: Params, cell: number, fold: FoldData
     await est.fit(fold.train.X, fold.train.y);
     fitMs = performance.now() - t0;
     const t1 = performance.now();
-    const output = await outputOf(plan, est, fold.test.X);
+    const output = await scorerOutput(SCORERS[plan.scoring], est, fold.test.X);
     // As fitAndScore: predictions the score needs are the out-of-fold ones too.
     const predictions = SCORERS[plan.scoring].needs === 'predict' ? output : undefined;
     const oof = withOof && plan.oof ? await outOfFold(plan.oof, est, fold.test.X, fold.test.indices, predictions) : undefined;
-    const backend = (est.finalEstimator() as Estimator & { backend?: unknown }).backend;
-    return { cell: { cell, fit_ms: fitMs, score_ms: performance.now() - t1, output, ...(typeof backend === 'string' && { backend }) }, oof };
+    const backend = fittedBackend(est);
+    return { cell: { cell, fit_ms: fitMs, score_ms: performance.now() - t1, output, ...(backend && { backend }) }, oof };
   } catch (err) {
     return { cell: failedPart(plan, cell, err, fitMs || performance.now() - t0) };
   }
@@ -188,7 +181,7 @@ async function partGroup(plan: Plan, paramsList: Params[], cells: number[], fold
       const est = await shared.fitCell(i);
       fitMs += performance.now() - t1;
       const t2 = performance.now();
-      const output = await outputOf(plan, est, fold.test.X);
+      const output = await scorerOutput(SCORERS[plan.scoring], est, fold.test.X);
       out.push({ cell, fit_ms: fitMs, score_ms: performance.now() - t2, output });
     } catch (err) {
       out.push(failedPart(plan, cell, err, fitMs + (performance.now() - t1)));
@@ -249,10 +242,10 @@ export function mergeParts(plan: Plan, dataset: Dataset, task: Task, parts: Part
     const t0 = performance.now();
     const s = scorer.fromOutput(y, concatTarget(mine.map((c) => c.output!)));
     const scoreMs = mine.reduce((t, c) => t + c.score_ms, 0) + performance.now() - t0;
-    if (typeof s !== 'number' || Number.isNaN(s)) {
-      const error = `${sorted[0].name}: the ${plan.scoring} score is ${String(s)}, not a number`;
-      if (plan.errorScore === 'raise') throw new Error(error);
-      return { cell, test_score: plan.errorScore, fit_ms: fitMs, score_ms: 0, error };
+    try {
+      checkScore(sorted[0].name, plan, s);
+    } catch (err) {
+      return failed(plan, cell, err, fitMs);
     }
     return { cell, test_score: s, fit_ms: fitMs, score_ms: scoreMs, ...(mine[0].backend && { backend: mine[0].backend }) };
   });

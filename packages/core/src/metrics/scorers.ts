@@ -33,12 +33,17 @@ export const SCORERS = {
 /** Name of a scorer (`scoring` in a spec). */
 export type ScoringName = keyof typeof SCORERS;
 
-/** Runs the estimator method a scorer needs, then scores its output. */
-export async function score(scorer: Scorer, estimator: Estimator, X: Matrix, y: Target): Promise<number> {
-  if (scorer.needs === 'predict') return scorer.fromOutput(y, await estimator.predict(X));
+/** Runs the estimator method a scorer needs on X: what {@link Scorer.fromOutput} takes. */
+export async function scorerOutput(scorer: Scorer, estimator: Estimator, X: Matrix): Promise<Target> {
+  if (scorer.needs === 'predict') return estimator.predict(X);
   const withDecision = estimator as Estimator & Partial<HasDecisionFunction>;
   if (!withDecision.decisionFunction) throw new Error(`${estimator.name} has no decision_function, which this scoring needs`);
-  return scorer.fromOutput(y, await withDecision.decisionFunction(X));
+  return withDecision.decisionFunction(X);
+}
+
+/** Runs the estimator method a scorer needs, then scores its output. */
+export async function score(scorer: Scorer, estimator: Estimator, X: Matrix, y: Target): Promise<number> {
+  return scorer.fromOutput(y, await scorerOutput(scorer, estimator, X));
 }
 
 /** The scores of a binary decision function as one array (its only column). */
