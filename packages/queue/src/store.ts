@@ -514,13 +514,14 @@ export class ExperimentStore {
    * the task's parts are stored, counting this one: the job that sees the task's part count
    * merges. A redelivered part stores nothing and gets the count again, so a killed merger's
    * redelivery merges. Returns -1 when nothing is to be done: the experiment is gone (purged)
-   * or the task's result is already stored (merged by another delivery).
+   * or the task's result is already stored (merged by another delivery). With `bytes` null (a
+   * redelivered part already stored, see {@link hasPart}) it stores nothing and answers the same.
    */
-  async savePart(id: string, task: number, generation: number, part: number, bytes: Uint8Array): Promise<number> {
+  async savePart(id: string, task: number, generation: number, part: number, bytes: Uint8Array | null): Promise<number> {
     return Number(await plainlyFull(this.redis.eval(
       `if redis.call('exists', KEYS[1]) == 0 or redis.call('hexists', KEYS[2], ARGV[1]) == 1 then return -1 end
        local f = ARGV[1] .. ':g' .. ARGV[2]
-       if redis.call('hsetnx', KEYS[3], f .. ':p' .. ARGV[3], ARGV[4]) == 1 then redis.call('hincrby', KEYS[3], f .. ':n', 1) end
+       if ARGV[4] ~= '' and redis.call('hsetnx', KEYS[3], f .. ':p' .. ARGV[3], ARGV[4]) == 1 then redis.call('hincrby', KEYS[3], f .. ':n', 1) end
        return tonumber(redis.call('hget', KEYS[3], f .. ':n'))`,
       3,
       this.k.experiment(id),
@@ -529,7 +530,8 @@ export class ExperimentStore {
       String(task),
       String(generation),
       String(part),
-      Buffer.from(bytes),
+      // An encoded part is never empty (its header's length comes first): '' means "store nothing".
+      bytes ? Buffer.from(bytes) : '',
     )));
   }
 

@@ -36,9 +36,9 @@ export async function processPart(job: SandboxedJob, data: FitJobData & { part: 
       ended = true;
       return finish(store, id, plan, hit, run, started, { cached: true });
     }
-    let stored: number;
-    if (await store.hasPart(id, task.index, generation, part.index)) stored = await countParts(store, id, task.index, generation, part.index);
-    else stored = await store.savePart(id, task.index, generation, part.index, encodePart(await fitAndScorePart(plan, dataset, task, part)));
+    // A redelivered part that is stored is not computed again: it only learns the count.
+    const computed = (await store.hasPart(id, task.index, generation, part.index)) ? null : encodePart(await fitAndScorePart(plan, dataset, task, part));
+    const stored = await store.savePart(id, task.index, generation, part.index, computed);
     if (stored < 0) return { skipped: 'merged' };
     if (stored < part.count) {
       // Not the last part: the task stays running until the merger stores its result.
@@ -62,13 +62,6 @@ export async function processPart(job: SandboxedJob, data: FitJobData & { part: 
   } finally {
     if (!ended) await store.taskEnded(id, task.index);
   }
-}
-
-/** The stored count of a task's parts, read by storing nothing new (the part is there). */
-async function countParts(store: ExperimentStore, id: string, task: number, generation: number, part: number): Promise<number> {
-  // savePart with the bytes already stored (HSETNX keeps the first) answers the count; read them back to pass the same value.
-  const [bytes] = await store.parts(id, task, generation, part + 1).then((all) => all.slice(part));
-  return bytes ? store.savePart(id, task, generation, part, bytes) : -1;
 }
 
 /** Stores a task's whole result as the task processor does: out-of-fold outputs first, then the result. */
