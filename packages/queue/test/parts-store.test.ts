@@ -33,8 +33,10 @@ describe('task parts in the store', () => {
     // A redelivered part 0 (its first bytes stay) counts nothing new.
     expect(await store.savePart('e', 1, 0, 0, new Uint8Array([9]))).toBe(1);
     expect(await store.savePart('e', 1, 0, 1, new Uint8Array([2]))).toBe(2);
-    // A redelivered part that knows it is stored sends nothing and learns the count.
+    // A redelivered part that knows it is stored sends nothing and learns the count; nothing is stored for it.
     expect(await store.savePart('e', 1, 0, 1, null)).toBe(2);
+    expect(await store.savePart('e', 1, 0, 2, null)).toBe(2);
+    expect(await store.hasPart('e', 1, 0, 2)).toBe(false);
     // Another generation's parts are counted apart.
     expect(await store.savePart('e', 1, 1, 0, new Uint8Array([3]))).toBe(1);
     expect((await store.parts('e', 1, 0, 2)).map((b) => Array.from(b!))).toEqual([[1], [2]]);
