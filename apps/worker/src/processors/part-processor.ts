@@ -1,7 +1,8 @@
-import { cachedTaskResult, cacheTaskResult, decodePart, encodePart, fitAndScorePart, mergeParts, type Plan, type TaskResult } from '@gridfold/core';
-import { estimatorLabel, type ExperimentStore, type FitJobData, type RunRef } from '@gridfold/queue';
+import { cachedTaskResult, cacheTaskResult, decodePart, encodePart, fitAndScorePart, mergeParts } from '@gridfold/core';
+import type { FitJobData, RunRef } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
+import { storeTaskResult } from './store-result.js';
 
 /**
  * One part of a task split by its queries (issue #17; `FitJobData.part`): it fits on the fold's
@@ -34,7 +35,7 @@ export async function processPart(job: SandboxedJob, data: FitJobData & { part: 
     const hit = await cachedTaskResult(plan, dataset, task, cache);
     if (hit) {
       ended = true;
-      return finish(store, id, plan, hit, run, started, { cached: true });
+      return storeTaskResult(store, id, plan, hit, run, started, { cached: true });
     }
     // A redelivered part that is stored is not computed again: it only learns the count.
     const computed = (await store.hasPart(id, task.index, generation, part.index)) ? null : encodePart(await fitAndScorePart(plan, dataset, task, part));
@@ -51,7 +52,7 @@ export async function processPart(job: SandboxedJob, data: FitJobData & { part: 
     const result = mergeParts(plan, dataset, task, bytes.map((b) => decodePart(b!)));
     await cacheTaskResult(plan, dataset, task, cache, result);
     ended = true;
-    const out = await finish(store, id, plan, result, run, started, { merged: part.count });
+    const out = await storeTaskResult(store, id, plan, result, run, started, { merged: part.count });
     await store.deleteParts(id, task.index, generation, part.count);
     return out;
   } catch (err) {
@@ -63,17 +64,3 @@ export async function processPart(job: SandboxedJob, data: FitJobData & { part: 
     if (!ended) await store.taskEnded(id, task.index);
   }
 }
-
-/** Stores a task's whole result as the task processor does: out-of-fold outputs first, then the result. */
-async function finish(store: ExperimentStore, id: string, plan: Plan, full: TaskResult, run: RunRef, started: number, how: Record<string, unknown>): Promise<unknown> {
-  const { oof, ...result } = full;
-  if (oof) await store.saveOof(id, result.task, oof);
-  const stored = await store.endTask(id, result, run);
-  if (stored === 'stale-generation' || stored === 'stale-data' || stored === 'missing') {
-    log.warn({ experiment: id, task: result.task, generation: run.generation, refused: stored }, 'task result refused');
-    return { task: result.task, refused: stored, generation: run.generation };
-  }
-  log.info({ experiment: id, task: result.task, fold: result.fold, cells: result.cells.length, ms: Date.now() - started, fresh: stored === 'stored', ...how }, 'task done');
-  return { task: result.task, ms: result.ms, scores: result.cells.map((c) => c.test_score), estimator: estimatorLabel(plan.estimator), seconds: (Date.now() - started) / 1000 };
-}
-

@@ -1,9 +1,10 @@
 import { cachedFitAndScore, roundPlan, type Plan } from '@gridfold/core';
-import { estimatorLabel, type ExperimentStore, type FitJobData } from '@gridfold/queue';
+import type { ExperimentStore, FitJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { LruMap } from '../lru-map.js';
 import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
 import { processPart } from './part-processor.js';
+import { storeTaskResult } from './store-result.js';
 
 /**
  * Fits and scores one task (fold x cells) in a sandboxed process. Idempotent: a task whose
@@ -31,20 +32,10 @@ export async function processTask(job: SandboxedJob, data: FitJobData, signal?: 
       lastReport = Date.now();
       void job.updateProgress(Math.round(f * 100));
     };
-    const { oof, ...result } = await cachedFitAndScore(plan, dataset, task, cacheFor(prefix), { onProgress, signal });
-    if (oof) await store.saveOof(id, task.index, oof);
-    const stored = await store.endTask(id, result, run);
+    const result = await cachedFitAndScore(plan, dataset, task, cacheFor(prefix), { onProgress, signal });
+    const out = await storeTaskResult(store, id, plan, result, run, started);
     ended = true;
-    if (stored === 'stale-generation' || stored === 'stale-data' || stored === 'missing') {
-      const since = `since generation ${generation} began`;
-      const why = { 'stale-generation': `was retried ${since}`, 'stale-data': `was retried on changed data ${since}`, missing: 'is gone' }[stored];
-      log.warn({ experiment: id, task: task.index, generation, refused: stored }, `task result refused: the experiment ${why}`);
-      return { task: task.index, refused: stored, generation };
-    }
-    log.info({ experiment: id, task: task.index, fold: task.fold, cells: task.cells.length, ms: Date.now() - started, fresh: stored === 'stored' }, 'task done');
-    // The estimator and the task's wall time here (plan, data, fit and score, store) go to the
-    // worker's duration histogram (see TaskMetrics); `ms` is the fit and score alone.
-    return { task: task.index, ms: result.ms, scores: result.cells.map((c) => c.test_score), estimator: estimatorLabel(plan.estimator), seconds: (Date.now() - started) / 1000 };
+    return out;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     log.error({ experiment: id, task: task.index, err: message, attempt: job.attemptsMade + 1 }, 'task failed');
