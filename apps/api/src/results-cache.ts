@@ -1,5 +1,5 @@
 import { aggregateResults, planExperiment, type ExperimentSpec, type Plan, type SearchSummary, type TaskResult } from '@gridfold/core';
-import type { ExperimentRecord, ExperimentStore } from '@gridfold/queue';
+import { LruMap, type ExperimentRecord, type ExperimentStore } from '@gridfold/queue';
 
 /** Settings of {@link ResultsCache}. */
 export interface ResultsCacheOptions {
@@ -46,10 +46,8 @@ interface Running {
  * and the live streams.
  */
 export class ResultsCache {
-  private readonly plans = new Map<string, Plan>();
-  private readonly running = new Map<string, Running>();
-  private readonly maxPlans: number;
-  private readonly maxRunning: number;
+  private readonly plans: LruMap<string, Plan>;
+  private readonly running: LruMap<string, Running>;
   private readonly waitMs: number;
   private readonly minIntervalMs: number;
 
@@ -57,24 +55,15 @@ export class ResultsCache {
     private readonly store: ExperimentStore,
     options: ResultsCacheOptions = {},
   ) {
-    this.maxPlans = options.maxPlans ?? 256;
-    this.maxRunning = options.maxRunning ?? 8;
+    this.plans = new LruMap(options.maxPlans ?? 256);
+    this.running = new LruMap(options.maxRunning ?? 8);
     this.waitMs = options.waitMs ?? 50;
     this.minIntervalMs = options.minIntervalMs ?? 250;
   }
 
   /** The record's plan (its stored spec was checked when it was taken; its task groups are the ones its plugins gave). */
   plan(record: Pick<ExperimentRecord, 'id' | 'spec' | 'generation'> & { groups?: number[][] }): Plan {
-    const key = `${record.id}:${record.generation}`;
-    let plan = this.plans.get(key);
-    if (plan) {
-      this.plans.delete(key);
-    } else {
-      plan = planExperiment(record.spec as ExperimentSpec, { groups: record.groups });
-    }
-    this.plans.set(key, plan);
-    evict(this.plans, this.maxPlans);
-    return plan;
+    return this.plans.getOrSet(`${record.id}:${record.generation}`, () => planExperiment(record.spec as ExperimentSpec, { groups: record.groups }));
   }
 
   /**
@@ -85,11 +74,7 @@ export class ResultsCache {
    */
   async partial(record: ExperimentRecord, plan: Plan, stored: number): Promise<PartialResults | null> {
     const key = `${record.id}:${record.generation}`;
-    let entry = this.running.get(key);
-    if (entry) this.running.delete(key);
-    entry ??= { results: new Map(), msSum: 0, summary: null, counted: -1, refreshing: null, refreshedAt: 0, lastCostMs: 0 };
-    this.running.set(key, entry);
-    evict(this.running, this.maxRunning);
+    const entry = this.running.getOrSet(key, () => ({ results: new Map(), msSum: 0, summary: null, counted: -1, refreshing: null, refreshedAt: 0, lastCostMs: 0 }));
     if (entry.counted !== stored) {
       const due = Date.now() - entry.refreshedAt >= Math.max(this.minIntervalMs, 4 * entry.lastCostMs);
       if (!entry.refreshing && (due || !entry.summary)) entry.refreshing = this.refresh(record.id, plan, entry).finally(() => (entry.refreshing = null));
@@ -122,13 +107,5 @@ export class ResultsCache {
     entry.counted = entry.results.size;
     entry.refreshedAt = Date.now();
     entry.lastCostMs = entry.refreshedAt - t0;
-  }
-}
-
-/** Drops the least recently used entries (a Map iterates in insertion order; a use re-inserts). */
-function evict<V>(map: Map<string, V>, max: number): void {
-  for (const key of map.keys()) {
-    if (map.size <= max) return;
-    map.delete(key);
   }
 }

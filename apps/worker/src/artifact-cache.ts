@@ -4,9 +4,8 @@ import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { checkSha256, SHA256_HEX, type ArtifactStore } from '@gridfold/queue';
+import { checkSha256, LruMap, SHA256_HEX, type ArtifactStore } from '@gridfold/queue';
 import type { Logger } from 'pino';
-import { LruMap } from './lru-map.js';
 
 /** Where and how much an {@link ArtifactCache} keeps. */
 export interface ArtifactCacheOptions {

@@ -1,7 +1,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger, resolveLogFormat, type LogSettings, type TfjsBackendName } from '@gridfold/core';
-import { ExperimentStore, keyPrefixFor, QUEUE, TaskMetrics, WorkerRegistry, type JobData, type WorkerJob } from '@gridfold/queue';
+import { ExperimentStore, keyPrefixFor, LruMap, QUEUE, TaskMetrics, WorkerRegistry, type JobData, type WorkerJob } from '@gridfold/queue';
 import { FlowProducer, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -9,7 +9,6 @@ import { watchCancellations } from './cancel-watch.js';
 import { countTasks } from './count-tasks.js';
 import { onFinalFailure } from './final-failures.js';
 import { Heartbeat } from './heartbeat.js';
-import { LruMap } from './lru-map.js';
 import { Sandbox } from './sandbox.js';
 import { encodeSandboxConfig, SANDBOX_CONFIG_VAR } from './sandbox-config.js';
 import { DEFAULT_TIME_LIMITS, JobTimeLimits, timeLimitMessage, type TimeLimits } from './time-limits.js';

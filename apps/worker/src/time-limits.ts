@@ -1,7 +1,6 @@
 import type { ExperimentSpec } from '@gridfold/core';
-import { keys, type JobData, type JobKind } from '@gridfold/queue';
+import { keys, LruMap, type JobData, type JobKind } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
-import { LruMap } from './lru-map.js';
 
 /** A worker's wall-clock limits per job kind, milliseconds; a halving step has the aggregate's. */
 export interface TimeLimits {

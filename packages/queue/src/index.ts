@@ -18,3 +18,4 @@ export * from './study-store.js';
 export * from './study-advance.js';
 export * from './task-metrics.js';
 export * from './workers.js';
+export * from './lru-map.js';

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { activatePlugins, createLogger, DATA_PATH_FIELDS, openDataset, type Dataset, type Plan } from '@gridfold/core';
-import { ArtifactStore, connectRedis, ExperimentStore, planOfRecord, RedisTaskCache, usePlugins, type ExperimentRecord, type JobData } from '@gridfold/queue';
+import { ArtifactStore, connectRedis, ExperimentStore, LruMap, planOfRecord, RedisTaskCache, usePlugins, type ExperimentRecord, type JobData } from '@gridfold/queue';
 import { FlowProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ArtifactCache } from '../artifact-cache.js';
-import { LruMap } from '../lru-map.js';
 import { readSandboxConfig } from '../sandbox-config.js';
 
 /** This process's settings, as its worker handed them over. */

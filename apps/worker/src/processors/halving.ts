@@ -1,8 +1,7 @@
 import { aggregateResults, combineRounds, firstRound, halvingOf, nextRound, roundPlan, scheduleFor, type HalvingRound, type TaskResult } from '@gridfold/core';
-import { buildHalvingRound, buildRefitJob, jobIds, QUEUE, type HalvingJobData, type HalvingState } from '@gridfold/queue';
+import { buildHalvingRound, buildRefitJob, jobIds, LruMap, QUEUE, type HalvingJobData, type HalvingState } from '@gridfold/queue';
 import { Queue } from 'bullmq';
 import type { SandboxedJob } from 'bullmq';
-import { LruMap } from '../lru-map.js';
 import { datasetFor, lastAttempt, log, planFor, producerFor, redisFor, storeFor } from './context.js';
 
 // One per key prefix, for the few most recent; a dropped one is closed (the shared connection stays open).

@@ -1,7 +1,6 @@
 import { cachedFitAndScore, roundPlan, type Plan } from '@gridfold/core';
-import type { ExperimentStore, FitJobData } from '@gridfold/queue';
+import { LruMap, type ExperimentStore, type FitJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
-import { LruMap } from '../lru-map.js';
 import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
 import { processPart } from './part-processor.js';
 import { storeTaskResult } from './store-result.js';

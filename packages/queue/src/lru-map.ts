@@ -1,8 +1,8 @@
 /**
  * A map that keeps at most `max` entries: adding one more drops the least recently used
- * (read or written). For what a long-lived sandboxed processor keeps per experiment or per
- * key prefix, so that memory stays bounded however many it serves; what is dropped is read
- * again from Redis when needed.
+ * (read or written). For what a long-lived process (a sandboxed processor, the API) keeps per
+ * experiment or per key prefix, so that memory stays bounded however many it serves; what is
+ * dropped is read again from Redis when needed.
  */
 export class LruMap<K, V> {
   private readonly entries = new Map<K, V>();
@@ -55,5 +55,10 @@ export class LruMap<K, V> {
   /** Forgets `key` (without telling `onEvict`); whether it was there. */
   delete(key: K): boolean {
     return this.entries.delete(key);
+  }
+
+  /** The keys held, least recently used first. */
+  keys(): IterableIterator<K> {
+    return this.entries.keys();
   }
 }
