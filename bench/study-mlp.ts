@@ -4,10 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runExperiment } from '../packages/core/src/index.js';
 import type { Params } from '../packages/core/src/estimators/base.js';
-import type { TpeTrial } from '../packages/core/src/search/tpe/observations.js';
-import { TpeSampler } from '../packages/core/src/search/tpe/sampler.js';
 import type { ParamSpace, SpaceParam } from '../packages/core/src/spec/param-space.js';
 import { configureBench } from './configure.js';
+import { printProposalTimes, runPython } from './optuna-side.js';
 
 /**
  * Issue 15, objective 3: MLPClassifier on an MNIST subset with a report per epoch, searched by
@@ -63,31 +62,8 @@ const FIXED = { max_iter: EPOCHS, n_iter_no_change: EPOCHS, random_state: 0 };
 
 /** Runs study_mlp_optuna.py with `input` on stdin; calls onLine for each JSON line it prints. */
 function python(input: object, onLine: (v: unknown) => void = () => {}): Promise<unknown[]> {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  // One thread, as gridfold's TF.js WASM backend here: on this shared 2-core machine a second BLAS thread only contends.
-  env.OPENBLAS_NUM_THREADS = '1';
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', [PY], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-    const out: unknown[] = [];
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i).trim();
-        buf = buf.slice(i + 1);
-        if (!line.startsWith('{') && !line.startsWith('[')) continue;
-        const v = JSON.parse(line);
-        out.push(v);
-        onLine(v);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`study_mlp_optuna.py exited ${code}`))));
-    child.stdin.end(JSON.stringify({ csv: CSV, space: SPACE, fixed: { random_state: FIXED.random_state }, epochs: EPOCHS, ...input }));
-  });
+  // One BLAS thread, as gridfold's TF.js WASM backend here: on this shared 2-core machine a second only contends.
+  return runPython(PY, { csv: CSV, space: SPACE, fixed: { random_state: FIXED.random_state }, epochs: EPOCHS, ...input }, onLine, 1);
 }
 
 function spec(extra: object): object {
@@ -286,25 +262,5 @@ if (runs.optuna.length) console.log(`  Optuna TPE + SHA, same rule against sciki
 
 // One proposal with 100 and 1,000 finished trials (this run's complete trials, pooled; repeated when fewer).
 const pooled = Object.values(runs).flatMap((rs) => rs.flatMap((r) => r.params.map((params, i) => ({ params, value: r.values[i] })))).filter((t): t is { params: Params; value: number } => t.value !== null);
-const history = Array.from({ length: 1000 }, (_, i) => pooled[i % pooled.length]);
-const REPEATS = 30;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const ours: Record<number, number> = {};
-for (const size of [100, 1000]) {
-  const sampler = new TpeSampler(SPACE as ParamSpace, { seed: 1, direction: 'maximize' });
-  const trials: TpeTrial[] = history.slice(0, size).map((t) => ({ params: t.params, state: 'complete', value: t.value }));
-  const times: number[] = [];
-  for (let i = 0; i < 10 + REPEATS; i++) {
-    const h = trials.slice(0, trials.length - (i % 2));
-    const t = performance.now();
-    sampler.propose(h);
-    if (i >= 10) times.push(performance.now() - t);
-  }
-  ours[size] = median(times);
-}
-const [theirs] = (await python({ mode: 'propose', history: history.map((t) => ({ params: t.params, value: t.value })), sizes: [100, 1000], repeats: REPEATS })) as Array<Record<string, number>>;
-console.log(`\none proposal, median of ${REPEATS} (${pooled.length} complete trials of this run${pooled.length < 1000 ? ', repeated to 1,000' : ''}):`);
-console.log('| finished trials | gridfold ms / proposal | Optuna 3.1 ms / proposal | Optuna / gridfold |');
-console.log('|---|---|---|---|');
-for (const size of [100, 1000]) console.log(`| ${size.toLocaleString('en')} | ${ours[size].toFixed(2)} | ${theirs[size].toFixed(2)} | ${(theirs[size] / ours[size]).toFixed(2)}x |`);
+await printProposalTimes(SPACE as ParamSpace, pooled, python, 'complete');
 console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s in all`);

@@ -4,10 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runExperiment } from '../packages/core/src/index.js';
 import type { Params } from '../packages/core/src/estimators/base.js';
-import type { TpeTrial } from '../packages/core/src/search/tpe/observations.js';
-import { TpeSampler } from '../packages/core/src/search/tpe/sampler.js';
 import type { ParamSpace, SpaceParam } from '../packages/core/src/spec/param-space.js';
 import { configureBench } from './configure.js';
+import { printProposalTimes, runPython } from './optuna-side.js';
 
 /**
  * Issue 15's side-by-side studies: the same objective searched by gridfold's TPE (in-process,
@@ -68,29 +67,7 @@ function spec(extra: object): object {
 
 /** Runs study_optuna.py with `input` on stdin; calls onLine for each JSON line it prints. */
 function python(input: object, onLine: (v: unknown) => void = () => {}): Promise<unknown[]> {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', [PY], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-    const out: unknown[] = [];
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i).trim();
-        buf = buf.slice(i + 1);
-        if (!line.startsWith('{') && !line.startsWith('[')) continue;
-        const v = JSON.parse(line);
-        out.push(v);
-        onLine(v);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`study_optuna.py exited ${code}`))));
-    child.stdin.end(JSON.stringify({ objective: OBJECTIVE, digits_csv: DIGITS, space: SPACE, ...input }));
-  });
+  return runPython(PY, { objective: OBJECTIVE, digits_csv: DIGITS, space: SPACE, ...input }, onLine);
 }
 
 async function gridfoldRun(extra: object) {
@@ -176,25 +153,5 @@ console.log(`  wall time per study (${TRIALS} trials): gridfold TPE ${meanS(g).t
 
 // 4. One proposal with 100 and 1,000 finished trials of this objective (this run's trials, pooled).
 const pooled = Object.values(runs).flatMap((rs) => rs.flatMap((r) => r.params.map((params, i) => ({ params, value: r.values[i] })))).filter((t) => Number.isFinite(t.value));
-const history = Array.from({ length: 1000 }, (_, i) => pooled[i % pooled.length]);
-const REPEATS = 30;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const ours: Record<number, number> = {};
-for (const size of [100, 1000]) {
-  const sampler = new TpeSampler(SPACE as ParamSpace, { seed: 1, direction: 'maximize' });
-  const trials: TpeTrial[] = history.slice(0, size).map((t) => ({ params: t.params, state: 'complete', value: t.value }));
-  const times: number[] = [];
-  for (let i = 0; i < 10 + REPEATS; i++) {
-    const h = trials.slice(0, trials.length - (i % 2));
-    const t = performance.now();
-    sampler.propose(h);
-    if (i >= 10) times.push(performance.now() - t);
-  }
-  ours[size] = median(times);
-}
-const [theirs] = (await python({ mode: 'propose', history: history.map((t) => ({ params: t.params, value: t.value })), sizes: [100, 1000], repeats: REPEATS })) as Array<Record<string, number>>;
-console.log(`\none proposal, median of ${REPEATS} (${pooled.length} finished trials of this run${pooled.length < 1000 ? ', repeated to 1,000' : ''}):`);
-console.log('| finished trials | gridfold ms / proposal | Optuna 3.1 ms / proposal | Optuna / gridfold |');
-console.log('|---|---|---|---|');
-for (const size of [100, 1000]) console.log(`| ${size.toLocaleString('en')} | ${ours[size].toFixed(2)} | ${theirs[size].toFixed(2)} | ${(theirs[size] / ours[size]).toFixed(2)}x |`);
+await printProposalTimes(SPACE as ParamSpace, pooled, python, 'finished');
 console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s in all`);
