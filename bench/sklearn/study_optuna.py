@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 import optuna
-from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna_space import distributions, proposal_ms, suggest_params
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
@@ -61,27 +61,11 @@ def score(p):
     return float(folds.mean()), folds.tolist()
 
 
-def distribution(spec):
-    if isinstance(spec, list):
-        return CategoricalDistribution(spec)
-    if "float" in spec:
-        return FloatDistribution(spec["float"][0], spec["float"][1], log=spec.get("log", False), step=spec.get("step"))
-    return IntDistribution(spec["int"][0], spec["int"][1], log=spec.get("log", False), step=spec.get("step", 1))
-
-
-DISTS = {name: distribution(s) for name, s in space.items()}
+DISTS = distributions(space)
 
 
 def suggest(trial):
-    out = {}
-    for name, d in DISTS.items():
-        if isinstance(d, CategoricalDistribution):
-            out[name] = trial.suggest_categorical(name, d.choices)
-        elif isinstance(d, FloatDistribution):
-            out[name] = trial.suggest_float(name, d.low, d.high, log=d.log, step=d.step)
-        else:
-            out[name] = trial.suggest_int(name, d.low, d.high, log=d.log, step=d.step)
-    return out
+    return suggest_params(trial, DISTS)
 
 
 mode = cfg["mode"]
@@ -97,22 +81,4 @@ elif mode == "study":
             out = {"sampler": name, "seed": seed, "values": [t.value for t in study.trials], "params": [t.params for t in study.trials], "s": time.perf_counter() - t0}
             print(json.dumps(out), flush=True)
 else:
-    out = {}
-    history = cfg["history"]
-    for size in cfg["sizes"]:
-        study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=1))
-        study.add_trials([optuna.trial.create_trial(params=t["params"], distributions=DISTS, value=t["value"]) for t in history[:size]])
-
-        def ask():
-            trial = study.ask()
-            suggest(trial)
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)  # not learnt from: the history stays the same
-
-        ask()
-        times = []
-        for _ in range(cfg["repeats"]):
-            t0 = time.perf_counter()
-            ask()
-            times.append((time.perf_counter() - t0) * 1000)
-        out[size] = sorted(times)[len(times) // 2]
-    print(json.dumps(out))
+    print(json.dumps(proposal_ms(DISTS, cfg["history"], cfg["sizes"], cfg["repeats"])))
