@@ -235,7 +235,7 @@ export class ExperimentStore {
       `local gen = redis.call('hincrby', KEYS[1], 'generation', 1)
        redis.call('hset', KEYS[1], 'status', 'queued')
        redis.call('hdel', KEYS[1], 'finished_at', 'error', 'result', 'summary', 'metrics', 'halving', 'planned_tasks')
-       redis.call('del', KEYS[3])
+       redis.call('del', KEYS[3], KEYS[6])
        local changed, dropped = 0, 0
        if (redis.call('hget', KEYS[1], 'fingerprint') or '') ~= ARGV[1] then
          changed, dropped = 1, redis.call('hlen', KEYS[2])
@@ -243,13 +243,16 @@ export class ExperimentStore {
          redis.call('hset', KEYS[1], 'fingerprint', ARGV[1])
        end
        return {gen, changed, dropped, redis.call('hkeys', KEYS[2])}`,
-      5,
+      6,
       this.k.experiment(id),
       this.k.results(id),
       this.k.taskErrors(id),
       this.k.executions(id),
       // Out-of-fold outputs belong to the results they came with: dropped with them.
       this.k.oof(id),
+      // Parts of split tasks are per run (their fields name the generation): the old run's are
+      // never merged now, and savePart refuses its late writers.
+      this.k.parts(id),
       fingerprint,
     )) as [number, number, number, string[]];
     return { generation, dataChanged: changed === 1, dropped, kept: kept.map(Number).sort((a, b) => a - b) };
@@ -514,12 +517,15 @@ export class ExperimentStore {
    * the task's parts are stored, counting this one: the job that sees the task's part count
    * merges. A redelivered part stores nothing and gets the count again, so a killed merger's
    * redelivery merges. Returns -1 when nothing is to be done: the experiment is gone (purged)
-   * or the task's result is already stored (merged by another delivery). With `bytes` null (a
-   * redelivered part already stored, see {@link hasPart}) it stores nothing and answers the same.
+   * or the task's result is already stored (merged by another delivery), and -2 when
+   * `generation` is not the experiment's run any more (retried since: its parts would never be
+   * merged, and stayed in Redis until a purge). With `bytes` null (a redelivered part already
+   * stored, see {@link hasPart}) it stores nothing and answers the same.
    */
   async savePart(id: string, task: number, generation: number, part: number, bytes: Uint8Array | null): Promise<number> {
     return Number(await plainlyFull(this.redis.eval(
       `if redis.call('exists', KEYS[1]) == 0 or redis.call('hexists', KEYS[2], ARGV[1]) == 1 then return -1 end
+       if (redis.call('hget', KEYS[1], 'generation') or '0') ~= ARGV[2] then return -2 end
        local f = ARGV[1] .. ':g' .. ARGV[2]
        if ARGV[4] ~= '' and redis.call('hsetnx', KEYS[3], f .. ':p' .. ARGV[3], ARGV[4]) == 1 then redis.call('hincrby', KEYS[3], f .. ':n', 1) end
        return tonumber(redis.call('hget', KEYS[3], f .. ':n'))`,

@@ -37,12 +37,29 @@ describe('task parts in the store', () => {
     expect(await store.savePart('e', 1, 0, 1, null)).toBe(2);
     expect(await store.savePart('e', 1, 0, 2, null)).toBe(2);
     expect(await store.hasPart('e', 1, 0, 2)).toBe(false);
-    // Another generation's parts are counted apart.
-    expect(await store.savePart('e', 1, 1, 0, new Uint8Array([3]))).toBe(1);
+    // Another task's parts are counted apart.
+    expect(await store.savePart('e', 4, 0, 0, new Uint8Array([3]))).toBe(1);
     expect((await store.parts('e', 1, 0, 2)).map((b) => Array.from(b!))).toEqual([[1], [2]]);
     expect(await store.hasPart('e', 1, 0, 1)).toBe(true);
     await store.deleteParts('e', 1, 0, 2);
     expect(await store.parts('e', 1, 0, 2)).toEqual([null, null]);
+    expect(await redis.hkeys(keys(prefix).parts('e'))).toEqual(['4:g0:p0', '4:g0:n']);
+  });
+
+  it('drops a run\'s parts when the experiment is retried, and refuses parts of a run that is not the current one', async () => {
+    await store.create('e', spec);
+    expect(await store.savePart('e', 1, 0, 0, new Uint8Array([1]))).toBe(1);
+    await store.finish('e', 'cancelled');
+    const { generation } = await store.reopen('e', '');
+    expect(generation).toBe(1);
+    // Generation 0's part 0 would never be merged now: it is gone, not kept until a purge.
+    expect(await redis.exists(keys(prefix).parts('e'))).toBe(0);
+    // A part job of generation 0 still running when the retry came stores nothing (-2: stale).
+    expect(await store.savePart('e', 1, 0, 1, new Uint8Array([2]))).toBe(-2);
+    expect(await store.savePart('e', 1, 2, 0, new Uint8Array([2]))).toBe(-2);
+    expect(await redis.exists(keys(prefix).parts('e'))).toBe(0);
+    // The current run's parts are stored and counted as before.
+    expect(await store.savePart('e', 1, 1, 0, new Uint8Array([3]))).toBe(1);
     expect(await redis.hkeys(keys(prefix).parts('e'))).toEqual(['1:g1:p0', '1:g1:n']);
   });
 

@@ -40,7 +40,7 @@ export async function processPart(job: SandboxedJob, data: FitJobData & { part: 
     // A redelivered part that is stored is not computed again: it only learns the count.
     const computed = (await store.hasPart(id, task.index, generation, part.index)) ? null : encodePart(await fitAndScorePart(plan, dataset, task, part));
     const stored = await store.savePart(id, task.index, generation, part.index, computed);
-    if (stored < 0) return { skipped: 'merged' };
+    if (stored < 0) return { skipped: stored === -2 ? 'stale-generation' : 'merged' };
     if (stored < part.count) {
       // Not the last part: the task stays running until the merger stores its result.
       ended = true;
