@@ -15,7 +15,7 @@ export async function hostModules(code: string): Promise<HostModules> {
   // zod's subpath entry points (`import { z } from 'zod/v4'`): the bundler leaves them out with
   // `zod`, so the host provides the ones a bundle names, from its own copy.
   for (const [, sub] of code.matchAll(/require\(["']zod\/([\w/-]+)["']\)/g)) {
-    if (ZOD_SUBPATHS.includes(sub)) host[`zod/${sub}`] = await import(`zod/${sub}`);
+    if (ZOD_SUBPATHS.includes(sub)) host[`zod/${sub}`] = await import(/* @vite-ignore */ `zod/${sub}`);
   }
   if (code.includes('@tensorflow/')) {
     const { tf, layers } = await core.loadTfjs();
