@@ -179,9 +179,15 @@ export function createApp(deps: AppDeps): GridfoldApp {
   if (deps.dashboardDir !== null) app.use(dashboardRoutes(deps.dashboardDir ?? DASHBOARD_DIR));
 
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
-  const onError: ErrorRequestHandler = (err, _req, res, next) => {
-    // A route that finishes after its Redis deadline was answered 503 already.
-    if (res.headersSent) return next(err);
+  const onError: ErrorRequestHandler = (err, req, res, next) => {
+    if (res.headersSent) {
+      // A route that finished after its Redis deadline was answered 503 already: its answer is
+      // dropped here. Passing it on would make Express's final handler destroy the connection,
+      // and the client's next request on it fail ("other side closed"). An open stream still goes on.
+      if (!res.writableEnded) return next(err);
+      log.warn({ method: req.method, path: req.path, err: err.message }, 'late answer dropped: the request was answered 503 at its Redis deadline');
+      return;
+    }
     if (isRedisUnavailable(err)) {
       const message = err instanceof RedisUnavailableError ? err.message : `Redis is unreachable (${err.message}); the API recovers by itself once it is back`;
       return void res.status(503).json({ error: message });
