@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprintSource, type DatasetSpec } from '@gridfold/core';
+import { fingerprintSource, type Dataset, type DatasetSpec } from '@gridfold/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeSandboxConfig, SANDBOX_CONFIG_VAR } from '../../src/sandbox-config.js';
 
@@ -20,7 +20,8 @@ function writeCsv(name: string, labels: number[]): void {
 }
 const planOf = (name: string) => ({ dataset: { source: 'csv', train: name, label: 'y' } as DatasetSpec, artifacts: {} });
 const fingerprintOf = (name: string) => fingerprintSource(planOf(name).dataset, { dataDir });
-const labelsOf = (data: { train: { y: ArrayLike<number> } }) => Array.from(data.train.y);
+// A multiclass CSV's labels are an Int32Array.
+const labelsOf = (data: Dataset) => (data.train.y instanceof Int32Array ? Array.from(data.train.y) : null);
 
 describe('datasetFor', () => {
   it('reads the files a run is bound to once: its next tasks reuse them, even with the file gone', async () => {
