@@ -1,6 +1,7 @@
 import { cachedFitAndScore, roundPlan, type Plan } from '@gridfold/core';
 import { LruMap, type ExperimentStore, type FitJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
+import { PendingCacheWrites } from '../pending-cache-writes.js';
 import { cacheFor, config, datasetFor, lastAttempt, log, planFor, storeFor } from './context.js';
 import { processPart } from './part-processor.js';
 import { storeTaskResult } from './store-result.js';
@@ -31,8 +32,12 @@ export async function processTask(job: SandboxedJob, data: FitJobData, signal?: 
       lastReport = Date.now();
       void job.updateProgress(Math.round(f * 100));
     };
-    const result = await cachedFitAndScore(plan, dataset, task, cacheFor(prefix), { onProgress, signal });
+    const cache = new PendingCacheWrites(cacheFor(prefix));
+    const result = await cachedFitAndScore(plan, dataset, task, cache, { onProgress, signal });
+    // The fresh cells' cache write and the result's store share a round trip; the task ends when both are done.
     const out = await storeTaskResult(store, id, plan, result, run, started);
+    // The result is stored: a lost cache write only means a later sweep computes these cells again.
+    await cache.settled().catch((err: Error) => log.warn({ experiment: id, task: task.index, err: err.message }, 'could not write the task cache; the result is stored'));
     ended = true;
     return out;
   } catch (err) {
