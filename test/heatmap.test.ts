@@ -6,7 +6,7 @@ import { connectRedis, ExperimentStore, type CvResults, type CvResultsPage, type
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REDIS_URL } from './helpers/cluster.js';
+import { REDIS_URL, waitFor } from './helpers/cluster.js';
 import { deletePrefix } from './helpers/delete-prefix.js';
 
 // GET /api/experiments/:id/heatmap (issue 16) on sweeps whose task results are written through
@@ -68,7 +68,7 @@ describe('GET /api/experiments/:id/heatmap (issue 16)', () => {
     // Fold 0 of every cell, fold 1 of cells 0-9: cells 10-19 have no mean yet.
     await report(id, plan.tasks.filter((t) => t.fold === 0 || t.cells.every((c) => c < 10)), smallScore);
     const { body } = (await heatmap(id).expect(200)) as { body: HeatmapView };
-    expect(body).toMatchObject({ status: 'running', rows: 20, tasks_done: 30, tasks_total: 40, best_index: null });
+    expect(body).toMatchObject({ status: 'running', rows: 20, tasks_done: 30, tasks_total: 40, tasks_aggregated: 30, best_index: null });
     // x and y default to the first two parameters that vary, as the page picks them.
     expect(body.heatmap).toMatchObject({ x: 'eta0', y: 'loss', axes: ['eta0', 'loss', 'max_iter'], xs: ['1', '2', '3', '4', '5'], ys: ['hinge', 'log_loss'], x_counts: [1, 1, 1, 1, 1], y_counts: [1, 1], best: null, anchor: 0 });
     // max_iter held at cell 0's 10: cells 0, 2, ..., 18; means (k/20 + 0.01) for cells 0 (k 0), 2 (14), 4 (8), 6 (2), 8 (16).
@@ -77,6 +77,16 @@ describe('GET /api/experiments/:id/heatmap (issue 16)', () => {
 
   it('holds them at the best cell\'s once aggregated, and bins an axis of more values than `bins`', async () => {
     await report(id, plan.tasks.filter((t) => t.fold === 1 && t.cells.some((c) => c >= 10)), smallScore);
+    // Read at once, the API may still answer its last aggregate (it re-aggregates at most every 250 ms): then it says
+    // so, and its squares are the 30 tasks' (cell 10's, at eta0 3 log_loss, still empty); read again, all 40 are in.
+    const lagging = (await heatmap(id).expect(200)).body as HeatmapView;
+    expect(lagging.tasks_done).toBe(40);
+    const square = (v: HeatmapView) => v.heatmap!.cells.find(([i, j]) => i === 2 && j === 1)![2];
+    if (lagging.tasks_aggregated === 30) expect(square(lagging)).toBeNull();
+    else expect([lagging.tasks_aggregated, square(lagging)]).toEqual([40, expect.closeTo(0.51, 12)]);
+    await waitFor(async () => (((await heatmap(id).expect(200)).body as HeatmapView).tasks_aggregated === 40 ? true : undefined), 10_000, 'the 40 tasks aggregated');
+    // Cell 10 (k 10): 0.51.
+    expect(square((await heatmap(id).expect(200)).body as HeatmapView)).toBeCloseTo(0.51, 12);
     const summary = aggregateResults(plan, await store.taskResults(id));
     expect(summary.best_index).toBe(17);
     expect(summary.cv_results.params[17]).toEqual({ eta0: 5, loss: 'hinge', max_iter: 20 });

@@ -181,6 +181,11 @@ export interface HeatmapView {
   rows: number;
   tasks_done: number;
   tasks_total: number;
+  /**
+   * Tasks whose results the squares include: fewer than `tasks_done` while the API has yet to
+   * re-aggregate the newest (it does so at most every 250 ms or so), when a page reads again.
+   */
+  tasks_aggregated: number;
   best_index: number | null;
   heatmap: HeatmapGrid | null;
 }

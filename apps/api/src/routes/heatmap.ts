@@ -53,6 +53,8 @@ export function heatmapRoutes(deps: HeatmapRoutesDeps): Router {
       rows: cv?.params.length ?? 0,
       tasks_done: view.progress.done,
       tasks_total: view.progress.total,
+      // A stored summary or result includes every task; a running sweep's aggregate may lag its count.
+      tasks_aggregated: record.result || record.summary ? view.progress.done : (results.aggregatedTasks(record) ?? 0),
       best_index: best,
       heatmap: cv && x !== undefined && y !== undefined ? gridOf(cv, x, y, best, query.bins) : null,
     } satisfies HeatmapView);

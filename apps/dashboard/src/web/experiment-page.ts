@@ -150,6 +150,8 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   const pagedHeatmap = new HeatmapReader(
     () => `/api/experiments/${encodeURIComponent(id)}/heatmap${axes ? `?x=${encodeURIComponent(axes[0])}&y=${encodeURIComponent(axes[1])}` : ''}`,
     (v) => {
+      // The API had not yet aggregated the newest results: read again (after the wait), or the squares would lag until the next event.
+      if (v.status === 'running' && v.tasks_aggregated < v.tasks_done) pagedHeatmap.request();
       const grid = v.heatmap;
       if (!grid || grid.axes.length < 2) return;
       pickAxes(grid.axes);
