@@ -128,7 +128,8 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
       cvSection.hidden = false;
       replace(cvNote, `${e.cv_results_page.rows.toLocaleString('en')} rows, read from the API by pages as you scroll; sorted by the API.`);
       table.updatePaged(e.id, e.cv_results_page.rows, e.queue, e.best_index);
-      if (e.spec.search?.kind !== 'tpe') pagedHeatmap.request();
+      // After the table's first rows: on a loaded machine drawing the chart first would hold them back.
+      if (e.spec.search?.kind !== 'tpe') void table.firstPage().then(() => pagedHeatmap.request());
       return;
     }
     if (!cv || !hasCv(e)) return;
