@@ -40,8 +40,13 @@ const spec = sweep(100);
 
 /** Stores results of `spec`'s tasks that `keep` picks, as workers do (begin, then end); cell c scores ((c * 37) mod 1000) / 1000 on each fold. */
 async function seed(experiment: string, s: typeof spec, keep: (t: Task) => boolean): Promise<void> {
+  await gridfold.store.create(experiment, s);
+  await report(experiment, s, keep);
+}
+
+/** Stores the results of more of `s`'s tasks (as {@link seed}) for an experiment already created. */
+async function report(experiment: string, s: typeof spec, keep: (t: Task) => boolean): Promise<void> {
   const store = gridfold.store;
-  await store.create(experiment, s);
   const run = { generation: 0, fingerprint: '' };
   const tasks = planExperiment(s).tasks.filter(keep);
   for (let i = 0; i < tasks.length; i += 2500) {
@@ -158,6 +163,58 @@ describe('experiment page of a 10,000-cell sweep (issue 16)', () => {
     await page.locator('tbody tr[data-row="400"][data-cell]').waitFor({ timeout: 5000 });
     const rows = (await drawn(page)).filter(([k]) => k >= 400 && k < 410);
     expect(rows.map(([, cell]) => cell)).toEqual((await apiPage(`?offset=400&limit=${rows.length}`, small)).index);
+    await page.close();
+  });
+});
+
+describe('the heatmap of a 1,100-cell sweep, computed by the API (issue 16)', () => {
+  /** The squares' labels as [x index, y index, text], placed by where charts/heatmap.ts lays the plot out (grid left 90, right 120, top 20, bottom 60). */
+  async function squares(page: Page, columns: number, rows: number): Promise<Array<[number, number, string]>> {
+    return page.locator('[data-chart="heatmap"]').evaluate(
+      (box, [cols, rs]) => {
+        const b = box.getBoundingClientRect();
+        const w = (b.width - 210) / cols;
+        const hgt = (b.height - 80) / rs;
+        return [...box.querySelectorAll('svg text')]
+          .map((t) => ({ t: t.textContent ?? '', r: t.getBoundingClientRect() }))
+          .map(({ t, r }) => ({ t, x: r.left + r.width / 2 - b.left, y: r.top + r.height / 2 - b.top }))
+          .filter(({ t, x, y }) => /^(\d\.\d{4}|…)$/.test(t) && x > 90 && x < b.width - 120 && y > 20 && y < b.height - 60)
+          .map(({ t, x, y }) => [Math.floor((x - 90) / w), rs - 1 - Math.floor((y - 20) / hgt), t] as [number, number, string])
+          .sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+      },
+      [columns, rows] as const,
+    );
+  }
+
+  it('draws the best mean of each bin and follows the sweep as it moves on; the refresh time is printed', async () => {
+    // 11 alphas x 100 random states: cell c = 100 ia + ir scores ((c * 37) mod 1000) / 1000 (seed above).
+    const mid = randomUUID();
+    const s = sweep(11);
+    await seed(mid, s, (t) => t.fold === 0 || t.cells.every((c) => c < 500));
+    const page = await chrome.context.newPage();
+    await page.goto(`${base}/experiments/${mid}`);
+    await page.locator('[data-chart="heatmap"] svg').waitFor();
+    expect(await page.locator('#heatmap-note').textContent()).toBe('random_state: 100 values in 16 bins. A bin\'s square shows the best mean test score of its cells.');
+    // random_state r is in bin floor(16 r / 100) (equal counts by rank, as charts/heatmap-grid.ts bins); a square is the best of its cells with a mean.
+    const expected = (alphas: number) => {
+      const out: Array<[number, number, string]> = [];
+      for (let ia = 0; ia < alphas; ia++) {
+        for (let b = 0; b < 16; b++) {
+          const scores = Array.from({ length: 100 }, (_, ir) => ir).filter((ir) => Math.floor((16 * ir) / 100) === b).map((ir) => (((100 * ia + ir) * 37) % 1000) / 1000);
+          out.push([ia, b, Math.max(...scores).toFixed(4)]);
+        }
+      }
+      return out;
+    };
+    // Cells 500 on (alphas 6-11) miss fold 1: no mean, no square yet.
+    await expect.poll(() => squares(page, 11, 16)).toEqual(expected(5));
+
+    // The rest of fold 1 reports, as workers would: the page reads the squares again (at most once a second).
+    await report(mid, s, (t) => t.fold === 1 && t.cells.some((c) => c >= 500));
+    const t0 = performance.now();
+    await expect.poll(() => squares(page, 11, 16), { timeout: 15_000, interval: 50 }).toEqual(expected(11));
+    const refreshMs = performance.now() - t0;
+    console.log(`heatmap of 1,100 cells: refreshed ${refreshMs.toFixed(0)} ms after the last results were stored (live stream tick 1 s, page reads at most once a second)`);
     await page.close();
   });
 });

@@ -86,6 +86,16 @@ export class ResultsCache {
     return { summary: entry.summary, meanTaskMs: entry.msSum / entry.results.size };
   }
 
+  /**
+   * How many task results the last aggregate {@link partial} gave includes (null when none is
+   * kept): fewer than are stored while a re-aggregation is due or under way, so a reader of a
+   * running sweep knows to ask again.
+   */
+  aggregatedTasks(record: Pick<ExperimentRecord, 'id' | 'generation'>): number | null {
+    const entry = this.running.get(`${record.id}:${record.generation}`);
+    return entry?.summary ? entry.counted : null;
+  }
+
   /** Drops what is kept for a running experiment once it has a stored summary or result (or is gone). */
   forgetRunning(id: string): void {
     for (const key of this.running.keys()) if (key.startsWith(`${id}:`)) this.running.delete(key);

@@ -142,3 +142,50 @@ export interface CvResultsPage {
   tasks: TaskRef[];
   queue: string;
 }
+
+/**
+ * The grid heatmap's squares: mean test score over two parameters (x, y), the other parameters
+ * held at the anchor cell's values (the best cell's once there is one, else the first cell's),
+ * so each square is one grid cell. An axis with more distinct values than the heatmap's bins
+ * groups consecutive values (in sorted order, equal counts) into one bin, whose square shows
+ * the best mean test score of its cells.
+ */
+export interface HeatmapGrid {
+  x: string;
+  y: string;
+  /** The parameters that take more than one value across the grid: what x and y may be. */
+  axes: string[];
+  /** Labels along x, in order: a value as cv_results prints it, or a bin `first–last`. */
+  xs: string[];
+  ys: string[];
+  /** How many of the axis' distinct values each label covers (all 1 when not binned). */
+  x_counts: number[];
+  y_counts: number[];
+  /** One square per (x label, y label) holding a cell of the slice: [x index, y index, score, or null while none of its cells has a mean]. */
+  cells: Array<[number, number, number | null]>;
+  /** The square of the best cell, when it is known and in the slice. */
+  best: [number, number] | null;
+  /** The cell whose other parameters the slice keeps. */
+  anchor: number;
+}
+
+/**
+ * GET /api/experiments/:id/heatmap?x=&y=&bins=: the grid heatmap of an experiment's cv_results
+ * (final, aggregated, or partial while it runs, as `tasks_done` of `tasks_total` tasks give it),
+ * computed by the API for a sweep too large to inline; `heatmap` is null before any task has
+ * reported or when fewer than two parameters vary.
+ */
+export interface HeatmapView {
+  id: string;
+  status: ExperimentStatus;
+  rows: number;
+  tasks_done: number;
+  tasks_total: number;
+  /**
+   * Tasks whose results the squares include: fewer than `tasks_done` while the API has yet to
+   * re-aggregate the newest (it does so at most every 250 ms or so), when a page reads again.
+   */
+  tasks_aggregated: number;
+  best_index: number | null;
+  heatmap: HeatmapGrid | null;
+}

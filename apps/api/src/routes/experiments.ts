@@ -10,6 +10,7 @@ import { parseListLimit } from '../list-limit.js';
 import { CV_INLINE_ROWS, describeExperiment } from '../progress.js';
 import type { ResultsCache } from '../results-cache.js';
 import { cvResultsRoutes } from './cv-results.js';
+import { heatmapRoutes } from './heatmap.js';
 import { checkPlugins, type PluginCheckOptions } from '../plugin-check.js';
 import { redisFullHandler } from '../redis-full.js';
 import { storageRoutes } from './storage.js';
@@ -74,6 +75,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
   const router = Router();
   router.use(storageRoutes(deps));
   router.use(cvResultsRoutes(deps));
+  router.use(heatmapRoutes(deps));
 
   /**
    * What a spec's files are: its artifacts exist (and are recorded as used by `id`), its other

@@ -13,6 +13,8 @@ export type {
   ExperimentListItem,
   ExperimentResult,
   ExperimentStatus,
+  HeatmapGrid,
+  HeatmapView,
   LearningCurve,
   Progress,
   TaskRef,

@@ -114,6 +114,11 @@ export class CvTable {
     }, () => undefined);
   }
 
+  /** Settles once the paged table's first page is drawn (or failed); at once for an inlined table. */
+  firstPage(): Promise<void> {
+    return this.paged ? this.paged.first.then(() => undefined, () => undefined) : Promise.resolve();
+  }
+
   private showVirtual(cols: string[], source: RowSource): void {
     replace(this.element, this.virtual.box);
     this.virtual.show(h('table', { class: 'cv-results virtual' }, this.header(cols)), source);

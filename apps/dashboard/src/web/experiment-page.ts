@@ -1,11 +1,13 @@
-import { api, subscribe, type ExperimentDetail, type ExperimentEvent, type ExperimentResult } from './api.js';
+import { api, subscribe, type ExperimentDetail, type ExperimentEvent, type ExperimentResult, type HeatmapGrid } from './api.js';
 import { type Chart, createChart } from './charts/echarts.js';
-import { gridAxes, heatmapOption } from './charts/heatmap.js';
+import { heatmapOption } from './charts/heatmap.js';
+import { gridAxes, heatmapGrid } from './charts/heatmap-grid.js';
 import { learningCurvesOption } from './charts/learning-curves.js';
 import { historyOption, importanceOption, isStudy, paramImportance, parallelOption, type ParamSpace } from './charts/study.js';
 import { cvResultsCsv, CvTable, fetchAllRows, jobUrl } from './cv-table.js';
 import { datasetSample } from './digits.js';
 import { download, fmtDuration, fmtTime, h, replace } from './dom.js';
+import { HeatmapReader } from './heatmap-reader.js';
 import { errorView } from './launch-form.js';
 import { elapsedMs, progressBar, statusBadge } from './progress-bar.js';
 import { renderResult } from './result-view.js';
@@ -27,7 +29,8 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   const cvSection = h('section', { id: 'cv', hidden: true }, h('h2', {}, 'cv_results'), cvNote, table.element);
   const heatmap = createChart('heatmap', 'Mean test score over the grid', 300);
   const axisPickers = h('div', { class: 'axis-pickers' });
-  const heatSection = h('section', { id: 'heatmap', hidden: true }, h('h2', {}, 'Grid heatmap'), axisPickers, heatmap.figure);
+  const heatNote = h('p', { class: 'muted', id: 'heatmap-note' });
+  const heatSection = h('section', { id: 'heatmap', hidden: true }, h('h2', {}, 'Grid heatmap'), axisPickers, heatNote, heatmap.figure);
   const learning = createChart('learning-curves', 'Reported value by step: mean over folds (bold), each fold (faint)', 340);
   const learningSection = h(
     'section',
@@ -121,32 +124,61 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   const renderGrid = (e: ExperimentEvent) => {
     const cv = e.cv_results;
     if (e.cv_results_page) {
-      // Too many rows to inline: the table reads them by pages; the heatmap needs them all, so it is left out.
+      // Too many rows to inline: the table reads them by pages, the heatmap its squares from the API.
       cvSection.hidden = false;
       replace(cvNote, `${e.cv_results_page.rows.toLocaleString('en')} rows, read from the API by pages as you scroll; sorted by the API.`);
       table.updatePaged(e.id, e.cv_results_page.rows, e.queue, e.best_index);
+      // After the table's first rows: on a loaded machine drawing the chart first would hold them back.
+      if (e.spec.search?.kind !== 'tpe') void table.firstPage().then(() => pagedHeatmap.request());
       return;
     }
     if (!cv || !hasCv(e)) return;
     cvSection.hidden = false;
     table.update(cv, e.tasks, e.queue, e.best_index);
+    renderHeatmap(e);
+  };
+  const renderHeatmap = (e: ExperimentEvent) => {
+    const cv = e.cv_results;
+    if (e.cv_results_page) return pagedHeatmap.request(true);
     // A study's trials are points of a continuous space, not grid cells: its parallel coordinates stand in for the heatmap.
-    if (isStudy(cv)) return;
+    if (!cv || isStudy(cv)) return;
     const names = gridAxes(cv);
     if (names.length < 2) return;
+    pickAxes(names);
+    drawHeatmap(heatmapGrid(cv, axes![0], axes![1], e.best_index));
+  };
+  // A sweep too large to inline: its heatmap is computed by the API, read again as the sweep moves on (at most once a second).
+  const pagedHeatmap = new HeatmapReader(
+    () => `/api/experiments/${encodeURIComponent(id)}/heatmap${axes ? `?x=${encodeURIComponent(axes[0])}&y=${encodeURIComponent(axes[1])}` : ''}`,
+    (v) => {
+      // The API had not yet aggregated the newest results: read again (after the wait), or the squares would lag until the next event.
+      if (v.status === 'running' && v.tasks_aggregated < v.tasks_done) pagedHeatmap.request();
+      const grid = v.heatmap;
+      if (!grid || grid.axes.length < 2) return;
+      pickAxes(grid.axes);
+      // An answer for the axes picked before the last change: the next read brings the new ones.
+      if (grid.x === axes![0] && grid.y === axes![1]) drawHeatmap(grid);
+    },
+    (err) => replace(messages, ...errorView(err)),
+  );
+  /** Keeps the axes picked while both still vary; else cv_results' first two grid keys (sorted, as ParameterGrid): for the seeds' KNN grid n_neighbors across, weights down. */
+  const pickAxes = (names: string[]) => {
+    if (axes && names.includes(axes[0]) && names.includes(axes[1])) return;
+    axes = [names[0], names[1]];
+    renderPickers(names);
+  };
+  const drawHeatmap = (grid: HeatmapGrid) => {
     heatSection.hidden = false;
-    if (!axes || !names.includes(axes[0]) || !names.includes(axes[1])) {
-      // cv_results' first two grid keys (sorted, as ParameterGrid): for the seeds' KNN grid n_neighbors across, weights down.
-      axes = [names[0], names[1]];
-      renderPickers(names);
-    }
-    heatmap.update(heatmapOption(cv, axes[0], axes[1], e.best_index));
+    const binned = [[grid.x, grid.x_counts], [grid.y, grid.y_counts]] as const;
+    const notes = binned.filter(([, counts]) => counts.some((c) => c > 1)).map(([name, counts]) => `${name}: ${counts.reduce((a, b) => a + b, 0)} values in ${counts.length} bins`);
+    replace(heatNote, notes.length ? `${notes.join('; ')}. A bin's square shows the best mean test score of its cells.` : '');
+    heatmap.update(heatmapOption(grid));
   };
   const renderPickers = (names: string[]) => {
     if (names.length < 3) return replace(axisPickers);
     const pick = (i: 0 | 1) => {
       const s = h('select', { 'aria-label': i ? 'y axis' : 'x axis' }, ...names.map((n) => h('option', { value: n, selected: axes![i] === n }, n)));
-      s.addEventListener('change', () => ((axes![i] = s.value), last && renderGrid(last)));
+      s.addEventListener('change', () => ((axes![i] = s.value), last && renderHeatmap(last)));
       return s;
     };
     replace(axisPickers, 'x ', pick(0), ' y ', pick(1), h('span', { class: 'muted' }, ' (other parameters at the best cell’s values)'));
@@ -204,6 +236,7 @@ export function experimentPage(root: HTMLElement, id: string): () => void {
   return () => {
     stop();
     clearInterval(timer);
+    pagedHeatmap.stop();
     heatmap.dispose();
     learning.dispose();
     history.dispose();

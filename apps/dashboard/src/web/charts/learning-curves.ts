@@ -1,7 +1,7 @@
 import type { CvResults, LearningCurve } from '../api.js';
 import { fmtParam } from '../dom.js';
 import { axis, type ChartOption } from './echarts.js';
-import { gridAxes } from './heatmap.js';
+import { gridAxes } from './heatmap-grid.js';
 
 /** ECharts' default palette: a cell's folds take its mean line's colour. */
 const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
