@@ -29,7 +29,9 @@ export class OnnxAdam {
   /** An optimiser starting from `init` with zero moments; the session is built once per architecture and thread count. */
   static async create(init: MlpWeights, s: TrainSettings): Promise<OnnxAdam> {
     const { units } = init;
-    const session = await cachedSession(`mlp_step_${units.join('_')}_${s.activation}`, () => mlpStepGraph(units, s.activation));
+    // Without spinning: a step is ~40 short operators, and on a shared machine (workers side by
+    // side, other jobs) a spinning thread starves its partner (bench/RESULTS.md, "MLP epoch").
+    const session = await cachedSession(`mlp_step_${units.join('_')}_${s.activation}`, () => mlpStepGraph(units, s.activation), { spinning: false });
     const layers = units.length - 1;
     const values = [...init.coefs, ...init.intercepts];
     const dims = (j: number) => (j < layers ? [units[j], units[j + 1]] : [units[j - layers + 1]]);
