@@ -61,7 +61,9 @@ export type MLPClassifierParams = z.infer<typeof schema>;
  * cross-entropy + `0.5 * alpha * ||W||² / batch_size`) and stopping rule. Two classes use
  * one logistic output unit, more use softmax. Like scikit-learn it does not scale inputs:
  * put a StandardScaler before it. Arithmetic is float32, so seeded scores are
- * reproducible on one backend and close, not identical, to scikit-learn's.
+ * reproducible on one backend and close, not identical, to scikit-learn's. Under the WASM
+ * and CPU backends the training steps run in onnxruntime (`mlp-onnx-adam.ts`, on the kernel
+ * settings' threads); under tfjs-node in TensorFlow.js; predictions always in TensorFlow.js.
  */
 export class MLPClassifier extends Estimator<MLPClassifierParams> implements HasPredictProba {
   readonly name = 'MLPClassifier';

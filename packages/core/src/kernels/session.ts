@@ -10,6 +10,13 @@ export interface KernelOptions {
    * @defaultValue the process's kernel settings (`configureKernels`), else every core
    */
   threads?: number;
+  /**
+   * Whether onnxruntime's intra-op threads spin while waiting for work. Spinning shortens
+   * the wait on an idle machine; on a busy one a spinning thread holds a core the other
+   * threads of the same operator need (MLP step: median 26 ms spinning vs 17 ms not, at load 15).
+   * @defaultValue true (onnxruntime's default)
+   */
+  spinning?: boolean;
 }
 
 /**
@@ -36,7 +43,8 @@ const sessions = new Map<string, Promise<ort.InferenceSession>>();
  */
 export function cachedSession(key: string, build: () => GraphSpec, options?: KernelOptions): Promise<ort.InferenceSession> {
   const threads = resolveThreads(options);
-  const fullKey = `${key}|threads=${threads}`;
+  const spinning = options?.spinning ?? true;
+  const fullKey = `${key}|threads=${threads}|spinning=${spinning}`;
   let session = sessions.get(fullKey);
   if (!session) {
     session = ort.InferenceSession.create(encodeModel(build()), {
@@ -49,6 +57,7 @@ export function cachedSession(key: string, build: () => GraphSpec, options?: Ker
       // much of their CPU in page faults. The price is memory held per session (kernels chunk
       // their work, so it is bounded). Figures and commands: bench/RESULTS.md, "kNN kernel notes".
       enableCpuMemArena: true,
+      ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
     });
     session.catch(() => sessions.delete(fullKey));
     sessions.set(fullKey, session);
