@@ -25,7 +25,7 @@ describe('kNearestNeighbors matches scikit-learn 1.2.1 brute force', () => {
     expectSameNeighbours(got, fx.neighbours, 10, true);
   });
 
-  it('on pixels + noise up to 354 (split float32 GEMM path): mnist-noisy.json', async () => {
+  it('on pixels + noise up to 354 (quantized path: byte candidates, float64 re-rank): mnist-noisy.json', async () => {
     const fx = knnFixture<{ train_rows: number[]; query_rows: number[]; neighbours: FixtureNeighbours }>('mnist-noisy.json');
     const { train } = await loadMnist();
     const X = withNoise(rowRange(train.X, fx.train_rows));
@@ -58,7 +58,7 @@ describe('kNearestNeighbors matches scikit-learn 1.2.1 brute force', () => {
     }
   });
 
-  it('on real-valued data (float32 candidates, float64 re-ranking): synthetic-float.json', async () => {
+  it('on real-valued data (quantized path, float64 re-ranking): synthetic-float.json', async () => {
     const fx = knnFixture<{ X: number[][]; Q: number[][]; neighbours: FixtureNeighbours }>('synthetic-float.json');
     const got = await kNearestNeighbors(matrixOf(fx.X), matrixOf(fx.Q), fx.neighbours.k);
     expectSameNeighbours(got, fx.neighbours, fx.Q.length, false);
