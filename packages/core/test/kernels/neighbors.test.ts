@@ -182,6 +182,15 @@ describe('the quantized plan (bytes propose, float64 decides) is exact', () => {
     expect(Array.from(got.indices)).toEqual([18]);
   });
 
+  it('clamps a query above the training range to byte 255 (hand-made, one feature, step 1/255)', async () => {
+    // Row 0 at 0, rows 1..29 at 227/255 ..255/255; the query 300/255 is byte 300, which as an
+    // unclamped byte would wrap to 44 and make rows 0..17 the candidates, certifying row 17.
+    // Clamped to 255 (residual 45/255) the nearest row, 29 at distance 45/255, is found.
+    const X = Float64Array.from({ length: 30 }, (_, i) => (i === 0 ? 0 : (226 + i) / 255));
+    const got = await kNearestNeighbors(new Matrix(X, 30, 1), new Matrix(Float64Array.of(300 / 255), 1, 1), 1);
+    expect(Array.from(got.indices)).toEqual([29]);
+  });
+
   it('hands queries the bytes cannot certify to the float32 plan (one outlier makes the grid too coarse)', async () => {
     // 1e6 in row 0 makes the step 1e6 / 255, so every other value's byte is 0: all rows but
     // row 0 tie in bytes, and the candidates (the lowest indices) miss the true neighbours.
