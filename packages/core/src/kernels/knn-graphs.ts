@@ -16,9 +16,6 @@ export const IO = {
   values: 'values',
   indices: 'indices',
   queryNormsSq: 'qsq',
-  candidates: 'cand',
-  train: 't',
-  exact: 'exact',
   input: 'x',
   transposed: 'xT',
   normsSq: 'xsq',
@@ -179,29 +176,6 @@ export function floatCandidateGraph(): GraphSpec {
     nodes: [
       { op: 'MatMul', inputs: [IO.queries, IO.trainT], outputs: ['dot'] },
       ...scoreTopK(),
-    ],
-  };
-}
-
-/**
- * Exact float64 squared distances from each query row to its candidate training rows,
- * summed over `(q - t)^2` directly (no cancellation-prone norm expansion).
- */
-export function exactDistanceGraph(): GraphSpec {
-  return {
-    name: 'knn_exact_distances',
-    inputs: [
-      { name: IO.queries, type: E.double, shape: ['rows', 'd'] },
-      { name: IO.train, type: E.double, shape: ['n', 'd'] },
-      { name: IO.candidates, type: E.int64, shape: ['rows', 'c'] },
-    ],
-    outputs: [{ name: IO.exact, type: E.double, shape: ['rows', 'c'] }],
-    constants: [{ name: 'axis1', type: E.int64, dims: [1], values: [1] }],
-    nodes: [
-      { op: 'Gather', inputs: [IO.train, IO.candidates], outputs: ['cand_rows'], attributes: { axis: 0 } },
-      { op: 'Unsqueeze', inputs: [IO.queries, 'axis1'], outputs: ['q3'] },
-      { op: 'Sub', inputs: ['cand_rows', 'q3'], outputs: ['diff'] },
-      { op: 'ReduceSumSquare', inputs: ['diff'], outputs: [IO.exact], attributes: { axes: [2], keepdims: 0 } },
     ],
   };
 }

@@ -37,25 +37,31 @@ export function scanValues(data: NumericArray, what: string): ValueStats {
  * - `uint8`: both sides in 0..255, one exact MatMulInteger.
  * - `integer`: other integers; float32 GEMMs whose every partial sum is an integer below
  *   2^24 (exact), on queries split as `base*hi + lo` (`base` 0: no split needed).
+ * - `quantized`: any other data where the uint8 GEMM is exact: candidates from an exact uint8
+ *   search over the data rounded to 256 levels, re-ranked by exact float64 distances, certified
+ *   by a proven lower bound (knn-quantize.ts); queries it cannot certify take the `float` plan.
  * - `float`: float32 candidates, re-ranked by exact float64 distances with a proven margin.
  */
-export type SearchPlan = { kind: 'uint8' } | { kind: 'integer'; base: number } | { kind: 'float' };
+export type SearchPlan = { kind: 'uint8' } | { kind: 'integer'; base: number } | { kind: 'quantized' } | { kind: 'float' };
 
 const F32_EXACT = 2 ** 24;
 const INT32_LIMIT = 2 ** 31;
 
 /** Picks the fastest exact plan the value ranges allow (see {@link SearchPlan}). */
 export function choosePlan(train: ValueStats, queries: ValueStats, d: number, options: { uint8Exact?: boolean } = {}): SearchPlan {
-  if (!train.integer || !queries.integer) return { kind: 'float' };
   const mt = Math.max(Math.abs(train.min), Math.abs(train.max));
   const mq = Math.max(Math.abs(queries.min), Math.abs(queries.max));
   // score = |t|^2 - 2 q.t and every int32 intermediate must fit; `extra` covers base*hi.
   const scoreFits = (extra: number) => d * mt * mt + 2 * d * (mq + extra) * mt < INT32_LIMIT;
-  if ((options.uint8Exact ?? true) && train.min >= 0 && train.max <= 255 && queries.min >= 0 && queries.max <= 255 && scoreFits(0)) {
+  const integer = train.integer && queries.integer;
+  const uint8Exact = options.uint8Exact ?? true;
+  if (uint8Exact && integer && train.min >= 0 && train.max <= 255 && queries.min >= 0 && queries.max <= 255 && scoreFits(0)) {
     return { kind: 'uint8' };
   }
-  if (mt > F32_EXACT || mq > F32_EXACT) return { kind: 'float' };
-  if (d * mq * mt < F32_EXACT && scoreFits(0)) return { kind: 'integer', base: 0 };
+  if (integer && d * mq * mt < F32_EXACT && scoreFits(0)) return { kind: 'integer', base: 0 };
+  // Its candidates come from the uint8 plan over bytes, whose int32 bound must hold at 255.
+  if (uint8Exact && 3 * d * 255 * 255 < INT32_LIMIT) return { kind: 'quantized' };
+  if (!integer || mt > F32_EXACT || mq > F32_EXACT) return { kind: 'float' };
   let best: { base: number; piece: number } | undefined;
   for (let base = 2; base <= 2 ** 12; base *= 2) {
     const piece = Math.max(Math.abs(Math.floor(queries.min / base)), Math.abs(Math.floor(queries.max / base)), base - 1);

@@ -1,6 +1,5 @@
 import { Matrix, type NumericArray } from '../matrix.js';
 import {
-  exactDistanceGraph,
   floatCandidateGraph,
   integerSearchGraph,
   IO,
@@ -9,6 +8,8 @@ import {
   uint8SearchGraph,
 } from './knn-graphs.js';
 import { choosePlan, float32ScoreErrorBound, scanValues, type SearchPlan, type ValueStats } from './knn-plan.js';
+import { byteGrid, certifiedByBytes, quantizeRows, type ByteGrid } from './knn-quantize.js';
+import { rankExactly, writeNeighbours } from './knn-rerank.js';
 import { ElementType as E, type ElementTypeCode, type GraphSpec } from './onnx-graph.js';
 import { cachedSession, ort, type KernelOptions } from './session.js';
 
@@ -54,7 +55,7 @@ const SCORE_BYTES = 4;
  * Live rows x n float32/int32 arrays each graph holds at its peak (the split graph keeps
  * its two GEMM outputs and their int32 casts), with a margin for onnxruntime's planner.
  */
-const SCORE_COPIES = { uint8: 3, integer: 6, float: 3 } as const;
+const SCORE_COPIES = { uint8: 3, integer: 6, quantized: 3, float: 3 } as const;
 /**
  * Default bytes of the float path's re-rank batch (gathered candidate rows), the budget every
  * chunk had after the page-fault fix: split over {@link RERANK_COPIES}, each buffer stays
@@ -62,7 +63,7 @@ const SCORE_COPIES = { uint8: 3, integer: 6, float: 3 } as const;
  * than a fresh, page-faulted mapping (which mattered before sessions kept their arena).
  */
 const RERANK_BATCH_BYTES = 64 * 1024 ** 2;
-/** float64 arrays of candidates x d the exact graph holds per query: gathered rows and differences. */
+/** Arrays of candidates x d a re-rank batch held per query when ORT gathered the rows (the budget's unit). */
 const RERANK_COPIES = 2;
 /** Training rows per norms run, so the float64 copy of the data that run makes stays small. */
 const NORM_BLOCK_ROWS = 4096;
@@ -101,6 +102,13 @@ function rowsOf<T extends NumericArray>(data: T, cols: number, start: number, en
   return data.subarray(start * cols, end * cols) as T;
 }
 
+/** The quantized plan's training side: its bytes as an index of their own, and the largest residual norm. */
+interface Quantized {
+  grid: ByteGrid;
+  bytes: NeighborIndex;
+  maxResidual: number;
+}
+
 /** Training data laid out for one element type: transposed, with squared row norms. */
 interface Prepared {
   trainT: ort.Tensor;
@@ -117,7 +125,7 @@ interface Prepared {
 export class NeighborIndex {
   private readonly stats: ValueStats;
   private readonly prepared = new Map<string, Promise<Prepared>>();
-  private train64?: ort.Tensor;
+  private quantized?: Quantized;
 
   /** Scans `train` (rejecting NaN/infinity) and keeps a reference to it (no copy). */
   constructor(
@@ -150,6 +158,7 @@ export class NeighborIndex {
       const end = Math.min(queries.rows, start + chunk);
       const q = new Matrix(rowsOf(queries.data, d, start, end), end - start, d);
       if (plan.kind === 'float') await this.searchFloat(q, k, out, start);
+      else if (plan.kind === 'quantized') await this.searchQuantized(q, k, out, start);
       else await this.searchInteger(plan, q, k, out, start);
     }
     return out;
@@ -190,7 +199,7 @@ export class NeighborIndex {
     return p;
   }
 
-  private async searchInteger(plan: Exclude<SearchPlan, { kind: 'float' }>, q: Matrix, k: number, out: Neighbors, offset: number): Promise<void> {
+  private async searchInteger(plan: Extract<SearchPlan, { kind: 'uint8' | 'integer' }>, q: Matrix, k: number, out: Neighbors, offset: number): Promise<void> {
     const uint8 = plan.kind === 'uint8';
     // uint8 x int8 where that GEMM is exact (VNNI), else uint8 x uint8 (see integerGemmMode).
     const unsigned = uint8 && (await integerGemmMode(this.options)) === 'u8u8';
@@ -220,23 +229,53 @@ export class NeighborIndex {
   }
 
   /**
+   * An exact uint8 search over the bytes (see knn-quantize.ts) proposes `c` candidates per
+   * query; exact float64 distances order them. A query is done once the byte distances' lower
+   * bound on every row left out is above its exact k-th distance; the others (a poor grid, many
+   * near-ties) take the float32 plan.
+   */
+  private async searchQuantized(q: Matrix, k: number, out: Neighbors, offset: number): Promise<void> {
+    const { rows: n, cols: d } = this.train;
+    const { grid, bytes, maxResidual } = this.quantize();
+    const { bytes: qBytes, residualNorms } = quantizeRows(q.data, q.rows, d, grid);
+    const c = Math.min(n, CANDIDATES_PER_NEIGHBOUR * k + EXTRA_CANDIDATES);
+    const near = await bytes.search(new Matrix(qBytes, q.rows, d), c);
+    const retry: number[] = [];
+    for (let i = 0; i < q.rows; i++) {
+      const ranked = rankExactly(q.data, i, this.train.data, d, near.indices.subarray(i * c, (i + 1) * c));
+      if (c < n && !certifiedByBytes(ranked[k - 1].sq, near.sqDistances[i * c + c - 1], grid.step, residualNorms[i], maxResidual)) retry.push(i);
+      else writeNeighbours(out, offset + i, ranked, k);
+    }
+    if (retry.length > 0) await this.searchFloat(q, k, out, offset, retry);
+  }
+
+  private quantize(): Quantized {
+    if (!this.quantized) {
+      const { rows: n, cols: d, data } = this.train;
+      const grid = byteGrid(this.stats);
+      const { bytes, residualNorms } = quantizeRows(data, n, d, grid);
+      let maxResidual = 0;
+      for (const r of residualNorms) if (r > maxResidual) maxResidual = r;
+      this.quantized = { grid, bytes: new NeighborIndex(new Matrix(bytes, n, d), this.options), maxResidual };
+    }
+    return this.quantized;
+  }
+
+  /**
    * float32 GEMM proposes `c` candidates per query; exact float64 distances order them.
    * A query is done once its c-th float32 score, less the proven error bound, is above its
    * exact k-th score: every row left out is then strictly farther. Otherwise it is retried
    * with `CANDIDATE_GROWTH` times as many candidates (at `c` = all rows it is trivially done).
+   * `pending`: the rows of `q` to search (all by default).
    */
-  private async searchFloat(q: Matrix, k: number, out: Neighbors, offset: number): Promise<void> {
+  private async searchFloat(q: Matrix, k: number, out: Neighbors, offset: number, pending: number[] = Array.from({ length: q.rows }, (_, i) => i)): Promise<void> {
     const { rows: n, cols: d } = this.train;
     const prepared = await this.prepare('float32');
     const candidates = await cachedSession('knn_float_candidates', floatCandidateGraph, this.options);
-    const exact = await cachedSession('knn_exact_distances', exactDistanceGraph, this.options);
-    this.train64 ??= new ort.Tensor('float64', toFloat64(this.train.data), [n, d]);
     let maxTrainNormSq = 0;
     for (const v of prepared.normsSq) if (v > maxTrainNormSq) maxTrainNormSq = v;
     const maxTrainNorm = Math.sqrt(maxTrainNormSq);
-    const q64 = toFloat64(q.data);
 
-    let pending = Array.from({ length: q.rows }, (_, i) => i);
     const first = CANDIDATES_PER_NEIGHBOUR * k + EXTRA_CANDIDATES;
     for (let c = Math.min(n, first); pending.length > 0; c = Math.min(n, c * CANDIDATE_GROWTH)) {
       const rowBytes = c * d * Float64Array.BYTES_PER_ELEMENT * RERANK_COPIES;
@@ -244,33 +283,24 @@ export class NeighborIndex {
       const retry: number[] = [];
       for (let b = 0; b < pending.length; b += batch) {
         const rows = pending.slice(b, b + batch);
-        const sub64 = new Float64Array(rows.length * d);
-        rows.forEach((row, i) => sub64.set(q64.subarray(row * d, (row + 1) * d), i * d));
+        const sub = new Float32Array(rows.length * d);
+        rows.forEach((row, i) => sub.set(q.data.subarray(row * d, (row + 1) * d), i * d));
         const cr = await candidates.run({
-          [IO.queries]: new ort.Tensor('float32', Float32Array.from(sub64), [rows.length, d]),
+          [IO.queries]: new ort.Tensor('float32', sub, [rows.length, d]),
           [IO.trainT]: prepared.trainT,
           [IO.trainNormsSq]: prepared.normsSqFloat32,
           [IO.k]: kTensor(c),
         });
         const approx = cr[IO.values].data as Float32Array;
-        const er = await exact.run({ [IO.queries]: new ort.Tensor('float64', sub64, [rows.length, d]), [IO.train]: this.train64, [IO.candidates]: cr[IO.indices] });
-        const dist = er[IO.exact].data as Float64Array;
         const idx = cr[IO.indices].data as BigInt64Array;
         rows.forEach((row, i) => {
-          const order = Array.from({ length: c }, (_, j) => j);
-          order.sort((a, z) => dist[i * c + a] - dist[i * c + z] || Number(idx[i * c + a] - idx[i * c + z]));
+          const ranked = rankExactly(q.data, row, this.train.data, d, Array.from(idx.subarray(i * c, (i + 1) * c), Number));
           let qsq = 0;
-          for (let j = 0; j < d; j++) qsq += sub64[i * d + j] * sub64[i * d + j];
-          const kthScore = dist[i * c + order[k - 1]] - qsq;
+          for (let j = row * d; j < (row + 1) * d; j++) qsq += q.data[j] * q.data[j];
+          const kthScore = ranked[k - 1].sq - qsq;
           const bound = float32ScoreErrorBound(d, Math.sqrt(qsq), maxTrainNorm) + FLOAT64_RERANK_MARGIN * (qsq + maxTrainNormSq);
-          if (c < n && !(approx[i * c + c - 1] - bound > kthScore)) {
-            retry.push(row);
-            return;
-          }
-          for (let j = 0; j < k; j++) {
-            out.indices[(offset + row) * k + j] = Number(idx[i * c + order[j]]);
-            out.sqDistances[(offset + row) * k + j] = dist[i * c + order[j]];
-          }
+          if (c < n && !(approx[i * c + c - 1] - bound > kthScore)) retry.push(row);
+          else writeNeighbours(out, offset + row, ranked, k);
         });
       }
       pending = retry;
@@ -307,10 +337,6 @@ function toUint8(data: NumericArray): Uint8Array {
 
 function toFloat32(data: NumericArray): Float32Array {
   return data instanceof Float32Array ? data : Float32Array.from(data);
-}
-
-function toFloat64(data: NumericArray): Float64Array {
-  return data instanceof Float64Array ? data : Float64Array.from(data);
 }
 
 let integerGemm: Promise<'u8s8' | 'u8u8' | null> | undefined;

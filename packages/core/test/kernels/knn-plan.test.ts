@@ -9,19 +9,31 @@ describe('choosePlan', () => {
     expect(choosePlan(pixels, pixels, 784)).toEqual({ kind: 'uint8' });
   });
 
-  it('splits queries for pixels + noise (0..354): 784 * 354 * 354 = 98,247,744 > 2^24 unsplit', () => {
+  it('quantizes pixels + noise (0..354) to bytes where the uint8 GEMM is exact (3 * 784 * 255^2 < 2^31)', () => {
+    const noisy = { integer: true, min: 0, max: 354 };
+    expect(choosePlan(noisy, noisy, 784)).toEqual({ kind: 'quantized' });
+    expect(choosePlan({ integer: false, min: -1.5, max: 2 }, pixels, 784)).toEqual({ kind: 'quantized' });
+  });
+
+  it('quantizes only while bytes fit the uint8 plan: 3 * 11,008 * 255^2 = 2,147,385,600 < 2^31, 11,009 gives 2,147,580,675', () => {
+    const real = { integer: false, min: 0, max: 1 };
+    expect(choosePlan(real, real, 11_008)).toEqual({ kind: 'quantized' });
+    expect(choosePlan(real, real, 11_009)).toEqual({ kind: 'float' });
+  });
+
+  it('splits queries for pixels + noise (0..354) without an exact uint8 GEMM: 784 * 354 * 354 = 98,247,744 > 2^24 unsplit', () => {
     const noisy = { integer: true, min: 0, max: 354 };
     // base 16: hi <= 22, lo <= 15, 784 * 22 * 354 = 6,105,792 < 2^24; base 32 gives 31, base 8 gives 44
-    expect(choosePlan(noisy, noisy, 784)).toEqual({ kind: 'integer', base: 16 });
+    expect(choosePlan(noisy, noisy, 784, { uint8Exact: false })).toEqual({ kind: 'integer', base: 16 });
   });
 
   it('needs no split for small integers (6 * 5 * 5 = 150) and handles negatives', () => {
     expect(choosePlan({ integer: true, min: -5, max: 5 }, { integer: true, min: -3, max: 2 }, 6)).toEqual({ kind: 'integer', base: 0 });
   });
 
-  it('falls back to the float plan for non-integers and for integers too large for int32 scores', () => {
-    expect(choosePlan({ integer: false, min: -1.5, max: 2 }, pixels, 784)).toEqual({ kind: 'float' });
-    expect(choosePlan({ integer: true, min: 0, max: 100_000 }, pixels, 784)).toEqual({ kind: 'float' });
+  it('without an exact uint8 GEMM, falls back to the float plan for non-integers and for integers too large for int32 scores', () => {
+    expect(choosePlan({ integer: false, min: -1.5, max: 2 }, pixels, 784, { uint8Exact: false })).toEqual({ kind: 'float' });
+    expect(choosePlan({ integer: true, min: 0, max: 100_000 }, pixels, 784, { uint8Exact: false })).toEqual({ kind: 'float' });
   });
 });
 
