@@ -139,6 +139,10 @@ async function study(): Promise<Raw> {
     }),
   );
   for (const seed of seeds) {
+    // A study here can run for minutes on promises alone, never reaching libuv's poll phase: without
+    // this turn the python processes would not get their stdin's end (nor we their lines) until
+    // every gridfold study had finished (seen: both waited 16 min on stdin with sgd-mnist).
+    await new Promise((resolve) => setImmediate(resolve));
     const t = performance.now();
     const r = await gridfoldRun({ search: { kind: 'tpe', n_trials: TRIALS, seed }, param_space: SPACE });
     const cv = r.cv_results!;
