@@ -21,7 +21,10 @@ import { deletePrefix, REDIS_URL } from './helpers/cluster.js';
 const HISTORY_STYLE = { complete: { color: '#5470c6' }, pruned: { color: '#9ca3af' }, best: '#d62728' };
 const BUILD = fileURLToPath(new URL('../apps/dashboard/build-if-stale.mjs', import.meta.url));
 const SHOTS = process.env.GRIDFOLD_SCREENSHOT_DIR ?? join(tmpdir(), 'gridfold-dashboard-shots');
-const RECORD: BenchResult = JSON.parse(readFileSync(fileURLToPath(new URL('../bench/results/study-mlp.json', import.meta.url)), 'utf8'));
+const record = (name: string): BenchResult => JSON.parse(readFileSync(fileURLToPath(new URL(`../bench/results/${name}.json`, import.meta.url)), 'utf8'));
+const RECORD = record('study-mlp');
+// Objective 2's record (written by bench/study-vs-optuna.ts --objective sgd-mnist): no pruning, no epochs.
+const SGD_RECORD = record('study-sgd-mnist');
 
 const redis = connectRedis(REDIS_URL);
 const prefix = `test-${randomUUID()}`;
@@ -111,6 +114,30 @@ describe('recorded benchmark page (headless Chromium)', () => {
     const missing = await page.locator('p.error').textContent();
     expect(missing).toMatch(/^No recorded benchmark named "nope"; recorded: /);
     expect(missing).toContain(RECORD.name);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it('draws objective 2 on the optimisation-history chart, with no epochs chart when the record has no searches by epochs', async () => {
+    const page = await chrome.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/bench`);
+    await page.click(`#benches a[href="/bench/${SGD_RECORD.name}"]`);
+    await page.locator('[data-chart="history"] svg').waitFor();
+    expect(await page.locator('h1').textContent()).toBe(SGD_RECORD.title);
+    expect(await page.locator('#bench-summary p').allTextContents()).toEqual(SGD_RECORD.summary);
+    expect(await page.locator('.meta code').textContent()).toBe(SGD_RECORD.command);
+    const history = await paths(page, 'history');
+    const texts = await page.locator('[data-chart="history"] svg text').allTextContents();
+    for (const name of SGD_RECORD.by_trial.map((r) => r.name)) expect(texts, `history text "${name}"`).toContain(name);
+    // One dot per trial (all complete; less the legend icon), and every sampler's mean a line with its band.
+    expect(history.filter((p) => p.fill === HISTORY_STYLE.complete.color && p.transform).length - 1).toBe(SGD_RECORD.study.cv.mean_test_score.length);
+    expect(references(history, SGD_RECORD.by_trial.length)).toEqual(SGD_RECORD.by_trial.map((r) => ({ lines: 1, bands: r.points.some((p) => p[2] !== null) ? 1 : 0 })));
+    expect(await page.locator('#by-epochs').count()).toBe(0);
+    expect(await page.locator('[data-chart="history-epochs"]').count()).toBe(0);
+    mkdirSync(SHOTS, { recursive: true });
+    await page.locator('#optimisation-history').screenshot({ path: join(SHOTS, 'dashboard-bench-sgd-history.png') });
     expect(errors).toEqual([]);
     await page.close();
   }, 30_000);

@@ -2,6 +2,7 @@
 
 Reads one JSON object on stdin:
   {"objective": "svc-digits" | "sgd-mnist", "digits_csv": path, "space": {...gridfold param_space},
+   "max_iter": n | null (sgd-mnist: SGDClassifier's max_iter; null keeps scikit-learn's 1000),
    "mode": "check" | "study" | "propose",
    check:   "params": [ {...}, ... ]           -> cross_val_score mean and folds for each
    study:   "seeds": [...], "trials": n, "samplers": ["tpe", "random"]
@@ -51,9 +52,11 @@ else:
     X_train, y_train, _, _ = load_mnist()
     X, y = X_train[:10000], y_train[:10000]
 
+    fixed = {"random_state": 42} if cfg.get("max_iter") is None else {"random_state": 42, "max_iter": cfg["max_iter"]}
+
     def make(p):
         sgd = {k.split("__", 1)[1]: v for k, v in p.items()}
-        return Pipeline([("standardscaler", StandardScaler()), ("sgdclassifier", SGDClassifier(random_state=42, **sgd))])
+        return Pipeline([("standardscaler", StandardScaler()), ("sgdclassifier", SGDClassifier(**fixed, **sgd))])
 
 
 def score(p):

@@ -25,7 +25,8 @@ export function benchPage(root: HTMLElement, name: string | null): () => void {
     return () => {};
   }
   const history = createChart('history', `Best so far by trial: ${b.study.label} (dots, triangles, red), means over seeds (dashed, band ± 1 s.e.), grid best (dotted)`, 380);
-  const epochs = createChart('history-epochs', 'Best so far by epochs spent: means over seeds (band ± 1 s.e.), grid best (dotted)', 340);
+  // Only a bench whose trials spend epochs (objective 3's, pruned) records searches by epochs.
+  const epochs = b.by_epochs.length > 0 ? createChart('history-epochs', 'Best so far by epochs spent: means over seeds (band ± 1 s.e.), grid best (dotted)', 340) : null;
   const states = b.study.cv.trial_state ?? [];
   const count = (s: string) => states.filter((t) => t === s).length;
   // The score axis starts a little below the lowest complete trial or mean: trials pruned after one
@@ -41,12 +42,12 @@ export function benchPage(root: HTMLElement, name: string | null): () => void {
     h('p', {}, b.description),
     h('section', { id: 'bench-summary' }, ...b.summary.map((line) => h('p', {}, line))),
     h('section', { id: 'optimisation-history' }, h('h2', {}, 'Optimisation history'), h('p', { class: 'muted', id: 'history-note' }, `${b.study.label}: ${count('complete')} complete, ${count('pruned')} pruned${below ? ` (${below} of them pruned below ${yMin}, off the chart)` : ''}.`), history.figure),
-    h('section', { id: 'by-epochs' }, h('h2', {}, 'Best so far by epochs'), epochs.figure),
+    epochs && h('section', { id: 'by-epochs' }, h('h2', {}, 'Best so far by epochs'), epochs.figure),
   );
   history.update(historyOption(cv as CvResults, references(b.by_trial), { yMin }));
-  epochs.update(referencesOption(references(b.by_epochs), 'epochs spent', b.markers));
+  epochs?.update(referencesOption(references(b.by_epochs), 'epochs spent', b.markers));
   return () => {
     history.dispose();
-    epochs.dispose();
+    epochs?.dispose();
   };
 }
