@@ -13,8 +13,9 @@ import { PrivateRedisCluster } from './helpers/redis-cluster.js';
  * with no Redis at all (`runExperiment`).
  *
  * Smaller than the single-Redis chaos test so that the file stays under a minute on a loaded
- * 2-core machine: 40 tasks (8 cells x 5 folds) on 5,000 images instead of 200 on 10,000, and 4
- * worker kills instead of 20 (3 beside the master kills). The kills are paced by progress (kill k of n once k / (n + 1) of
+ * 2-core machine: 40 tasks (8 cells x 5 folds) on 3,000 images instead of 200 on 10,000, and 3
+ * worker kills instead of 20 (2 beside the master kills): a worker's restart takes 10-20 s at
+ * load 15. The kills are paced by progress (kill k of n once k / (n + 1) of
  * the results are stored, of a worker running one of its tasks), not every 300-900 ms: each then
  * lands inside a task, where a timed kill on a loaded machine mostly hits a worker still loading
  * (20 timed kills redelivered no task at all in a run at load 17), so a few paced kills test
@@ -24,7 +25,7 @@ const PORTS = [7130, 7131, 7132, 7133, 7134, 7135];
 /** 8 cells x 5 folds, one task each (group_cells: false). */
 const TASKS = 40;
 // Both tests sweep this spec under one prefix: without `cache: false` the second would take the first's results from the task cache, and run nothing to kill.
-const spec = { ...chaosSpec, name: 'cluster-chaos', param_grid: { weights: ['uniform', 'distance'], n_neighbors: [1, 2, 3, 4] }, cv: { n_splits: 5, subset: 5000 }, cache: false };
+const spec = { ...chaosSpec, name: 'cluster-chaos', param_grid: { weights: ['uniform', 'distance'], n_neighbors: [1, 2, 3, 4] }, cv: { n_splits: 5, subset: 3000 }, cache: false };
 const major = Number(/v=(\d+)/.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 0);
 if (major < 3) console.warn(`test/redis-cluster-chaos.test.ts skipped: redis-server ${major ? `v${major}` : 'is not on PATH or'} has no cluster support (Redis 3.0 or later needed)`);
 
@@ -46,16 +47,16 @@ describe.skipIf(major < 3)('chaos on a Redis Cluster (3 masters + 3 replicas)', 
     }
   }, 30_000);
 
-  it('completes with the in-process results after 4 worker SIGKILLs, storing each result once and re-running at most one task per kill', async () => {
-    const { tally } = await runChaos(gridfold, { kills: 4, spec, pace: 'progress', killForMs: 45_000 });
+  it('completes with the in-process results after 3 worker SIGKILLs, storing each result once and re-running at most one task per kill', async () => {
+    const { tally } = await runChaos(gridfold, { kills: 3, spec, pace: 'progress', killForMs: 45_000 });
     // Each kill lands inside a task, which is then started again (a task that ends between the look and the kill is not).
     expect(tally.startedTwice).toBeGreaterThan(0);
   }, 120_000);
 
-  it('completes with the in-process results when, besides 3 worker SIGKILLs, the masters of the queue and of the experiment\'s keys are SIGKILLed and their replicas take over', async () => {
+  it('completes with the in-process results when, besides 2 worker SIGKILLs, the masters of the queue and of the experiment\'s keys are SIGKILLed and their replicas take over', async () => {
     const queueKey = `${gridfold.prefix}:${QUEUE}:meta`;
     const { fault } = await runChaos(gridfold, {
-      kills: 3,
+      kills: 2,
       spec,
       pace: 'progress',
       killForMs: 45_000,
