@@ -15,7 +15,8 @@ import { PrivateRedisCluster } from './helpers/redis-cluster.js';
  * Smaller than the single-Redis chaos test so that the file stays under a minute on a loaded
  * 2-core machine: 40 tasks (8 cells x 5 folds) on 3,000 images instead of 200 on 10,000, and 3
  * worker kills instead of 20 (2 beside the master kills): a worker's restart takes 10-20 s at
- * load 15. The kills are paced by progress (kill k of n once k / (n + 1) of
+ * load 15. Each test may take 240 s (kills for at most 45 s, then 120 s for the sweep to end): at
+ * load 35 the first took over 120 s; on an idle 2-core machine it takes well under a minute. The kills are paced by progress (kill k of n once k / (n + 1) of
  * the results are stored, of a worker running one of its tasks), not every 300-900 ms: each then
  * lands inside a task, where a timed kill on a loaded machine mostly hits a worker still loading
  * (20 timed kills redelivered no task at all in a run at load 17), so a few paced kills test
@@ -51,7 +52,7 @@ describe.skipIf(major < 3)('chaos on a Redis Cluster (3 masters + 3 replicas)', 
     const { tally } = await runChaos(gridfold, { kills: 3, spec, pace: 'progress', killForMs: 45_000 });
     // Each kill lands inside a task, which is then started again (a task that ends between the look and the kill is not).
     expect(tally.startedTwice).toBeGreaterThan(0);
-  }, 120_000);
+  }, 240_000);
 
   it('completes with the in-process results when, besides 2 worker SIGKILLs, the masters of the queue and of the experiment\'s keys are SIGKILLed and their replicas take over', async () => {
     const queueKey = `${gridfold.prefix}:${QUEUE}:meta`;
@@ -82,5 +83,5 @@ describe.skipIf(major < 3)('chaos on a Redis Cluster (3 masters + 3 replicas)', 
       },
     });
     expect(fault).toMatch(/^queue master \d+ killed, replica \d+ took over/);
-  }, 120_000);
+  }, 240_000);
 });
