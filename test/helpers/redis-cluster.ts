@@ -113,6 +113,18 @@ export class PrivateRedisCluster {
     });
   }
 
+  /**
+   * SIGKILLs the master serving the slot of `key` and waits until one of its replicas serves it
+   * (at most `timeoutMs` milliseconds); resolves with the ports of the killed and promoted nodes.
+   */
+  async failover(key: string, timeoutMs = 20_000): Promise<{ killed: number; promoted: number }> {
+    const killed = await this.masterOf(key);
+    await this.kill(killed);
+    let promoted = killed;
+    await this.waitFor(async () => (promoted = await this.masterOf(key).catch(() => killed)) !== killed, `a replica of ${killed} to take over`, timeoutMs);
+    return { killed, promoted };
+  }
+
   /** Kills every node and deletes the directory of their config files. */
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((n) => this.kill(n.port)));

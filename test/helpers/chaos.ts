@@ -1,0 +1,156 @@
+import { runExperiment, type ExperimentResult } from '@gridfold/core';
+import { ExperimentStore, keys } from '@gridfold/queue';
+import request from 'supertest';
+import { expect } from 'vitest';
+import { waitFor, type TestCluster, type WorkerProcess } from './cluster.js';
+import { comparable } from './compare.js';
+import { describeTally, tallyExecutions, type ExecutionTally } from './executions.js';
+
+/** The chaos sweep: 200 one-cell KNN tasks (40 cells x 5 folds) on 10,000 MNIST images. */
+export const chaosSpec = {
+  name: 'chaos',
+  dataset: { source: 'mnist' },
+  estimator: { name: 'KNeighborsClassifier' },
+  param_grid: { weights: ['uniform', 'distance'], n_neighbors: Array.from({ length: 20 }, (_, i) => i + 1) },
+  cv: { n_splits: 5, subset: 10000 },
+  refit: { subset: 3000 },
+  group_cells: false,
+};
+
+/** A fault injected beside the worker kills, e.g. a Redis master's SIGKILL. */
+export interface ChaosFault {
+  /** Injected (once, in the background) when this many task results are stored. */
+  afterResults: number;
+  /** Injects the fault into experiment `id`'s sweep; resolves with a line saying what it did. */
+  inject: (id: string) => Promise<string>;
+  /** Task starts (and computations) beyond one per task the fault may cost on top of one per worker kill. */
+  extraExecutions: number;
+}
+
+/** How the workers are killed during a {@link runChaos} sweep. */
+export interface ChaosOptions {
+  /** Worker SIGKILLs to make, each followed by a restart of the killed worker. */
+  kills: number;
+  /** The sweep. @defaultValue {@link chaosSpec} */
+  spec?: typeof chaosSpec;
+  /**
+   * When to kill. `'timed'`: every 300-900 ms, a random worker, whatever it is doing (one still
+   * loading after its restart too). `'progress'`: kill k of n once k / (n + 1) of the tasks have
+   * results, a random worker among those running one of the sweep's tasks (the store's running
+   * entries): every kill then lands inside a task, and the sweep cannot end before the kills
+   * however fast the machine is. @defaultValue 'timed'
+   */
+  pace?: 'timed' | 'progress';
+  /** Kills stop after this long, in milliseconds. @defaultValue 150000 */
+  killForMs?: number;
+  /** How long the sweep may take after the kills, in milliseconds. @defaultValue 120000 */
+  finishMs?: number;
+  fault?: ChaosFault;
+}
+
+/** What a {@link runChaos} sweep went through. */
+export interface ChaosOutcome {
+  id: string;
+  kills: number;
+  tally: ExecutionTally;
+  /** What the fault did, if one was injected. */
+  fault?: string;
+}
+
+const TERMINAL = ['completed', 'failed', 'cancelled'];
+
+/** Undisturbed in-process runs by spec: tests of one file that sweep the same spec compute its reference once. */
+const references = new Map<string, Promise<ExperimentResult>>();
+
+/** The undisturbed reference of `spec`: run grouped (one task per fold), which gives identical cv_results (run-local tests). */
+function undisturbedRun(spec: typeof chaosSpec): Promise<ExperimentResult> {
+  const key = JSON.stringify(spec);
+  if (!references.has(key)) references.set(key, runExperiment({ ...spec, group_cells: true }));
+  return references.get(key)!;
+}
+
+/**
+ * Chaos: submits a sweep to `cluster` (an in-process API and worker processes with short locks),
+ * SIGKILLs its workers (with their sandboxed children) `kills` times while it runs, restarting each,
+ * and checks what at-least-once delivery must still give: the sweep completes with the results of
+ * an undisturbed in-process run, every task's result is stored exactly once, and each kill costs
+ * at most one more start and one more computation (a worker runs one task at a time).
+ */
+export async function runChaos(cluster: TestCluster, options: ChaosOptions): Promise<ChaosOutcome> {
+  const { kills: wanted, spec = chaosSpec, pace = 'timed', killForMs = 150_000, finishMs = 120_000, fault } = options;
+  const undisturbed = await undisturbedRun(spec);
+  const { body } = await request(cluster.api.app).post('/api/experiments').send(spec).expect(201);
+  const resultsKey = keys(cluster.prefix).results(body.id);
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  // Progress is watched in the background: the recovery time of a kill is the time until
+  // the next task result is stored after it.
+  const progressAt: number[] = [];
+  let stored = 0;
+  let watching = true;
+  let faultDone: Promise<string> | undefined;
+  const watcher = (async () => {
+    while (watching) {
+      const n = await cluster.redis.hlen(resultsKey);
+      if (n > stored) progressAt.push(Date.now());
+      stored = n;
+      if (fault && !faultDone && n >= fault.afterResults) {
+        faultDone = fault.inject(body.id);
+        // Awaited once the sweep has ended; until then a failure must not count as unhandled.
+        faultDone.catch(() => {});
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const store = new ExperimentStore(cluster.redis, cluster.prefix);
+  const restartedAt = new Map<WorkerProcess, number>();
+  const killTimes: number[] = [];
+  const started = Date.now();
+  const ended = async () => TERMINAL.includes((await request(cluster.api.app).get(`/api/experiments/${body.id}`)).body.status);
+  while (killTimes.length < wanted && Date.now() - started < killForMs) {
+    let victim: WorkerProcess | null;
+    if (pace === 'timed') {
+      await new Promise((r) => setTimeout(r, 300 + random() * 600));
+      if (await ended()) break;
+      victim = cluster.workers[Math.floor(random() * cluster.workers.length)];
+    } else {
+      const due = Math.ceil(((killTimes.length + 1) * body.tasks) / (wanted + 1));
+      victim = await waitFor<WorkerProcess | null>(async () => {
+        // Every result stored: nothing left to kill a worker in.
+        if (stored >= body.tasks) return null;
+        if (stored < due) return undefined;
+        // A worker's entry older than its restart is the task it was killed in, not one it runs.
+        const running = Object.values(await store.runningTasks(body.id));
+        const busy = cluster.workers.filter((w) => running.some((r) => r.worker === w.id && r.since >= (restartedAt.get(w) ?? 0)));
+        return busy.length ? busy[Math.floor(random() * busy.length)] : undefined;
+      }, Math.max(0, killForMs - (Date.now() - started)), `${due} results and a worker running a task for kill ${killTimes.length + 1}`, 50).catch(() => null);
+      if (!victim || (await ended())) break;
+    }
+    killTimes.push(Date.now());
+    await victim.kill('SIGKILL');
+    restartedAt.set(victim, Date.now());
+    victim.start();
+  }
+  const kills = killTimes.length;
+  const view = await waitFor(async () => {
+    const r = await request(cluster.api.app).get(`/api/experiments/${body.id}`);
+    return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
+  }, finishMs, 'the sweep to finish after the kills');
+  expect(kills).toBeGreaterThanOrEqual(wanted);
+  expect(view.status, view.error).toBe('completed');
+  expect(comparable(view.result)).toEqual(comparable(undisturbed));
+  watching = false;
+  await watcher;
+  const faultLine = await faultDone;
+  // Executions as the processors counted them: each kill takes down one worker running at
+  // most one task (concurrency 1), so it can cost at most one start, and a task whose result
+  // is stored is never computed again; every result is written exactly once.
+  const tally = tallyExecutions(await store.executions(body.id), body.tasks);
+  const recoveries = killTimes.map((t) => (progressAt.find((p) => p > t) ?? Date.now()) - t).sort((a, b) => a - b);
+  console.info(`${spec.name}: ${kills} kills survived${faultLine ? ` and ${faultLine}` : ''}; ${describeTally(tally)}; recovery ms p50 ${recoveries[Math.floor(recoveries.length / 2)]} max ${recoveries[recoveries.length - 1]}; total ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (fault) expect(faultLine, 'the fault was injected before the sweep ended').toBeDefined();
+  expect(tally).toMatchObject({ storedTwice: 0, neverStored: 0 });
+  expect(tally.extraStarts).toBeLessThanOrEqual(kills + (fault?.extraExecutions ?? 0));
+  expect(tally.extraComputations).toBeLessThanOrEqual(kills + (fault?.extraExecutions ?? 0));
+  return { id: body.id, kills, tally, fault: faultLine };
+}
