@@ -96,7 +96,8 @@ describe.skipIf(major < 3)('Redis Cluster (3 masters + 3 replicas)', () => {
 
   it('spreads experiments and their queues over the masters, with each worker running at most its one job at once across the shards; lists, counts and purges them across slots', async () => {
     // 2 tasks each. Ids are random: 9 experiments all on one of 3 masters has probability 3 * (1/3)^9 = 1.5e-4.
-    const tiny = { ...grid, name: 'tiny', param_grid: { n_neighbors: [1] }, cv: { n_splits: 2, subset: 300 }, refit: { subset: 300 } };
+    // Folds of 3,000 MNIST rows: long enough (a KNN predicting 3,000 rows against 3,000) for the 20 ms samples below to see tasks run.
+    const tiny = { ...grid, name: 'tiny', param_grid: { n_neighbors: [1] }, cv: { n_splits: 2, subset: 6000 }, refit: { subset: 300 } };
     const ids: string[] = [];
     for (let i = 0; i < 9; i++) ids.push((await request(gridfold.api.app).post('/api/experiments').send(tiny).expect(201)).body.id);
     const masters = await Promise.all(ids.map((id) => redisCluster.masterOf(keys(gridfold.prefix).experiment(id))));
