@@ -3,7 +3,7 @@ import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createApp, type GridfoldApp } from '@gridfold/api';
-import { connectRedis, keyPrefixFor, type ExperimentDetail, type ExperimentRecord, type ExperimentStore } from '@gridfold/queue';
+import { connectRedis, keyPrefixFor, resolveQueueShards, type ExperimentDetail, type ExperimentRecord, type ExperimentStore } from '@gridfold/queue';
 import request from 'supertest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -90,6 +90,8 @@ export class TestCluster {
 
   readonly redisUrl: string;
   private readonly workerOptions: WorkerOptions;
+  /** The queue shards the API uses: `[prefix]` until {@link useQueueShards}. */
+  private queueShards: string[] | undefined;
 
   constructor(options: { workers: number; redisUrl?: string; dataDir?: string } & WorkerOptions) {
     this.redisUrl = options.redisUrl ?? REDIS_URL;
@@ -105,9 +107,20 @@ export class TestCluster {
     return createApp({
       redis: this.redis,
       prefix: this.prefix,
+      queueShards: this.queueShards,
       logger: pino({ level: process.env.GRIDFOLD_TEST_LOGS ? 'info' : 'silent' }),
       limits: this.workerOptions.dataDir ? { dataDir: this.workerOptions.dataDir } : undefined,
     });
+  }
+
+  /**
+   * Gives the API the prefix's queue shards as `gridfold serve` and the workers resolve them
+   * (stored in Redis by the first; on a cluster one per master by default): a new API replaces it.
+   */
+  async useQueueShards(): Promise<void> {
+    this.queueShards = await resolveQueueShards(this.redis, this.prefix);
+    await this.api.close();
+    this.api = this.newApi();
   }
 
   addWorker(options: WorkerOptions = this.workerOptions): WorkerProcess {

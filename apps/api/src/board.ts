@@ -1,24 +1,26 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { Queue } from 'bullmq';
 import type { RequestHandler } from 'express';
+import type { QueueShards } from '@gridfold/queue';
 import { accessOf, type AccessPolicy } from './auth.js';
 
 export const BOARD_PATH = '/admin/queues';
 
 /**
  * Bull Board with the flow's queue (every job of every experiment: fit tasks, aggregates,
- * refits). Without a token it is open (local use). With one, the token (HTTP Basic with the
+ * refits), one entry per queue shard (`gridfold-jobs`, then `shard1:gridfold-jobs`, ...). Without a token it is open (local use). With one, the token (HTTP Basic with the
  * token as password, for a browser; or Bearer) opens the full board; a request that may only
  * read (`GRIDFOLD_PUBLIC_READ`, or the dashboard's session cookie) gets a read-only one (no
  * retry, clean or delete buttons, and its API refuses them); anything else gets 401.
  */
-export function boardRouter(queue: Queue, policy: AccessPolicy): RequestHandler {
+export function boardRouter(shards: QueueShards, policy: AccessPolicy): RequestHandler {
   const make = (readOnlyMode: boolean) => {
     const adapter = new ExpressAdapter();
     adapter.setBasePath(BOARD_PATH);
-    createBullBoard({ queues: [new BullMQAdapter(queue, { readOnlyMode })], serverAdapter: adapter });
+    // Every shard's queue is named gridfold-jobs; the adapter's prefix tells them apart (shard 0 keeps the plain name).
+    const queues = shards.queues.map((queue, i) => new BullMQAdapter(queue, { readOnlyMode, prefix: i === 0 ? '' : shards.label(i).slice(0, -queue.name.length) }));
+    createBullBoard({ queues, serverAdapter: adapter });
     return adapter.getRouter() as RequestHandler;
   };
   const full = make(false);

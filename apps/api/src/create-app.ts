@@ -1,7 +1,7 @@
 import { createLogger, defaultDataDir, MAX_CELL_FOLDS, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
-import { ArtifactStore, duplicateConnection, ExperimentStore, keyPrefixFor, QUEUE, redisMemory, WorkerRegistry, type ArtifactStoreOptions, type WorkerList } from '@gridfold/queue';
-import { FlowProducer, Queue } from 'bullmq';
+import { ArtifactStore, duplicateConnection, ExperimentStore, keyPrefixFor, QueueShards, redisMemory, WorkerRegistry, type ArtifactStoreOptions, type WorkerList } from '@gridfold/queue';
+import type { Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -29,6 +29,12 @@ export interface AppDeps {
   redis: Redis;
   /** @defaultValue `"gridfold"`; on a Redis Cluster it is used as the hash tag `{gridfold}` (see `keyPrefixFor`) */
   prefix?: string;
+  /**
+   * Key prefixes of the deployment's queue shards, shard 0 (the prefix itself) first: each
+   * experiment's jobs go to its id's (see `resolveQueueShards`, which `startApi` calls).
+   * @defaultValue `[prefix]`: the one queue
+   */
+  queueShards?: readonly string[];
   /** @defaultValue `createLogger({ logFormat: "auto", logLevel: "info" }, "api")` */
   logger?: Logger;
   /** When set, mutating routes and full Bull Board need `Authorization: Bearer <token>`, and reads need it too unless `publicRead`. */
@@ -72,7 +78,10 @@ export interface AppDeps {
 export interface GridfoldApp {
   app: Express;
   store: ExperimentStore;
+  /** Shard 0's queue (the one queue, without shards). */
   queue: Queue;
+  /** Every queue shard (an experiment's jobs are on `shards.queueOf(id)`). */
+  shards: QueueShards;
   /** The key prefix in use: `deps.prefix`, hash-tagged on a Redis Cluster. */
   prefix: string;
   close(): Promise<void>;
@@ -96,19 +105,17 @@ export function createApp(deps: AppDeps): GridfoldApp {
   const reads = duplicateConnection(deps.redis, { maxRetriesPerRequest: 0, commandTimeout: redisTimeoutMs });
   const redisHealth = new RedisHealth([reads, deps.redis], redisTimeoutMs);
   const store = new ExperimentStore(reads, prefix);
-  const queue = new Queue(QUEUE, { connection: deps.redis, prefix });
-  const flows = new FlowProducer({ connection: deps.redis, prefix });
+  const shards = new QueueShards(deps.redis, deps.queueShards ?? [prefix]);
   // Connection trouble (e.g. Redis restarting) is reported, not thrown: ioredis reconnects by itself.
   const warn = (err: Error) => log.warn({ err: err.message }, 'redis connection error');
   deps.redis.on('error', warn);
-  flows.on('error', warn);
-  queue.on('error', warn);
+  shards.onError(warn);
   const guard = requireToken(deps.token);
   const policy = { token: deps.token, publicRead: deps.publicRead };
-  const retention = new RetentionSweeper({ redis: deps.redis, store, queue, prefix, log }, deps.retention ?? { retentionDays: 0 });
+  const retention = new RetentionSweeper({ redis: deps.redis, store, shards, prefix, log }, deps.retention ?? { retentionDays: 0 });
   retention.start();
   const results = new ResultsCache(store);
-  const feed = new LiveFeed(new LiveSnapshots(store, reads, queue, results, deps.cvInlineRows), log, { intervalMs: deps.liveIntervalMs });
+  const feed = new LiveFeed(new LiveSnapshots(store, reads, shards, results, deps.cvInlineRows), log, { intervalMs: deps.liveIntervalMs });
   const perMinute = (limit: number, message: string, skip?: (req: express.Request) => boolean): RequestHandler =>
     rateLimit({ windowMs: 60_000, limit, standardHeaders: 'draft-8', legacyHeaders: false, message: { error: message }, skip });
   const readLimiter = perMinute(deps.readsPerMinute ?? 600, 'too many reads; try again in a minute', (req) => req.method !== 'GET' && req.method !== 'HEAD');
@@ -124,20 +131,20 @@ export function createApp(deps: AppDeps): GridfoldApp {
 
   app.use(sessionRoutes(deps.token));
   app.use(`${BOARD_PATH}/api`, readLimiter, redisGate);
-  app.use(BOARD_PATH, boardRouter(queue, policy));
+  app.use(BOARD_PATH, boardRouter(shards, policy));
 
   app.get('/health', async (_req, res) => {
     try {
       await redisHealth.ready();
-      const [, counts, memory] = await redisHealth.within(Math.min(1000, redisTimeoutMs), Promise.all([reads.ping(), queue.getJobCounts(), redisMemory(reads, prefix)]));
-      res.json({ ok: true, redis: 'up', queues: { [queue.name]: counts }, memory });
+      const [, counts, memory] = await redisHealth.within(Math.min(1000, redisTimeoutMs), Promise.all([reads.ping(), Promise.all(shards.queues.map((q) => q.getJobCounts())), redisMemory(reads, prefix)]));
+      res.json({ ok: true, redis: 'up', queues: Object.fromEntries(counts.map((c, i) => [shards.label(i), c])), memory });
     } catch (err) {
       res.status(503).json({ ok: false, redis: 'down', error: (err as Error).message });
     }
   });
 
   // Prometheus' text format, read from Redis at each scrape (see metrics.ts); a read, or its own token.
-  app.get('/metrics', readLimiter, requireMetricsAccess(policy, deps.metricsToken), redisGate, metricsHandler({ redis: reads, queue, prefix, experimentsScanned: deps.metricsExperiments }));
+  app.get('/metrics', readLimiter, requireMetricsAccess(policy, deps.metricsToken), redisGate, metricsHandler({ redis: reads, shards, prefix, experimentsScanned: deps.metricsExperiments }));
 
   const artifactStore = new ArtifactStore(deps.redis, prefix, deps.artifacts);
   const workers = new WorkerRegistry(reads, prefix);
@@ -160,8 +167,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
       redis: reads,
       cvInlineRows: deps.cvInlineRows,
       flowChunk: deps.flowChunk,
-      queue,
-      flows,
+      shards,
       prefix,
       log,
       guard,
@@ -203,13 +209,14 @@ export function createApp(deps: AppDeps): GridfoldApp {
   return {
     app,
     store,
-    queue,
+    queue: shards.queues[0],
+    shards,
     prefix,
     close() {
       feed.close();
       retention.close();
       redisHealth.close();
-      closing ??= Promise.all([queue.close(), flows.close()]).then(() => void reads.disconnect());
+      closing ??= shards.close().then(() => void reads.disconnect());
       return closing;
     },
   };

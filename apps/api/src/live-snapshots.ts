@@ -1,5 +1,4 @@
-import type { ExperimentEvent, ExperimentListEvent, ExperimentListItem, ExperimentStore } from '@gridfold/queue';
-import type { Queue } from 'bullmq';
+import type { ExperimentEvent, ExperimentListEvent, ExperimentListItem, ExperimentStore, QueueShards } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
 import { CV_INLINE_ROWS, describeExperiment } from './progress.js';
 import type { ResultsCache } from './results-cache.js';
@@ -18,7 +17,7 @@ export class LiveSnapshots {
   constructor(
     private readonly store: ExperimentStore,
     private readonly redis: Redis,
-    private readonly queue: Queue,
+    private readonly shards: QueueShards,
     private readonly cache: ResultsCache,
     /** Most cv_results rows and tasks an event inlines. @defaultValue {@link CV_INLINE_ROWS} */
     private readonly inlineRows = CV_INLINE_ROWS,
@@ -52,9 +51,9 @@ export class LiveSnapshots {
       best_index: result?.best_index ?? record.summary?.best_index ?? null,
       has_result: result !== null,
       generation: record.generation,
-      tasks: await taskRefs(this.redis, this.queue, id, shown, record.generation),
+      tasks: await taskRefs(this.redis, this.shards.queueOf(id), id, shown, record.generation),
       ...(partial && { tasks_partial: true }),
-      queue: this.queue.name,
+      queue: this.shards.labelOf(id),
     };
   }
 

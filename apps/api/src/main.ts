@@ -1,5 +1,5 @@
 import { createLogger, type GridfoldConfig } from '@gridfold/core';
-import { connectRedis } from '@gridfold/queue';
+import { connectRedis, keyPrefixFor, resolveQueueShards } from '@gridfold/queue';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from './create-app.js';
@@ -7,7 +7,7 @@ import { checkListen, isLoopbackHost } from './listen-policy.js';
 import { Reaper } from './reaper.js';
 
 /** Settings of {@link startApi}: the parts of the config the API uses, and its logger. */
-export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'token' | 'publicRead' | 'insecure' | 'readsPerMinute' | 'dataDir' | 'port' | 'host' | 'retentionDays'>, Partial<Pick<GridfoldConfig, 'reaperIntervalMs' | 'reaperGraceMs' | 'artifactsMaxBytes' | 'artifactUploadMaxBytes' | 'allowPlugins' | 'metricsToken' | 'metricsExperiments' | 'maxCellFolds'>> {
+export interface ApiOptions extends Pick<GridfoldConfig, 'redisUrl' | 'prefix' | 'queueShards' | 'token' | 'publicRead' | 'insecure' | 'readsPerMinute' | 'dataDir' | 'port' | 'host' | 'retentionDays'>, Partial<Pick<GridfoldConfig, 'reaperIntervalMs' | 'reaperGraceMs' | 'artifactsMaxBytes' | 'artifactUploadMaxBytes' | 'allowPlugins' | 'metricsToken' | 'metricsExperiments' | 'maxCellFolds'>> {
   logger?: Logger;
 }
 
@@ -20,9 +20,12 @@ export async function startApi(options: ApiOptions): Promise<{ server: Server; r
   checkListen(options);
   const redis = connectRedis(options.redisUrl);
   const log = options.logger ?? createLogger({ logFormat: 'auto', logLevel: 'info' }, 'api');
-  const { app, store, queue, prefix, close } = createApp({
+  // The deployment's queue shards, stored in Redis by its first API or worker.
+  const queueShards = await resolveQueueShards(redis, keyPrefixFor(redis, options.prefix), options.queueShards);
+  const { app, store, shards, prefix, close } = createApp({
     redis,
     prefix: options.prefix,
+    queueShards,
     token: options.token,
     publicRead: options.publicRead,
     readsPerMinute: options.readsPerMinute,
@@ -35,7 +38,7 @@ export async function startApi(options: ApiOptions): Promise<{ server: Server; r
     metricsToken: options.metricsToken,
     metricsExperiments: options.metricsExperiments,
   });
-  const reaper = new Reaper({ redis, store, queue, prefix, intervalMs: options.reaperIntervalMs, graceMs: options.reaperGraceMs });
+  const reaper = new Reaper({ redis, store, shards, prefix, intervalMs: options.reaperIntervalMs, graceMs: options.reaperGraceMs });
   reaper.on('reaped', (id: string, error: string) => log.warn({ experiment: id, err: error }, 'experiment failed: nothing left to run it'));
   reaper.on('error', (err: Error) => log.warn({ err: err.message }, 'could not look for experiments with no job'));
   reaper.start();

@@ -1,5 +1,4 @@
-import { ExperimentStore, redisMemory, TASK_SECONDS_BUCKETS, TaskMetrics, WorkerRegistry, type DurationHistogram } from '@gridfold/queue';
-import type { Queue } from 'bullmq';
+import { ExperimentStore, redisMemory, TASK_SECONDS_BUCKETS, TaskMetrics, WorkerRegistry, type DurationHistogram, type QueueShards } from '@gridfold/queue';
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -54,7 +53,8 @@ class StoredHistogram extends Histogram<'estimator'> {
 export interface MetricsOptions {
   /** The API's connection for reads (gives up rather than waits when Redis is down). */
   redis: Redis;
-  queue: Queue;
+  /** The queue shards, whose job counts are summed. */
+  shards: QueueShards;
   prefix: string;
   /** How many of the newest experiments are counted by status at each scrape. @defaultValue 1000 */
   experimentsScanned?: number;
@@ -63,13 +63,13 @@ export interface MetricsOptions {
 /**
  * `GET /metrics` in Prometheus' text format (prom-client's registry and formatting). Every
  * value is read from Redis at scrape time, in a handful of commands whose cost does not grow
- * with the work done: BullMQ's job counts (one command per state), two small hashes of counters
+ * with the work done: BullMQ's job counts (one command per state and queue shard), two small hashes of counters
  * and durations that the workers keep, a count of live heartbeats, the status field of the
  * newest `experimentsScanned` experiments, and INFO memory. So any number of API replicas
  * answer alike, and counters go on across API restarts.
  */
 export function metricsHandler(options: MetricsOptions): RequestHandler {
-  const { redis, queue, prefix } = options;
+  const { redis, shards, prefix } = options;
   const scanned = options.experimentsScanned ?? 1000;
   const store = new ExperimentStore(redis, prefix);
   const tasks = new TaskMetrics(redis, prefix);
@@ -83,7 +83,7 @@ export function metricsHandler(options: MetricsOptions): RequestHandler {
     registers,
   });
   const running = new Gauge({ name: 'gridfold_jobs_running', help: 'Jobs a worker is running now (BullMQ active). KEDA keeps at least this many workers.', registers });
-  const queueJobs = new Gauge({ name: 'gridfold_queue_jobs', help: 'Jobs in the gridfold-jobs queue by BullMQ state (active: running on a worker now).', labelNames: ['state'], registers });
+  const queueJobs = new Gauge({ name: 'gridfold_queue_jobs', help: 'Jobs in the gridfold-jobs queue (all its shards) by BullMQ state (active: running on a worker now).', labelNames: ['state'], registers });
   const completed = new Counter({ name: 'gridfold_tasks_completed_total', help: 'Fit tasks completed with their result stored, and study trials ended complete or pruned, by every worker since the Redis prefix was first used.', registers });
   const failed = new Counter({ name: 'gridfold_tasks_failed_total', help: 'Fit tasks and study trials that failed for good (last attempt, time limit, killed; a trial also when it ended failed), by every worker; cancelled ones are not counted.', registers });
   const durations = new StoredHistogram('gridfold_task_duration_seconds', 'Wall time of computed fit tasks and study trials (all their folds) on their worker (plan, data, fit, score, store), by estimator (at most 50 names; the rest count as "other").');
@@ -98,7 +98,7 @@ export function metricsHandler(options: MetricsOptions): RequestHandler {
   return async (_req, res, next) => {
     try {
       const [counts, counted, live, statuses, memory] = await Promise.all([
-        queue.getJobCounts(...JOB_STATES),
+        shards.jobCounts(...JOB_STATES),
         tasks.read(),
         workers.count(),
         store.statusCounts(scanned),

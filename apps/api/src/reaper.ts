@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { keys, runStepIds, stepFailure, type ExperimentStore, type JobData } from '@gridfold/queue';
-import type { Queue } from 'bullmq';
+import { keys, runStepIds, stepFailure, type ExperimentStore, type JobData, type QueueShards } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
 
 /** Dependencies and settings of a {@link Reaper}. */
 export interface ReaperOptions {
   redis: Redis;
   store: ExperimentStore;
-  /** The flow's queue, on the same prefix. */
-  queue: Queue;
+  /** The queue shards on the same prefix: an experiment's jobs are on its id's. */
+  shards: QueueShards;
   prefix: string;
   /** How often to look, milliseconds. @defaultValue 60000 */
   intervalMs?: number;
@@ -131,7 +130,8 @@ export class Reaper extends EventEmitter {
    * job that can run). A step that failed for good breaks the run.
    */
   private async outlook(id: string, generation: number): Promise<Outlook> {
-    const { queue, store } = this.deps;
+    const { shards, store } = this.deps;
+    const queue = shards.queueOf(id);
     const steps = runStepIds(id, generation, await store.halving(id));
     for (const stepId of steps) {
       const state = await queue.getJobState(stepId);

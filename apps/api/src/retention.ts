@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { allowOom, pruneExperiments, type ExperimentStore, type PruneOutcome } from '@gridfold/queue';
-import type { Queue } from 'bullmq';
+import { allowOom, pruneExperiments, type ExperimentStore, type PruneOutcome, type QueueShards } from '@gridfold/queue';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -29,7 +28,7 @@ export class RetentionSweeper {
   private closed = false;
 
   constructor(
-    private readonly deps: { redis: Redis; store: ExperimentStore; queue: Queue; prefix: string; log: Logger },
+    private readonly deps: { redis: Redis; store: ExperimentStore; shards: QueueShards; prefix: string; log: Logger },
     private readonly options: RetentionOptions,
   ) {
     this.intervalMs = options.intervalMs ?? 3_600_000;
@@ -48,7 +47,7 @@ export class RetentionSweeper {
   async sweep(now = Date.now()): Promise<PruneOutcome | null> {
     const taken = await this.deps.redis.eval(allowOom(`return redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])`), 1, `${this.deps.prefix}:retention:lock`, this.token, this.intervalMs);
     if (taken === null) return null;
-    const done = await pruneExperiments(this.deps.store, this.deps.queue, this.options.retentionDays * DAY_MS, now);
+    const done = await pruneExperiments(this.deps.store, (id) => this.deps.shards.queueOf(id), this.options.retentionDays * DAY_MS, now);
     if (done.purged.length || done.kept.length) this.deps.log.info({ purged: done.purged.length, freed_bytes: done.freed_bytes, kept: done.kept.length, retention_days: this.options.retentionDays }, 'retention sweep');
     return done;
   }

@@ -12,7 +12,7 @@ const silent = pino({ level: 'silent' });
 describe('RetentionSweeper', () => {
   const t = openTestApp();
   afterAll(() => t.cleanup());
-  const sweeper = (retentionDays: number, options = {}) => new RetentionSweeper({ redis: t.redis, store: t.store, queue: t.queue, prefix: t.prefix, log: silent }, { retentionDays, ...options });
+  const sweeper = (retentionDays: number, options = {}) => new RetentionSweeper({ redis: t.redis, store: t.store, shards: t.shards, prefix: t.prefix, log: silent }, { retentionDays, ...options });
 
   it('deletes ended experiments older than the retention; of two APIs, only the one holding the lock sweeps in an interval', async () => {
     const now = Date.now();

@@ -2,10 +2,11 @@ import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger, resolveLogFormat, type LogSettings, type TfjsBackendName } from '@gridfold/core';
 import { ExperimentStore, keyPrefixFor, LruMap, QUEUE, TaskMetrics, WorkerRegistry, type JobData, type WorkerJob } from '@gridfold/queue';
-import { FlowProducer, Worker, type Job } from 'bullmq';
+import { DelayedError, FlowProducer, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { watchCancellations } from './cancel-watch.js';
+import { ConcurrencyGate } from './concurrency-gate.js';
 import { countTasks } from './count-tasks.js';
 import { onFinalFailure } from './final-failures.js';
 import { Heartbeat } from './heartbeat.js';
@@ -21,8 +22,14 @@ export interface WorkerDeps {
   redisUrl: string;
   /** @defaultValue `"gridfold"`; on a Redis Cluster it is used as the hash tag `{gridfold}` (see `keyPrefixFor`) */
   prefix?: string;
-  /** Jobs run at once by this process, each in its own sandboxed child. @defaultValue 1 */
+  /** Jobs run at once by this process, each in its own sandboxed child, over every queue shard together. @defaultValue 1 */
   concurrency?: number;
+  /**
+   * Key prefixes of the deployment's queue shards, shard 0 (the prefix itself) first: this process
+   * serves every one (see `resolveQueueShards`, which `gridfold worker` calls).
+   * @defaultValue `[prefix]`: the one queue
+   */
+  queueShards?: readonly string[];
   /**
    * How long a job's lock lasts without renewal, milliseconds. Fitting runs in a child
    * process, so the parent renews locks every lockDuration/2 however long a fit takes; the
@@ -95,16 +102,20 @@ export interface WorkerDeps {
   logger?: Logger;
 }
 
-/** A running worker: its BullMQ worker and an idempotent close(). */
+/** A running worker: its BullMQ workers (one per queue shard) and an idempotent close(). */
 export interface GridfoldWorker {
+  /** The BullMQ worker of shard 0 (the one queue, without shards). */
   worker: Worker;
+  /** One BullMQ worker per queue shard, shard 0 first. */
+  workers: Worker[];
   close(): Promise<void>;
 }
 
 const PROCESSOR = fileURLToPath(new URL('./processors/job.js', import.meta.url));
 
 /**
- * Starts the BullMQ worker of a gridfold worker process on the flow's one queue. Its processor
+ * Starts the BullMQ workers of a gridfold worker process, one per queue shard (one, the flow's
+ * queue, without shards), with one concurrency limit over them all. The processor
  * runs every kind of job (fit task, aggregate, halving step, refit) in a sandboxed child
  * process, not a worker thread: onnxruntime-node and tfjs-node are not thread-safe, and a
  * blocked child does not stop lock renewal. One child per concurrent job, kept between jobs, so
@@ -178,46 +189,78 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
       signal?.removeEventListener('abort', cancel);
     }
   };
-  const worker = new Worker<JobData>(QUEUE, processJob, {
+  const workerOptions = {
     connection: deps.connection,
-    prefix,
     concurrency,
     lockDuration: deps.lockDuration ?? 30_000,
     stalledInterval: deps.stalledInterval ?? 15_000,
     maxStalledCount: deps.maxStalledCount ?? 5,
     removeOnComplete: { count: keep.completed, age: keep.hours * 3600 },
     removeOnFail: { count: keep.failed, age: keep.hours * 3600 },
+  };
+  // Every shard's Worker may fetch up to the process's limit; with several, one gate keeps the
+  // process at its limit over all of them (see ConcurrencyGate): a full process pauses them all,
+  // and a job fetched for a slot that another shard's job took goes back to its queue at once,
+  // where any worker process may take it, instead of waiting here.
+  let gate: ConcurrencyGate<Worker<JobData>> | undefined;
+  const processOn = async (lane: Worker<JobData>, job: Job<JobData>, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    if (gate && !gate.enter(lane)) {
+      log.debug({ job: job.id, running: gate.size }, 'no free slot; job handed back to its queue');
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    try {
+      return await processJob(job, token, signal);
+    } finally {
+      gate?.leave(lane);
+    }
+  };
+  const workers = (deps.queueShards ?? [prefix]).map((shard) => {
+    const lane: Worker<JobData> = new Worker<JobData>(QUEUE, (job, token, signal) => processOn(lane, job, token, signal), { ...workerOptions, prefix: shard });
+    return lane;
   });
+  if (workers.length > 1) {
+    gate = new ConcurrencyGate(concurrency, workers, (lane, jobs) => {
+      if (jobs === 0) return void lane.pause(true);
+      lane.concurrency = jobs;
+      void lane.resume();
+    });
+  }
   const stores = new LruMap<string, ExperimentStore>(8);
   const storeFor = (prefix: string) => stores.getOrSet(prefix, () => new ExperimentStore(deps.connection, prefix));
   const flows = new LruMap<string, FlowProducer>(4, (f) => void f.close());
-  const flowsFor = (prefix: string) => flows.getOrSet(prefix, () => new FlowProducer({ connection: deps.connection, prefix }));
+  // By queue prefix: a study's next trial goes to the failed trial's own queue (its experiment's shard).
+  const flowsFor = (queuePrefix: string) => flows.getOrSet(queuePrefix, () => new FlowProducer({ connection: deps.connection, prefix: queuePrefix }));
   const recordFailure = onFinalFailure(storeFor, log, flowsFor);
   const counts = countTasks(new TaskMetrics(deps.connection, prefix), log);
-  worker.on('completed', (job, result) => counts.completed(job, result));
-  worker.on('failed', (job, err) => {
-    log.warn({ job: job?.id, name: job?.name, err: err.message, attempts: job?.attemptsMade }, 'job failed');
-    counts.failed(job, err);
-    recordFailure(job, err).catch((e: Error) => log.error({ job: job?.id, err: e.message }, 'could not record the final failure of a job'));
-  });
-  worker.on('stalled', (jobId) => log.warn({ job: jobId }, 'job stalled; redelivering'));
-  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  for (const worker of workers) {
+    worker.on('completed', (job, result) => counts.completed(job, result));
+    worker.on('failed', (job, err) => {
+      log.warn({ job: job?.id, name: job?.name, err: err.message, attempts: job?.attemptsMade }, 'job failed');
+      counts.failed(job, err);
+      recordFailure(job, err).catch((e: Error) => log.error({ job: job?.id, err: e.message }, 'could not record the final failure of a job'));
+    });
+    worker.on('stalled', (jobId) => log.warn({ job: jobId }, 'job stalled; redelivering'));
+    worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  }
   const stopWatching = watchCancellations({
     running: () => sandbox.running() as Job<JobData>[],
     storeFor,
-    cancel: (jobId, reason) => worker.cancelJob(jobId, reason),
+    // Job ids name their experiment, whose jobs are all on one shard: only that shard's Worker has it.
+    cancel: (jobId, reason) => workers.forEach((w) => w.cancelJob(jobId, reason)),
     intervalMs: deps.cancelCheckMs ?? 1000,
     onError: (err) => log.warn({ err: err.message }, 'could not check for cancelled experiments'),
   });
   heartbeat.start();
-  log.info({ queue: worker.name, concurrency, threads, refitThreads }, 'worker started');
+  log.info({ queue: QUEUE, shards: workers.length, concurrency, threads, refitThreads }, 'worker started');
   let closing: Promise<void> | undefined;
   return {
-    worker,
+    worker: workers[0],
+    workers,
     close() {
       closing ??= (async () => {
         // Closing waits for the running jobs: until they end, a cancel must still stop them.
-        await worker.close();
+        await Promise.all(workers.map((w) => w.close()));
         stopWatching();
         await heartbeat.stop();
         await sandbox.close();

@@ -16,7 +16,7 @@ export function isFinalFailure(job: Job, err: Error): boolean {
  * any other job (aggregate, halving step, refit) breaks the experiment's chain, so the
  * experiment's run ends failed with the reason instead of waiting forever.
  */
-export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, log: Logger, flowsFor?: (prefix: string) => FlowProducer) {
+export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, log: Logger, flowsFor?: (queuePrefix: string) => FlowProducer) {
   return async (job: Job<JobData> | undefined, err: Error): Promise<void> => {
     if (!job || !isFinalFailure(job, err)) return;
     const data = job.data;
@@ -30,7 +30,7 @@ export function onFinalFailure(storeFor: (prefix: string) => ExperimentStore, lo
       const count = await studies.end(data.experimentId, { number: data.number, params: trial?.params ?? {}, state: 'failed' }, data.generation);
       log.warn({ experiment: data.experimentId, trial: data.number, err: err.message }, 'trial failed');
       const plan = planOfRecord(record);
-      await advanceStudy(studies, flowsFor(data.prefix), data.experimentId, data.prefix, plan, { generation: data.generation, fingerprint: data.fingerprint, plugins: data.plugins, weight: plan.priority }, data.number, count);
+      await advanceStudy(studies, flowsFor(job.prefix), data.experimentId, data.prefix, plan, { generation: data.generation, fingerprint: data.fingerprint, plugins: data.plugins, weight: plan.priority }, data.number, count);
       return;
     }
     if (data.kind === 'fit') {

@@ -1,5 +1,5 @@
 import { configureKernels, createLogger, tfjsBackend, type GridfoldConfig } from '@gridfold/core';
-import { connectRedis } from '@gridfold/queue';
+import { connectRedis, keyPrefixFor, resolveQueueShards } from '@gridfold/queue';
 import { createWorker } from './create-worker.js';
 
 /**
@@ -12,11 +12,14 @@ export async function runWorkerMain(config: GridfoldConfig): Promise<void> {
   connection.on('error', () => {
     // Reported by the BullMQ workers' own error events (create-worker logs them); ioredis reconnects.
   });
+  // The deployment's queue shards, stored in Redis by its first API or worker: this one serves them all.
+  const queueShards = await resolveQueueShards(connection, keyPrefixFor(connection, config.prefix), config.queueShards);
   const worker = createWorker({
     connection,
     redisUrl: config.redisUrl,
     prefix: config.prefix,
     concurrency: config.concurrency,
+    queueShards,
     threads: config.threads,
     refitThreads: config.refitThreads,
     lockDuration: config.lockMs,

@@ -162,9 +162,18 @@ export function keySlot(key: string): number {
  */
 export async function replicated(redis: Redis, key: string, timeoutMs = 1000): Promise<void> {
   if (!redis.isCluster) return;
-  const cluster = redis as unknown as Cluster;
-  const [master, ...replicas] = cluster.slots[keySlot(key)] ?? [];
+  const [master, ...replicas] = slotNodes(redis, key);
   if (!master || replicas.length === 0) return;
-  const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master);
+  const node = masterConnections(redis).find((n) => nodeAddress(n) === master);
   await node?.wait(1, timeoutMs).catch(() => {});
+}
+
+/** The `host:port` of the nodes serving `key`'s slot on a Redis Cluster as the client last saw its map, master first; none on one Redis. */
+export function slotNodes(redis: Redis, key: string): string[] {
+  return redis.isCluster ? ((redis as unknown as Cluster).slots[keySlot(key)] ?? []) : [];
+}
+
+/** `host:port` of a connection, as a Cluster's slot map names nodes. */
+export function nodeAddress(node: Redis): string {
+  return `${node.options.host}:${node.options.port}`;
 }

@@ -19,3 +19,4 @@ export * from './study-advance.js';
 export * from './task-metrics.js';
 export * from './workers.js';
 export * from './lru-map.js';
+export * from './queue-shards.js';

@@ -6,6 +6,38 @@
 export const QUEUE = 'gridfold-jobs';
 
 /**
+ * Candidate `n` of a queue shard's key prefix: a queue is `QUEUE` under a prefix of its own, so
+ * BullMQ's keys (`<prefix>:gridfold-jobs:...`) differ by shard. Candidate 0 is `prefix` itself
+ * (today's queue, unchanged); under a cluster prefix `{P}` candidate n is the tag `{P:q<n>}`, in
+ * another slot, so on a Redis Cluster shards can sit on different masters; otherwise `P:q<n>`.
+ */
+export function queueShardPrefix(prefix: string, n: number): string {
+  if (n === 0) return prefix;
+  return isTaggedPrefix(prefix) ? `{${prefix.slice(1, -1)}:q${n}}` : `${prefix}:q${n}`;
+}
+
+/** String under the prefix: JSON array of the queue shards' prefixes, written once (SET NX) by the first API or worker (see queue-shards.ts). */
+export function queueShardsKey(prefix: string): string {
+  return `${prefix}:queue-shards`;
+}
+
+/**
+ * The shard (0 to `count` - 1) of experiment `id`: a stable hash of the id (FNV-1a, 32 bits), the
+ * same in every process, so that all of an experiment's jobs (a BullMQ flow's parent and children
+ * must share a queue) and every later look-up of them (cancel, retry, reaper) find one queue.
+ */
+export function shardOf(id: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % count;
+}
+
+/** The key prefix of experiment `id`'s queue among the deployment's queue shards `prefixes` (shard 0 first). */
+export function queueFor(prefixes: readonly string[], id: string): string {
+  return prefixes[shardOf(id, prefixes.length)];
+}
+
+/**
  * Whether `prefix` is a Redis Cluster prefix, one whole hash tag (`{gridfold}`, as `keyPrefixFor`
  * makes it on a cluster): then each experiment's keys get a hash tag of their own (see {@link keys}).
  */

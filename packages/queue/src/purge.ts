@@ -21,7 +21,8 @@ export interface PurgeOptions {
  * Deletes an ended experiment with every key it has: its store keys and its BullMQ jobs. One
  * that has not ended is left alone (`running`: cancel it first), and so is one with a job still
  * active (`busy`: a task that began before a cancel writes its result when it ends, so the
- * experiment is deleted once that is done). Works when Redis is out of memory.
+ * experiment is deleted once that is done). Works when Redis is out of memory. `queue` is the
+ * experiment's own (its shard's, `QueueShards.queueOf(id)`).
  */
 export async function purgeExperiment(store: ExperimentStore, queue: Queue, id: string, options: PurgeOptions = {}): Promise<PurgeOutcome> {
   const record = await store.get(id);
@@ -49,13 +50,13 @@ export interface PruneOutcome {
 
 /**
  * Deletes every experiment that was created and ended more than `olderThanMs` milliseconds
- * before `now`, at most `limit` per call, oldest first.
+ * before `now`, at most `limit` per call, oldest first; `queueOf(id)` is experiment `id`'s queue (its shard's).
  */
-export async function pruneExperiments(store: ExperimentStore, queue: Queue, olderThanMs: number, now = Date.now(), limit = 1000): Promise<PruneOutcome> {
+export async function pruneExperiments(store: ExperimentStore, queueOf: (id: string) => Queue, olderThanMs: number, now = Date.now(), limit = 1000): Promise<PruneOutcome> {
   const cutoff = now - olderThanMs;
   const outcome: PruneOutcome = { cutoff, purged: [], freed_bytes: 0, kept: [] };
   for (const id of await store.createdBefore(cutoff, limit)) {
-    const done = await purgeExperiment(store, queue, id, { endedBefore: cutoff });
+    const done = await purgeExperiment(store, queueOf(id), id, { endedBefore: cutoff });
     if (done.purged) {
       outcome.purged.push(id);
       outcome.freed_bytes += done.freed_bytes;

@@ -1,6 +1,5 @@
 import type { Task } from '@gridfold/core';
-import type { CvResults, CvResultsPage, CvSortOrder, ExperimentStore } from '@gridfold/queue';
-import type { Queue } from 'bullmq';
+import type { CvResults, CvResultsPage, CvSortOrder, ExperimentStore, QueueShards } from '@gridfold/queue';
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import { parseCvPageQuery, pickRows, sortableColumns, sortRows } from '../cv-page.js';
@@ -13,7 +12,7 @@ export interface CvResultsRoutesDeps {
   store: ExperimentStore;
   results: ResultsCache;
   redis: Redis;
-  queue: Queue;
+  shards: QueueShards;
 }
 
 /**
@@ -50,8 +49,8 @@ export function cvResultsRoutes(deps: CvResultsRoutesDeps): Router {
       best_index: record.result?.best_index ?? record.summary?.best_index ?? null,
       index,
       cv_results: cv ? pickRows(cv, index) : null,
-      tasks: await taskRefs(deps.redis, deps.queue, record.id, tasks, record.generation),
-      queue: deps.queue.name,
+      tasks: await taskRefs(deps.redis, deps.shards.queueOf(record.id), record.id, tasks, record.generation),
+      queue: deps.shards.labelOf(record.id),
     } satisfies CvResultsPage);
   });
 

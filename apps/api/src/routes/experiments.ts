@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { autoTaskParts, checkDataPaths, checkSpec, fingerprintSource, planExperiment, splitsQueries, SpecError, type ExperimentSpec, type Plan, type SpecIssue } from '@gridfold/core';
-import { ArtifactError, buildExperimentFlow, enqueueFlow, buildStudyStart, buildTrialJob, planOfRecord, purgeExperiment, QUEUE, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore, type WorkerRegistry } from '@gridfold/queue';
-import type { FlowProducer, Queue } from 'bullmq';
+import { ArtifactError, buildExperimentFlow, enqueueFlow, buildStudyStart, buildTrialJob, planOfRecord, purgeExperiment, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore, type QueueShards, type WorkerRegistry } from '@gridfold/queue';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -33,8 +33,8 @@ export interface ExperimentRoutesDeps {
   redis: Redis;
   /** Most cv_results rows a view inlines. @defaultValue {@link CV_INLINE_ROWS} */
   cvInlineRows?: number;
-  queue: Queue;
-  flows: FlowProducer;
+  /** The queue shards: every job of an experiment goes to its id's one (`queueOf`, `flowsOf`). */
+  shards: QueueShards;
   prefix: string;
   log: Logger;
   limits: SubmissionLimits;
@@ -70,7 +70,7 @@ class Refused extends Error {
 
 /** POST/GET/DELETE /api/experiments and POST /api/experiments/:id/retry. */
 export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
-  const { store, flows, prefix, log, limits, results } = deps;
+  const { store, shards, prefix, log, limits, results } = deps;
   const inlineRows = deps.cvInlineRows ?? CV_INLINE_ROWS;
   const router = Router();
   router.use(storageRoutes(deps));
@@ -140,7 +140,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
         const error = `could not queue all of the experiment's tasks: ${(err as Error).message}; retry it to run the missing ones`;
         log.error({ experiment: id, err: (err as Error).message }, error);
         try {
-          if (await store.failRun(id, run.generation, error)) await removePending(deps.queue, runStepIds(id, run.generation, null), runTaskIds(id, run.generation, plan, null));
+          if (await store.failRun(id, run.generation, error)) await removePending(shards.queueOf(id), runStepIds(id, run.generation, null), runTaskIds(id, run.generation, plan, null));
         } catch (e) {
           // The reaper fails a run that has no job it can run, after its grace period.
           log.error({ experiment: id, err: (e as Error).message }, 'could not fail the experiment whose tasks could not all be queued');
@@ -176,17 +176,17 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       const parts = await taskParts(spec, plan);
       if (parts > 1) await store.setTaskParts(id, parts);
       // A study starts as its first trial jobs (one per chain); each trial enqueues its successor.
-      if (plan.search.kind === 'tpe') for (const job of buildStudyStart(id, prefix, plan, run)) await flows.add(job);
-      else addingRest(id, plan, run, (await enqueueFlow(flows, deps.queue, buildExperimentFlow(id, prefix, plan, run, { parts }), { chunk: deps.flowChunk, stillWanted: wanted(id) })).rest);
+      if (plan.search.kind === 'tpe') for (const job of buildStudyStart(id, prefix, plan, run)) await shards.flowsOf(id).add(job);
+      else addingRest(id, plan, run, (await enqueueFlow(shards.flowsOf(id), shards.queueOf(id), buildExperimentFlow(id, prefix, plan, run, { parts }), { chunk: deps.flowChunk, stillWanted: wanted(id) })).rest);
     } catch (err) {
       // Nothing may stay queued without its jobs (e.g. Redis filled up between the two writes); if
       // this fails too, the reaper fails the experiment after its grace period.
       await store.finish(id, 'failed', { error: `could not enqueue the experiment's jobs: ${(err as Error).message}` }).catch(() => {});
-      await purgeExperiment(store, deps.queue, id).catch(() => {});
+      await purgeExperiment(store, shards.queueOf(id), id).catch(() => {});
       throw err;
     }
     log.info({ experiment: id, name: spec.name, tasks: plan.tasks.length }, 'experiment submitted');
-    res.status(201).json({ id, tasks: plan.tasks.length, links: links(id) });
+    res.status(201).json({ id, tasks: plan.tasks.length, links: links(id, shards) });
   });
 
   router.get('/', async (req, res) => {
@@ -194,14 +194,14 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const ids = await store.list(0, limit);
     const records = (await Promise.all(ids.map((id) => store.get(id)))).filter((r) => r !== null);
     const items = await Promise.all(records.map((r) => describeExperiment(store, results, r, { withResults: false })));
-    res.json({ experiments: items.map(({ spec: _s, cv_results: _c, curves: _v, result: _r, ...rest }) => ({ ...rest, links: links(rest.id) })) });
+    res.json({ experiments: items.map(({ spec: _s, cv_results: _c, curves: _v, result: _r, ...rest }) => ({ ...rest, links: links(rest.id, shards) })) });
   });
 
   router.get('/:id', async (req, res) => {
     const record = await store.get(req.params.id);
     if (!record) return void res.status(404).json({ error: `no experiment ${JSON.stringify(req.params.id)}` });
     const [view, redisBytes] = await Promise.all([describeExperiment(store, results, record, { inlineRows }), memoryUsage(record)]);
-    res.json({ ...view, redis_bytes: redisBytes, links: links(record.id) });
+    res.json({ ...view, redis_bytes: redisBytes, links: links(record.id, shards) });
   });
 
   router.delete('/:id', deps.guard, async (req, res) => {
@@ -221,11 +221,11 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     // the API's Redis deadline); a worker that takes one meanwhile sees the cancel and skips it.
     const now = tasks.slice(0, CANCEL_SYNC_TASKS);
     const later = tasks.slice(CANCEL_SYNC_TASKS);
-    const removed = await removePending(deps.queue, runStepIds(id, generation, halving), now);
+    const removed = await removePending(shards.queueOf(id), runStepIds(id, generation, halving), now);
     log.info({ experiment: id, removed, removing: later.length }, 'experiment cancelled');
     res.json({ id, status: 'cancelled', removed_jobs: removed, ...(later.length > 0 && { removing_jobs: later.length }) });
     if (later.length > 0) {
-      removePending(deps.queue, [], later).then(
+      removePending(shards.queueOf(id), [], later).then(
         (n) => log.info({ experiment: id, removed: n }, 'the cancelled experiment\'s other pending tasks are removed'),
         (err) => log.warn({ experiment: id, err: (err as Error).message }, 'could not remove every pending task of a cancelled experiment (workers skip them)'),
       );
@@ -263,14 +263,14 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     if (plan.search.kind === 'tpe') {
       // A study keeps its complete and pruned trials (a pruned trial never runs again); the others run again, as new jobs of this run.
       const again = await store.study().reopen(id, plan.search.n_trials, dataChanged);
-      for (const n of again) await flows.add(buildTrialJob(id, prefix, n, run));
+      for (const n of again) await shards.flowsOf(id).add(buildTrialJob(id, prefix, n, run));
       log.info({ experiment: id, generation, trials: again.length, data_changed: dataChanged }, 'study retried');
-      return void res.status(202).json({ id, status: 'queued', rerun_trials: again, kept_trials: plan.search.n_trials - again.length, data_changed: dataChanged, links: links(id) });
+      return void res.status(202).json({ id, status: 'queued', rerun_trials: again, kept_trials: plan.search.n_trials - again.length, data_changed: dataChanged, links: links(id, shards) });
     }
     const parts = await store.taskParts(id);
-    addingRest(id, plan, run, (await enqueueFlow(flows, deps.queue, buildExperimentFlow(id, prefix, plan, run, { only: missing, parts }), { chunk: deps.flowChunk, stillWanted: wanted(id) })).rest);
+    addingRest(id, plan, run, (await enqueueFlow(shards.flowsOf(id), shards.queueOf(id), buildExperimentFlow(id, prefix, plan, run, { only: missing, parts }), { chunk: deps.flowChunk, stillWanted: wanted(id) })).rest);
     log.info({ experiment: id, generation, rerun: missing.length, kept: done.size, data_changed: dataChanged, dropped }, 'experiment retried');
-    res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, data_changed: dataChanged, dropped_tasks: dropped, links: links(id) });
+    res.status(202).json({ id, status: 'queued', rerun_tasks: missing, kept_tasks: done.size, data_changed: dataChanged, dropped_tasks: dropped, links: links(id, shards) });
   });
 
   /**
@@ -321,8 +321,8 @@ function checkSplit(spec: ExperimentSpec, plan: Plan): void {
   ]);
 }
 
-function links(id: string) {
-  return { self: `/api/experiments/${id}`, page: `/experiments/${id}`, bull_board: `/admin/queues/queue/${QUEUE}` };
+function links(id: string, shards: QueueShards) {
+  return { self: `/api/experiments/${id}`, page: `/experiments/${id}`, bull_board: `/admin/queues/queue/${shards.labelOf(id)}` };
 }
 
 /**

@@ -1,12 +1,11 @@
-import { purgeExperiment, pruneExperiments, type ExperimentStore } from '@gridfold/queue';
-import type { Queue } from 'bullmq';
+import { purgeExperiment, pruneExperiments, type ExperimentStore, type QueueShards } from '@gridfold/queue';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
-/** What {@link storageRoutes} needs: the store and queue whose keys it deletes, a logger, the token guard. */
+/** What {@link storageRoutes} needs: the store and queue shards whose keys it deletes, a logger, the token guard. */
 export interface StorageRoutesDeps {
   store: ExperimentStore;
-  queue: Queue;
+  shards: QueueShards;
   log: Logger;
   /** Guards mutating routes (token auth). */
   guard: RequestHandler;
@@ -26,13 +25,13 @@ export function parseDuration(text: unknown): number | null {
  * `purge` is a cancel, answered by the next route.
  */
 export function storageRoutes(deps: StorageRoutesDeps): Router {
-  const { store, queue, log } = deps;
+  const { store, shards, log } = deps;
   const router = Router();
 
   router.delete('/:id', deps.guard, async (req, res, next) => {
     if (req.query.purge !== 'true') return next();
     const id = String(req.params.id);
-    const done = await purgeExperiment(store, queue, id);
+    const done = await purgeExperiment(store, shards.queueOf(id), id);
     if (done.purged) {
       log.info({ experiment: id, freed_bytes: done.freed_bytes, removed_jobs: done.removed_jobs }, 'experiment purged');
       return void res.json(done);
@@ -53,7 +52,7 @@ export function storageRoutes(deps: StorageRoutesDeps): Router {
       const message = `must be a whole number of days, hours, minutes or seconds like "30d", "12h", "90m" or "45s", got ${JSON.stringify(req.body?.older_than ?? null)}`;
       return void res.status(400).json({ error: `older_than ${message}`, issues: [{ path: 'older_than', message }] });
     }
-    const done = await pruneExperiments(store, queue, olderThan);
+    const done = await pruneExperiments(store, (id) => shards.queueOf(id), olderThan);
     log.info({ purged: done.purged.length, freed_bytes: done.freed_bytes, kept: done.kept.length }, 'experiments pruned');
     res.json(done);
   });

@@ -42,9 +42,9 @@ export function storeFor(prefix: string): ExperimentStore {
   return stores.getOrSet(prefix, () => new ExperimentStore(redisFor(), prefix));
 }
 
-/** Adds the flows a job starts (halving rounds, a study's next trial, its end) under `prefix`. */
-export function producerFor(prefix: string): FlowProducer {
-  return producers.getOrSet(prefix, () => new FlowProducer({ connection: redisFor(), prefix }));
+/** Adds the flows a job starts (halving rounds, a study's next trial, its end) on the queue under `queuePrefix`: the job's own (`job.prefix`), its experiment's shard. */
+export function producerFor(queuePrefix: string): FlowProducer {
+  return producers.getOrSet(queuePrefix, () => new FlowProducer({ connection: redisFor(), prefix: queuePrefix }));
 }
 
 /** The task cache shared by every worker on this Redis and prefix. */

@@ -4,16 +4,16 @@ import { Queue } from 'bullmq';
 import type { SandboxedJob } from 'bullmq';
 import { datasetFor, lastAttempt, log, planFor, producerFor, redisFor, storeFor } from './context.js';
 
-// One per key prefix, for the few most recent; a dropped one is closed (the shared connection stays open).
+// One per queue prefix, for the few most recent; a dropped one is closed (the shared connection stays open).
 const queues = new LruMap<string, Queue>(8, (q) => void q.close());
-function queueFor(prefix: string): Queue {
-  return queues.getOrSet(prefix, () => new Queue(QUEUE, { connection: redisFor(), prefix }));
+function queueAt(queuePrefix: string): Queue {
+  return queues.getOrSet(queuePrefix, () => new Queue(QUEUE, { connection: redisFor(), prefix: queuePrefix }));
 }
 
 /** A halving job: one step of the chain; its last failed attempt fails the experiment. */
 export async function processHalving(job: SandboxedJob, data: HalvingJobData): Promise<unknown> {
   try {
-    return await halvingStep(data);
+    return await halvingStep(data, job.prefix);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     log.error({ experiment: data.experimentId, err: message }, 'halving step failed');
@@ -27,8 +27,9 @@ export async function processHalving(job: SandboxedJob, data: HalvingJobData): P
  * One step of a successive-halving chain: round -1 plans round 0 (it needs the data: rows
  * and classes set the schedule); round r aggregates its tasks, then enqueues round r+1 with
  * the survivors, or after the last round stores the combined cv_results and enqueues the refit.
+ * What it enqueues goes to `queuePrefix`, its own queue's: the experiment's shard.
  */
-async function halvingStep(data: HalvingJobData): Promise<unknown> {
+async function halvingStep(data: HalvingJobData, queuePrefix: string): Promise<unknown> {
   const { experimentId: id, prefix, round: r, generation, fingerprint } = data;
   const store = storeFor(prefix);
   if (store.isTerminal(await store.status(id))) return { skipped: true };
@@ -36,7 +37,7 @@ async function halvingStep(data: HalvingJobData): Promise<unknown> {
   const run = { generation, fingerprint, plugins: data.plugins, weight: plan.priority };
   const { settings, cv } = halvingOf(plan);
   const dataset = await datasetFor(plan, prefix, fingerprint);
-  const flows = producerFor(prefix);
+  const flows = producerFor(queuePrefix);
   const stale = { refused: 'stale-generation', generation };
   const enqueue = async (state: HalvingState, round: HalvingRound) => {
     const roundTasks = roundPlan(plan, round, state.schedule.max_resources).tasks;
@@ -74,7 +75,7 @@ async function halvingStep(data: HalvingJobData): Promise<unknown> {
     // flow. An existing one is not added again: re-adding would make its halving job wait again
     // for tasks that already failed.
     const saved = rounds[r + 1];
-    if ((await queueFor(prefix).getJobState(jobIds.halvingRound(id, saved.round.iter, generation))) === 'unknown') {
+    if ((await queueAt(queuePrefix).getJobState(jobIds.halvingRound(id, saved.round.iter, generation))) === 'unknown') {
       await flows.add(buildHalvingRound(id, prefix, saved.round.iter, saved.plan.tasks, run));
       log.info({ experiment: id, round: saved.round.iter }, 'halving round re-enqueued after a redelivery');
     }

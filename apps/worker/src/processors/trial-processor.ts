@@ -8,7 +8,7 @@ import { cacheFor, config, datasetFor, log, planFor, producerFor, storeFor } fro
  * running ones as the constant liar's), recorded before it runs, so a redelivery runs the same
  * params; its folds fitted in order, each report stored and judged by the pruner against the
  * other trials' reports on that fold; how it ended recorded once; then its chain's next trial
- * (and, after the last, the aggregate and refit) enqueued.
+ * (and, after the last, the aggregate and refit) enqueued on the trial's own queue (its experiment's shard).
  */
 export async function processTrial(job: SandboxedJob, data: TrialJobData, signal?: AbortSignal): Promise<unknown> {
   const { experimentId: id, prefix, generation, fingerprint, number } = data;
@@ -34,12 +34,12 @@ export async function processTrial(job: SandboxedJob, data: TrialJobData, signal
     const ended = await runTrial(job, plan, trial, nSplits, id, prefix, fingerprint, run, signal);
     if ('stopped' in ended) return { trial: number, skipped: ended.stopped };
     log.info({ experiment: id, trial: number, state: ended.record.state, value: ended.record.value }, 'trial ended');
-    await advanceStudy(study, producerFor(prefix), id, prefix, plan, run, number, ended.count);
+    await advanceStudy(study, producerFor(job.prefix), id, prefix, plan, run, number, ended.count);
     // The estimator and the trial's wall time here go to the worker's duration histogram (count-tasks.ts).
     return { trial: number, state: ended.record.state, value: ended.record.value ?? null, estimator: estimatorLabel(plan.estimator), seconds: (Date.now() - started) / 1000 };
   }
   // Ended before (a redelivery after the record): what follows it may not have been enqueued.
-  await advanceStudy(study, producerFor(prefix), id, prefix, plan, run, number, null);
+  await advanceStudy(study, producerFor(job.prefix), id, prefix, plan, run, number, null);
   return { trial: number, already: trial.state };
 }
 

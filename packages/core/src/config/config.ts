@@ -41,6 +41,14 @@ export interface GridfoldConfig {
   refitThreads: number;
   /** Jobs one worker process runs at once, each in its own sandboxed child. `GRIDFOLD_CONCURRENCY`. @defaultValue 1 */
   concurrency: number;
+  /**
+   * Queue shards: BullMQ queues, each under a hash tag of its own, over which experiments spread
+   * by their ids (each experiment's whole flow on one). The first API or worker of a prefix
+   * stores the shards in Redis (`<prefix>:queue-shards`); every later one uses the stored ones and
+   * refuses to start when this names another count. `GRIDFOLD_QUEUE_SHARDS`.
+   * @defaultValue unset: the stored shards; if none yet, 1 on one Redis, one per master on a Redis Cluster
+   */
+  queueShards?: number;
   /** A job's lock without renewal, milliseconds: how long a dead worker's job waits to be redelivered. `GRIDFOLD_LOCK_MS`. @defaultValue 30000 */
   lockMs: number;
   /** How often a worker looks for jobs whose worker died, milliseconds. `GRIDFOLD_STALLED_MS`. @defaultValue 15000 */
@@ -175,6 +183,7 @@ export const CONFIG_VARIABLES: ConfigVariables = {
   threads: { env: 'GRIDFOLD_THREADS', schema: count('threads'), fallback: none },
   refitThreads: { env: 'GRIDFOLD_REFIT_THREADS', schema: count('threads'), fallback: availableParallelism },
   concurrency: { env: 'GRIDFOLD_CONCURRENCY', schema: count('jobs'), fallback: () => 1 },
+  queueShards: { env: 'GRIDFOLD_QUEUE_SHARDS', schema: integer(1, 64, 'queues'), fallback: none },
   lockMs: { env: 'GRIDFOLD_LOCK_MS', schema: count('milliseconds'), fallback: () => 30_000 },
   stalledMs: { env: 'GRIDFOLD_STALLED_MS', schema: count('milliseconds'), fallback: () => 15_000 },
   fitTimeoutMs: { env: 'GRIDFOLD_FIT_TIMEOUT_MS', schema: timerMs, fallback: () => 7_200_000 },
