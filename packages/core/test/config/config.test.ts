@@ -8,6 +8,7 @@ import { CONFIG_VARIABLES, ConfigError, configEnv, loadConfig, type GridfoldConf
 const EVERY_VARIABLE: Record<string, string> = {
   REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
   GRIDFOLD_PREFIX: '{gridfold-test}',
+  GRIDFOLD_QUEUE_SHARDS: '3',
   GRIDFOLD_THREADS: '3',
   GRIDFOLD_REFIT_THREADS: '7',
   GRIDFOLD_CONCURRENCY: '2',
@@ -49,6 +50,7 @@ const EVERY_VARIABLE: Record<string, string> = {
 const PARSED: GridfoldConfig = {
   redisUrl: 'rediss://user:pw@redis.internal:6380/2',
   prefix: '{gridfold-test}',
+  queueShards: 3,
   threads: 3,
   refitThreads: 7,
   concurrency: 2,
