@@ -3,7 +3,7 @@ import { keys, QUEUE } from '@gridfold/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chaosSpec, runChaos } from './helpers/chaos.js';
 import { TestCluster } from './helpers/cluster.js';
-import { PrivateRedisCluster } from './helpers/redis-cluster.js';
+import { closeOnCluster, PrivateRedisCluster } from './helpers/redis-cluster.js';
 
 /**
  * The chaos scenario of test/chaos.test.ts on a real Redis Cluster: six private redis-server
@@ -40,14 +40,7 @@ describe.skipIf(major < 3)('chaos on a Redis Cluster (3 masters + 3 replicas)', 
     gridfold = new TestCluster({ workers: 2, redisUrl: redisCluster.url, lockMs: 2000, stalledMs: 1000 });
   }, 60_000);
 
-  afterAll(async () => {
-    // The cluster goes away whole, its keys with it: a close that fails or hangs must not keep the servers up.
-    try {
-      await Promise.race([gridfold?.close(), new Promise((r) => setTimeout(r, 15_000))]).catch(() => {});
-    } finally {
-      await redisCluster.close();
-    }
-  }, 30_000);
+  afterAll(() => closeOnCluster(gridfold, redisCluster), 30_000);
 
   it('completes with the in-process results after 3 worker SIGKILLs, storing each result once and re-running at most one task per kill', async () => {
     const { tally } = await runChaos(gridfold, { kills: 3, spec, pace: 'progress', killForMs: 45_000 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestCluster, waitFor } from './helpers/cluster.js';
 import { comparable } from './helpers/compare.js';
 import { describeTally, tallyExecutions } from './helpers/executions.js';
-import { PrivateRedisCluster } from './helpers/redis-cluster.js';
+import { closeOnCluster, PrivateRedisCluster } from './helpers/redis-cluster.js';
 import { smallKnnGrid as grid } from './helpers/specs.js';
 
 /**
@@ -38,14 +38,7 @@ describe.skipIf(major < 3)('Redis Cluster (3 masters + 3 replicas)', () => {
     local = await runExperiment(grid);
   }, 60_000);
 
-  afterAll(async () => {
-    // The cluster goes away whole, its keys with it: a close that fails or hangs must not keep the servers up.
-    try {
-      await Promise.race([gridfold?.close(), new Promise((r) => setTimeout(r, 15_000))]).catch(() => {});
-    } finally {
-      await redisCluster.close();
-    }
-  }, 30_000);
+  afterAll(() => closeOnCluster(gridfold, redisCluster), 30_000);
 
   it('puts the queue shards on different masters: one per master, shard 0 under the prefix\'s own tag', async () => {
     const shards = gridfold.api.shards.prefixes;

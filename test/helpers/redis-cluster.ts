@@ -140,3 +140,16 @@ export class PrivateRedisCluster {
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
   }
 }
+
+/**
+ * Ends a test file's gridfold processes and then the cluster under them: the cluster goes away
+ * whole, its keys with it, and a close of gridfold that fails or hangs (15 s) must not keep the
+ * servers up.
+ */
+export async function closeOnCluster(gridfold: { close(): Promise<void> } | undefined, cluster: PrivateRedisCluster): Promise<void> {
+  try {
+    await Promise.race([gridfold?.close(), new Promise((r) => setTimeout(r, 15_000))]).catch(() => {});
+  } finally {
+    await cluster.close();
+  }
+}
