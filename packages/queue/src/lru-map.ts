@@ -52,6 +52,19 @@ export class LruMap<K, V> {
     return value;
   }
 
+  /**
+   * The promise under `key`, made by `make` when absent, for values that take a read or a load
+   * to make: a promise that rejects is forgotten (unless replaced meanwhile), so the next call
+   * tries again instead of getting the same failure for as long as the entry is kept.
+   */
+  getOrLoad<T>(this: LruMap<K, Promise<T>>, key: K, make: () => Promise<T>): Promise<T> {
+    return this.getOrSet(key, () => {
+      const loading = make();
+      loading.catch(() => this.entries.get(key) === loading && this.entries.delete(key));
+      return loading;
+    });
+  }
+
   /** Forgets `key` (without telling `onEvict`); whether it was there. */
   delete(key: K): boolean {
     return this.entries.delete(key);

@@ -1,6 +1,7 @@
 import * as core from '@gridfold/core';
 import { evaluatePlugin, type HostModules, type LoadedPlugin } from '@gridfold/core';
 import * as zod from 'zod';
+import { LruMap } from './lru-map.js';
 
 /**
  * What a plugin bundle may `require` from its host (see `evaluatePlugin`): this process's
@@ -27,8 +28,8 @@ export async function hostModules(code: string): Promise<HostModules> {
 /** zod's published subpath entry points (its package.json `exports`), besides the root. */
 const ZOD_SUBPATHS = ['mini', 'v3', 'v4', 'v4-mini', 'v4/mini', 'v4/core'];
 
-const loaded = new Map<string, Promise<LoadedPlugin>>();
 const KEEP = 32;
+const loaded = new LruMap<string, Promise<LoadedPlugin>>(KEEP);
 
 /**
  * A plugin bundle evaluated in this process, once per bundle (by sha256) while it is among the
@@ -37,22 +38,12 @@ const KEEP = 32;
  * @throws PluginError (from evaluatePlugin) when the bundle cannot be used
  */
 export function loadPlugin(sha256: string, ref: string, read: (sha256: string) => Promise<string>): Promise<LoadedPlugin> {
-  const key = `${sha256}:${ref}`;
-  let entry = loaded.get(key);
-  if (entry) {
-    loaded.delete(key);
-  } else {
-    entry = (async () => {
-      const code = await read(sha256);
-      const plugin = evaluatePlugin(code, ref, await hostModules(code));
-      if (plugin.sha256 !== sha256) throw new Error(`plugin ${ref}: the bundle read hashes to ${plugin.sha256}, not ${sha256}`);
-      return plugin;
-    })();
-    entry.catch(() => loaded.delete(key));
-  }
-  loaded.set(key, entry);
-  while (loaded.size > KEEP) loaded.delete(loaded.keys().next().value!);
-  return entry;
+  return loaded.getOrLoad(`${sha256}:${ref}`, async () => {
+    const code = await read(sha256);
+    const plugin = evaluatePlugin(code, ref, await hostModules(code));
+    if (plugin.sha256 !== sha256) throw new Error(`plugin ${ref}: the bundle read hashes to ${plugin.sha256}, not ${sha256}`);
+    return plugin;
+  });
 }
 
 /**

@@ -33,6 +33,26 @@ describe('LruMap', () => {
     expect(dropped).toEqual([]);
   });
 
+  it('getOrLoad keeps a load that succeeds, and forgets one that fails so the next call loads again', async () => {
+    const map = new LruMap<string, Promise<number>>(4);
+    let loads = 0;
+    const ok = () => Promise.resolve(++loads);
+    expect(await map.getOrLoad('a', ok)).toBe(1);
+    expect(await map.getOrLoad('a', ok)).toBe(1);
+    const failing = map.getOrLoad('b', () => Promise.reject(new Error('gone')));
+    await expect(failing).rejects.toThrow('gone');
+    expect(map.get('b')).toBeUndefined();
+    expect(await map.getOrLoad('b', ok)).toBe(2);
+    // A failed load does not forget what replaced it meanwhile.
+    let fail!: (err: Error) => void;
+    const slow = map.getOrLoad('c', () => new Promise<number>((_, reject) => (fail = reject)));
+    const replacement = Promise.resolve(7);
+    map.set('c', replacement);
+    fail(new Error('late'));
+    await expect(slow).rejects.toThrow('late');
+    expect(map.get('c')).toBe(replacement);
+  });
+
   it('rejects a max below 1', () => {
     expect(() => new LruMap(0)).toThrow('max must be an integer >= 1, got 0');
   });

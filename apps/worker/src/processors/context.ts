@@ -83,28 +83,18 @@ const stored = new LruMap<string, Promise<Pick<ExperimentRecord, 'spec' | 'group
  * plugins, and a whole record (its summary, its result) is not read for that.
  */
 function storedFor(store: ExperimentStore, id: string): Promise<Pick<ExperimentRecord, 'spec' | 'groups'>> {
-  let entry = stored.get(id);
-  if (!entry) {
-    entry = store.get(id).then((record) => {
+  return stored.getOrLoad(id, () =>
+    store.get(id).then((record) => {
       if (!record) throw new Error(`experiment ${id} not found in the store`);
       return { spec: record.spec, groups: record.groups };
-    });
-    stored.set(id, entry);
-    entry.catch(() => stored.delete(id));
-  }
-  return entry;
+    }),
+  );
 }
 
 /** The plan of an experiment, made from its stored spec once while this process keeps it. */
 export function planFor(store: ExperimentStore, id: string): Promise<Plan> {
-  let entry = plans.get(id);
-  if (!entry) {
-    // The API checked the spec's size against its own limit when it took the spec.
-    entry = storedFor(store, id).then(planOfRecord);
-    plans.set(id, entry);
-    entry.catch(() => plans.delete(id));
-  }
-  return entry;
+  // The API checked the spec's size against its own limit when it took the spec.
+  return plans.getOrLoad(id, () => storedFor(store, id).then(planOfRecord));
 }
 
 /** Datasets jobs were bound to here, by their dataset spec, artifacts and fingerprint: as many as core's loadDataset keeps. */
@@ -120,15 +110,8 @@ const bound = new LruMap<string, Promise<Dataset>>(MAX_LOADED_DATASETS);
  * that no longer match are refused, so no job computes on other data.
  */
 export function datasetFor(plan: Pick<Plan, 'dataset' | 'artifacts'>, prefix: string, fingerprint: string): Promise<Dataset> {
-  const key = JSON.stringify([prefix, plan.dataset, plan.artifacts, fingerprint]);
-  let entry = bound.get(key);
-  if (!entry) {
-    entry = openBound(plan, prefix, fingerprint);
-    bound.set(key, entry);
-    // A refusal is not kept: the files may be put back as they were.
-    entry.catch(() => bound.get(key) === entry && bound.delete(key));
-  }
-  return entry;
+  // A refusal is not kept (getOrLoad forgets a rejected load): the files may be put back as they were.
+  return bound.getOrLoad(JSON.stringify([prefix, plan.dataset, plan.artifacts, fingerprint]), () => openBound(plan, prefix, fingerprint));
 }
 
 async function openBound(plan: Pick<Plan, 'dataset' | 'artifacts'>, prefix: string, fingerprint: string): Promise<Dataset> {

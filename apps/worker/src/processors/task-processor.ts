@@ -54,16 +54,11 @@ const roundPlans = new LruMap<string, Promise<Plan>>(64);
 
 /** The plan of halving round `round` (its survivors and subsample), read once while this process keeps it. */
 function roundPlanFor(store: ExperimentStore, id: string, base: Plan, round: number): Promise<Plan> {
-  const key = `${id}:${round}`;
-  let plan = roundPlans.get(key);
-  if (!plan) {
-    plan = store.halving(id).then((state) => {
+  return roundPlans.getOrLoad(`${id}:${round}`, () =>
+    store.halving(id).then((state) => {
       const r = state?.rounds[round];
       if (!state || !r) throw new Error(`experiment ${id} has no halving round ${round}`);
       return roundPlan(base, r, state.schedule.max_resources);
-    });
-    roundPlans.set(key, plan);
-    plan.catch(() => roundPlans.delete(key));
-  }
-  return plan;
+    }),
+  );
 }
