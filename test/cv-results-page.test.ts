@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkSpec, planExperiment, type TaskResult } from '@gridfold/core';
+import { checkSpec, planExperiment } from '@gridfold/core';
 import { createApp } from '@gridfold/api';
 import { connectRedis, ExperimentStore, type CvResultsPage, type ExperimentDetail } from '@gridfold/queue';
 import { pino } from 'pino';
@@ -7,6 +7,7 @@ import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, waitFor } from './helpers/cluster.js';
 import { deletePrefix } from './helpers/delete-prefix.js';
+import { storeResults } from './helpers/store-results.js';
 
 // A 3,000-cell x 2-fold sweep (6,000 tasks) whose task results are written through the store
 // as workers write them (beginTask / endTask), without running any fit: what the API shows of a
@@ -33,18 +34,6 @@ const spec = checkSpec({
 });
 const plan = planExperiment(spec);
 const score = (cell: number, fold: number) => (cell % 97) / 97 + fold * 0.002;
-const run = { generation: 0, fingerprint: '' };
-
-/** Stores the results of `tasks` as a worker does: begin, then end with its cells' scores. */
-async function report(id: string, tasks: typeof plan.tasks): Promise<void> {
-  await Promise.all(tasks.map((t) => store.beginTask(id, t.index, 'w1', run)));
-  await Promise.all(
-    tasks.map((t) => {
-      const result: TaskResult = { task: t.index, fold: t.fold, ms: 100, cells: t.cells.map((cell) => ({ cell, test_score: score(cell, t.fold), fit_ms: 1, score_ms: 1 })) };
-      return store.endTask(id, result, run);
-    }),
-  );
-}
 
 const page = (id: string, query: string) => request(gridfold.app).get(`/api/experiments/${id}/cv_results${query}`);
 
@@ -55,7 +44,7 @@ describe('a sweep too large to inline: cv_results by pages (issue 16)', () => {
     expect(plan.tasks).toHaveLength(6000);
     await store.create(id, spec);
     // Fold 0 of every cell, fold 1 of the first 1,000 cells: 4,000 tasks.
-    await report(id, plan.tasks.filter((t) => t.fold === 0 || t.cells.every((c) => c < 1000)));
+    await storeResults(store, id, plan.tasks.filter((t) => t.fold === 0 || t.cells.every((c) => c < 1000)), score);
     const { body } = (await request(gridfold.app).get(`/api/experiments/${id}`).expect(200)) as { body: ExperimentDetail };
     expect(body.status).toBe('running');
     expect(body.progress).toMatchObject({ done: 4000, total: 6000 });
@@ -89,7 +78,7 @@ describe('a sweep too large to inline: cv_results by pages (issue 16)', () => {
   });
 
   it('shows tasks reported since the last read', async () => {
-    await report(id, plan.tasks.filter((t) => t.fold === 1 && t.cells.every((c) => c >= 1000 && c < 1100)));
+    await storeResults(store, id, plan.tasks.filter((t) => t.fold === 1 && t.cells.every((c) => c >= 1000 && c < 1100)), score);
     // The counts are exact at once; the rows are re-aggregated at most every 250 ms (longer
     // when the last aggregation was slow, as on a loaded machine): they show within seconds.
     const body = await waitFor(async () => {

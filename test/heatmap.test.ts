@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { aggregateResults, checkSpec, planExperiment, type ExperimentSpec, type Task, type TaskResult } from '@gridfold/core';
+import { aggregateResults, checkSpec, planExperiment, type ExperimentSpec } from '@gridfold/core';
 import { createApp } from '@gridfold/api';
 import { heatmapGrid } from '@gridfold/dashboard/heatmap-grid';
 import { connectRedis, ExperimentStore, type CvResults, type CvResultsPage, type ExperimentDetail, type HeatmapView } from '@gridfold/queue';
@@ -8,6 +8,7 @@ import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, waitFor } from './helpers/cluster.js';
 import { deletePrefix } from './helpers/delete-prefix.js';
+import { storeResults } from './helpers/store-results.js';
 
 // GET /api/experiments/:id/heatmap (issue 16) on sweeps whose task results are written through
 // the store as workers write them (beginTask / endTask), no fit run. The small sweep's squares
@@ -23,22 +24,6 @@ afterAll(async () => {
   await deletePrefix(redis, prefix);
   redis.disconnect();
 });
-
-const run = { generation: 0, fingerprint: '' };
-
-/** Stores the results of `tasks` as a worker does: begin, then end with its cells' scores. */
-async function report(id: string, tasks: Task[], score: (cell: number, fold: number) => number): Promise<void> {
-  for (let i = 0; i < tasks.length; i += 2000) {
-    const chunk = tasks.slice(i, i + 2000);
-    await Promise.all(chunk.map((t) => store.beginTask(id, t.index, 'w1', run)));
-    await Promise.all(
-      chunk.map((t) => {
-        const result: TaskResult = { task: t.index, fold: t.fold, ms: 100, cells: t.cells.map((cell) => ({ cell, test_score: score(cell, t.fold), fit_ms: 1, score_ms: 1 })) };
-        return store.endTask(id, result, run);
-      }),
-    );
-  }
-}
 
 const heatmap = (id: string, query = '') => request(gridfold.app).get(`/api/experiments/${id}/heatmap${query}`);
 
@@ -66,7 +51,7 @@ describe('GET /api/experiments/:id/heatmap (issue 16)', () => {
   it('holds the other parameters at the first cell\'s while no best is known, squares of cells without a mean empty', async () => {
     await store.create(id, small);
     // Fold 0 of every cell, fold 1 of cells 0-9: cells 10-19 have no mean yet.
-    await report(id, plan.tasks.filter((t) => t.fold === 0 || t.cells.every((c) => c < 10)), smallScore);
+    await storeResults(store, id, plan.tasks.filter((t) => t.fold === 0 || t.cells.every((c) => c < 10)), smallScore);
     const { body } = (await heatmap(id).expect(200)) as { body: HeatmapView };
     expect(body).toMatchObject({ status: 'running', rows: 20, tasks_done: 30, tasks_total: 40, tasks_aggregated: 30, best_index: null });
     // x and y default to the first two parameters that vary, as the page picks them.
@@ -76,7 +61,7 @@ describe('GET /api/experiments/:id/heatmap (issue 16)', () => {
   });
 
   it('holds them at the best cell\'s once aggregated, and bins an axis of more values than `bins`', async () => {
-    await report(id, plan.tasks.filter((t) => t.fold === 1 && t.cells.some((c) => c >= 10)), smallScore);
+    await storeResults(store, id, plan.tasks.filter((t) => t.fold === 1 && t.cells.some((c) => c >= 10)), smallScore);
     // Read at once, the API may still answer its last aggregate (it re-aggregates at most every 250 ms): then it says
     // so, and its squares are the 30 tasks' (cell 10's, at eta0 3 log_loss, still empty); read again, all 40 are in.
     const lagging = (await heatmap(id).expect(200)).body as HeatmapView;
@@ -143,7 +128,7 @@ describe('GET /api/experiments/:id/heatmap (issue 16)', () => {
     const line = randomUUID();
     const one = checkSpec({ ...(small as ExperimentSpec), param_grid: { eta0: [1, 2, 3] } });
     await store.create(line, one);
-    await report(line, planExperiment(one).tasks, smallScore);
+    await storeResults(store, line, planExperiment(one).tasks, smallScore);
     expect(((await heatmap(line).expect(200)).body as HeatmapView)).toMatchObject({ rows: 3, heatmap: null });
     // The one that varies is still a valid axis (the other is missing: no squares), another name is not.
     expect(((await heatmap(line, '?x=eta0').expect(200)).body as HeatmapView).heatmap).toBeNull();
@@ -152,7 +137,7 @@ describe('GET /api/experiments/:id/heatmap (issue 16)', () => {
     const flat = randomUUID();
     const none = checkSpec({ ...(small as ExperimentSpec), param_grid: { eta0: [1] } });
     await store.create(flat, none);
-    await report(flat, planExperiment(none).tasks, smallScore);
+    await storeResults(store, flat, planExperiment(none).tasks, smallScore);
     const refused = await heatmap(flat, '?x=eta0').expect(400);
     expect(refused.body.issues[0].message).toBe('x must be a parameter that varies over the grid, and none does here, got "eta0"');
   });
@@ -191,7 +176,7 @@ describe('the heatmap of a sweep too large to inline (issue 16)', () => {
 
   it('is at most 16 x 16 squares, each the best mean of its bin, and equals the page\'s computation over every row', async () => {
     await store.create(id, huge);
-    await report(id, planExperiment(huge).tasks, (cell) => (cell % 97) / 97);
+    await storeResults(store, id, planExperiment(huge).tasks, (cell) => (cell % 97) / 97);
     const detail = (await request(gridfold.app).get(`/api/experiments/${id}`).expect(200)).body as ExperimentDetail;
     expect(detail.cv_results).toBeNull();
     expect(detail.cv_results_page?.rows).toBe(1320);
