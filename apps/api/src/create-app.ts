@@ -1,6 +1,6 @@
 import { createLogger, defaultDataDir, MAX_CELL_FOLDS, MAX_DATASET_FILE_BYTES } from '@gridfold/core';
 import { DASHBOARD_DIR } from '@gridfold/dashboard';
-import { ArtifactStore, duplicateConnection, ExperimentStore, keyPrefixFor, QueueShards, redisMemory, WorkerRegistry, type ArtifactStoreOptions, type WorkerList } from '@gridfold/queue';
+import { ArtifactStore, duplicateConnection, ExperimentStore, IdempotencyKeys, keyPrefixFor, QueueShards, redisMemory, WorkerRegistry, type ArtifactStoreOptions, type WorkerList } from '@gridfold/queue';
 import type { Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -177,6 +177,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
       allowPlugins: deps.allowPlugins ?? true,
       pluginCheck: deps.pluginCheck,
       workers,
+      idempotency: new IdempotencyKeys(deps.redis, prefix),
     }),
   );
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ArtifactList, ArtifactUploaded, ExperimentCreated, ExperimentDetail, ExperimentList, PruneOutcome, PurgeOutcome, WorkerList } from '@gridfold/queue';
 
@@ -22,6 +23,14 @@ export interface ArtifactBody {
   name?: string;
 }
 
+/** How {@link ApiClient.submit} sends a submission again when its answer cannot be trusted. */
+export interface SubmitRetry {
+  /** Sends after the first. @defaultValue 6 */
+  retries: number;
+  /** Wait before the first resend, doubled for each next one (up to 8 s), milliseconds. @defaultValue 500 */
+  backoffMs: number;
+}
+
 /** A small typed client for the gridfold API; errors name the URL and the API's message. */
 export class ApiClient {
   /**
@@ -33,8 +42,30 @@ export class ApiClient {
     private readonly token?: string,
   ) {}
 
-  async submit(spec: unknown): Promise<ExperimentCreated> {
-    return this.request('POST', '/api/experiments', spec);
+  /**
+   * Submits an experiment under a fresh `Idempotency-Key`, and sends it again with the same key
+   * when the answer cannot be trusted: the API did not answer (a dropped connection), answered 503
+   * (Redis did not answer within its deadline: the submission may have gone on and made the
+   * experiment), or 409 (the first send is still being made). A resend gets the experiment the
+   * first send made, if it made one, never a second one running the same sweep.
+   */
+  async submit(spec: unknown, retry: SubmitRetry = { retries: 6, backoffMs: 500 }): Promise<ExperimentCreated> {
+    const path = '/api/experiments';
+    const init = { headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() }, body: JSON.stringify(spec) };
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= retry.retries;
+      let res: Response;
+      try {
+        res = await this.send('POST', path, init);
+      } catch (err) {
+        if (last) throw err;
+        await sleep(Math.min(8000, retry.backoffMs * 2 ** attempt));
+        continue;
+      }
+      if (last || (res.status !== 503 && res.status !== 409)) return this.parse('POST', path, res);
+      await res.body?.cancel();
+      await sleep(Math.min(8000, retry.backoffMs * 2 ** attempt));
+    }
   }
 
   async get(id: string): Promise<ExperimentDetail> {
@@ -118,3 +149,5 @@ export class ApiClient {
     return json as T;
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -63,3 +63,28 @@ describe('ApiClient', () => {
     await expect(new ApiClient(closed).list()).rejects.toThrow(new Error(`cannot reach the gridfold API at ${closed}; start it with \`npx gridfold serve\` or pass --api URL (or use --local)`));
   });
 });
+
+describe('ApiClient.submit when the answer is a 503', () => {
+  // An API whose Redis deadline (20 ms) passes while a 600-task submission is still being queued
+  // (25 tasks per round trip): it answers 503 and goes on to make the experiment, as an API under
+  // load does. Before the Idempotency-Key, a client that sent again on a 503 made a second one.
+  let slow: TestApi;
+  beforeAll(async () => {
+    slow = await startTestApi({ redisTimeoutMs: 20, flowChunk: 25 });
+  });
+  afterAll(() => slow.close());
+  const big = { ...spec, name: 'big', estimator: { name: 'SGDClassifier' }, param_grid: { alpha: Array.from({ length: 200 }, (_, i) => 1e-6 * (i + 1)) } };
+
+  it('sends it again under the same key and gets the one experiment it made', async () => {
+    const created = await new ApiClient(slow.url).submit(big, { retries: 20, backoffMs: 50 });
+    // 200 cells x 3 folds; the answer is the replay of the first send's experiment.
+    expect(created).toMatchObject({ tasks: 600, replayed: true });
+    const posts = slow.requests.filter((r) => r === 'POST /api/experiments');
+    expect(posts.length).toBeGreaterThan(1);
+    expect((await slow.api.store.list())).toEqual([created.id]);
+  });
+
+  it('gives up after its retries with the last answer\'s message', async () => {
+    await expect(new ApiClient(slow.url).submit(big, { retries: 0, backoffMs: 50 })).rejects.toThrow(new ApiError('POST /api/experiments: 503 Redis did not answer within 20 ms; try again shortly', 503));
+  });
+});

@@ -20,3 +20,4 @@ export * from './task-metrics.js';
 export * from './workers.js';
 export * from './lru-map.js';
 export * from './queue-shards.js';
+export * from './idempotency.js';

@@ -63,6 +63,8 @@ export interface ExperimentCreated {
   id: string;
   tasks: number;
   links: ExperimentLinks;
+  /** Set (200) when the submission's Idempotency-Key had already made this experiment: nothing new was created. */
+  replayed?: true;
 }
 
 /** GET /api/experiments/:id, with the bytes of Redis the experiment's store keys take (MEMORY USAGE). */

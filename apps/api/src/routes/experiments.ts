@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { autoTaskParts, checkDataPaths, checkSpec, fingerprintSource, planExperiment, splitsQueries, SpecError, type ExperimentSpec, type Plan, type SpecIssue } from '@gridfold/core';
-import { ArtifactError, buildExperimentFlow, enqueueFlow, buildStudyStart, buildTrialJob, planOfRecord, purgeExperiment, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore, type QueueShards, type WorkerRegistry } from '@gridfold/queue';
+import { ArtifactError, bodyHash, buildExperimentFlow, idempotencyKeyProblem, IdempotencyKeys, type IdempotencyClaim, enqueueFlow, buildStudyStart, buildTrialJob, planOfRecord, purgeExperiment, runStepIds, runTaskIds, type ArtifactStore, type ExperimentStore, type QueueShards, type WorkerRegistry } from '@gridfold/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { parseListLimit } from '../list-limit.js';
 import { CV_INLINE_ROWS, describeExperiment } from '../progress.js';
@@ -52,6 +52,8 @@ export interface ExperimentRoutesDeps {
   flowChunk?: number;
   /** The live workers, whose job slots decide how many parts a task split by its queries gets (`split_queries` "auto"). */
   workers?: WorkerRegistry;
+  /** Submissions' Idempotency-Keys (on the store's connection, which waits out a Redis restart). */
+  idempotency: IdempotencyKeys;
 }
 
 /** Largest plugin bundle the API reads to check a spec, bytes. */
@@ -149,7 +151,51 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     );
   }
 
+  /** The answer to a submission whose Idempotency-Key an earlier request already holds. */
+  async function answerHeld(res: Response, key: string, held: IdempotencyClaim, body: string): Promise<void> {
+    if (held.body !== body) {
+      return void res.status(422).json({ error: `Idempotency-Key ${JSON.stringify(key)} was sent before with another spec; a new submission needs a new key` });
+    }
+    if (held.state === 'pending') {
+      return void res.status(409).json({ error: 'a submission with this Idempotency-Key is still in progress; send it again shortly', in_progress: true });
+    }
+    const id = held.id!;
+    if (!(await store.get(id))) {
+      return void res.status(410).json({ error: `experiment ${id}, which this Idempotency-Key made, has been deleted; a new submission needs a new key`, id });
+    }
+    res.set('Idempotent-Replayed', 'true');
+    res.status(200).json({ id, tasks: held.tasks ?? 0, links: links(id, shards), replayed: true });
+  }
+
+  // A submission. With an Idempotency-Key, the key is claimed before any work, settled with the
+  // experiment once it is queued, and released when the submission is refused or fails, so that a
+  // retry of a submission whose answer was lost (a 503 at the Redis deadline while the route went
+  // on) gets the same experiment, and a retry of a refused one is checked again.
   router.post('/', deps.guard, deps.submitLimiter, async (req, res) => {
+    const key = req.get('idempotency-key');
+    const answer = (created: { id: string; tasks: number }) => void res.status(201).json({ id: created.id, tasks: created.tasks, links: links(created.id, shards) });
+    if (key === undefined) {
+      const created = await submit(req, res);
+      return created && answer(created);
+    }
+    const problem = idempotencyKeyProblem(key);
+    if (problem) return void res.status(400).json({ error: problem, issues: [{ path: 'Idempotency-Key', message: problem }] });
+    const body = bodyHash(req.body);
+    const held = await deps.idempotency.claim(key, body);
+    if (held) return answerHeld(res, key, held, body);
+    let created: { id: string; tasks: number } | undefined;
+    try {
+      created = await submit(req, res);
+    } finally {
+      // Settled before the answer: the answer may be lost (a 503 already sent, a dropped connection), the experiment is not.
+      if (created) await deps.idempotency.settle(key, body, created.id, created.tasks);
+      else await deps.idempotency.release(key).catch((err: Error) => log.warn({ err: err.message }, 'could not release an Idempotency-Key (it expires by itself)'));
+    }
+    if (created) answer(created);
+  });
+
+  /** Checks, stores and queues a submission: its experiment, or undefined when it was refused (and answered). */
+  async function submit(req: Request, res: Response): Promise<{ id: string; tasks: number } | undefined> {
     let spec;
     let plan: Plan;
     let groups: number[][] | undefined;
@@ -186,8 +232,8 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       throw err;
     }
     log.info({ experiment: id, name: spec.name, tasks: plan.tasks.length }, 'experiment submitted');
-    res.status(201).json({ id, tasks: plan.tasks.length, links: links(id, shards) });
-  });
+    return { id, tasks: plan.tasks.length };
+  }
 
   router.get('/', async (req, res) => {
     const limit = parseListLimit(req.query.limit);
