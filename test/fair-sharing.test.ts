@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '@gridfold/api';
-import { fitPriority, jobIds, QUEUE } from '@gridfold/queue';
+import { fitPriority, jobIds, QUEUE, resolveQueueShards, shardOf } from '@gridfold/queue';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -65,6 +65,64 @@ describe('fair sharing between sweeps', () => {
     expect(bigDone).toBeLessThan(20);
     expect(waited).toBeLessThan(15_000);
     await cluster.ended(big.body.id, 120_000);
+  }, 180_000);
+});
+
+/**
+ * Submits under an Idempotency-Key and sends again on 503 (a loaded machine can take longer than
+ * the API's Redis deadline to check a spec's plugins) or 409, as the CLI does: one experiment.
+ */
+async function submitOnce(app: Parameters<typeof request>[0], spec: object) {
+  const key = randomUUID();
+  for (let i = 0; ; i++) {
+    const r = await request(app).post('/api/experiments').set('Idempotency-Key', key).send(spec);
+    if ((r.status !== 503 && r.status !== 409) || i === 30) {
+      expect([200, 201], JSON.stringify(r.body)).toContain(r.status);
+      return r;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+describe('fair sharing between sweeps on different queue shards', () => {
+  // Two shards on one Redis (as a Redis Cluster's masters each hold one): the big sweep's jobs on
+  // one, the small one's on the other, one worker process serving both with one slot.
+  const sharded = new TestCluster({ workers: 0 });
+  beforeAll(async () => {
+    await resolveQueueShards(sharded.redis, sharded.prefix, 2);
+    await sharded.useQueueShards();
+    sharded.addWorker();
+    for (const bytes of [bundle.code, FRUIT]) {
+      const r = await request(sharded.api.app).post('/api/artifacts').set('x-artifact-sha256', sha(bytes)).set('content-type', 'application/octet-stream').send(Buffer.from(bytes));
+      expect([200, 201]).toContain(r.status);
+    }
+  });
+  afterAll(() => sharded.close());
+
+  it('runs a 4-task sweep on the other shard in about its own time while a 60-task one keeps the worker busy', async () => {
+    const big = await submitOnce(sharded.api.app, sweep('big', 30));
+    await waitFor(async () => ((await request(sharded.api.app).get(`/api/experiments/${big.body.id}`)).body.progress?.done >= 2 ? true : undefined), 60_000, 'the big sweep to start');
+    const bigDone = async () => (await request(sharded.api.app).get(`/api/experiments/${big.body.id}`)).body.progress.done as number;
+    // Experiments land on a shard by their id's hash: submit until one lands on the other shard.
+    let small;
+    for (;;) {
+      const r = await submitOnce(sharded.api.app, sweep('small', 2));
+      if (shardOf(r.body.id, 2) !== shardOf(big.body.id, 2)) {
+        small = { id: r.body.id as string, queued: Date.now(), bigBefore: await bigDone() };
+        break;
+      }
+      await request(sharded.api.app).delete(`/api/experiments/${r.body.id}`).expect(200);
+    }
+    const done = await sharded.ended(small.id, 60_000);
+    expect(done.status, done.error).toBe('completed');
+    const waited = Date.now() - small.queued;
+    const bigMeanwhile = (await bigDone()) - small.bigBefore;
+    // The worker takes the shards' jobs in turn: the small sweep's 4 tasks of 300 ms run between
+    // the big one's next few (about 4), not after its remaining ones (before the turns, all of them).
+    expect(bigMeanwhile).toBeLessThan(12);
+    expect(small.bigBefore + bigMeanwhile, "the big sweep still running when the small one ended").toBeLessThan(60);
+    expect(waited).toBeLessThan(15_000);
+    await request(sharded.api.app).delete(`/api/experiments/${big.body.id}`).expect(200);
   }, 180_000);
 });
 

@@ -141,7 +141,11 @@ describe('GET /metrics and gridfold workers, with a real API and real workers', 
     expect(view.status).toBe('completed');
     expect(sawTask, 'a fit task of the sweep shown as a worker\'s current job').toBe(true);
 
-    const done = await scrape();
+    // Workers write their counts at most a second late (METRICS_FLUSH_MS), so wait for the last ones.
+    const done = await waitFor(async () => {
+      const s = await scrape();
+      return value(s, 'gridfold_tasks_completed_total') >= tasks ? s : undefined;
+    }, 5_000, `${tasks} tasks counted`);
     expect(value(done, 'gridfold_tasks_completed_total')).toBe(tasks);
     expect(value(done, 'gridfold_tasks_failed_total')).toBe(0);
     expect(value(done, 'gridfold_task_duration_seconds_count{estimator="KNeighborsClassifier"}')).toBe(tasks);

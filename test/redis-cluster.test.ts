@@ -71,8 +71,11 @@ describe.skipIf(major < 3)('Redis Cluster (3 masters + 3 replicas)', () => {
     const oneMaster = Number(/used_memory:(\d+)/.exec(await redisCluster.cli(own, 'info', 'memory'))![1]);
     expect(health.body.memory).toMatchObject({ experiments: 1, full: false, max_bytes: 0 });
     expect(health.body.memory.used_bytes).toBeGreaterThan(oneMaster);
-    const metrics = await request(gridfold.api.app).get('/metrics').expect(200);
-    expect(metrics.text).toMatch(/^gridfold_tasks_completed_total 24$/m);
+    // Workers write their counts at most a second late: wait for the last ones.
+    const metrics = await waitFor(async () => {
+      const m = await request(gridfold.api.app).get('/metrics').expect(200);
+      return /^gridfold_tasks_completed_total 24$/m.test(m.text) ? m : undefined;
+    }, 5_000, '24 tasks counted');
     expect(metrics.text).toMatch(/^gridfold_experiments\{status="completed"\} 1$/m);
     const board = await request(gridfold.api.app).get(`/admin/queues/api/queues?activeQueue=${encodeURIComponent(gridfold.api.shards.labelOf(body.id))}&status=completed&page=1&jobsPerPage=5`).expect(200);
     expect(board.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([...labels].sort());

@@ -111,6 +111,9 @@ export interface GridfoldWorker {
   close(): Promise<void>;
 }
 
+/** Longest a task's count waits before the worker writes it for `GET /metrics`, milliseconds (a killed worker loses at most this much of its counts). */
+const METRICS_FLUSH_MS = 1000;
+
 const PROCESSOR = fileURLToPath(new URL('./processors/job.js', import.meta.url));
 
 /**
@@ -232,7 +235,9 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   // By queue prefix: a study's next trial goes to the failed trial's own queue (its experiment's shard).
   const flowsFor = (queuePrefix: string) => flows.getOrSet(queuePrefix, () => new FlowProducer({ connection: deps.connection, prefix: queuePrefix }));
   const recordFailure = onFinalFailure(storeFor, log, flowsFor);
-  const counts = countTasks(new TaskMetrics(deps.connection, prefix), log);
+  // Counts go to Redis at most once a second per worker, not once per task.
+  const metrics = new TaskMetrics(deps.connection, prefix, METRICS_FLUSH_MS);
+  const counts = countTasks(metrics, log);
   for (const worker of workers) {
     worker.on('completed', (job, result) => counts.completed(job, result));
     worker.on('failed', (job, err) => {
@@ -263,6 +268,7 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
         await Promise.all(workers.map((w) => w.close()));
         stopWatching();
         await heartbeat.stop();
+        await metrics.close();
         await sandbox.close();
         log.info('worker closed');
       })();

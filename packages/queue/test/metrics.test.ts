@@ -68,6 +68,30 @@ describe('TaskMetrics', () => {
     expect(await redis.hlen(metricKeys(p).taskSeconds)).toBeLessThanOrEqual((MAX_ESTIMATOR_LABELS + 1) * (TASK_SECONDS_BUCKETS.length + 3));
   });
 
+  it('with a flush interval, writes the first count at once and the ones within the interval together at its end; close writes the rest', async () => {
+    const p = prefix();
+    const m = new TaskMetrics(redis, p, 300);
+    const reader = new TaskMetrics(redis, p);
+    await m.taskCompleted({ estimator: 'SVC', seconds: 0.2 });
+    expect((await reader.read()).completed).toBe(1);
+    const started = Date.now();
+    const batch = [m.taskCompleted({ estimator: 'SVC', seconds: 3 }), m.taskCompleted({ estimator: 'KNeighborsClassifier', seconds: 0.01 }), m.taskCompleted(), m.taskFailed()];
+    // Not written yet: they wait for the interval's end.
+    expect(await reader.read()).toMatchObject({ completed: 1, failed: 0 });
+    await Promise.all(batch);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    const read = await reader.read();
+    expect(read).toMatchObject({ completed: 4, failed: 1 });
+    const svc = read.durations.find((h) => h.estimator === 'SVC')!;
+    expect([svc.count, svc.sum, svc.buckets[bucketOf(0.2)], svc.buckets[bucketOf(3)]]).toEqual([2, 3.2, 1, 1]);
+    expect(read.durations.find((h) => h.estimator === 'KNeighborsClassifier')).toMatchObject({ count: 1, sum: 0.01 });
+    // Within the next interval: held until close, which writes it at once.
+    const late = m.taskCompleted({ estimator: 'SVC', seconds: 1 });
+    await m.close();
+    await late;
+    expect((await reader.read()).completed).toBe(5);
+  });
+
   it('labels a Pipeline by its steps', () => {
     expect(estimatorLabel({ name: 'SGDClassifier' })).toBe('SGDClassifier');
     expect(estimatorLabel({ name: 'Pipeline', steps: [{ name: 'StandardScaler' }, { name: 'SGDClassifier' }] })).toBe('Pipeline(StandardScaler,SGDClassifier)');
