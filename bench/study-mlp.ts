@@ -21,6 +21,8 @@ import { printProposalTimes, runPython } from './optuna-side.js';
  *   npx tsx bench/study-mlp.ts --asha '{"min_resource": 4}' [--samplers tpe|none]   (other pruner settings on both sides,
  *     the default run's grids reused; bench/out/study-mlp-asha.json, bench/results/study-mlp-asha.json)
  *   npx tsx bench/study-mlp.ts --quick --seeds 2 --trials 6   (a 2-cell grid: checks the bench runs; bench/out/study-mlp-quick*.json)
+ *   npx tsx bench/study-mlp.ts --gridfold-only --seeds 5   (gridfold's studies again after a change on its side: the grids and
+ *     Optuna's studies kept from bench/out/study-mlp.json, which is rewritten with the new gridfold runs, as is the record)
  *
  * Design. gridfold's MLP draws scikit-learn's initial weights and shuffles but trains in float32
  * on TF.js, so its scores are close to, not equal to, scikit-learn's (the grid's cells are printed
@@ -31,13 +33,12 @@ import { printProposalTimes, runPython } from './optuna-side.js';
  * bench/out/ both sides read), 3-fold StratifiedKFold (2,000 training / 1,000 validation rows a
  * fold); MLPClassifier(max_iter=20 epochs, random_state=0, never stopping early). A trial's value
  * is its mean validation accuracy after 20 epochs; a pruned trial has none. gridfold prunes a
- * trial fold by fold (each fold's epochs judged against the other trials' same fold), Optuna on
- * the mean of the three folds trained in lockstep (the usual cross-validated Optuna objective):
- * both count every fold's epochs. Both pruners keep Optuna's defaults (min_resource "auto",
+ * trial's three folds in lockstep on their mean after each epoch (search/fold-lockstep.ts), as the
+ * Optuna objective does (the usual cross-validated Optuna objective): both count every fold's epochs. Both pruners keep Optuna's defaults (min_resource "auto",
  * reduction_factor 4) unless --asha says otherwise. numpy runs one BLAS thread, as TF.js WASM does. Raw results: bench/out/study-mlp.json; the dashboard's record of
  * the run (its /bench/study-mlp page): bench/results/study-mlp.json.
  */
-const { values: args } = parseArgs({ options: { seeds: { type: 'string' }, trials: { type: 'string' }, quick: { type: 'boolean', default: false }, summarize: { type: 'boolean', default: false }, asha: { type: 'string' }, samplers: { type: 'string', default: 'tpe,random' } } });
+const { values: args } = parseArgs({ options: { seeds: { type: 'string' }, trials: { type: 'string' }, quick: { type: 'boolean', default: false }, summarize: { type: 'boolean', default: false }, 'gridfold-only': { type: 'boolean', default: false }, asha: { type: 'string' }, samplers: { type: 'string', default: 'tpe,random' } } });
 const N_SEEDS = Number(args.seeds ?? 10);
 const TRIALS = Number(args.trials ?? 80);
 const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => i);
@@ -112,7 +113,14 @@ if (args.summarize) {
     Object.assign(grids, reuse);
     console.log(`  grids from ${defaultRaw}`);
   }
-  const pythonDone = (async () => {
+  // --gridfold-only: Optuna's side (it did not change) as the default run left it.
+  const kept = args['gridfold-only'] ? JSON.parse(readFileSync(`${OUT}study-mlp.json`, 'utf8')) : null;
+  if (kept) {
+    Object.assign(grids, kept.grids);
+    runs.optuna = kept.runs.optuna;
+    runs.random = kept.runs.random;
+  }
+  const pythonDone = kept ? Promise.resolve() : (async () => {
     const t = performance.now();
     if (!grids.sklearn) {
       const [cells] = (await python({ mode: 'grid', params: gridParams })) as Array<Array<{ params: Params; curve: number[]; epochs: number }>>;
@@ -140,15 +148,18 @@ if (args.summarize) {
   }
   for (const seed of SEEDS) {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     const r = await runExperiment(spec({ search: { kind: 'tpe', n_trials: TRIALS, seed }, param_space: SPACE, pruner: { kind: 'asha', ...ASHA } }), { dataDir: OUT });
     if (r.status !== 'completed') throw new Error(`gridfold study failed: ${r.error}`);
     const cv = r.cv_results!;
     const epochs = cv.params.map(() => 0);
-    for (const c of r.curves ?? []) epochs[c.cell] += c.steps.length;
+    // Every fold's epochs (a trial's mean curve, judged by the pruner, is no training of its own).
+    for (const c of r.curves ?? []) if (c.fold !== 'mean') epochs[c.cell] += c.steps.length;
     const values = cv.mean_test_score.map((v, i) => (cv.trial_state![i] === 'complete' ? v : null));
     const pruned = cv.trial_state!.map((st, i): [number, number] | null => (st === 'pruned' ? [cv.pruned_step![i]!, cv.pruned_value![i]!] : null));
       runs.gridfold.push({ values, epochs, states: cv.trial_state!, pruned, params: cv.params, s: (performance.now() - t) / 1000 });
-    console.log(`  gridfold tpe+asha seed ${seed}: best ${bestOf(values).toFixed(4)}, ${sum(epochs)} epochs, ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    const used = process.cpuUsage(cpu);
+    console.log(`  gridfold tpe+asha seed ${seed}: best ${bestOf(values).toFixed(4)}, ${sum(epochs)} epochs, ${values.filter((v) => v !== null).length} complete, ${((performance.now() - t) / 1000).toFixed(0)} s (cpu ${((used.user + used.system) / 1e6).toFixed(0)} s)`);
     save();
   }
   await pythonDone;
@@ -231,7 +242,7 @@ if (runs.optuna.length) console.log(`  Optuna TPE + SHA, same rule against sciki
       `MLPClassifier (20 epochs, a report per epoch) on the first ${ROWS.toLocaleString('en')} MNIST training images, 3-fold cross-validation, searched over hidden units, learning_rate_init, alpha and batch_size: ` +
       `gridfold's TPE + ASHA on gridfold's MLP; Optuna 3.1's TPESampler + SuccessiveHalvingPruner and RandomSampler + SuccessiveHalvingPruner on scikit-learn's MLP (close to, not equal to, gridfold's); ` +
       `the exhaustive ${g.params.length}-cell grid on each side for reference. ${TRIALS} trials per study; means over seeds (${arms.map(([a, rs]) => `${a} ${seedsOf(rs)}`).join(', ')}).`,
-    command: 'npx tsx bench/study-mlp.ts' + (N_SEEDS !== 10 || TRIALS !== 80 ? ` --seeds ${N_SEEDS} --trials ${TRIALS}` : '') + (args.asha ? ` --asha '${args.asha}'` : '') + (args.samplers !== 'tpe,random' ? ` --samplers ${args.samplers}` : ''),
+    command: 'npx tsx bench/study-mlp.ts' + (args['gridfold-only'] ? ' --gridfold-only' : '') + (N_SEEDS !== 10 || TRIALS !== 80 ? ` --seeds ${N_SEEDS} --trials ${TRIALS}` : '') + (args.asha ? ` --asha '${args.asha}'` : '') + (args.samplers !== 'tpe,random' ? ` --samplers ${args.samplers}` : ''),
     date: new Date().toISOString().slice(0, 10),
     study: {
       label: 'gridfold TPE + ASHA, seed 0',
@@ -262,5 +273,5 @@ if (runs.optuna.length) console.log(`  Optuna TPE + SHA, same rule against sciki
 
 // One proposal with 100 and 1,000 finished trials (this run's complete trials, pooled; repeated when fewer).
 const pooled = Object.values(runs).flatMap((rs) => rs.flatMap((r) => r.params.map((params, i) => ({ params, value: r.values[i] })))).filter((t): t is { params: Params; value: number } => t.value !== null);
-await printProposalTimes(SPACE as ParamSpace, pooled, python, 'complete');
+if (!args['gridfold-only']) await printProposalTimes(SPACE as ParamSpace, pooled, python, 'complete');
 console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s in all`);

@@ -369,6 +369,45 @@ describe('dashboard (headless Chromium)', () => {
     await page.close();
   }, 150_000);
 
+  it('draws a study of a built-in whose folds train in lockstep: each trial\'s bold line is the mean its pruner judged, a faint line per fold', async () => {
+    const page = await chrome.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/`);
+    // SGDClassifier reports its validation accuracy every epoch; 8 trials one after another, rungs at epochs 1, 2 and 4.
+    await page.fill('#spec', JSON.stringify({
+      name: 'sgd-lockstep-study',
+      dataset: { source: 'csv', train: 'train.csv', label: 'species' },
+      estimator: { name: 'SGDClassifier', params: { max_iter: 8, tol: null, random_state: 0 } },
+      search: { kind: 'tpe', n_trials: 8, n_startup_trials: 4, seed: 3, parallel: 1 },
+      param_space: { alpha: { float: [1e-6, 10], log: true } },
+      pruner: { kind: 'asha', min_resource: 1, reduction_factor: 2 },
+      cv: 2,
+      cache: false,
+      refit: false,
+    }));
+    await page.click('#launch');
+    await page.waitForURL(/\/experiments\/[0-9a-f-]+$/);
+    const id = page.url().split('/').pop()!;
+    await page.locator('h1 [data-status="completed"]').waitFor({ timeout: 90_000 });
+    const done = await apiGet<{ result: { cv_results: { trial_state: string[]; pruned_step: Array<number | null>; pruned_value: Array<number | null> }; curves: Array<{ cell: number; fold: number | 'mean'; steps: number[]; values: number[] }> } }>(`/api/experiments/${id}`);
+    const { cv_results: cv, curves } = done.result;
+    const pruned = cv.trial_state.filter((s) => s === 'pruned').length;
+    expect(pruned).toBeGreaterThan(0);
+    // Each trial: two folds' reports and their mean, which a pruned trial ends with (its recorded step and value).
+    expect(curves.filter((c) => c.fold === 'mean')).toHaveLength(8);
+    expect(curves.filter((c) => c.fold !== 'mean')).toHaveLength(16);
+    cv.trial_state.forEach((s, t) => {
+      const mean = curves.find((c) => c.cell === t && c.fold === 'mean')!;
+      if (s === 'pruned') expect([cv.pruned_step[t], cv.pruned_value[t]]).toEqual([mean.steps.at(-1), mean.values.at(-1)]);
+    });
+    // One bold line a trial (the mean, none drawn twice), a faint one a fold; the pruned trials' means dashed.
+    await expect.poll(() => drawnLines(page), { timeout: 10_000 }).toEqual({ folds: 16, means: 7, best: 1 });
+    expect((await studyMarks(page)).dashedMeans).toBe(pruned);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
   it('shows a bad spec\'s issues by field, sends the token as Bearer, and cancels a sweep', async () => {
     const guarded = createApp({ redis: cluster.redis, prefix: cluster.prefix, token: 'dashboard-test-token', logger: pino({ level: 'silent' }) });
     apps.push(guarded);

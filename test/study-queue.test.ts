@@ -92,6 +92,45 @@ describe('a TPE study through the queue', () => {
     }
   }, 180_000);
 
+  /** MLPClassifier on 600 MNIST images, a report per epoch: its trials train their folds in lockstep (search/fold-lockstep.ts). */
+  function mlpStudy(extra: Record<string, unknown> = {}) {
+    return {
+      name: 'mlp-lockstep',
+      dataset: { source: 'mnist' },
+      estimator: { name: 'MLPClassifier', params: { hidden_layer_sizes: [16], max_iter: 6, random_state: 0, tol: 0, n_iter_no_change: 100 } },
+      search: { kind: 'tpe', n_trials: 8, seed: 1, n_startup_trials: 4 },
+      param_space: { learning_rate_init: { float: [1e-5, 0.1], log: true } },
+      pruner: { kind: 'asha', min_resource: 1, reduction_factor: 3 },
+      cv: { n_splits: 2, subset: 600 },
+      cache: false,
+      refit: false,
+      ...extra,
+    };
+  }
+  const pickStudy = (r: any) => ({ params: r.cv_results.params, state: r.cv_results.trial_state, mean: r.cv_results.mean_test_score, step: r.cv_results.pruned_step, value: r.cv_results.pruned_value, curves: r.curves });
+
+  it('of a built-in that trains in epochs, with one worker, is the in-process study trial for trial: folds in lockstep, pruned on their mean', async () => {
+    const cluster = await studyCluster({ workers: 1 });
+    try {
+      const r = await request(cluster.api.app).post('/api/experiments').send(mlpStudy());
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const view = await cluster.ended(r.body.id, 120_000);
+      expect(view.status, view.error).toBe('completed');
+      const local = await runExperiment(mlpStudy(), { id: r.body.id });
+      expect(pickStudy(view.result)).toEqual(pickStudy(local));
+      const cv = view.result.cv_results;
+      expect(cv.trial_state).toContain('pruned');
+      // Every trial's mean curve is stored, and a pruned trial is recorded at its mean's last step and value.
+      cv.trial_state.forEach((state: string, t: number) => {
+        const mean = view.result.curves.find((c: any) => c.cell === t && c.fold === 'mean');
+        expect(mean.steps.length).toBeGreaterThan(0);
+        if (state === 'pruned') expect([cv.pruned_step[t], cv.pruned_value[t]]).toEqual([mean.steps.at(-1), mean.values.at(-1)]);
+      });
+    } finally {
+      await cluster.close();
+    }
+  }, 180_000);
+
   it('cancelled mid-way and retried, keeps its complete and pruned trials as they were and runs the others to the end', async () => {
     const cluster = await studyCluster({ workers: 1 });
     try {
@@ -119,6 +158,50 @@ describe('a TPE study through the queue', () => {
       await cluster.close();
     }
   }, 180_000);
+
+  it('of a built-in in lockstep, with workers SIGKILLed mid-trial, ends with every trial recorded once and each step of its mean curve stored once', async () => {
+    const cluster = await studyCluster({ workers: 2, lockMs: 2000, stalledMs: 1000 });
+    try {
+      const spec = mlpStudy({ estimator: { name: 'MLPClassifier', params: { hidden_layer_sizes: [32], max_iter: 12, random_state: 0, tol: 0, n_iter_no_change: 100 } }, search: { kind: 'tpe', n_trials: 10, seed: 2, parallel: 2 }, cv: { n_splits: 2, subset: 1500 } });
+      const r = await request(cluster.api.app).post('/api/experiments').send(spec);
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const id = r.body.id as string;
+      let kills = 0;
+      const killer = (async () => {
+        while (kills < 6) {
+          const v = (await request(cluster.api.app).get(`/api/experiments/${id}`)).body;
+          if (['completed', 'failed', 'cancelled'].includes(v.status)) return;
+          if (v.progress?.running?.length) {
+            const w = cluster.workers[kills % 2];
+            await w.kill('SIGKILL');
+            kills++;
+            w.start();
+          }
+          await new Promise((res) => setTimeout(res, 1500));
+        }
+      })();
+      const view = await cluster.ended(id, 240_000);
+      await killer;
+      expect(view.status, view.error).toBe('completed');
+      expect(kills).toBeGreaterThan(0);
+      const states: string[] = view.result.cv_results.trial_state;
+      expect(states).toHaveLength(10);
+      expect(states.every((s) => ['complete', 'pruned', 'failed'].includes(s))).toBe(true);
+      expect(Number(await cluster.redis.hget(keys(cluster.prefix).experiment(id), 'trials_done'))).toBe(10);
+      const executions = await cluster.redis.hgetall(keys(cluster.prefix).executions(id));
+      const stored = Object.entries(executions).filter(([k]) => k.startsWith('stored:'));
+      expect(stored.length).toBe(await cluster.redis.hlen(keys(cluster.prefix).results(id)));
+      expect(stored.filter(([, n]) => Number(n) !== 1)).toEqual([]);
+      // A trial run again after its worker died stored its reports again, not beside the first run's: one value a step, steps 1, 2, ...
+      for (const c of view.result.curves) expect(c.steps).toEqual(Array.from({ length: c.steps.length }, (_, i) => i + 1));
+      expect(view.result.curves.filter((c: any) => c.fold === 'mean')).toHaveLength(10);
+      // The kills landed mid-trial: some fold started more than once.
+      expect(Object.entries(executions).some(([k, n]) => k.startsWith('started:') && Number(n) > 1)).toBe(true);
+      await waitFor(async () => ((await cluster.redis.hlen(keys(cluster.prefix).running(id))) === 0 ? true : undefined), 10_000, 'no task left running');
+    } finally {
+      await cluster.close();
+    }
+  }, 300_000);
 
   it('with two workers SIGKILLed 20 times mid-trial, ends with every trial complete, pruned or failed, each recorded once', async () => {
     const cluster = await studyCluster({ workers: 2, lockMs: 2000, stalledMs: 1000 });

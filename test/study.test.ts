@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { evaluatePlugin, runExperiment, TpeSampler, type ExperimentResult, type LoadedPlugin, type TpeTrial } from '@gridfold/core';
+import { compareFolds, evaluatePlugin, runExperiment, TpeSampler, type ExperimentResult, type LoadedPlugin, type TpeTrial } from '@gridfold/core';
 import { hostModules } from '@gridfold/queue';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundlePlugin } from '../apps/cli/src/local-files.js';
@@ -77,7 +77,7 @@ describe('a TPE study in one process', () => {
     const curves = pruned.curves ?? [];
     for (const [i, s] of states.entries()) {
       if (s !== 'pruned') continue;
-      const own = curves.filter((c) => c.cell === i).sort((a, b) => a.fold - b.fold);
+      const own = curves.filter((c) => c.cell === i).sort((a, b) => compareFolds(a.fold, b.fold));
       expect(own.at(-1)!.steps.at(-1)).toBe(cv.pruned_step![i]);
       expect(own.at(-1)!.values.at(-1)).toBe(cv.pruned_value![i]);
       for (const c of own.slice(0, -1)) expect(c.steps).toHaveLength(12);
@@ -126,7 +126,7 @@ describe('a TPE study in one process', () => {
 
 
 describe('a study of a built-in estimator that trains in epochs', () => {
-  it('MLPClassifier reports its validation score every epoch, is pruned on it, and a trial that completes scores its last report', async () => {
+  it('MLPClassifier reports its validation score every epoch, its folds in lockstep, is pruned on their mean, and a trial that completes scores its last report', async () => {
     const r = await runExperiment({
       name: 'mlp-study',
       dataset: { source: 'mnist' },
@@ -145,6 +145,16 @@ describe('a study of a built-in estimator that trains in epochs', () => {
     for (let t = 0; t < 8; t++) expect(curves.some((c) => c.cell === t && c.fold === 0 && c.steps[0] === 1)).toBe(true);
     for (const c of curves) expect(c.steps).toEqual(Array.from({ length: c.steps.length }, (_, i) => i + 1));
     expect(cv.trial_state).toContain('pruned');
+    // The folds train in lockstep and the pruner judges their mean: each trial's 'mean' curve is
+    // the mean of its two folds at every step ((a + b) / 2, numpy's mean of two), the folds have
+    // run the same steps, and a pruned trial is recorded at its mean's last step and value.
+    for (let t = 0; t < 8; t++) {
+      const mean = curves.find((c) => c.cell === t && c.fold === 'mean')!;
+      const folds = [0, 1].map((f) => curves.find((c) => c.cell === t && c.fold === f)!);
+      for (const f of folds) expect(f.steps).toEqual(mean.steps);
+      expect(mean.values).toEqual(mean.steps.map((_, i) => (folds[0].values[i] + folds[1].values[i]) / 2));
+      if (cv.trial_state![t] === 'pruned') expect([cv.pruned_step![t], cv.pruned_value![t]]).toEqual([mean.steps.at(-1), mean.values.at(-1)]);
+    }
     // A complete trial's fold score is the score of its last epoch (no early stopping: the last weights are kept).
     cv.trial_state!.forEach((s, t) => {
       if (s !== 'complete') return;

@@ -89,7 +89,7 @@ export function keys(prefix: string) {
     executions: (id: string) => `${experimentKey(prefix, id)}:executions`,
     /** Hash: trial number → TrialRecord JSON (a study's trials: params once proposed, then how it ended). */
     trials: (id: string) => `${experimentKey(prefix, id)}:trials`,
-    /** Hash: `<trial>:<fold>` → that fold's reports as [[step, value], ...]; `rungs:<trial>:<fold>` → its ASHA rungs; `pruner:<fold>` → the fold's pruner estimates. */
+    /** Hash: `<trial>:<fold>` → that fold's reports as [[step, value], ...] (`<trial>:mean`: the mean across folds in lockstep); `rungs:<trial>:<label>` → its ASHA rungs under the label judged; `pruner:<label>` → that label's pruner estimates. */
     reports: (id: string) => `${experimentKey(prefix, id)}:reports`,
   };
 }

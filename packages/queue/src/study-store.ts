@@ -1,4 +1,4 @@
-import type { LearningCurve, Params, PrunerState, TrialRecord } from '@gridfold/core';
+import type { FoldLabel, LearningCurve, Params, PrunerState, TrialRecord } from '@gridfold/core';
 import type { Redis } from 'ioredis';
 import { keys } from './names.js';
 
@@ -92,27 +92,36 @@ export class StudyStore {
     return Number((await this.redis.hget(this.k.experiment(id), 'trials_done')) ?? 0);
   }
 
-  /** Stores one fold's reports so far. */
-  async saveCurve(id: string, number: number, fold: number, curve: Array<[number, number]>): Promise<void> {
-    await this.redis.hset(this.k.reports(id), `${number}:${fold}`, JSON.stringify(curve));
+  /**
+   * Stores a trial's reports so far under each fold label given (a fold's, or `'mean'`: the mean
+   * across folds in lockstep), in one write; each replaces what was stored under its label, so
+   * a trial run again after its worker died stores each step once.
+   */
+  async saveCurves(id: string, number: number, curves: ReadonlyArray<readonly [FoldLabel, Array<[number, number]>]>): Promise<void> {
+    if (curves.length === 0) return;
+    await this.redis.hset(this.k.reports(id), Object.fromEntries(curves.map(([fold, c]) => [`${number}:${fold}`, JSON.stringify(c)])));
   }
 
-  /** Every trial's reports on every fold, and the pruning state (ASHA rungs, estimates). */
-  async reports(id: string): Promise<{ curves: Map<string, Array<[number, number]>>; rungs: Map<string, number[]>; pruner: Map<number, PrunerState> }> {
+  /**
+   * Every trial's reports under every fold label (`<trial>:<label>`), and the pruning state by
+   * the label the pruner judges (ASHA rungs `<trial>:<label>`, estimates by label: "0", "1",
+   * ... fold by fold, "mean" in lockstep).
+   */
+  async reports(id: string): Promise<{ curves: Map<string, Array<[number, number]>>; rungs: Map<string, number[]>; pruner: Map<string, PrunerState> }> {
     const h = await this.redis.hgetall(this.k.reports(id));
     const curves = new Map<string, Array<[number, number]>>();
     const rungs = new Map<string, number[]>();
-    const pruner = new Map<number, PrunerState>();
+    const pruner = new Map<string, PrunerState>();
     for (const [field, v] of Object.entries(h)) {
       if (field.startsWith('rungs:')) rungs.set(field.slice(6), JSON.parse(v) as number[]);
-      else if (field.startsWith('pruner:')) pruner.set(Number(field.slice(7)), JSON.parse(v) as PrunerState);
+      else if (field.startsWith('pruner:')) pruner.set(field.slice(7), JSON.parse(v) as PrunerState);
       else curves.set(field, JSON.parse(v) as Array<[number, number]>);
     }
     return { curves, rungs, pruner };
   }
 
-  /** Stores what a pruning decision changed: the trial's rungs on the fold, and the fold's estimates (the first one stands). */
-  async savePruning(id: string, number: number, fold: number, rungs: number[] | undefined, estimates: PrunerState | undefined): Promise<PrunerState | undefined> {
+  /** Stores what a pruning decision changed: the trial's rungs under the fold label judged, and that label's estimates (the first one stands). */
+  async savePruning(id: string, number: number, fold: FoldLabel, rungs: number[] | undefined, estimates: PrunerState | undefined): Promise<PrunerState | undefined> {
     if (rungs) await this.redis.hset(this.k.reports(id), `rungs:${number}:${fold}`, JSON.stringify(rungs));
     if (!estimates) return undefined;
     await this.redis.hsetnx(this.k.reports(id), `pruner:${fold}`, JSON.stringify(estimates));
@@ -123,7 +132,7 @@ export class StudyStore {
 /** The stored reports as learning curves (trial number as the cell). */
 export function studyCurves(curves: Map<string, Array<[number, number]>>): LearningCurve[] {
   return [...curves].map(([key, c]) => {
-    const [cell, fold] = key.split(':').map(Number);
-    return { cell, fold, steps: c.map((p) => p[0]), values: c.map((p) => p[1]) };
+    const [cell, label] = key.split(':');
+    return { cell: Number(cell), fold: label === 'mean' ? label : Number(label), steps: c.map((p) => p[0]), values: c.map((p) => p[1]) };
   });
 }

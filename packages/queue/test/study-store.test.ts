@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../src/connection.js';
 import { keys } from '../src/names.js';
-import { StudyStore } from '../src/study-store.js';
+import { StudyStore, studyCurves } from '../src/study-store.js';
 
 // Real Redis (127.0.0.1:6379 or REDIS_URL), a unique prefix deleted at the end.
 const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -39,6 +39,19 @@ describe('StudyStore', () => {
     expect(await study.savePruning('e3', 1, 1, [0.4], { minResource: 5 })).toEqual({ minResource: 2 });
     const r = await study.reports('e3');
     expect(r.rungs.get('0:1')).toEqual([0.5]);
-    expect(r.pruner.get(1)).toEqual({ minResource: 2 });
+    expect(r.pruner.get('1')).toEqual({ minResource: 2 });
+  });
+
+  it('stores a trial\'s curves under their fold labels, the mean\'s among them, each replacing the last (a trial run again stores each step once)', async () => {
+    const study = new StudyStore(redis, prefix);
+    await study.saveCurves('e4', 0, [[0, [[1, 0.5], [2, 0.6]]], [1, [[1, 0.7], [2, 0.8]]], ['mean', [[1, 0.6], [2, 0.7]]]]);
+    // The trial again from its first step, after its worker died.
+    await study.saveCurves('e4', 0, [[0, [[1, 0.5]]], [1, [[1, 0.7]]], ['mean', [[1, 0.6]]]]);
+    const { curves } = await study.reports('e4');
+    expect(studyCurves(curves).sort((a, b) => String(a.fold).localeCompare(String(b.fold)))).toEqual([
+      { cell: 0, fold: 0, steps: [1], values: [0.5] },
+      { cell: 0, fold: 1, steps: [1], values: [0.7] },
+      { cell: 0, fold: 'mean', steps: [1], values: [0.6] },
+    ]);
   });
 });

@@ -1,14 +1,17 @@
-import { CandidateList, cachedFitAndScore, numpyMean, prunerView, samplerTrial, shouldPrune, studySettings, trialTask, TrialPruned, type Plan, type TrialRecord } from '@gridfold/core';
-import { advanceStudy, estimatorLabel, type StudyStore, type TrialJobData } from '@gridfold/queue';
+import { CandidateList, cachedFitAndScore, numpyMean, runFoldsInLockstep, samplerTrial, studySettings, trainsInLockstep, trialTask, TrialPruned, type Dataset, type FoldLabel, type Plan, type TaskResult, type TrialRecord } from '@gridfold/core';
+import { advanceStudy, estimatorLabel, type RunRef, type TrialJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { cacheFor, config, datasetFor, log, planFor, producerFor, storeFor } from './context.js';
+import { FoldPruning, MeanPruning } from './trial-pruning.js';
 
 /**
  * Trial `number` of a study: proposed by TPE from the trials recorded so far (ended ones, and
  * running ones as the constant liar's), recorded before it runs, so a redelivery runs the same
- * params; its folds fitted in order, each report stored and judged by the pruner against the
- * other trials' reports on that fold; how it ended recorded once; then its chain's next trial
- * (and, after the last, the aggregate and refit) enqueued on the trial's own queue (its experiment's shard).
+ * params; its folds trained in lockstep and the mean across them judged by the pruner after each
+ * step (a built-in that trains in steps, with a pruner), or else fitted in order with each
+ * report judged against the other trials' reports on that fold (an objective's `ctx.report`);
+ * how it ended recorded once; then its chain's next trial (and, after the last, the aggregate and
+ * refit) enqueued on the trial's own queue (its experiment's shard).
  */
 export async function processTrial(job: SandboxedJob, data: TrialJobData, signal?: AbortSignal): Promise<unknown> {
   const { experimentId: id, prefix, generation, fingerprint, number } = data;
@@ -43,22 +46,89 @@ export async function processTrial(job: SandboxedJob, data: TrialJobData, signal
   return { trial: number, already: trial.state };
 }
 
-async function runTrial(
-  job: SandboxedJob,
-  plan: Plan,
-  trial: TrialRecord,
-  nSplits: number,
-  id: string,
-  prefix: string,
-  fingerprint: string,
-  run: { generation: number; fingerprint: string },
-  signal?: AbortSignal,
-): Promise<{ record: TrialRecord; count: number | null } | { stopped: string }> {
-  const store = storeFor(prefix);
-  const study = store.study();
+type Ended = { record: TrialRecord; count: number | null } | { stopped: string };
+
+async function runTrial(job: SandboxedJob, plan: Plan, trial: TrialRecord, nSplits: number, id: string, prefix: string, fingerprint: string, run: RunRef, signal?: AbortSignal): Promise<Ended> {
   const dataset = await datasetFor(plan, prefix, fingerprint);
   const cells = Array.from({ length: trial.number + 1 }, (_, i) => (i === trial.number ? trial.params : {}));
   const trialPlan: Plan = { ...plan, grid: new CandidateList(cells) };
+  const trialRun = { job, plan, trialPlan, dataset, trial, nSplits, id, prefix, run, signal };
+  return trainsInLockstep(plan, trial.params) ? runInLockstep(trialRun) : runFoldByFold(trialRun);
+}
+
+/** What running one trial's folds needs. */
+interface TrialRun {
+  job: SandboxedJob;
+  plan: Plan;
+  /** The plan with the trial's params as its cell `trial.number`. */
+  trialPlan: Plan;
+  dataset: Dataset;
+  trial: TrialRecord;
+  nSplits: number;
+  id: string;
+  prefix: string;
+  run: RunRef;
+  signal?: AbortSignal;
+}
+
+/**
+ * A trial's folds in lockstep (fold-lockstep.ts): all begin, train side by side, and after each
+ * step their reports and mean are stored and the mean judged; a fold stored by an earlier
+ * delivery counts with its stored result. The folds' results are stored once the trial ends
+ * complete (or failed: the folds that failed), then how it ended.
+ */
+async function runInLockstep(t: TrialRun): Promise<Ended> {
+  const { plan, trial, nSplits, id, prefix, run } = t;
+  const store = storeFor(prefix);
+  const study = store.study();
+  const worker = config.workerId ?? String(process.pid);
+  const tasks = Array.from({ length: nSplits }, (_, fold) => trialTask(trial.number, fold, nSplits));
+  const begun: number[] = [];
+  const stored = new Map<number, TaskResult>();
+  let writes: Promise<unknown> = Promise.resolve();
+  try {
+    for (const task of tasks) {
+      const begin = await store.beginTask(id, task.index, worker, run);
+      if (begin !== 'run' && begin !== 'done') return { stopped: begin };
+      if (begin === 'run') begun.push(task.index);
+      // Fitted by an earlier delivery of this trial: its result stands.
+      else stored.set(task.fold, (await store.taskResult(id, task.index))!);
+    }
+    const pruning = new MeanPruning(plan, id, trial.number, study);
+    const outcome = await runFoldsInLockstep({
+      nSplits,
+      runFold: async (fold, onReport) =>
+        stored.get(fold) ??
+        cachedFitAndScore(t.trialPlan, t.dataset, tasks[fold], plan.cache ? cacheFor(prefix) : null, { signal: t.signal, onReport: (_cell, step, value) => onReport(step, value) }),
+      onStep: (folds, mean) => {
+        const curves: Array<[FoldLabel, Array<[number, number]>]> = [...folds.entries(), ['mean', mean]];
+        writes = writes.then(() => study.saveCurves(id, trial.number, curves)).catch((err: Error) => log.warn({ experiment: id, trial: trial.number, err: err.message }, 'could not store a report'));
+      },
+      // The step's reports are stored before the pruner reads the study (and before the trial's end is recorded).
+      judge: async (mean) => {
+        await writes;
+        return pruning.judge(mean);
+      },
+    });
+    await writes;
+    for (const result of outcome.results) if (!stored.has(result.fold)) await store.endTask(id, result, run);
+    void t.job.updateProgress(100).catch(() => {});
+    let record: TrialRecord;
+    if (outcome.state === 'pruned') record = { number: trial.number, params: trial.params, state: 'pruned', pruned: { fold: 'mean', ...outcome.pruned! } };
+    else if (outcome.state === 'failed') record = { ...trial, state: 'failed' };
+    else record = { ...trial, state: 'complete', value: numpyMean(outcome.results.map((r) => r.cells[0].test_score!)) };
+    return { record, count: await study.end(id, record, run.generation) };
+  } finally {
+    await writes;
+    for (const task of begun) await store.taskEnded(id, task);
+  }
+}
+
+/** A trial's folds one after another, each report judged against the other trials' reports on that fold (an objective's ctx.report). */
+async function runFoldByFold(t: TrialRun): Promise<Ended> {
+  const { plan, trial, nSplits, id, prefix, run, signal } = t;
+  const store = storeFor(prefix);
+  const study = store.study();
   const worker = config.workerId ?? String(process.pid);
   const scores: number[] = [];
   let record: TrialRecord = { ...trial, state: 'complete' };
@@ -78,11 +148,11 @@ async function runTrial(
         scores.push(s);
         continue;
       }
-      const pruner = await Pruning.start(plan, id, trial.number, fold, study);
+      const pruner = await FoldPruning.start(plan, id, trial.number, fold, study);
       let result;
       try {
         // The fold's reports are stored before its result and the trial's end are.
-        result = await cachedFitAndScore(trialPlan, dataset, task, plan.cache ? cacheFor(prefix) : null, {
+        result = await cachedFitAndScore(t.trialPlan, t.dataset, task, plan.cache ? cacheFor(prefix) : null, {
           signal,
           onReport: (_cell, step, value) => pruner.report(step, value),
         }).finally(() => pruner.flush());
@@ -96,7 +166,7 @@ async function runTrial(
         break;
       }
       scores.push(cell.test_score);
-      void job.updateProgress(Math.round(((fold + 1) / nSplits) * 100)).catch(() => {});
+      void t.job.updateProgress(Math.round(((fold + 1) / nSplits) * 100)).catch(() => {});
     }
   } catch (err) {
     if (!(err instanceof TrialPruned)) throw err;
@@ -104,73 +174,4 @@ async function runTrial(
   }
   if (record.state === 'complete') record = { ...record, value: numpyMean(scores) };
   return { record, count: await study.end(id, record, run.generation) };
-}
-
-/**
- * The pruner of one fold of a running trial. `ctx.report` is synchronous, so each report is
- * judged at once against a snapshot of the other trials' reports on this fold (read when the
- * fold starts, refreshed in the background after each report, as Optuna reads its storage when
- * asked); the trial's own reports, rungs and the fold's estimates are written as they come.
- */
-class Pruning {
-  private readonly curve: Array<[number, number]> = [];
-  private rungs: number[] = [];
-  private writes: Promise<unknown> = Promise.resolve();
-  private refreshing: Promise<void> | null = null;
-
-  private constructor(
-    private readonly plan: Plan,
-    private readonly id: string,
-    private readonly number: number,
-    private readonly fold: number,
-    private readonly study: StudyStore,
-    private snapshot: { trials: TrialRecord[]; reports: Awaited<ReturnType<StudyStore['reports']>> },
-  ) {}
-
-  static async start(plan: Plan, id: string, number: number, fold: number, study: StudyStore): Promise<Pruning> {
-    const [trials, reports] = await Promise.all([study.trials(id), study.reports(id)]);
-    return new Pruning(plan, id, number, fold, study, { trials, reports });
-  }
-
-  /** Records a report and throws TrialPruned when the pruner stops the trial here. */
-  report(step: number, value: number): void {
-    this.curve.push([step, value]);
-    const curve = [...this.curve];
-    this.write(() => this.study.saveCurve(this.id, this.number, this.fold, curve));
-    if (this.plan.pruner.kind === 'none') return;
-    const { trials, reports } = this.snapshot;
-    const fold = this.fold;
-    const current = prunerView({ number: this.number, state: 'running' }, this.curve, this.rungs);
-    const others = trials.filter((t) => t.number !== this.number).map((t) => prunerView(t, reports.curves.get(`${t.number}:${fold}`) ?? [], reports.rungs.get(`${t.number}:${fold}`) ?? []));
-    const state = { ...reports.pruner.get(fold), studyName: this.id };
-    const decision = shouldPrune(this.plan.pruner, current, [...others, current], state);
-    if (decision.rungs) this.rungs = decision.rungs;
-    const estimates = decision.minResource !== undefined || decision.maxResource !== undefined ? { minResource: decision.minResource, maxResource: decision.maxResource } : undefined;
-    if (estimates && !reports.pruner.has(fold)) reports.pruner.set(fold, estimates);
-    const rungs = [...this.rungs];
-    this.write(() => this.study.savePruning(this.id, this.number, fold, rungs, estimates));
-    if (decision.prune) throw new TrialPruned(step, value);
-    this.refresh();
-  }
-
-  /** Waits for every write of this fold (its reports must be stored before the trial's end is). */
-  async flush(): Promise<void> {
-    await this.writes;
-    await this.refreshing;
-  }
-
-  private write(op: () => Promise<unknown>): void {
-    this.writes = this.writes.then(op).catch((err: Error) => log.warn({ experiment: this.id, trial: this.number, err: err.message }, 'could not store a report'));
-  }
-
-  private refresh(): void {
-    this.refreshing ??= Promise.all([this.study.trials(this.id), this.study.reports(this.id)])
-      .then(([trials, reports]) => {
-        // Estimates fixed meanwhile by this trial stand until Redis has them too.
-        for (const [f, s] of this.snapshot.reports.pruner) if (!reports.pruner.has(f)) reports.pruner.set(f, s);
-        this.snapshot = { trials, reports };
-      })
-      .catch(() => {})
-      .finally(() => (this.refreshing = null));
-  }
 }

@@ -27,10 +27,21 @@ export interface CvResults {
   [key: `split${number}_test_${string}` | `mean_test_${string}` | `std_test_${string}` | `param_${string}`]: Array<number | null> | Array<ParamValue | null>;
 }
 
-/** One cell's reports on one fold: an objective's learning curve. */
+/**
+ * Which reports a curve holds: a fold's (0, 1, ...), or `'mean'`, the mean across the folds of
+ * a study trial whose folds train in lockstep (search/fold-lockstep.ts), which the pruner judged.
+ */
+export type FoldLabel = number | 'mean';
+
+/** Orders fold labels: folds by number, the mean last. */
+export function compareFolds(a: FoldLabel, b: FoldLabel): number {
+  return (a === 'mean' ? Infinity : a) - (b === 'mean' ? Infinity : b) || 0;
+}
+
+/** One cell's reports on one fold (or their mean across folds): a learning curve. */
 export interface LearningCurve {
   cell: number;
-  fold: number;
+  fold: FoldLabel;
   steps: number[];
   values: number[];
 }
@@ -132,7 +143,7 @@ export function aggregateResults(plan: Pick<Plan, 'grid' | 'cv' | 'tasks'>, resu
     errors,
     cache,
     ...(backends.size > 0 && { backends: [...backends].sort() }),
-    ...(curves.length > 0 && { curves: curves.sort((a, b) => a.cell - b.cell || a.fold - b.fold) }),
+    ...(curves.length > 0 && { curves: curves.sort((a, b) => a.cell - b.cell || compareFolds(a.fold, b.fold)) }),
   };
 }
 

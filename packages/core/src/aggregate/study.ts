@@ -4,7 +4,7 @@ import type { Plan, Task } from '../plan/plan.js';
 import { CandidateList } from '../search/candidate-list.js';
 import type { PrunerTrial } from '../search/pruners.js';
 import type { TpeTrial } from '../search/tpe/observations.js';
-import { aggregateResults, type LearningCurve, type SearchSummary } from './aggregate.js';
+import { aggregateResults, compareFolds, type FoldLabel, type LearningCurve, type SearchSummary } from './aggregate.js';
 
 /** How a trial of a study stands. */
 export type TrialState = 'running' | 'complete' | 'pruned' | 'failed';
@@ -16,11 +16,14 @@ export interface TrialRecord {
   state: TrialState;
   /** complete: the mean score over its folds. */
   value?: number;
-  /** pruned: the fold, step and value of the report the pruner stopped it at. */
-  pruned?: { fold: number; step: number; value: number };
+  /**
+   * pruned: the step and value of the report the pruner stopped it at, and whose report it was:
+   * a fold's, or `'mean'` for a trial whose folds train in lockstep (its mean across folds).
+   */
+  pruned?: { fold: FoldLabel; step: number; value: number };
 }
 
-/** A trial's reports on one fold, [step, value] in step order. */
+/** A trial's reports on one fold (or their mean across folds), [step, value] in step order. */
 export type FoldCurve = ReadonlyArray<readonly [number, number]>;
 
 /** A trial as a pruner judging one fold sees it: its reports on that fold and its rungs there. */
@@ -28,8 +31,8 @@ export function prunerView(trial: Pick<TrialRecord, 'number' | 'state'>, curve: 
   return { number: trial.number, state: trial.state, values: new Map(curve), lastStep: curve.at(-1)?.[0], rungs };
 }
 
-/** An ended trial as the sampler learns from it: a pruned one by its reports on the fold it was stopped on. */
-export function samplerTrial(trial: TrialRecord, curveOf: (fold: number) => FoldCurve): TpeTrial {
+/** An ended trial as the sampler learns from it: a pruned one by the reports it was stopped on (a fold's, or the mean across folds). */
+export function samplerTrial(trial: TrialRecord, curveOf: (fold: FoldLabel) => FoldCurve): TpeTrial {
   if (trial.state === 'complete') return { params: trial.params, state: 'complete', value: trial.value };
   if (trial.state === 'pruned') return { params: trial.params, state: 'pruned', intermediate: curveOf(trial.pruned!.fold).map(([s, v]): [number, number] => [s, v]) };
   return { params: trial.params, state: 'failed' };
@@ -74,7 +77,7 @@ export function studySummary(plan: Pick<Plan, 'cv'>, trials: readonly TrialRecor
   summary.cv_results.trial_state = ordered.map((t) => t.state);
   summary.cv_results.pruned_step = ordered.map((t) => t.pruned?.step ?? null);
   summary.cv_results.pruned_value = ordered.map((t) => t.pruned?.value ?? null);
-  const own = curves.flatMap((c) => (row.has(c.cell) ? [{ ...c, cell: row.get(c.cell)! }] : [])).sort((a, b) => a.cell - b.cell || a.fold - b.fold);
+  const own = curves.flatMap((c) => (row.has(c.cell) ? [{ ...c, cell: row.get(c.cell)! }] : [])).sort((a, b) => a.cell - b.cell || compareFolds(a.fold, b.fold));
   if (own.length) summary.curves = own;
   else delete summary.curves;
   return summary;

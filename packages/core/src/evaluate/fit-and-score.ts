@@ -18,9 +18,11 @@ export interface FitAndScoreOptions {
   /**
    * Told of each intermediate report of a cell (an objective's `ctx.report`); throwing
    * `TrialPruned` stops that cell there, and fitAndScore rethrows it (a pruned trial is not a
-   * failed cell).
+   * failed cell). A built-in that trains in steps awaits what it returns before its next step
+   * (so a study can hold a fold until its other folds reach the same step, fold-lockstep.ts);
+   * an objective's synchronous `ctx.report` does not.
    */
-  onReport?: (cell: number, step: number, value: number) => void;
+  onReport?: (cell: number, step: number, value: number) => void | Promise<void>;
 }
 
 /** What fitAndScore reads from, or sets on, the estimator doing the fitting, when it has it. */
@@ -73,7 +75,7 @@ async function scoreCell(
   foldIndex: number,
   onFit?: (fraction: number) => void,
   signal?: AbortSignal,
-  onReport?: (step: number, value: number) => void,
+  onReport?: (step: number, value: number) => void | Promise<void>,
 ): Promise<{ result: CellResult; oof?: OofOutputs }> {
   const scorer = SCORERS[plan.scoring];
   const { train, test } = fold;
@@ -83,7 +85,7 @@ async function scoreCell(
     const est = buildEstimator(plan.estimator, params);
     if (isObjective(est)) {
       // An objective trains and scores in one call: its time is the fit's.
-      const { score: s, metrics, curve } = await est.evaluate({ train: { X: train.X, y: train.y }, validation: { X: test.X, y: test.y }, fold: foldIndex }, signal, onReport);
+      const { score: s, metrics, curve } = await est.evaluate({ train: { X: train.X, y: train.y }, validation: { X: test.X, y: test.y }, fold: foldIndex }, signal, onReport && ((step, value) => void onReport(step, value)));
       return { result: { cell, test_score: s, fit_ms: performance.now() - t0, score_ms: 0, ...(metrics && { metrics }), ...(curve && { curve }) } };
     }
     const final: Estimator & FitHooks = est.finalEstimator();
@@ -98,7 +100,7 @@ async function scoreCell(
         finalTest ??= await est.finalInput(test.X);
         const value = await score(scorer, model, finalTest, test.y);
         curve.push([epoch, value]);
-        onReport(epoch, value);
+        await onReport(epoch, value);
       };
     }
     await est.fit(train.X, train.y);

@@ -26,7 +26,7 @@ describe('fitAndScore reports per step for the last step of a Pipeline', () => {
     const plan = planExperiment(checkSpec(specFor(sgd)));
     const dataset = await loadDataset(plan.dataset);
     const reports: [number, number, number][] = [];
-    const r = await fitAndScore(plan, dataset, plan.tasks[1], { onReport: (cell, step, value) => reports.push([cell, step, value]) });
+    const r = await fitAndScore(plan, dataset, plan.tasks[1], { onReport: (cell, step, value) => void reports.push([cell, step, value]) });
     expect(reports.map(([, step]) => step)).toEqual([1, 2, 3, 4, 5, 6]);
     const { train, test } = foldData(dataset, plan.cv!, plan.tasks[1].fold);
     for (const [cell, k, value] of reports) {
@@ -43,7 +43,7 @@ describe('fitAndScore reports per step for the last step of a Pipeline', () => {
     const forest = { name: 'RandomForestClassifier', params: { n_estimators: 20, random_state: 0 } };
     const plan = planExperiment(checkSpec(specFor(forest)));
     const reports: number[][] = [];
-    const r = await fitAndScore(plan, await loadDataset(plan.dataset), plan.tasks[0], { onReport: (_c, step, value) => reports.push([step, value]) });
+    const r = await fitAndScore(plan, await loadDataset(plan.dataset), plan.tasks[0], { onReport: (_c, step, value) => void reports.push([step, value]) });
     expect(reports.map(([step]) => step)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
     expect(reports[reports.length - 1][1]).toBe(r.cells[0].test_score);
   });

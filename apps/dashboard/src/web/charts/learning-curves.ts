@@ -50,8 +50,9 @@ export function bestCell(cv: CvResults | null, bestIndex: number | null): number
 }
 
 /**
- * Objectives' reports (`ctx.report`) against their step: one bold line per cell, the mean over
- * the folds that reported, with each fold as a faint line of the same colour; the best cell's
+ * Reports (an objective's `ctx.report`, a built-in's score per step) against their step: one
+ * bold line per cell, the mean over the folds that reported (a lockstep trial's stored mean),
+ * with each fold as a faint line of the same colour; the best cell's
  * line thickest and marked ★ in the legend, where cells are named by their parameters. Fold
  * lines share their cell's legend entry, so a click hides a cell whole.
  */
@@ -70,7 +71,10 @@ export function learningCurvesOption(curves: LearningCurve[], cv: CvResults | nu
     // The mean first: the legend draws a name's icon like its first series.
     // A pruned trial's mean ends where it was stopped (an earlier fold that ran its course still shows whole, faint).
     const stoppedAt = pruned ? cv?.pruned_step?.[cell] : null;
-    const mean = meanCurve(byCell.get(cell)!).filter(([step]) => stoppedAt === null || stoppedAt === undefined || step <= stoppedAt);
+    // A study trial whose folds trained in lockstep carries the mean its pruner judged (fold 'mean'): drawn as it is.
+    const judged = byCell.get(cell)!.find((c) => c.fold === 'mean');
+    const folds = byCell.get(cell)!.filter((c) => c.fold !== 'mean');
+    const mean = (judged ? judged.steps.map((s, i): [number, number] => [s, judged.values[i]]) : meanCurve(folds)).filter(([step]) => stoppedAt === null || stoppedAt === undefined || step <= stoppedAt);
     series.push({
       name,
       type: 'line',
@@ -81,7 +85,7 @@ export function learningCurvesOption(curves: LearningCurve[], cv: CvResults | nu
       lineStyle: { width: cell === best ? LINE_STYLE.best : LINE_STYLE.mean, ...dash, ...(pruned && { opacity: LINE_STYLE.prunedOpacity }) },
       z: cell === best ? 3 : 2,
     });
-    for (const f of byCell.get(cell)!) {
+    for (const f of folds) {
       series.push({
         name,
         type: 'line',
