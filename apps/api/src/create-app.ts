@@ -21,7 +21,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
 import { experimentRoutes, type SubmissionLimits } from './routes/experiments.js';
-import type { PluginCheckOptions } from './plugin-check.js';
+import { PluginChecker, type PluginCheckOptions } from './plugin-check.js';
 
 /** Dependencies and settings of the API. */
 export interface AppDeps {
@@ -115,6 +115,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
   const retention = new RetentionSweeper({ redis: deps.redis, store, shards, prefix, log }, deps.retention ?? { retentionDays: 0 });
   retention.start();
   const results = new ResultsCache(store);
+  const pluginChecker = new PluginChecker(deps.pluginCheck);
   const feed = new LiveFeed(new LiveSnapshots(store, reads, shards, results, deps.cvInlineRows), log, { intervalMs: deps.liveIntervalMs });
   const perMinute = (limit: number, message: string, skip?: (req: express.Request) => boolean): RequestHandler =>
     rateLimit({ windowMs: 60_000, limit, standardHeaders: 'draft-8', legacyHeaders: false, message: { error: message }, skip });
@@ -175,7 +176,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
       submitLimiter: perMinute(deps.submitsPerMinute ?? 120, 'too many submissions; try again in a minute'),
       artifacts: artifactStore,
       allowPlugins: deps.allowPlugins ?? true,
-      pluginCheck: deps.pluginCheck,
+      pluginChecker,
       workers,
       idempotency: new IdempotencyKeys(deps.redis, prefix),
     }),
@@ -216,6 +217,7 @@ export function createApp(deps: AppDeps): GridfoldApp {
     close() {
       feed.close();
       retention.close();
+      pluginChecker.close();
       redisHealth.close();
       closing ??= shards.close().then(() => void reads.disconnect());
       return closing;

@@ -2,10 +2,12 @@ import { activatePlugins, cellGroups, checkSpec, evaluatePlugin, planExperiment,
 import { hostModules } from '@gridfold/queue';
 import type { PluginCheckReply, PluginCheckRequest } from './plugin-check.js';
 
-// One request, one reply, then exit: the process has run a user's code and is not reused.
+// One request, one reply, then exit: the process has run a user's code and is not reused. A
+// spare waits here with the modules above loaded; it exits if the API goes away first.
+process.once('disconnect', () => process.exit(0));
 process.once('message', (msg: PluginCheckRequest) => {
   void check(msg).then(
-    (reply) => process.send!(reply, () => process.exit(0)),
+    (reply) => process.send!({ ...reply, pid: process.pid } satisfies PluginCheckReply, () => process.exit(0)),
     (err: unknown) => process.send!({ ok: false, error: err instanceof Error ? err.message : String(err) } satisfies PluginCheckReply, () => process.exit(0)),
   );
 });

@@ -51,7 +51,12 @@ export function formatResult(r: ExperimentResult): string {
     if (k.endsWith('_curve')) continue;
     lines.push(`${k.padEnd(11)} ${JSON.stringify(v)}`);
   }
-  if (r.curves?.length) lines.push(`curves      ${r.curves.length} (cell, fold) series, ${stepRange(r.curves.flatMap((c) => [c.steps[0], c.steps[c.steps.length - 1]]))}`);
+  if (r.curves?.length) {
+    // A trial whose folds trained in lockstep also has the mean its pruner judged ('mean').
+    const means = r.curves.filter((c) => c.fold === 'mean').length;
+    const folds = `${r.curves.length - means} (cell, fold) series${means ? `, ${means} fold means` : ''}`;
+    lines.push(`curves      ${folds}, ${stepRange(r.curves.flatMap((c) => [c.steps[0], c.steps[c.steps.length - 1]]))}`);
+  }
   if (r.refit_curve?.length) lines.push(`refit_curve ${stepRange([r.refit_curve[0][0], r.refit_curve[r.refit_curve.length - 1][0]])}, last value ${r.refit_curve[r.refit_curve.length - 1][1]}`);
   if (r.errors.length) lines.push(`${r.errors.length} failed cell(s); first: cell ${r.errors[0].cell} fold ${r.errors[0].fold}: ${r.errors[0].error}`);
   lines.push(`total       ${(r.timings.total_ms / 1000).toFixed(1)}s`);

@@ -117,6 +117,9 @@ describe('formatResult', () => {
       'total       12.3s',
     ]);
     expect(formatResult({ ...objective, curves: [{ cell: 0, fold: 0, steps: [7], values: [1] }], refit_curve: undefined })).toContain('curves      1 (cell, fold) series, step 7');
+    // A lockstep trial's two folds and their mean (hand-made curves).
+    const lockstep = [{ cell: 0, fold: 0, steps: [1, 2], values: [0.5, 0.6] }, { cell: 0, fold: 1, steps: [1, 2], values: [0.7, 0.8] }, { cell: 0, fold: 'mean' as const, steps: [1, 2], values: [0.6, 0.7] }];
+    expect(formatResult({ ...objective, curves: lockstep, refit_curve: undefined })).toContain('curves      2 (cell, fold) series, 1 fold means, steps 1..2');
   });
 
   it('prints a failed experiment as its status and reason, with no table', () => {

@@ -11,7 +11,7 @@ import { CV_INLINE_ROWS, describeExperiment } from '../progress.js';
 import type { ResultsCache } from '../results-cache.js';
 import { cvResultsRoutes } from './cv-results.js';
 import { heatmapRoutes } from './heatmap.js';
-import { checkPlugins, type PluginCheckOptions } from '../plugin-check.js';
+import type { PluginChecker } from '../plugin-check.js';
 import { redisFullHandler } from '../redis-full.js';
 import { storageRoutes } from './storage.js';
 
@@ -46,8 +46,8 @@ export interface ExperimentRoutesDeps {
   artifacts: ArtifactStore;
   /** Whether specs may name plugins (`GRIDFOLD_ALLOW_PLUGINS`): whoever can submit can run code on the workers. */
   allowPlugins: boolean;
-  /** Limits of the child process that loads a spec's plugins to check it. */
-  pluginCheck?: PluginCheckOptions;
+  /** Checks specs that name plugins, each in a child process of its own. */
+  pluginChecker: PluginChecker;
   /** Fit tasks queued with a flow; the rest follow in chunks of this many. @defaultValue `FLOW_CHUNK` */
   flowChunk?: number;
   /** The live workers, whose job slots decide how many parts a task split by its queries gets (`split_queries` "auto"). */
@@ -94,7 +94,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       if (meta.size > MAX_BUNDLE_BYTES) throw new SpecError([{ path: `plugins.${i}`, message: `its bundle is ${meta.size} bytes, more than the ${MAX_BUNDLE_BYTES} a plugin may take` }]);
       bundles[ref] = await text(stream);
     }
-    const reply = await checkPlugins({ spec, maxCellFolds: limits.maxCellFolds, bundles }, deps.pluginCheck);
+    const reply = await deps.pluginChecker.check({ spec, maxCellFolds: limits.maxCellFolds, bundles });
     if (!reply.ok && 'issues' in reply) throw new SpecError(reply.issues);
     if (!reply.ok) throw new Error(reply.error);
     return { groups: reply.groups };
