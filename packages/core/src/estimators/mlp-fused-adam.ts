@@ -38,7 +38,10 @@ export class FusedAdam {
   private readonly totalBytes: number;
   private readonly kernels: { decayed: Function; plain: Function };
 
-  /** Zero moments; `init[j]` is parameter j's starting value (copied). */
+  /**
+   * Zero moments; `init[j]` is parameter j's starting value (copied).
+   * @throws RangeError when the four blocks would not fit in WebAssembly's 4 GiB.
+   */
   constructor(init: Float32Array[], decayed: number) {
     const starts: number[] = [];
     let n = 0;
@@ -46,6 +49,7 @@ export class FusedAdam {
       starts.push(n);
       n += Math.ceil(p.length / ALIGN) * ALIGN;
     }
+    if (16 * n >= 2 ** 32) throw new RangeError(`MLPClassifier: ${n} parameters (padded) need ${16 * n} bytes of weights, moments and gradients, more than WebAssembly's 4 GiB`);
     this.totalBytes = 4 * n;
     this.decayedBytes = 4 * (decayed < init.length ? starts[decayed] : n);
     const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((4 * this.totalBytes) / 65536)) });

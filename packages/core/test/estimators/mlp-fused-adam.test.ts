@@ -58,6 +58,12 @@ describe('fused Adam pass', () => {
     }
     adam.params.forEach((p, j) => expect(differing(p, ref.w[j])).toBe(0));
   });
+
+  it('refuses a network whose weights, moments and gradients exceed 4 GiB, naming the size', () => {
+    // Only the length is read before the check: nothing of 1 GiB is allocated.
+    const huge = { length: 2 ** 28 } as Float32Array;
+    expect(() => new FusedAdam([huge], 1)).toThrow('MLPClassifier: 268435456 parameters (padded) need 4294967296 bytes');
+  });
 });
 
 /** The one-graph step the fused pass replaced: the gradient graph plus the L2 and Adam nodes it had. */
