@@ -2,6 +2,7 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import type { MlpActivation } from '../kernels/mlp-graphs.js';
 import type { Tfjs, TfjsBackendName } from '../kernels/tfjs.js';
+import type { NumericArray } from '../matrix.js';
 import type { RandomState } from '../random/numpy-random-state.js';
 import { Adam } from './mlp-adam.js';
 import { OnnxAdam } from './mlp-onnx-adam.js';
@@ -36,9 +37,14 @@ export interface MlpWeights {
   intercepts: Float32Array[];
 }
 
-/** Rows of training or validation data: float32 features and class indices into `classes`. */
+/**
+ * Rows of training or validation data: features and class indices into `classes`. The
+ * features may be any numeric storage; they become float32 as each batch is gathered (a
+ * float32 copy of all 60,000 x 784 MNIST features cost ~0.9 s of CPU in page faults alone
+ * on this machine, a third of a loaded epoch: bench/RESULTS.md, "MLP epoch").
+ */
 export interface MlpData {
-  X: Float32Array;
+  X: NumericArray;
   rows: number;
   labels: Int32Array;
 }
@@ -111,7 +117,7 @@ export async function trainNetwork(tfjs: Tfjs, init: MlpWeights, train: MlpData,
   const [nIn, nOut] = [init.units[0], init.units[init.units.length - 1]];
   const model = buildNetwork(tfjs, init, s.activation);
   const trainer = (s.stepKernel ?? stepKernelFor(tfjs.backend)) === 'onnx' ? await OnnxAdam.create(init, s) : tfjsTrainer(tfjs, model, init.units, s);
-  const valX = validation && tf.tensor2d(validation.X, [validation.rows, nIn]);
+  const valX = validation && tf.tensor2d(validation.X instanceof Float32Array ? validation.X : Float32Array.from(validation.X), [validation.rows, nIn]);
   try {
     const lossCurve: number[] = [];
     const validationScores: number[] | null = validation ? [] : null;
@@ -185,8 +191,8 @@ function tfjsTrainer({ tf }: Tfjs, model: TfLayers.Sequential, units: number[], 
   };
 }
 
-/** Copies the rows `rows` of `X` into `out` (in JS: WASM's gather is slower). */
-function batchRows(X: Float32Array, cols: number, rows: Int32Array, out: Float32Array): void {
+/** Copies the rows `rows` of `X` into `out`, as float32 (in JS: WASM's gather is slower). */
+function batchRows(X: NumericArray, cols: number, rows: Int32Array, out: Float32Array): void {
   for (let i = 0; i < rows.length; i++) out.set(X.subarray(rows[i] * cols, (rows[i] + 1) * cols), i * cols);
 }
 

@@ -186,8 +186,9 @@ export class MLPClassifier extends Estimator<MLPClassifierParams> implements Has
   }
 }
 
+/** The training rows as they are: batches are converted to float32 as they are gathered. */
 function asData(X: Matrix, labels: Int32Array): MlpData {
-  return { X: X.toFloat32().data, rows: X.rows, labels };
+  return { X: X.data, rows: X.rows, labels };
 }
 
 /**

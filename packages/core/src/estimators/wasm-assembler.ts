@@ -8,7 +8,7 @@
  */
 
 /** A WebAssembly value type. */
-export type WasmType = 'i32' | 'f64' | 'v128';
+export type WasmType = 'i32' | 'f32' | 'f64' | 'v128';
 
 /** One instruction of a listing: a mnemonic as in the text format, then its immediates. */
 export type WasmCode = (string | number)[];
@@ -23,13 +23,16 @@ export interface WasmFunction {
   code: WasmCode;
 }
 
-const TYPE_CODE: Record<WasmType, number> = { i32: 0x7f, f64: 0x7c, v128: 0x7b };
+const TYPE_CODE: Record<WasmType, number> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 // Opcode bytes (SIMD ones are 0xfd then the LEB128 sub-opcode) and the kinds of its immediates:
 // u = unsigned LEB128, s = signed LEB128, f = f64 bytes, b = one byte (a lane index).
 const OPCODES: Record<string, [number | number[], ...('u' | 's' | 'f' | 'b')[]]> = {
   block: [0x02], loop: [0x03], if: [0x04], else: [0x05], end: [0x0b], br: [0x0c, 'u'], br_if: [0x0d, 'u'],
   'local.get': [0x20, 'u'], 'local.set': [0x21, 'u'], 'local.tee': [0x22, 'u'],
+  // float32 SIMD (the MLP's fused Adam): a 128-bit store, a scalar to four lanes, lane-wise arithmetic.
+  'v128.store': [[0xfd, 0x0b], 'u', 'u'], 'f32x4.splat': [[0xfd, 0x13]], 'f32x4.sqrt': [[0xfd, 0xe3, 0x01]],
+  'f32x4.add': [[0xfd, 0xe4, 0x01]], 'f32x4.sub': [[0xfd, 0xe5, 0x01]], 'f32x4.mul': [[0xfd, 0xe6, 0x01]], 'f32x4.div': [[0xfd, 0xe7, 0x01]],
   'f64.load': [0x2b, 'u', 'u'], 'i32.load8_u': [0x2d, 'u', 'u'], 'i32.load16_u': [0x2f, 'u', 'u'], 'f64.store': [0x39, 'u', 'u'],
   'i32.const': [0x41, 's'], 'f64.const': [0x44, 'f'],
   'i32.lt_u': [0x49], 'i32.ge_u': [0x4f],

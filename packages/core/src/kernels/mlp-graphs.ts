@@ -4,52 +4,45 @@ import { ElementType as E, type GraphSpec, type NodeSpec, type ValueSpec } from 
 export type MlpActivation = 'relu' | 'tanh' | 'logistic' | 'identity';
 
 /**
- * Names of the training-step graph's inputs and outputs, shared with the code that feeds
- * it. Layer `i`'s parameters are `w{i}` (units[i] x units[i+1]) and `b{i}`; each parameter
- * `p` has Adam moments `m_p` and `v_p`, and comes back updated as `p_next`.
+ * Names of the gradient graph's inputs and outputs, shared with the code that feeds it.
+ * Layer `i`'s parameters are `w{i}` (units[i] x units[i+1]) and `b{i}`; each parameter `p`
+ * comes back as the gradient `p_grad` (for a kernel, without the L2 term: see {@link mlpGradientGraph}).
  */
 export const STEP_IO = {
   x: 'x',
   y: 'y',
   /** `1 / batch rows`. */
   invRows: 'inv_rows',
-  /** `alpha / batch rows`: the L2 term's gradient factor. */
-  l2: 'l2',
   /** `0.5 * alpha / batch rows`: the L2 term's loss factor. */
   halfL2: 'half_l2',
-  /** Adam's bias-corrected step size for this step. */
-  rate: 'rate',
-  beta1: 'beta1',
-  oneMinusBeta1: 'one_minus_beta1',
-  beta2: 'beta2',
-  oneMinusBeta2: 'one_minus_beta2',
-  epsilon: 'epsilon',
   loss: 'loss',
 } as const;
 
 /** The scalar inputs, in the order {@link STEP_IO} lists them. */
-export const STEP_SCALARS = [STEP_IO.invRows, STEP_IO.l2, STEP_IO.halfL2, STEP_IO.rate, STEP_IO.beta1, STEP_IO.oneMinusBeta1, STEP_IO.beta2, STEP_IO.oneMinusBeta2, STEP_IO.epsilon] as const;
+export const STEP_SCALARS = [STEP_IO.invRows, STEP_IO.halfL2] as const;
 
 /** Parameter names in the order the graph (and `MlpWeights`) keeps them: every layer's kernel, then every bias. */
 export function stepParameters(layers: number): string[] {
   return [...Array.from({ length: layers }, (_, i) => `w${i}`), ...Array.from({ length: layers }, (_, i) => `b${i}`)];
 }
 
-/** The moments and updated value of a parameter: graph names. */
-export const moment = { m: (p: string) => `m_${p}`, v: (p: string) => `v_${p}`, next: (p: string) => `${p}_next` };
+/** The graph output holding a parameter's gradient. */
+export const gradientOf = (p: string): string => `${p}_grad`;
 
 const ACTIVATION_OP = { relu: 'Relu', tanh: 'Tanh', logistic: 'Sigmoid', identity: 'Identity' } as const;
 
 /**
- * One mini-batch step of scikit-learn's `_backprop` and `AdamOptimizer` as a single ONNX
- * graph, so that onnxruntime's GEMMs (MLAS, multithreaded) run the dense layers:
- * forward `a[i+1] = act(a[i] W[i] + b[i])`, the mean cross-entropy (softmax, or logistic for
- * one output) plus `0.5 * alpha * ||W||² / rows`, the gradients `a[i]ᵀ δ[i] + (alpha / rows) W[i]`
- * and `sum(δ[i])`, `δ[i-1] = δ[i] W[i]ᵀ * act'(a[i])` (none for the input layer, which has no
- * weights below it), and Adam's update of every parameter and moment. The arithmetic follows
- * TensorFlow.js's step in `mlp-adam.ts` operation for operation (float32; sums may differ in order).
+ * The gradients of one mini-batch step of scikit-learn's `_backprop` as a single ONNX graph,
+ * so that onnxruntime's GEMMs (MLAS, multithreaded) run the dense layers: forward
+ * `a[i+1] = act(a[i] W[i] + b[i])`, the mean cross-entropy (softmax, or logistic for one
+ * output) plus `0.5 * alpha * ||W||² / rows`, the products `a[i]ᵀ δ[i]` and sums `sum(δ[i])`,
+ * `δ[i-1] = δ[i] W[i]ᵀ * act'(a[i])` (none for the input layer, which has no weights below it).
+ * A kernel's gradient lacks its L2 term `(alpha / rows) W[i]`: Adam's pass adds it as it reads
+ * the weights (`mlp-fused-adam.ts`), which saves two passes over them here. The arithmetic
+ * follows TensorFlow.js's step in `mlp-adam.ts` operation for operation (float32; sums may
+ * differ in order).
  */
-export function mlpStepGraph(units: number[], activation: MlpActivation): GraphSpec {
+export function mlpGradientGraph(units: number[], activation: MlpActivation): GraphSpec {
   const layers = units.length - 1;
   const nOut = units[layers];
   const f = (name: string, shape: (number | string)[]): ValueSpec => ({ name, type: E.float, shape });
@@ -92,38 +85,25 @@ export function mlpStepGraph(units: number[], activation: MlpActivation): GraphS
   const squareSum = squares.length === 1 ? squares[0] : node('Sum', squares, 'sq');
   node('Add', [crossEntropy, node('Mul', [squareSum, STEP_IO.halfL2], 'l2_loss')], STEP_IO.loss);
 
-  const grads = new Map<string, string>();
   let delta = node('Mul', [node('Sub', [probabilities, STEP_IO.y], 'residual'), STEP_IO.invRows], `delta${layers - 1}`);
   for (let i = layers - 1; i >= 0; i--) {
-    const product = node('Gemm', [acts[i], delta], `dw${i}_product`, { transA: 1 });
-    grads.set(`w${i}`, node('Add', [product, node('Mul', [`w${i}`, STEP_IO.l2], `dw${i}_l2`)], `dw${i}`));
-    grads.set(`b${i}`, node('ReduceSum', [delta, 'axis0'], `db${i}`, { keepdims: 0 }));
+    node('Gemm', [acts[i], delta], gradientOf(`w${i}`), { transA: 1 });
+    node('ReduceSum', [delta, 'axis0'], gradientOf(`b${i}`), { keepdims: 0 });
     if (i === 0) break;
     const back = node('Gemm', [delta, `w${i}`], `back${i}`, { transB: 1 });
     delta = activation === 'identity' ? back : node('Mul', [back, derivative(node, activation, acts[i], i)], `delta${i - 1}`);
   }
 
   const parameters = stepParameters(layers);
-  for (const p of parameters) {
-    const g = grads.get(p)!;
-    const m = node('Add', [node('Mul', [moment.m(p), STEP_IO.beta1], `${p}_m_decay`), node('Mul', [g, STEP_IO.oneMinusBeta1], `${p}_m_new`)], moment.next(moment.m(p)));
-    const g2 = node('Mul', [g, g], `${p}_g2`);
-    const v = node('Add', [node('Mul', [moment.v(p), STEP_IO.beta2], `${p}_v_decay`), node('Mul', [g2, STEP_IO.oneMinusBeta2], `${p}_v_new`)], moment.next(moment.v(p)));
-    const denominator = node('Add', [node('Sqrt', [v], `${p}_sqrt_v`), STEP_IO.epsilon], `${p}_denominator`);
-    const update = node('Mul', [STEP_IO.rate, node('Div', [m, denominator], `${p}_ratio`)], `${p}_update`);
-    node('Sub', [p, update], moment.next(p));
-  }
-
-  const state = parameters.flatMap((p) => [p, moment.m(p), moment.v(p)]);
   return {
-    name: `mlp_step_${units.join('_')}_${activation}`,
+    name: `mlp_gradient_${units.join('_')}_${activation}`,
     inputs: [
       f(STEP_IO.x, ['rows', units[0]]),
       f(STEP_IO.y, ['rows', nOut]),
       ...STEP_SCALARS.map((name) => f(name, [])),
-      ...state.map((name) => f(name, shapes.get(name.replace(/^[mv]_/, ''))!)),
+      ...parameters.map((p) => f(p, shapes.get(p)!)),
     ],
-    outputs: [f(STEP_IO.loss, []), ...state.map((name) => f(moment.next(name), shapes.get(name.replace(/^[mv]_/, ''))!))],
+    outputs: [f(STEP_IO.loss, []), ...parameters.map((p) => f(gradientOf(p), shapes.get(p)!))],
     nodes,
     // Only the constants some node reads: onnxruntime warns about the others.
     constants: [
