@@ -40,10 +40,12 @@ const OPCODES: Record<string, [number | number[], ...('u' | 's' | 'f' | 'b')[]]>
 
 /**
  * Compiles `functions` into a module that imports its memory as `env.memory` (at least
- * `minPages` pages of 64 KiB) and exports each function by name.
+ * `minPages` pages of 64 KiB) and exports each function by name. With `sharedMaxPages` the
+ * memory imported is a shared one of at most that many pages (threads running the module
+ * on one memory need that; an unshared memory is refused then, and the other way round).
  * @throws Error naming an instruction the assembler does not know.
  */
-export function assembleModule(functions: WasmFunction[], minPages = 1): WebAssembly.Module {
+export function assembleModule(functions: WasmFunction[], minPages = 1, sharedMaxPages?: number): WebAssembly.Module {
   const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [TYPE_CODE[t]])), ...vector(f.results.map((t) => [TYPE_CODE[t]]))]);
   const bodies = functions.map((f) => {
     const body = [...vector(f.locals.map((t) => [1, TYPE_CODE[t]])), ...encodeCode(f.name, f.code), 0x0b];
@@ -52,7 +54,7 @@ export function assembleModule(functions: WasmFunction[], minPages = 1): WebAsse
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector(types)),
-    ...section(2, vector([[...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...unsigned(minPages)]])),
+    ...section(2, vector([[...utf8('env'), ...utf8('memory'), 0x02, ...(sharedMaxPages === undefined ? [0x00, ...unsigned(minPages)] : [0x03, ...unsigned(minPages), ...unsigned(sharedMaxPages)])]])),
     ...section(3, vector(functions.map((_, i) => unsigned(i)))),
     ...section(7, vector(functions.map((f, i) => [...utf8(f.name), 0x00, ...unsigned(i)]))),
     ...section(10, vector(bodies)),
