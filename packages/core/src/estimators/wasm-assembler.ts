@@ -2,7 +2,7 @@
  * Just enough of the WebAssembly binary format to build a module from instruction
  * listings written in TypeScript: one imported memory (`env.memory`), exported functions
  * over i32, f64 and v128, structured control flow, loads, stores and arithmetic (of SIMD only
- * 128-bit loads, the f64x2 multiply and lane extraction). It lets a hot loop run as
+ * 128-bit loads, the f64x2 multiply and add, lane extraction and the byte shuffle). It lets a hot loop run as
  * WebAssembly (no bounds checks, tight registers) without a compiler toolchain in the build. WebAssembly float arithmetic is IEEE 754 with no fused or reordered
  * operations, so a listing computes exactly what the same TypeScript expression would.
  */
@@ -36,6 +36,7 @@ const OPCODES: Record<string, [number | number[], ...('u' | 's' | 'f' | 'b')[]]>
   'i32.add': [0x6a], 'i32.sub': [0x6b], 'i32.and': [0x71], 'i32.shl': [0x74], 'i32.shr_u': [0x76],
   'f64.add': [0xa0], 'f64.mul': [0xa2], 'f64.convert_i32_u': [0xb8],
   'v128.load': [[0xfd, 0x00], 'u', 'u'], 'f64x2.extract_lane': [[0xfd, 0x21], 'b'], 'f64x2.mul': [[0xfd, 0xf2, 0x01]],
+  'f64x2.add': [[0xfd, 0xf0, 0x01]], 'i8x16.shuffle': [[0xfd, 0x0d], ...Array<'b'>(16).fill('b')],
 };
 
 /**
