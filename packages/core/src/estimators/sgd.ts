@@ -34,7 +34,9 @@ export type SGDClassifierParams = z.infer<typeof schema>;
  * Linear classifier fitted by plain stochastic gradient descent: a port of scikit-learn
  * 1.2's `SGDClassifier` (dense input, no sample or class weights). Binary problems map
  * `classes[1]` to +1; more classes are fitted one-vs-rest. A seeded fit visits samples in
- * exactly scikit-learn's order (same RandomState draws, same `our_rand_r` shuffle).
+ * exactly scikit-learn's order (same RandomState draws, same `our_rand_r` shuffle). A large
+ * one-vs-rest fit on dense rows spreads its problems over the kernel threads
+ * (`configureKernels`, GRIDFOLD_THREADS), with the same coefficients as on one.
  */
 export class SGDClassifier extends Estimator<SGDClassifierParams> implements HasDecisionFunction, HasPredictProba {
   readonly name = 'SGDClassifier';
