@@ -73,7 +73,7 @@ describe('threadedSgd: one-vs-rest problems split over threads, bit for bit as o
         const one = await interleavedSgd(X, ys, seeds, o);
         expectSameBits(one, await threadedSgd(X, ys, seeds, o, 2));
         expectSameBits(one, await threadedSgd(X, ys, seeds, o, 3));
-      }, 20_000);
+      });
     }
   }
 
@@ -84,7 +84,7 @@ describe('threadedSgd: one-vs-rest problems split over threads, bit for bit as o
     expect(new Set(one.map((r) => r.nIter)).size).toBeGreaterThan(1);
     expectSameBits(one, await threadedSgd(X, ys, seeds, base, 4));
     expectSameBits(one, await threadedSgd(X, ys, seeds, base, 16));
-  }, 20_000);
+  });
 
   it('a problem that diverges in a worker gives one thread\'s error, at the earliest epoch', async () => {
     // Rows of ~1e200 times a constant rate of 1e200 overflow the first weights updated.
@@ -95,14 +95,14 @@ describe('threadedSgd: one-vs-rest problems split over threads, bit for bit as o
     const one = await interleavedSgd(big, ys, seeds, o).then(() => 'no error', (err: Error) => err.message);
     expect(one).toMatch(/^Floating-point under-\/overflow occurred at epoch #\d+\./);
     await expect(threadedSgd(big, ys, seeds, o, 2)).rejects.toThrow(one);
-  }, 20_000);
+  });
 
   it('leaves its workers idle for the next fit', async () => {
     const { X, y } = floats10();
     const { ys, seeds } = problems(y);
     await threadedSgd(X, ys, seeds, base, 3);
     expect(idleSgdWorkers().length).toBeGreaterThanOrEqual(2);
-  }, 20_000);
+  });
 
   it('threads follow the kernel setting and stay at one below the work threshold', () => {
     // 10,000 rows x 784 columns x 10 problems x 6 epochs (tol set: n_iter_no_change + 1 at least) is far above it.
