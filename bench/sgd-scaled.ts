@@ -3,7 +3,7 @@
  * 1.2 on the same folds, in one run (issue 17's heaviest seed case,
  * experiments/mnist-sgd-multiclass-scaled.json, fit by fit).
  *
- *   node --import tsx bench/sgd-scaled.ts [--subset 10000] [--max-iter 1000] [--before]
+ *   node --import tsx bench/sgd-scaled.ts [--subset 10000] [--max-iter 1000] [--before] [--threads N]
  *
  * Python (/usr/bin/python3) picks the folds (StratifiedKFold(3), no shuffle, as
  * cross_val_score(cv=3)) on the first `subset` training images, fits the pipeline on each
@@ -12,13 +12,16 @@
  * coefficient and intercept is compared bit for bit. `--before` also times the path this
  * replaced for dense rows (the ten problems one after another over sparse rows, sgd-rows.ts)
  * on the same scaled rows, its coefficients compared too. The machine may be shared, so the
- * 1-minute load average is printed before and after, and our CPU time beside the wall time.
+ * 1-minute load average is printed before and after, and our CPU time (every thread's) beside
+ * the wall time. `--threads N` sets the kernel threads the one-vs-rest problems spread over
+ * (default: every core, as `gridfold run --local`).
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMnist } from '../packages/core/src/datasets/mnist.js';
+import { configureKernels, kernelThreads } from '../packages/core/src/kernels/kernel-settings.js';
 import type { Matrix } from '../packages/core/src/matrix.js';
 import { makePipeline } from '../packages/core/src/estimators/pipeline.js';
 import { SGDClassifier } from '../packages/core/src/estimators/sgd.js';
@@ -36,6 +39,7 @@ const arg = (name: string, fallback: number) => {
 const subset = arg('--subset', 60_000);
 const maxIter = arg('--max-iter', 1000);
 const before = process.argv.includes('--before');
+if (process.argv.includes('--threads')) configureKernels({ threads: arg('--threads', 1) });
 
 /** The pre-issue-17 fit: each one-vs-rest problem in turn over sparse rows (same seeds as SGDClassifier). */
 function oneAfterAnother(X: Matrix, y: Int32Array): { coef: number[]; intercept: number[] } {
@@ -78,7 +82,7 @@ print(json.dumps(folds))
 `;
 
 const { train } = await loadMnist();
-console.log(`MNIST 10 digits, first ${subset} images, StandardScaler + SGDClassifier(random_state=42, max_iter=${maxIter}), StratifiedKFold(3)`);
+console.log(`MNIST 10 digits, first ${subset} images, StandardScaler + SGDClassifier(random_state=42, max_iter=${maxIter}), StratifiedKFold(3), ${kernelThreads()} kernel threads`);
 console.log(`load average (1 min) before: ${loadavg()[0].toFixed(2)}`);
 const run = spawnSync('/usr/bin/python3', ['-W', 'ignore', '-c', python], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
 if (run.status !== 0) throw new Error(`python failed: ${run.stderr}`);

@@ -32,7 +32,8 @@ export interface GridfoldConfig {
   /** Key prefix in Redis; an API and the workers that serve it share one. `GRIDFOLD_PREFIX`. @defaultValue `"gridfold"` */
   prefix: string;
   /**
-   * Native threads per fit task, aggregate and halving step (onnxruntime, trees grown at once).
+   * Native threads per fit task, aggregate and halving step (onnxruntime, trees grown at once,
+   * a dense multiclass SGDClassifier's one-vs-rest problems).
    * `GRIDFOLD_THREADS`. @defaultValue unset: 1 for `gridfold worker`, cores / workers for
    * `gridfold serve`, every core for `gridfold run --local`
    */

@@ -54,7 +54,7 @@ export type EpochSnapshot = () => PlainSgdResult[];
  * problem's weights as a fit with `max_iter = e` would end (scale folded in, the averaging
  * terms folded into the averaged weights), and each problem that stopped early at its final
  * model, which is also what `max_iter = e` gives it, since it stopped before e.
- * @throws Error when a problem's weights or intercept stop being finite, with scikit-learn's advice.
+ * @throws SgdDivergedError when a problem's weights or intercept stop being finite, with scikit-learn's advice.
  */
 export async function interleavedSgd(
   X: Matrix,
@@ -63,8 +63,30 @@ export async function interleavedSgd(
   o: Omit<PlainSgdOptions, 'seed'>,
   onEpoch?: (epoch: number, snapshot: EpochSnapshot) => Promise<void>,
 ): Promise<PlainSgdResult[]> {
+  return interleavedSgdOn(DenseRows.fromMatrix(X, ys.length), ys.map((_, i) => i), ys, seeds, o, onEpoch);
+}
+
+/** A problem's weights or intercept stopped being finite at `epoch` (1-based); scikit-learn's message. */
+export class SgdDivergedError extends Error {
+  constructor(readonly epoch: number) {
+    super(`Floating-point under-/overflow occurred at epoch #${epoch}. Scaling input data with StandardScaler or MinMaxScaler might help.`);
+  }
+}
+
+/**
+ * {@link interleavedSgd} for some of the problems whose weight vectors `rows` holds: problem
+ * i uses weight vector `ks[i]` (set to zero before), targets `ys[i]` and seed `seeds[i]`.
+ * Threads sharing one memory each run this on their own `ks` (sgd-threads.ts).
+ */
+export async function interleavedSgdOn(
+  rows: DenseRows,
+  ks: number[],
+  ys: Float64Array[],
+  seeds: number[],
+  o: Omit<PlainSgdOptions, 'seed'>,
+  onEpoch?: (epoch: number, snapshot: EpochSnapshot) => Promise<void>,
+): Promise<PlainSgdResult[]> {
   const K = ys.length;
-  const rows = new DenseRows(X, K);
   const { rows: n, cols: d } = rows;
   const l1 = o.penalty === 'l1' || o.penalty === 'elasticnet';
   const l1Ratio = o.penalty === 'l2' ? 0 : o.penalty === 'l1' ? 1 : o.l1Ratio;
@@ -75,9 +97,9 @@ export async function interleavedSgd(
     const initialEta0 = typw / Math.max(1, dlossAt(loss, -typw, 1));
     optimalInit = 1 / (initialEta0 * alpha);
   }
-  const problems: Problem[] = ys.map((y, k) => ({
-    k, y, seed: seeds[k], order: Int32Array.from({ length: n }, (_, i) => i),
-    w: rows.weights(k), aw: o.average > 0 ? rows.averageWeights(k) : null, q: l1 ? new Float64Array(d) : null,
+  const problems: Problem[] = ys.map((y, at) => ({
+    k: ks[at], y, seed: seeds[at], order: Int32Array.from({ length: n }, (_, i) => i),
+    w: rows.weights(ks[at]), aw: o.average > 0 ? rows.averageWeights(ks[at]) : null, q: l1 ? new Float64Array(d) : null,
     wscale: 1, intercept: 0, averageA: 0, averageB: 1, averageIntercept: 0, u: 0, eta: o.eta0, t: 1,
     sumloss: 0, bestLoss: Infinity, bestScore: -Infinity, noImprovement: 0, nIter: 0,
   }));
@@ -129,7 +151,7 @@ export async function interleavedSgd(
     for (const p of active) {
       p.nIter = epoch + 1;
       if (!Number.isFinite(p.intercept) || p.w.some((v) => !Number.isFinite(v))) {
-        throw new Error(`Floating-point under-/overflow occurred at epoch #${epoch + 1}. Scaling input data with StandardScaler or MinMaxScaler might help.`);
+        throw new SgdDivergedError(epoch + 1);
       }
       if (stops(p)) p.result = snapshot(p);
       else still.push(p);

@@ -12,7 +12,8 @@ export type TfjsBackendName = (typeof TFJS_BACKENDS)[number];
  */
 export interface KernelSettings {
   /**
-   * Threads one kernel call may use (onnxruntime's intra-op threads; trees grown at once).
+   * Threads one kernel call may use (onnxruntime's intra-op threads; trees grown at once; a
+   * dense multiclass SGD's one-vs-rest problems fitted at once).
    * Processes running side by side should split the cores rather than each take all of them.
    * @defaultValue every core (`os.availableParallelism()`)
    */

@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { kernelThreads } from '../../kernels/kernel-settings.js';
+import { WorkerPool } from '../../kernels/worker-pool.js';
 import type { NumericArray } from '../../matrix.js';
 import type { BinnedData } from './binned-data.js';
 import { buildTree, type TreeArrays, type TreeOptions } from './build-tree.js';
@@ -32,10 +32,11 @@ export type TreeRequest =
       out: Float64Array;
     };
 
-/** A tree worker's answer: a grown tree, a finished row range, or the error that stopped it. */
-type TreeReply = { kind: 'grown'; index: number; tree: TreeArrays } | { kind: 'predicted' } | { kind: 'failed'; message: string };
+/** A tree worker's answer: a grown tree, or a finished row range. */
+type TreeReply = { kind: 'grown'; index: number; tree: TreeArrays } | { kind: 'predicted' };
 
-const WORKER_URL = new URL('./tree-worker.js', import.meta.url);
+/** Tree workers, kept between forests: cross-validation's folds and a sweep's cells reuse them. */
+const pool = new WorkerPool(new URL('./tree-worker.js', import.meta.url), 'tree');
 
 /**
  * Threads that grow trees: the process's kernel threads (`configureKernels`), else
@@ -45,71 +46,9 @@ export function forestThreads(): number {
   return kernelThreads();
 }
 
-/**
- * Started tree workers waiting for work. A worker loads the TypeScript tree builder when it
- * starts (~0.25 s of CPU), so workers outlive a forest: cross-validation's folds and a
- * sweep's cells reuse them. Idle workers are unref'd and do not keep the process alive.
- */
-const idle: Worker[] = [];
-
-function takeWorkers(n: number): Worker[] {
-  const taken = idle.splice(0, n);
-  while (taken.length < n) taken.push(new Worker(WORKER_URL));
-  for (const w of taken) w.removeAllListeners('exit').removeAllListeners('error').ref();
-  return taken;
-}
-
-function returnWorkers(workers: Worker[]): void {
-  for (const w of workers) {
-    w.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
-    if (idle.length >= availableParallelism()) void w.terminate();
-    else {
-      // A worker that dies while idle (killed, out of memory) leaves the pool, not a forest waiting on it.
-      w.on('error', () => {}).once('exit', () => {
-        const at = idle.indexOf(w);
-        if (at >= 0) idle.splice(at, 1);
-      });
-      w.unref();
-      idle.push(w);
-    }
-  }
-}
-
 /** The idle tree workers (a copy of the list), for tests and shutdown. */
 export function idleTreeWorkers(): Worker[] {
-  return [...idle];
-}
-
-/**
- * Runs `requests` on `workers`, each worker handed the next request as it answers one;
- * `onReply` gets each answer with its request. Workers go back to the idle pool when every
- * request is answered, and are terminated when one fails or exits.
- */
-async function runOnWorkers<R extends TreeRequest>(workers: Worker[], requests: R[], onReply: (request: R, reply: TreeReply) => void): Promise<void> {
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let next = 0, done = 0;
-      if (requests.length === 0) return resolve();
-      const feed = (worker: Worker): R | undefined => (next < requests.length ? requests[next++] : undefined);
-      for (const worker of workers) {
-        let current = feed(worker);
-        worker.on('message', (reply: TreeReply) => {
-          if (reply.kind === 'failed') return reject(new Error(`a tree worker failed: ${reply.message}`));
-          onReply(current!, reply);
-          if (++done === requests.length) return resolve();
-          current = feed(worker);
-          if (current) worker.postMessage(current);
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => reject(new Error(`a tree worker exited with code ${code} before its work was done`)));
-        if (current) worker.postMessage(current);
-      }
-    });
-  } catch (err) {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw err;
-  }
-  returnWorkers(workers);
+  return pool.idleWorkers();
 }
 
 /**
@@ -122,7 +61,7 @@ export async function buildForest(job: ForestJob, threads: number): Promise<Tree
   if (nWorkers <= 1) return job.seeds.map((seed) => buildTree(job.data, job.y, job.options, seed));
   const trees: TreeArrays[] = new Array(job.seeds.length);
   const requests = job.seeds.map((seed, index) => ({ kind: 'grow' as const, index, seed, data: job.data, y: job.y, options: job.options }));
-  await runOnWorkers(takeWorkers(nWorkers), requests, (request, reply) => {
+  await pool.run<(typeof requests)[number], TreeReply>(nWorkers, requests, (request, reply) => {
     if (reply.kind === 'grown') trees[request.index] = reply.tree;
   });
   return trees;
@@ -148,6 +87,6 @@ export async function sumTreeProba(trees: TreeArrays[], x: NumericArray, rows: n
   const nBlocks = Math.min(rows, threads * 4), step = Math.ceil(rows / nBlocks);
   const requests: TreeRequest[] = [];
   for (let r = 0; r < rows; r += step) requests.push({ kind: 'predict', trees, x: shared, cols, nClasses, rowStart: r, rowEnd: Math.min(rows, r + step), out });
-  await runOnWorkers(takeWorkers(Math.min(threads, requests.length)), requests, () => {});
+  await pool.run(threads, requests, () => {});
   return out.slice();
 }
