@@ -33,7 +33,7 @@ import { printProposalTimes, runPython } from './optuna-side.js';
  * bench/out/ both sides read), 3-fold StratifiedKFold (2,000 training / 1,000 validation rows a
  * fold); MLPClassifier(max_iter=20 epochs, random_state=0, never stopping early). A trial's value
  * is its mean validation accuracy after 20 epochs; a pruned trial has none. gridfold prunes a
- * trial's three folds in lockstep on their mean after each epoch (search/fold-lockstep.ts), as the
+ * trial's three folds in lockstep on their mean after each epoch (evaluate/fold-lockstep.ts), as the
  * Optuna objective does (the usual cross-validated Optuna objective): both count every fold's epochs. Both pruners keep Optuna's defaults (min_resource "auto",
  * reduction_factor 4) unless --asha says otherwise. numpy runs one BLAS thread, as TF.js WASM does. Raw results: bench/out/study-mlp.json; the dashboard's record of
  * the run (its /bench/study-mlp page): bench/results/study-mlp.json.

@@ -92,7 +92,7 @@ describe('a TPE study through the queue', () => {
     }
   }, 180_000);
 
-  /** MLPClassifier on 600 MNIST images, a report per epoch: its trials train their folds in lockstep (search/fold-lockstep.ts). */
+  /** MLPClassifier on 600 MNIST images, a report per epoch: its trials train their folds in lockstep (evaluate/fold-lockstep.ts). */
   function mlpStudy(extra: Record<string, unknown> = {}) {
     return {
       name: 'mlp-lockstep',

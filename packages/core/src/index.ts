@@ -64,7 +64,7 @@ export * from './plugins/activate.js';
 export * from './estimators/params.js';
 export * from './plan/plugin-shas.js';
 export * from './search/pruners.js';
-export * from './search/fold-lockstep.js';
+export * from './evaluate/fold-lockstep.js';
 export * from './runner/run-study.js';
 export * from './aggregate/study.js';
 export { numpyMean } from './metrics/numpy-sum.js';

@@ -29,7 +29,7 @@ export interface CvResults {
 
 /**
  * Which reports a curve holds: a fold's (0, 1, ...), or `'mean'`, the mean across the folds of
- * a study trial whose folds train in lockstep (search/fold-lockstep.ts), which the pruner judged.
+ * a study trial whose folds train in lockstep (evaluate/fold-lockstep.ts), which the pruner judged.
  */
 export type FoldLabel = number | 'mean';
 

@@ -8,7 +8,7 @@ import { numpyMean } from '../metrics/numpy-sum.js';
 import type { Plan, Task } from '../plan/plan.js';
 import { TrialPruned } from '../plugins/objective.js';
 import { CandidateList } from '../search/candidate-list.js';
-import { runFoldsInLockstep, trainsInLockstep } from '../search/fold-lockstep.js';
+import { runFoldsInLockstep, trainsInLockstep } from '../evaluate/fold-lockstep.js';
 import { shouldPrune, type PrunerSpec, type PrunerState } from '../search/pruners.js';
 import { TpeSampler } from '../search/tpe/sampler.js';
 
@@ -46,7 +46,7 @@ export interface StudySettings {
  * A TPE study in this process, trials one after another: each is proposed from the trials so
  * far. A trial of a built-in that trains in steps, with a pruner, trains its folds in lockstep
  * and is judged on their mean at each step against the other trials' means
- * (search/fold-lockstep.ts); any other trial fits its folds in order by `runTask` (one task per
+ * (evaluate/fold-lockstep.ts); any other trial fits its folds in order by `runTask` (one task per
  * fold, the trial's number as its cell), each report judged against the other trials' reports
  * on the same fold at the same step, and is pruned when a fold of it is. Complete when every
  * fold scored.

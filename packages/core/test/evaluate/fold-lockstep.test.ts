@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import '../../src/estimators/builtins.js';
 import type { TaskResult } from '../../src/evaluate/task-result.js';
-import { runFoldsInLockstep, trainsInLockstep } from '../../src/search/fold-lockstep.js';
+import { runFoldsInLockstep, trainsInLockstep } from '../../src/evaluate/fold-lockstep.js';
 
 /**
  * A trial's folds in lockstep, on folds made up here whose scores per step are given, so every

@@ -1,6 +1,6 @@
 import type { Params } from '../estimators/base.js';
 import { buildEstimator } from '../estimators/registry.js';
-import type { TaskResult } from '../evaluate/task-result.js';
+import type { TaskResult } from './task-result.js';
 import { numpyMean } from '../metrics/numpy-sum.js';
 import type { Plan } from '../plan/plan.js';
 import { isObjective, TrialPruned } from '../plugins/objective.js';
