@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, ApiError } from '../src/api-client.js';
 import { freePort } from '../src/redis-setup.js';
 import { startTestApi, type TestApi } from './helpers/test-api.js';
@@ -65,26 +67,34 @@ describe('ApiClient', () => {
 });
 
 describe('ApiClient.submit when the answer is a 503', () => {
-  // An API whose Redis deadline (20 ms) passes while a 600-task submission is still being queued
-  // (25 tasks per round trip): it answers 503 and goes on to make the experiment, as an API under
-  // load does. Before the Idempotency-Key, a client that sent again on a 503 made a second one.
+  // An API whose Redis deadline (300 ms) passes while a submission is still being checked: the
+  // API's first plugin check starts a child process and loads gridfold in it (about a second of
+  // CPU). It answers 503 and goes on to make the experiment, as an API under load does. Before
+  // the Idempotency-Key, a client that sent again on a 503 made a second one.
   let slow: TestApi;
-  beforeAll(async () => {
-    slow = await startTestApi({ redisTimeoutMs: 20, flowChunk: 25 });
-  });
-  afterAll(() => slow.close());
-  const big = { ...spec, name: 'big', estimator: { name: 'SGDClassifier' }, param_grid: { alpha: Array.from({ length: 200 }, (_, i) => 1e-6 * (i + 1)) } };
+  afterEach(() => slow.close());
+
+  /** A fresh slow API (its first plugin check is a cold one) and a spec with a one-line objective plugin uploaded to it. */
+  async function slowApi() {
+    slow = await startTestApi({ redisTimeoutMs: 300 });
+    const code = 'exports.one = async () => 1;\n';
+    const sha = createHash('sha256').update(code).digest('hex');
+    await new ApiClient(slow.url).uploadArtifact({ sha256: sha, size: code.length, bytes: Readable.from([Buffer.from(code)]) });
+    return { ...spec, name: 'one', plugins: ['./one.js'], artifacts: { './one.js': sha }, estimator: { name: 'one' } };
+  }
 
   it('sends it again under the same key and gets the one experiment it made', async () => {
-    const created = await new ApiClient(slow.url).submit(big, { retries: 20, backoffMs: 50 });
-    // 200 cells x 3 folds; the answer is the replay of the first send's experiment.
-    expect(created).toMatchObject({ tasks: 600, replayed: true });
+    const withPlugin = await slowApi();
+    const created = await new ApiClient(slow.url).submit(withPlugin, { retries: 20, backoffMs: 100 });
+    // 3 folds of one cell; the answer is the replay of the first send's experiment.
+    expect(created).toMatchObject({ tasks: 3, replayed: true });
     const posts = slow.requests.filter((r) => r === 'POST /api/experiments');
     expect(posts.length).toBeGreaterThan(1);
-    expect((await slow.api.store.list())).toEqual([created.id]);
+    expect(await slow.api.store.list()).toEqual([created.id]);
   });
 
   it('gives up after its retries with the last answer\'s message', async () => {
-    await expect(new ApiClient(slow.url).submit(big, { retries: 0, backoffMs: 50 })).rejects.toThrow(new ApiError('POST /api/experiments: 503 Redis did not answer within 20 ms; try again shortly', 503));
+    const withPlugin = await slowApi();
+    await expect(new ApiClient(slow.url).submit(withPlugin, { retries: 0, backoffMs: 50 })).rejects.toThrow(new ApiError('POST /api/experiments: 503 Redis did not answer within 300 ms; try again shortly', 503));
   });
 });
