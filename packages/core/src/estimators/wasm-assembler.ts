@@ -1,7 +1,7 @@
 /**
  * Just enough of the WebAssembly binary format to build a module from instruction
- * listings written in TypeScript: one imported memory (`env.memory`), exported functions
- * over i32, f64 and v128, structured control flow, loads, stores and arithmetic (of SIMD only
+ * listings written in TypeScript: one imported memory (`env.memory`, optionally shared), exported functions
+ * over i32, f64 and v128, structured control flow, loads, stores, arithmetic, bulk memory copy and fill (of SIMD only
  * 128-bit loads, the f64x2 multiply and lane extraction). It lets a hot loop run as
  * WebAssembly (no bounds checks, tight registers) without a compiler toolchain in the build. WebAssembly float arithmetic is IEEE 754 with no fused or reordered
  * operations, so a listing computes exactly what the same TypeScript expression would.
@@ -36,14 +36,21 @@ const OPCODES: Record<string, [number | number[], ...('u' | 's' | 'f' | 'b')[]]>
   'i32.add': [0x6a], 'i32.sub': [0x6b], 'i32.and': [0x71], 'i32.shl': [0x74], 'i32.shr_u': [0x76],
   'f64.add': [0xa0], 'f64.mul': [0xa2], 'f64.convert_i32_u': [0xb8],
   'v128.load': [[0xfd, 0x00], 'u', 'u'], 'f64x2.extract_lane': [[0xfd, 0x21], 'b'], 'f64x2.mul': [[0xfd, 0xf2, 0x01]],
+  // Integer loads and stores, compares and bulk memory (the tree kernels').
+  return: [0x0f], 'i32.load': [0x28, 'u', 'u'], 'i32.store': [0x36, 'u', 'u'],
+  'i32.eqz': [0x45], 'i32.eq': [0x46], 'i32.ne': [0x47], 'i32.gt_u': [0x4b], 'i32.le_u': [0x4d],
+  'i32.mul': [0x6c], 'i32.or': [0x72], 'i32.xor': [0x73], 'f64.convert_i32_s': [0xb7],
+  'memory.copy': [[0xfc, 0x0a], 'b', 'b'], 'memory.fill': [[0xfc, 0x0b], 'b'],
 };
 
 /**
  * Compiles `functions` into a module that imports its memory as `env.memory` (at least
  * `minPages` pages of 64 KiB) and exports each function by name.
+ * @param shared - import a shared memory (of at most 65,536 pages, 4 GiB), which threads use at once
  * @throws Error naming an instruction the assembler does not know.
  */
-export function assembleModule(functions: WasmFunction[], minPages = 1): WebAssembly.Module {
+export function assembleModule(functions: WasmFunction[], minPages = 1, shared = false): WebAssembly.Module {
+  const limits = shared ? [0x03, ...unsigned(minPages), ...unsigned(65536)] : [0x00, ...unsigned(minPages)];
   const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [TYPE_CODE[t]])), ...vector(f.results.map((t) => [TYPE_CODE[t]]))]);
   const bodies = functions.map((f) => {
     const body = [...vector(f.locals.map((t) => [1, TYPE_CODE[t]])), ...encodeCode(f.name, f.code), 0x0b];
@@ -52,7 +59,7 @@ export function assembleModule(functions: WasmFunction[], minPages = 1): WebAsse
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector(types)),
-    ...section(2, vector([[...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...unsigned(minPages)]])),
+    ...section(2, vector([[...utf8('env'), ...utf8('memory'), 0x02, ...limits]])),
     ...section(3, vector(functions.map((_, i) => unsigned(i)))),
     ...section(7, vector(functions.map((f, i) => [...utf8(f.name), 0x00, ...unsigned(i)]))),
     ...section(10, vector(bodies)),

@@ -3,12 +3,12 @@ import { Worker } from 'node:worker_threads';
 import { kernelThreads } from '../../kernels/kernel-settings.js';
 import type { NumericArray } from '../../matrix.js';
 import type { BinnedData } from './binned-data.js';
-import { buildTree, type TreeArrays, type TreeOptions } from './build-tree.js';
+import { buildTree, reserveTreeSlots, type TreeArrays, type TreeOptions } from './build-tree.js';
 import { accumulateProba } from './predict.js';
 
 /** The trees of one forest to grow: shared inputs and one seed per tree. */
 export interface ForestJob {
-  /** Binned training data; on SharedArrayBuffers when more than one thread builds. */
+  /** Binned training data; its values and offsets on SharedArrayBuffers when more than one thread builds. */
   data: BinnedData;
   /** Class index per row; on a SharedArrayBuffer when more than one thread builds. */
   y: Int32Array;
@@ -16,9 +16,12 @@ export interface ForestJob {
   seeds: number[];
 }
 
-/** The message a tree worker receives: grow tree `index`, or sum the trees' probabilities over rows. */
+/**
+ * The message a tree worker receives: grow tree `index` in slot `slot` of the data's memory
+ * (the worker's own), or sum the trees' probabilities over rows.
+ */
 export type TreeRequest =
-  | { kind: 'grow'; index: number; seed: number; data: BinnedData; y: Int32Array; options: TreeOptions }
+  | { kind: 'grow'; index: number; seed: number; data: BinnedData; y: Int32Array; options: TreeOptions; slot: number }
   | {
       kind: 'predict';
       trees: TreeArrays[];
@@ -81,8 +84,8 @@ export function idleTreeWorkers(): Worker[] {
 }
 
 /**
- * Runs `requests` on `workers`, each worker handed the next request as it answers one;
- * `onReply` gets each answer with its request. Workers go back to the idle pool when every
+ * Runs `requests` on `workers`, each worker handed the next request as it answers one
+ * (a grow request with the worker's index as its slot); `onReply` gets each answer with its request. Workers go back to the idle pool when every
  * request is answered, and are terminated when one fails or exits.
  */
 async function runOnWorkers<R extends TreeRequest>(workers: Worker[], requests: R[], onReply: (request: R, reply: TreeReply) => void): Promise<void> {
@@ -90,20 +93,21 @@ async function runOnWorkers<R extends TreeRequest>(workers: Worker[], requests: 
     await new Promise<void>((resolve, reject) => {
       let next = 0, done = 0;
       if (requests.length === 0) return resolve();
-      const feed = (worker: Worker): R | undefined => (next < requests.length ? requests[next++] : undefined);
-      for (const worker of workers) {
-        let current = feed(worker);
+      const feed = (): R | undefined => (next < requests.length ? requests[next++] : undefined);
+      workers.forEach((worker, slot) => {
+        const send = (request: R) => worker.postMessage(request.kind === 'grow' ? { ...request, slot } : request);
+        let current = feed();
         worker.on('message', (reply: TreeReply) => {
           if (reply.kind === 'failed') return reject(new Error(`a tree worker failed: ${reply.message}`));
           onReply(current!, reply);
           if (++done === requests.length) return resolve();
-          current = feed(worker);
-          if (current) worker.postMessage(current);
+          current = feed();
+          if (current) send(current);
         });
         worker.on('error', reject);
         worker.on('exit', (code) => reject(new Error(`a tree worker exited with code ${code} before its work was done`)));
-        if (current) worker.postMessage(current);
-      }
+        if (current) send(current);
+      });
     });
   } catch (err) {
     await Promise.all(workers.map((w) => w.terminate()));
@@ -119,9 +123,10 @@ async function runOnWorkers<R extends TreeRequest>(workers: Worker[], requests: 
  */
 export async function buildForest(job: ForestJob, threads: number): Promise<TreeArrays[]> {
   const nWorkers = Math.min(threads, job.seeds.length);
-  if (nWorkers <= 1) return job.seeds.map((seed) => buildTree(job.data, job.y, job.options, seed));
+  reserveTreeSlots(job.data, job.options, Math.max(1, nWorkers));
+  if (nWorkers <= 1) return job.seeds.map((seed) => buildTree(job.data, job.y, job.options, seed, 0));
   const trees: TreeArrays[] = new Array(job.seeds.length);
-  const requests = job.seeds.map((seed, index) => ({ kind: 'grow' as const, index, seed, data: job.data, y: job.y, options: job.options }));
+  const requests = job.seeds.map((seed, index) => ({ kind: 'grow' as const, index, seed, data: job.data, y: job.y, options: job.options, slot: 0 }));
   await runOnWorkers(takeWorkers(nWorkers), requests, (request, reply) => {
     if (reply.kind === 'grown') trees[request.index] = reply.tree;
   });
