@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { treeKernels } from '../../../src/estimators/tree/tree-kernels.js';
+
+// The kernels against plain TypeScript loops (the tree builder's loops before the kernels,
+// written out here) on random inputs, for every code width. Integer weights make every sum
+// exact, so results must be equal, not close.
+
+/** A small xorshift generator, so failures reproduce. */
+function rng(seed: number): (n: number) => number {
+  let s = seed >>> 0 || 1;
+  return (n) => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) % n;
+  };
+}
+
+const WIDTHS = [1, 2, 4] as const;
+type Codes = Uint8Array | Uint16Array | Uint32Array;
+const CODES = { 1: Uint8Array, 2: Uint16Array, 4: Uint32Array };
+
+/** A memory with: codes at 0 (`rows` of them), then int32 arrays of `rows` at the returned addresses. */
+function setup(width: 1 | 2 | 4, rows: number, nCodes: number, seed: number, constant = false) {
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+  const k = treeKernels(memory, width);
+  const rand = rng(seed);
+  const codes = new CODES[width](memory.buffer, 0, rows) as Codes;
+  const first = rand(nCodes);
+  // Skewed codes (often 0), as pixels are, so the four copies hit the same bins.
+  for (let i = 0; i < rows; i++) codes[i] = constant ? first : rand(3) === 0 ? 0 : rand(nCodes);
+  const int32 = (index: number) => ({ at: 65536 * (index + 2), view: new Int32Array(memory.buffer, 65536 * (index + 2), rows) });
+  const samples = int32(0), sy = int32(1), sw = int32(2);
+  // Samples: an ascending subset of the rows, as a node holds them.
+  let n = 0;
+  for (let r = 0; r < rows; r++) if (rand(3) > 0) samples.view[n++] = r;
+  for (let i = 0; i < n; i++) {
+    sy.view[i] = rand(3);
+    sw.view[i] = 1 + rand(4);
+  }
+  return { memory, k, rand, codes, samples, sy, sw, n, int32 };
+}
+
+describe('tree kernels match the TypeScript loops', () => {
+  it.each(WIDTHS)('sameCode, %i-byte codes, constant and not, every tail length', (w) => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const nCodes = w === 1 ? 256 : w === 2 ? 60_000 : 3_000_000;
+      const { k, codes, samples, n, rand } = setup(w, 200, nCodes, seed, seed % 2 === 0);
+      // One differing sample at a random place in some constant runs.
+      if (seed % 4 === 0) codes[samples.view[rand(n)]] ^= 1;
+      const start = rand(8), end = start + 2 + rand(n - start - 2);
+      let same = true;
+      for (let i = start + 1; i < end; i++) if (codes[samples.view[i]] !== codes[samples.view[start]]) same = false;
+      expect(k.sameCode(0, samples.at, start, end), `seed ${seed}`).toBe(same ? 1 : 0);
+    }
+  });
+
+  it.each(WIDTHS)('the dense histograms (one and four copies) and their merge, %i-byte codes', (w) => {
+    for (const copies of [1, 4] as const) {
+      for (let seed = 1; seed <= 10; seed++) {
+        const nCodes = 20 + seed, C = 3;
+        const { memory, k, samples, sy, sw, codes, n } = setup(w, 3000, nCodes, seed);
+        const start = seed, end = n - seed;
+        // Some codes carry one class only: a code is present by its total weight, not by one bin.
+        for (let i = 0; i < n; i++) if (codes[samples.view[i]] % 3 === 0) sy.view[i] = 0;
+        const hist4 = 65536 * 8, hist = 65536 * 9, present = 65536 * 10, stride = 4 * nCodes * C;
+        new Int32Array(memory.buffer, hist4, 4 * nCodes * C).fill(-7); // the kernel clears it
+        k.histDense(copies, 0, samples.at, sy.at, sw.at, start, end, hist4, stride, C);
+        const m = k.merge(copies, hist4, stride, hist, present, nCodes, C);
+        const want = new Float64Array(nCodes * C);
+        for (let i = start; i < end; i++) want[codes[samples.view[i]] * C + sy.view[i]] += sw.view[i];
+        const wantPresent = [...Array(nCodes).keys()].filter((c) => want[c * C] + want[c * C + 1] + want[c * C + 2] > 0);
+        expect(new Float64Array(memory.buffer, hist, nCodes * C)).toEqual(want);
+        expect([...new Int32Array(memory.buffer, present, m)]).toEqual(wantPresent);
+      }
+    }
+  });
+
+  it.each(WIDTHS)('the marked histogram, with and without counts, stamps reused, %i-byte codes', (w) => {
+    const nCodes = 500, C = 2;
+    const { memory, k, samples, sy, sw, codes, n } = setup(w, 400, nCodes, 7);
+    const hist = 65536 * 8, mark = 65536 * 9, present = 65536 * 10, counts = 65536 * 11;
+    const histView = new Float64Array(memory.buffer, hist, nCodes * C), countView = new Int32Array(memory.buffer, counts, nCodes);
+    histView.fill(99); // stale rows from earlier builds are cleared on first sight
+    sy.view.forEach((v, i) => (sy.view[i] = v % C));
+    for (let stamp = 1; stamp <= 6; stamp++) {
+      const start = 10 * stamp, end = n - 5 * stamp, withCounts = stamp % 2 === 0;
+      const m = k.histMarked(0, samples.at, sy.at, sw.at, start, end, hist, mark, present, stamp, C, withCounts ? counts : 0);
+      const seen: number[] = [], want = new Map<number, number[]>();
+      for (let i = start; i < end; i++) {
+        const code = codes[samples.view[i]];
+        if (!want.has(code)) {
+          seen.push(code);
+          want.set(code, [0, 0, 0]);
+        }
+        want.get(code)![sy.view[i]] += sw.view[i];
+        want.get(code)![2]++;
+      }
+      expect([...new Int32Array(memory.buffer, present, m)]).toEqual(seen);
+      for (const code of seen) {
+        expect([histView[code * C], histView[code * C + 1]]).toEqual(want.get(code)!.slice(0, 2));
+        if (withCounts) expect(countView[code]).toBe(want.get(code)![2]);
+      }
+    }
+  });
+
+  it.each(WIDTHS)('countCodes, %i-byte codes', (w) => {
+    const nCodes = 40;
+    const { memory, k, samples, codes, n } = setup(w, 1000, nCodes, 3);
+    const counts = 65536 * 8;
+    new Int32Array(memory.buffer, counts, nCodes).fill(5);
+    k.countCodes(0, samples.at, 3, n - 1, counts, nCodes);
+    const want = new Int32Array(nCodes);
+    for (let i = 3; i < n - 1; i++) want[codes[samples.view[i]]]++;
+    expect(new Int32Array(memory.buffer, counts, nCodes)).toEqual(want);
+  });
+
+  it.each(WIDTHS)('compact copies the rows and points the samples at them, %i-byte codes', (w) => {
+    const rows = 300, cols = 7;
+    const { memory, k, samples, n, rand } = setup(w, rows, 10, 11);
+    const rowCodes = new CODES[w](memory.buffer, 65536 * 8, rows * cols) as Codes;
+    for (let i = 0; i < rowCodes.length; i++) rowCodes[i] = rand(w === 1 ? 256 : 70_000);
+    const block = 65536 * 9, start = 4, end = n - 2;
+    const before = samples.view.slice();
+    k.compact(rowCodes.byteOffset, block, samples.at, start, end, cols);
+    const blockView = new CODES[w](memory.buffer, block, (end - start) * cols);
+    for (let i = start; i < end; i++) {
+      expect(samples.view[i]).toBe((i - start) * cols);
+      expect([...blockView.subarray((i - start) * cols, (i - start + 1) * cols)]).toEqual([...rowCodes.subarray(before[i] * cols, (before[i] + 1) * cols)]);
+    }
+    expect(samples.view.subarray(0, start)).toEqual(before.subarray(0, start));
+    expect(samples.view.subarray(end)).toEqual(before.subarray(end));
+  });
+
+  it.each(WIDTHS)('partition is stable and moves classes and weights along, %i-byte codes', (w) => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const { k, samples, sy, sw, codes, n, int32, rand } = setup(w, 500, 50, seed);
+      const spare = int32(3), spareY = int32(4), spareW = int32(5);
+      const start = rand(20), end = n - rand(20), last = rand(50);
+      const triple = (i: number) => [samples.view[i], sy.view[i], sw.view[i]];
+      const all = [...Array(end - start).keys()].map((i) => triple(start + i));
+      const left = all.filter(([s]) => codes[s] <= last), right = all.filter(([s]) => codes[s] > last);
+      const p = k.partition(0, samples.at, sy.at, sw.at, spare.at, spareY.at, spareW.at, start, end, last);
+      expect(p).toBe(start + left.length);
+      expect([...Array(end - start).keys()].map((i) => triple(start + i))).toEqual([...left, ...right]);
+    }
+  });
+});
