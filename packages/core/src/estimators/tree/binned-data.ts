@@ -1,4 +1,5 @@
 import type { Matrix } from '../../matrix.js';
+import { treeKernels } from './tree-kernels.js';
 import { codesMemory } from './tree-memory.js';
 
 /** Integer codes of feature values: the smallest array type that holds every feature's ranks. */
@@ -70,17 +71,10 @@ function codeArrays<T extends CodeArray>(Codes: { new (buffer: ArrayBufferLike, 
 }
 
 function binUint8(data: Uint8Array, rows: number, cols: number, shared: boolean): BinnedData {
-  const { codes, rowCodes, place } = codeArrays(Uint8Array, rows, cols);
+  const { rowCodes, place } = codeArrays(Uint8Array, rows, cols);
   rowCodes.set(data);
-  // Transpose in blocks of rows so the strided reads stay in cache.
-  const block = 256;
-  for (let r0 = 0; r0 < rows; r0 += block) {
-    const r1 = Math.min(rows, r0 + block);
-    for (let f = 0; f < cols; f++) {
-      const out = f * rows;
-      for (let r = r0; r < r1; r++) codes[out + r] = data[r * cols + f];
-    }
-  }
+  // As a kernel: in TypeScript this loop cost ~0.7-1 s per 40,000 MNIST rows, before any tree grows.
+  treeKernels(place.memory, 1).transposeBytes(place.rowCodesAt, 0, rows, cols);
   const values = allocate(Float64Array, cols * 256, shared);
   const offsets = allocate(Int32Array, cols + 1, shared);
   for (let f = 0; f <= cols; f++) offsets[f] = f * 256;

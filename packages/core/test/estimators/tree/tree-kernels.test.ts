@@ -145,4 +145,16 @@ describe('tree kernels match the TypeScript loops', () => {
       expect([...Array(end - start).keys()].map((i) => triple(start + i))).toEqual([...left, ...right]);
     }
   });
+
+  it('transposeBytes, over blocks of rows and a partial last block', () => {
+    for (const [rows, cols] of [[5, 3], [600, 3], [300, 784], [257, 2]]) {
+      const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+      const src = new Uint8Array(memory.buffer, 65536 * 8, rows * cols);
+      src.forEach((_, i) => (src[i] = (i * 7) % 251));
+      treeKernels(memory, 1).transposeBytes(src.byteOffset, 0, rows, cols);
+      const want = new Uint8Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (let f = 0; f < cols; f++) want[f * rows + r] = src[r * cols + f];
+      expect(new Uint8Array(memory.buffer, 0, rows * cols), `${rows} x ${cols}`).toEqual(want);
+    }
+  });
 });
