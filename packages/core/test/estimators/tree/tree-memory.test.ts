@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codesMemory, reserveSlots, slotLayout, WASM_MAX_BYTES } from '../../../src/estimators/tree/tree-memory.js';
+import { codesMemory, releaseCodesMemory, reserveSlots, slotLayout, WASM_MAX_BYTES } from '../../../src/estimators/tree/tree-memory.js';
 
 describe('the forest memory', () => {
   it('refuses codes past wasm32 4 GiB, naming the size: 3,000,000 x 784 uint8 codes twice = 4,704,000,000 bytes', () => {
@@ -29,5 +29,16 @@ describe('the forest memory', () => {
       expect(layout[name] % 16).toBe(0);
       expect((i + 1 < names.length ? layout[names[i + 1]] : layout.bytes) - layout[name]).toBeGreaterThanOrEqual(sizes[name]);
     });
+  });
+
+  it('hands the released memory to the next forest that fits in it, once, and a new one otherwise', () => {
+    const a = codesMemory(2000, 100, 1).memory;
+    releaseCodesMemory(a);
+    const b = codesMemory(1000, 100, 1).memory;
+    expect(b).toBe(a);
+    // Taken: a concurrent forest gets its own.
+    expect(codesMemory(1000, 100, 1).memory).not.toBe(a);
+    releaseCodesMemory(a);
+    expect(codesMemory(3000, 100, 1).memory).not.toBe(a);
   });
 });
