@@ -40,7 +40,8 @@ const OPCODES: Record<string, [number | number[], ...('u' | 's' | 'f' | 'b')[]]>
   return: [0x0f], 'i32.load': [0x28, 'u', 'u'], 'i32.store': [0x36, 'u', 'u'], 'i32.store8': [0x3a, 'u', 'u'],
   'i32.eqz': [0x45], 'i32.eq': [0x46], 'i32.ne': [0x47], 'i32.gt_u': [0x4b], 'i32.le_u': [0x4d],
   'i32.mul': [0x6c], 'i32.or': [0x72], 'i32.xor': [0x73], 'f64.convert_i32_s': [0xb7],
-  'memory.copy': [[0xfc, 0x0a], 'b', 'b'], 'memory.fill': [[0xfc, 0x0b], 'b'],
+  'memory.copy': [[0xfc, 0x0a], 'b', 'b'], 'memory.fill': [[0xfc, 0x0b], 'b'], 'i32.lt_s': [0x48],
+  'f64.gt': [0x64], 'f64.le': [0x65], 'f64.neg': [0x9a], 'f64.sub': [0xa1], 'f64.div': [0xa3],
 };
 
 /**

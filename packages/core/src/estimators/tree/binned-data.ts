@@ -21,9 +21,12 @@ export interface BinnedData {
   codeBytes: 1 | 2 | 4;
   /** Byte address of the row-major codes (`i * cols + f`), for copying small subtrees' rows. */
   rowCodesAt: number;
-  /** Byte address past the codes, where the trees' working arrays start. */
+  /** Byte address past the codes and values, where the trees' working arrays start. */
   slotsAt: number;
-  /** Distinct values per feature, ascending, as float32 (scikit-learn casts X to float32): `values[offsets[f] + code]`. */
+  /**
+   * Distinct values per feature, ascending, as float32 (scikit-learn casts X to float32):
+   * `values[offsets[f] + code]`; a view into {@link memory}, after the codes.
+   */
   values: Float64Array;
   /** `cols + 1` offsets into {@link values}; feature `f` has `offsets[f + 1] - offsets[f]` codes. */
   offsets: Int32Array;
@@ -53,7 +56,7 @@ export function allocate<T extends Uint8Array | Uint16Array | Uint32Array | Int3
  * Codes `X` column by column. uint8 data (MNIST pixels) keeps its values as codes: one
  * transposition, 256 codes per feature. Other data is ranked per feature after the
  * float32 cast scikit-learn makes, which is exact for any number of distinct values.
- * @param shared - put the values and offsets on SharedArrayBuffers, so worker threads read them without copies
+ * @param shared - put the offsets on a SharedArrayBuffer, so worker threads read them without copies
  * @throws RangeError when a value is NaN or infinite after the float32 cast, as scikit-learn rejects it,
  * or when the codes exceed WebAssembly's 4 GiB.
  */
@@ -62,24 +65,25 @@ export function binData(X: Matrix, shared: boolean): BinnedData {
 }
 
 /** The column-major and row-major code arrays of `rows x cols` codes of `Codes` in a new memory. */
-function codeArrays<T extends CodeArray>(Codes: { new (buffer: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }, rows: number, cols: number) {
+/** The column-major and row-major code arrays and `nValues` values in a new memory. */
+function codeArrays<T extends CodeArray>(Codes: { new (buffer: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }, rows: number, cols: number, nValues: number) {
   const codeBytes = Codes.BYTES_PER_ELEMENT as 1 | 2 | 4;
-  const { memory, rowCodesAt, slotsAt } = codesMemory(rows, cols, codeBytes);
+  const { memory, rowCodesAt, valuesAt, slotsAt } = codesMemory(rows, cols, codeBytes, nValues);
   const codes = new Codes(memory.buffer, 0, rows * cols);
   const rowCodes = new Codes(memory.buffer, rowCodesAt, rows * cols);
-  return { codes, rowCodes, place: { memory, codeBytes, rowCodesAt, slotsAt } };
+  const values = new Float64Array(memory.buffer, valuesAt, nValues);
+  return { codes, rowCodes, values, place: { memory, codeBytes, rowCodesAt, slotsAt, values } };
 }
 
 function binUint8(data: Uint8Array, rows: number, cols: number, shared: boolean): BinnedData {
-  const { rowCodes, place } = codeArrays(Uint8Array, rows, cols);
+  const { rowCodes, values, place } = codeArrays(Uint8Array, rows, cols, cols * 256);
   rowCodes.set(data);
   // As a kernel: in TypeScript this loop cost ~0.7-1 s per 40,000 MNIST rows, before any tree grows.
   treeKernels(place.memory, 1).transposeBytes(place.rowCodesAt, 0, rows, cols);
-  const values = allocate(Float64Array, cols * 256, shared);
   const offsets = allocate(Int32Array, cols + 1, shared);
   for (let f = 0; f <= cols; f++) offsets[f] = f * 256;
   for (let i = 0; i < values.length; i++) values[i] = i & 255;
-  return { rows, cols, ...place, values, offsets, maxCodes: 256, nearTies: false };
+  return { rows, cols, ...place, offsets, maxCodes: 256, nearTies: false };
 }
 
 function binByRank(X: Matrix, shared: boolean): BinnedData {
@@ -98,10 +102,9 @@ function binByRank(X: Matrix, shared: boolean): BinnedData {
     maxCodes = Math.max(maxCodes, m);
   }
   const Codes = maxCodes <= 256 ? Uint8Array : maxCodes <= 65536 ? Uint16Array : Uint32Array;
-  const { codes, rowCodes, place } = codeArrays<CodeArray>(Codes, rows, cols);
   const offsets = allocate(Int32Array, cols + 1, shared);
   for (let f = 0; f < cols; f++) offsets[f + 1] = offsets[f] + distinct[f].length;
-  const values = allocate(Float64Array, offsets[cols], shared);
+  const { codes, rowCodes, values, place } = codeArrays<CodeArray>(Codes, rows, cols, offsets[cols]);
   for (let f = 0; f < cols; f++) {
     const d = distinct[f];
     values.set(d, offsets[f]);

@@ -68,6 +68,9 @@ export class Splitter {
   improvement = 0;
   private readonly bestLeft: Float64Array;
   private bestWl = 0;
+  /** The scan kernel's answer: the best split's code and next present code, and its left weight. */
+  private readonly resultCodes: Int32Array;
+  private readonly resultWl: Float64Array;
 
   /**
    * @param weights - integer weight per training row (bootstrap counts); rows with weight 0 are left out, as scikit-learn does
@@ -109,9 +112,11 @@ export class Splitter {
     this.maxFeatures = options.maxFeatures;
     this.minLeaf = options.minSamplesLeaf;
     this.histogram = new NodeHistogram(memory, this.at, data.maxCodes, this.C, this.minLeaf > 1, this.kernels);
-    this.left = new Float64Array(this.C);
-    this.total = new Float64Array(this.C);
-    this.bestLeft = new Float64Array(this.C);
+    this.left = new Float64Array(memory.buffer, this.at.left, this.C);
+    this.total = new Float64Array(memory.buffer, this.at.total, this.C);
+    this.bestLeft = new Float64Array(memory.buffer, this.at.bestLeft, this.C);
+    this.resultCodes = new Int32Array(memory.buffer, this.at.result, 2);
+    this.resultWl = new Float64Array(memory.buffer, this.at.result + 8, 1);
   }
 
   /** Number of samples with positive weight (the root's size). */
@@ -211,50 +216,22 @@ export class Splitter {
     return this.values[o + present[m - 1]] <= this.values[o + present[0]] + FEATURE_THRESHOLD;
   }
 
-  /** Scores every split between consecutive present codes of `f`; returns the best proxy so far. */
+  /** Scores every split between consecutive present codes of `f` (in the scan kernel); returns the best proxy so far. */
   private scan(f: number, m: number, nNode: number, bestProxy: number): number {
-    const { hist, counts, present } = this.histogram;
-    const { left, total, values, C, minLeaf } = this;
-    const o = this.offsets[f];
-    const wNode = this.wNode;
-    left.fill(0);
-    let wl = 0, nl = 0;
-    for (let k = 0; k < m - 1; k++) {
-      const code = present[k];
-      const h = code * C;
-      for (let c = 0; c < C; c++) {
-        left[c] += hist[h + c];
-        wl += hist[h + c];
-      }
-      const next = present[k + 1];
-      // Both sides hold a present code, so min_samples_leaf = 1 always holds.
-      if (minLeaf > 1) {
-        nl += counts[code];
-        if (nl < minLeaf || nNode - nl < minLeaf) continue;
-      }
-      if (this.nearTies && values[o + next] <= values[o + code] + FEATURE_THRESHOLD) continue;
-      const wr = wNode - wl;
-      let sqL = 0, sqR = 0;
-      for (let c = 0; c < C; c++) {
-        const a = left[c];
-        sqL += a * a;
-        const b = total[c] - a;
-        sqR += b * b;
-      }
-      const proxy = -wr * (1 - sqR / (wr * wr)) - wl * (1 - sqL / (wl * wl));
-      if (proxy > bestProxy) {
-        bestProxy = proxy;
-        const a = values[o + code], b = values[o + next];
-        let threshold = a / 2 + b / 2;
-        if (threshold === b || threshold === Infinity || threshold === -Infinity) threshold = a;
-        this.bestFeature = f;
-        this.bestCode = code;
-        this.bestThreshold = threshold;
-        this.bestLeft.set(left);
-        this.bestWl = wl;
-      }
+    const at = this.at, o = this.offsets[f];
+    const proxy = this.kernels.scan(at.hist, at.counts, at.present, m, this.C, at.total, at.left, at.bestLeft,
+      this.values.byteOffset + 8 * o, this.nearTies ? 1 : 0, this.minLeaf, nNode, this.wNode, bestProxy, at.result);
+    if (proxy > bestProxy) {
+      const code = this.resultCodes[0], values = this.values;
+      const a = values[o + code], b = values[o + this.resultCodes[1]];
+      let threshold = a / 2 + b / 2;
+      if (threshold === b || threshold === Infinity || threshold === -Infinity) threshold = a;
+      this.bestFeature = f;
+      this.bestCode = code;
+      this.bestThreshold = threshold;
+      this.bestWl = this.resultWl[0];
     }
-    return bestProxy;
+    return proxy;
   }
 
   /** Moves the best split's left samples first and computes the children's impurities. */

@@ -33,6 +33,18 @@ export interface TreeKernels {
   countCodes(codes: number, samples: number, start: number, end: number, counts: number, nCodes: number): void;
   /** Copies the rows `samples[start, end)` (of `cols` codes each, row-major at `rowCodes`) into `block`, and points the samples at them (code offsets). */
   compact(rowCodes: number, block: number, samples: number, start: number, end: number, cols: number): void;
+  /**
+   * Scores every split between consecutive present codes (`m` of them at `present`) of the
+   * float64 histogram `hist` (`nClasses` per code), as scikit-learn's gini proxy in its order
+   * of operations, skipping splits that leave fewer than `minLeaf` samples (`counts` per code)
+   * on a side of the `nNode` samples, or, with `nearTies`, split values closer than
+   * FEATURE_THRESHOLD (float64 `values` per code). `total` holds the node's class weights
+   * (summing to `wNode`), `left` is scratch. Returns the best proxy, `bestProxy` or better;
+   * on each improvement writes the code and the next present code (int32) and the left
+   * weight (float64 at +8) to `result`, and the left class weights to `bestLeft`.
+   */
+  scan(hist: number, counts: number, present: number, m: number, nClasses: number, total: number, left: number, bestLeft: number,
+    values: number, nearTies: number, minLeaf: number, nNode: number, wNode: number, bestProxy: number, result: number): number;
   /** Writes the `rows x cols` bytes at `src` transposed (`cols x rows`) at `dst`, for any code width's memory. */
   transposeBytes(src: number, dst: number, rows: number, cols: number): void;
   /**
@@ -252,13 +264,69 @@ function transposeBytes(): WasmFunction {
 /** Rows per block of {@link transposeBytes}: 256 MNIST rows are 196 KiB of reads, within L2. */
 const TRANSPOSE_ROWS = 256;
 
+/** scikit-learn's FEATURE_THRESHOLD (binned-data.ts), inlined to keep this module free of imports from the tree. */
+const FEATURE_THRESHOLD = 1e-7;
+
+function scan(): WasmFunction {
+  // params: 0 hist, 1 counts, 2 present, 3 m, 4 nClasses, 5 total, 6 left, 7 bestLeft, 8 values, 9 nearTies,
+  //   10 minLeaf, 11 nNode, 12 wNode (f64), 13 bestProxy (f64), 14 result;
+  // locals: 15 k (byte offset in present), 16 end, 17 code, 18 next, 19 h (the code's row), 20 c (byte offset of a class),
+  //   21 nl, 22 C8 (row bytes); 23 wl, 24 wr, 25 sqL, 26 sqR, 27 a, 28 b, 29 proxy, 30 v (f64)
+  const f64At = (base: number, index: number): WasmCode => ['local.get', base, 'local.get', index, 'i32.const', 3, 'i32.shl', 'i32.add', 'f64.load', 3, 0];
+  const addLeft: WasmCode = [
+    'local.get', 19, 'local.get', 20, 'i32.add', 'f64.load', 3, 0, 'local.set', 30,
+    'local.get', 6, 'local.get', 20, 'i32.add', 'local.get', 6, 'local.get', 20, 'i32.add', 'f64.load', 3, 0, 'local.get', 30, 'f64.add', 'f64.store', 3, 0,
+    'local.get', 23, 'local.get', 30, 'f64.add', 'local.set', 23,
+    ...bump(20, 8),
+  ];
+  const squares: WasmCode = [
+    'local.get', 6, 'local.get', 20, 'i32.add', 'f64.load', 3, 0, 'local.tee', 27, 'local.get', 27, 'f64.mul', 'local.get', 25, 'f64.add', 'local.set', 25,
+    'local.get', 5, 'local.get', 20, 'i32.add', 'f64.load', 3, 0, 'local.get', 27, 'f64.sub', 'local.tee', 28, 'local.get', 28, 'f64.mul', 'local.get', 26, 'f64.add', 'local.set', 26,
+    ...bump(20, 8),
+  ];
+  // -wr * (1 - sqR / (wr * wr)) - wl * (1 - sqL / (wl * wl)), in that order of operations
+  const side = (w: number, sq: number): WasmCode => ['f64.const', 1, 'local.get', sq, 'local.get', w, 'local.get', w, 'f64.mul', 'f64.div', 'f64.sub'];
+  return {
+    name: 'scan', params: [...Array(12).fill('i32'), 'f64', 'f64', 'i32'], results: ['f64'], locals: [...Array(8).fill('i32'), ...Array(8).fill('f64')],
+    code: [
+      'local.get', 4, 'i32.const', 3, 'i32.shl', 'local.set', 22,
+      'local.get', 6, 'i32.const', 0, 'local.get', 22, 'memory.fill', 0,
+      'local.get', 3, 'i32.const', 1, 'i32.sub', 'i32.const', 2, 'i32.shl', 'local.set', 16,
+      ...whileBelow(15, 16, [
+        'local.get', 2, 'local.get', 15, 'i32.add', 'i32.load', 2, 0, 'local.set', 17,
+        'local.get', 2, 'local.get', 15, 'i32.add', 'i32.load', 2, 4, 'local.set', 18,
+        'local.get', 17, 'local.get', 22, 'i32.mul', 'local.get', 0, 'i32.add', 'local.set', 19,
+        'i32.const', 0, 'local.set', 20, ...whileBelow(20, 22, addLeft),
+        ...bump(15, 4),
+        // Both sides hold a present code, so min_samples_leaf = 1 always holds. (br_if 1: next candidate.)
+        'local.get', 10, 'i32.const', 1, 'i32.gt_u', 'if',
+        'local.get', 21, 'local.get', 1, 'local.get', 17, 'i32.const', 2, 'i32.shl', 'i32.add', 'i32.load', 2, 0, 'i32.add', 'local.tee', 21,
+        'local.get', 10, 'i32.lt_s', 'local.get', 11, 'local.get', 21, 'i32.sub', 'local.get', 10, 'i32.lt_s', 'i32.or', 'br_if', 1,
+        'end',
+        'local.get', 9, 'if', ...f64At(8, 18), ...f64At(8, 17), 'f64.const', FEATURE_THRESHOLD, 'f64.add', 'f64.le', 'br_if', 1, 'end',
+        'local.get', 12, 'local.get', 23, 'f64.sub', 'local.set', 24,
+        'f64.const', 0, 'local.set', 25, 'f64.const', 0, 'local.set', 26, 'i32.const', 0, 'local.set', 20,
+        ...whileBelow(20, 22, squares),
+        'local.get', 24, 'f64.neg', ...side(24, 26), 'f64.mul', 'local.get', 23, ...side(23, 25), 'f64.mul', 'f64.sub', 'local.tee', 29,
+        'local.get', 13, 'f64.gt', 'if',
+        'local.get', 29, 'local.set', 13,
+        'local.get', 14, 'local.get', 17, 'i32.store', 2, 0, 'local.get', 14, 'local.get', 18, 'i32.store', 2, 4,
+        'local.get', 14, 'local.get', 23, 'f64.store', 3, 8,
+        'local.get', 7, 'local.get', 6, 'local.get', 22, 'memory.copy', 0, 0,
+        'end',
+      ]),
+      'local.get', 13,
+    ],
+  };
+}
+
 const WIDTHS: Width[] = [1, 2, 4];
 let compiled: WebAssembly.Module | undefined;
 
 /** The kernels for codes of `codeBytes` bytes, over `memory` (a forest's shared memory). */
 export function treeKernels(memory: WebAssembly.Memory, codeBytes: Width): TreeKernels {
   compiled ??= assembleModule(
-    [...WIDTHS.flatMap((w) => [sameCode(w), histDense(w, 1), histDense(w, 4), histMarked(w), countCodes(w), compact(w), partition(w)]), merge(1), merge(4), transposeBytes()],
+    [...WIDTHS.flatMap((w) => [sameCode(w), histDense(w, 1), histDense(w, 4), histMarked(w), countCodes(w), compact(w), partition(w)]), merge(1), merge(4), transposeBytes(), scan()],
     1,
     true,
   );
@@ -276,5 +344,6 @@ export function treeKernels(memory: WebAssembly.Memory, codeBytes: Width): TreeK
     compact: e[`compact_${w}`] as TreeKernels['compact'],
     partition: e[`partition_${w}`],
     transposeBytes: e.transpose_bytes as TreeKernels['transposeBytes'],
+    scan: e.scan,
   };
 }

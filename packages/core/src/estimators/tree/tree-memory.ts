@@ -33,6 +33,12 @@ export interface SlotLayout {
   counts: number;
   mark: number;
   present: number;
+  /** Float64 per class: the node's class weights, the scan's left side, the best split's left side. */
+  total: number;
+  left: number;
+  bestLeft: number;
+  /** The scan's best split: code and next present code (int32), left weight (float64 at +8). */
+  result: number;
   bytes: number;
 }
 
@@ -57,6 +63,7 @@ export function slotLayout(rows: number, cols: number, codeBytes: number, maxCod
     ['block', Math.min(rows, LOCAL_ROWS) * cols * codeBytes],
     ['hist4', 16 * maxCodes * nClasses], ['hist', 8 * maxCodes * nClasses],
     ['counts', 4 * maxCodes], ['mark', 4 * maxCodes], ['present', 4 * maxCodes],
+    ['total', 8 * nClasses], ['left', 8 * nClasses], ['bestLeft', 8 * nClasses], ['result', 16],
   ];
   const layout = { bytes: 0 } as SlotLayout;
   for (const [name, size] of sizes) {
@@ -78,20 +85,21 @@ export function checkWasmBytes(bytes: number, what: string): void {
 
 /**
  * A shared memory holding the codes of `rows x cols` data, `codeBytes` per code, twice
- * (column-major at 0, row-major after); slots are added by {@link reserveSlots}. It is the
+ * (column-major at 0, row-major after), then `nValues` float64 feature values; slots are
+ * added by {@link reserveSlots}. It is the
  * memory last given back with {@link releaseCodesMemory} when that one is large enough:
  * its contents are stale, and every array is written before it is read.
  * @throws RangeError when the codes exceed WebAssembly's 4 GiB.
  */
-export function codesMemory(rows: number, cols: number, codeBytes: number): { memory: WebAssembly.Memory; rowCodesAt: number; slotsAt: number } {
-  const one = align(rows * cols * codeBytes);
-  checkWasmBytes(2 * one, `the codes of ${rows} x ${cols} features (${codeBytes} bytes each, twice)`);
+export function codesMemory(rows: number, cols: number, codeBytes: number, nValues: number): { memory: WebAssembly.Memory; rowCodesAt: number; valuesAt: number; slotsAt: number } {
+  const one = align(rows * cols * codeBytes), bytes = 2 * one + align(8 * nValues);
+  checkWasmBytes(bytes, `the codes of ${rows} x ${cols} features (${codeBytes} bytes each, twice) and their ${nValues} values`);
   let memory = spare;
   spare = undefined;
-  if (!memory || memory.buffer.byteLength < 2 * one) {
-    memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((2 * one) / PAGE)), maximum: WASM_MAX_BYTES / PAGE, shared: true });
+  if (!memory || memory.buffer.byteLength < bytes) {
+    memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)), maximum: WASM_MAX_BYTES / PAGE, shared: true });
   }
-  return { memory, rowCodesAt: one, slotsAt: 2 * one };
+  return { memory, rowCodesAt: one, valuesAt: 2 * one, slotsAt: bytes };
 }
 
 /**

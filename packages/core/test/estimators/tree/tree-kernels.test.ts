@@ -157,4 +157,66 @@ describe('tree kernels match the TypeScript loops', () => {
       expect(new Uint8Array(memory.buffer, 0, rows * cols), `${rows} x ${cols}`).toEqual(want);
     }
   });
+
+  it('scan finds the same best split, proxy and left side as the TypeScript scan, with min_samples_leaf and near ties', () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const rand = rng(seed), C = 1 + (seed % 4), m = 2 + rand(60), minLeaf = seed % 3 === 0 ? 1 + rand(20) : 1, nearTies = seed % 2;
+      const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+      const base = 65536;
+      const hist = new Float64Array(memory.buffer, base, m * C), counts = new Int32Array(memory.buffer, 2 * base, m);
+      const present = new Int32Array(memory.buffer, 3 * base, m), values = new Float64Array(memory.buffer, 4 * base, m);
+      const total = new Float64Array(memory.buffer, 5 * base, C), left = 5 * base + 1024, bestLeft = new Float64Array(memory.buffer, 5 * base + 2048, C);
+      const result = 5 * base + 3072;
+      // Codes 0..m-1 present in order; ascending values, some within 1e-7 of the previous one.
+      for (let k = 0; k < m; k++) {
+        present[k] = k;
+        values[k] = k === 0 ? 0.5 : values[k - 1] + (rand(4) === 0 ? 5e-8 : 0.25 * (1 + rand(3)));
+        counts[k] = 0;
+        for (let c = 0; c < C; c++) {
+          hist[k * C + c] = rand(3) === 0 ? rand(50) : 0;
+          counts[k] += hist[k * C + c];
+        }
+        if (counts[k] === 0) hist[k * C] = counts[k] = 1;
+      }
+      let wNode = 0, nNode = 0;
+      for (let c = 0; c < C; c++) for (let k = 0; k < m; k++) total[c] += hist[k * C + c];
+      for (let c = 0; c < C; c++) wNode += total[c];
+      for (let k = 0; k < m; k++) nNode += counts[k];
+      // The reference: the splitter's scan before the kernel.
+      let best = -Infinity, bestCode = -1, bestWl = 0, want: number[] = [];
+      const l = new Float64Array(C);
+      let wl = 0, nl = 0;
+      for (let k = 0; k < m - 1; k++) {
+        for (let c = 0; c < C; c++) {
+          l[c] += hist[k * C + c];
+          wl += hist[k * C + c];
+        }
+        if (minLeaf > 1) {
+          nl += counts[k];
+          if (nl < minLeaf || nNode - nl < minLeaf) continue;
+        }
+        if (nearTies && values[k + 1] <= values[k] + 1e-7) continue;
+        const wr = wNode - wl;
+        let sqL = 0, sqR = 0;
+        for (let c = 0; c < C; c++) {
+          sqL += l[c] * l[c];
+          sqR += (total[c] - l[c]) * (total[c] - l[c]);
+        }
+        const proxy = -wr * (1 - sqR / (wr * wr)) - wl * (1 - sqL / (wl * wl));
+        if (proxy > best) [best, bestCode, bestWl, want] = [proxy, k, wl, [...l]];
+      }
+      const start = seed % 5 === 0 ? 1e9 : -Infinity; // an earlier feature's better proxy is kept
+      const got = treeKernels(memory, 1).scan(hist.byteOffset, counts.byteOffset, present.byteOffset, m, C, total.byteOffset, left, bestLeft.byteOffset,
+        values.byteOffset, nearTies, minLeaf, nNode, wNode, start, result);
+      if (start > best) {
+        expect(got, `seed ${seed}`).toBe(start);
+        continue;
+      }
+      expect(got, `seed ${seed}`).toBe(best);
+      if (best === -Infinity) continue;
+      expect([...new Int32Array(memory.buffer, result, 2)], `seed ${seed}`).toEqual([bestCode, bestCode + 1]);
+      expect(new Float64Array(memory.buffer, result + 8, 1)[0]).toBe(bestWl);
+      expect([...bestLeft]).toEqual(want);
+    }
+  });
 });
