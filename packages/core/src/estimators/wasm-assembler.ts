@@ -37,7 +37,7 @@ const OPCODES: Record<string, [number | number[], ...('u' | 's' | 'f' | 'b')[]]>
   'f64.add': [0xa0], 'f64.mul': [0xa2], 'f64.convert_i32_u': [0xb8],
   'v128.load': [[0xfd, 0x00], 'u', 'u'], 'f64x2.extract_lane': [[0xfd, 0x21], 'b'], 'f64x2.mul': [[0xfd, 0xf2, 0x01]],
   // Integer loads and stores, compares and bulk memory (the tree kernels').
-  return: [0x0f], 'i32.load': [0x28, 'u', 'u'], 'i32.store': [0x36, 'u', 'u'], 'i32.store8': [0x3a, 'u', 'u'],
+  return: [0x0f], call: [0x10, 'u'], 'i32.load': [0x28, 'u', 'u'], 'i32.store': [0x36, 'u', 'u'], 'i32.store8': [0x3a, 'u', 'u'],
   'i32.eqz': [0x45], 'i32.eq': [0x46], 'i32.ne': [0x47], 'i32.gt_u': [0x4b], 'i32.le_u': [0x4d],
   'i32.mul': [0x6c], 'i32.or': [0x72], 'i32.xor': [0x73], 'f64.convert_i32_s': [0xb7],
   'memory.copy': [[0xfc, 0x0a], 'b', 'b'], 'memory.fill': [[0xfc, 0x0b], 'b'], 'i32.lt_s': [0x48],

@@ -38,31 +38,21 @@ export class NodeHistogram {
   }
 
   /**
-   * Whether every sample of the node has the same code (`codes`: address of the feature's
-   * code of sample 0): a read-only pass that stops at the first difference, cheaper than a
-   * histogram for the many pixels that are constant in a node.
-   */
-  sameCode(codes: number, start: number, end: number): boolean {
-    return this.kernels.sameCode(codes, this.at.samples, start, end) === 1;
-  }
-
-  /**
-   * Class histogram of one feature over the node's samples (`codes` as for {@link sameCode},
-   * `nCodes` possible): fills {@link hist} (and {@link counts} when asked for) for the codes
-   * present and lists those codes ascending in {@link present}. Returns how many are present.
+   * One drawn feature's class histogram over the node's samples (`codes`: address of the
+   * feature's code of sample 0, `nCodes` possible). Returns 1 when every sample has the same
+   * code (a read-only pass that stops at the first difference, cheaper than a histogram for
+   * the many pixels constant in a node); otherwise fills {@link hist} (and {@link counts}
+   * when asked for) for the codes present, lists them ascending in {@link present} and
+   * returns how many.
    */
   build(codes: number, start: number, end: number, nCodes: number): number {
-    const n = end - start, k = this.kernels, at = this.at, C = this.C;
-    if (n >= DENSE1 * nCodes) {
-      // Many samples per code: integer histograms of every code, no marks; four interleaved
-      // copies from DENSE4 (see the kernel).
-      const copies = n >= DENSE4 * nCodes ? 4 : 1, stride = 4 * nCodes * C;
-      k.histDense(copies, codes, at.samples, at.sy, at.sw, start, end, at.hist4, stride, C);
-      if (this.withCounts) k.countCodes(codes, at.samples, start, end, at.counts, nCodes);
-      return k.merge(copies, at.hist4, stride, at.hist, at.present, nCodes, C);
-    }
-    const stamp = ++this.stamp;
-    const m = k.histMarked(codes, at.samples, at.sy, at.sw, start, end, at.hist, at.mark, at.present, stamp, C, this.withCounts ? at.counts : 0);
+    const n = end - start, at = this.at;
+    const copies = n >= DENSE4 * nCodes ? 4 : n >= DENSE1 * nCodes ? 1 : 0;
+    const stamp = copies === 0 ? ++this.stamp : 0;
+    const m = this.kernels.histogram(codes, at.samples, at.sy, at.sw, start, end, nCodes, this.C, copies, at.hist4, at.hist, at.mark, at.present, stamp,
+      this.withCounts ? at.counts : 0);
+    // The codes of the marked build come in order of first sight.
+    if (copies > 0 || m === 1) return m;
     const { present, mark } = this;
     if (m <= 16) insertionSort(present, m);
     else if (m * 8 > nCodes) {
@@ -77,7 +67,8 @@ export class NodeHistogram {
 /**
  * Samples per possible code from which {@link NodeHistogram.build} sums four interleaved
  * histograms, and one histogram of every code without marks: below DENSE1 the per-sample
- * mark test is cheaper than clearing and scanning every code. Chosen by CPU time per tree
+ * mark test is cheaper than clearing and scanning every code (still so with the kernels:
+ * DENSE1 1 or 2 and DENSE4 2 or 8 cost more CPU per tree). Chosen by CPU time per tree
  * on the MNIST 5-detector (bench/forest.ts); they change no histogram, only how it is summed.
  */
 const DENSE4 = 4, DENSE1 = 0.5;

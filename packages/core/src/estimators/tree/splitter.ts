@@ -188,7 +188,7 @@ export class Splitter {
       fJ += found;
       const f = features[fJ];
       const codes = this.codesOf(f), nCodes = this.offsets[f + 1] - this.offsets[f];
-      const m = this.histogram.sameCode(codes, start, end) ? 1 : this.histogram.build(codes, start, end, nCodes);
+      const m = this.histogram.build(codes, start, end, nCodes);
       if (this.isConstant(f, m)) {
         swap(features, fJ, total);
         found++;

@@ -1,36 +1,32 @@
 /**
- * The per-sample loops of tree growing as WebAssembly over the forest's memory
- * (tree-memory.ts): the constancy scan, the class histograms, the compaction of a subtree's
- * rows and the partition. These visit every sample of every drawn feature of every node
- * (~8.5 M sample visits per MNIST tree) and took ~85% of a tree's CPU as bounds-checked
- * typed-array loops. Arguments are byte addresses in the memory (arrays of int32 unless
- * said), sample positions and counts. Histograms sum integer weights, exactly, and list
- * codes in the order the JS loops did, so the trees are the same.
+ * The loops of tree growing as WebAssembly over the forest's memory (tree-memory.ts): the
+ * constancy scan and class histograms (histogram-kernels.ts), the threshold scan, the
+ * compaction of a subtree's rows, the partition, and the codes' transposition. The per-sample
+ * ones visit every sample of every drawn feature of every node (~8.5 M sample visits per MNIST
+ * tree) and took ~85% of a tree's CPU as bounds-checked typed-array loops. Arguments are byte
+ * addresses in the memory (arrays of int32 unless said), sample positions and counts.
+ * Histograms sum integer weights, exactly, and list codes in the order the JS loops did, and
+ * the scan keeps scikit-learn's order of float64 operations, so the trees are the same.
  */
 import { assembleModule, type WasmCode, type WasmFunction } from '../wasm-assembler.js';
+import { histogramKernel, histogramParts } from './histogram-kernels.js';
+import { at, bump, codeOf, toBytes, whileBelow, type Width } from './wasm-listing.js';
 
 /** The kernels for codes of one width, bound to one memory. */
 export interface TreeKernels {
-  /** 1 when every sample of `[start, end)` has the same code (`codes` = address of the feature's code of sample 0), else 0. */
-  sameCode(codes: number, samples: number, start: number, end: number): number;
   /**
-   * Adds each sample's weight at `(code * nClasses + class)` of `copies` interleaved int32
-   * histograms `stride` bytes apart (sample i in copy i mod copies), zeroed first.
+   * One drawn feature's pass over the node's samples `[start, end)` (class `sy`, weight `sw`
+   * per position; `codes` = address of the feature's code of sample 0, `nCodes` possible):
+   * returns 1 at once when every sample has the same code (the constancy scan). Otherwise
+   * builds the float64 class histogram `hist` (`nClasses` per code) and lists the codes with
+   * weight in `present`, and returns how many. With `copies` 1 or 4 from `copies`
+   * interleaved int32 histograms at `hist4` (consecutive samples often share a bin; four
+   * copies keep four adds in flight), the codes ascending; with `copies` 0 a code's row is
+   * cleared when first seen (`mark[code] !== stamp`) and the codes listed in order of first
+   * sight. With `counts` non-zero also counts samples per code there.
    */
-  histDense(copies: 1 | 4, codes: number, samples: number, sy: number, sw: number, start: number, end: number, hist4: number, stride: number, nClasses: number): void;
-  /**
-   * Sums the copies into the float64 histogram `hist` (same layout), lists the codes with
-   * weight in `present`, ascending, and returns how many.
-   */
-  merge(copies: 1 | 4, hist4: number, stride: number, hist: number, present: number, nCodes: number, nClasses: number): number;
-  /**
-   * Float64 class histogram of the codes seen: a code's row of `hist` is zeroed when first
-   * seen (`mark[code] !== stamp`) and the code appended to `present`, in order of first sight;
-   * with `counts` non-zero also counts samples per code there. Returns how many codes.
-   */
-  histMarked(codes: number, samples: number, sy: number, sw: number, start: number, end: number, hist: number, mark: number, present: number, stamp: number, nClasses: number, counts: number): number;
-  /** Samples per code into `counts` (`nCodes` of them, zeroed first). */
-  countCodes(codes: number, samples: number, start: number, end: number, counts: number, nCodes: number): void;
+  histogram(codes: number, samples: number, sy: number, sw: number, start: number, end: number, nCodes: number, nClasses: number,
+    copies: number, hist4: number, hist: number, mark: number, present: number, stamp: number, counts: number): number;
   /** Copies the rows `samples[start, end)` (of `cols` codes each, row-major at `rowCodes`) into `block`, and points the samples at them (code offsets). */
   compact(rowCodes: number, block: number, samples: number, start: number, end: number, cols: number): void;
   /**
@@ -52,143 +48,6 @@ export interface TreeKernels {
    * through the spares. Returns the position of the first sample on the right.
    */
   partition(codes: number, samples: number, sy: number, sw: number, spare: number, spareY: number, spareW: number, start: number, end: number, last: number): number;
-}
-
-type Width = 1 | 2 | 4;
-
-const get = (local: number): WasmCode => ['local.get', local];
-/** The address `base + offset` (locals). */
-const at = (base: number, offset: number): WasmCode => ['local.get', base, 'local.get', offset, 'i32.add'];
-/** `local += n` */
-const bump = (local: number, n: number): WasmCode => ['local.get', local, 'i32.const', n, 'i32.add', 'local.set', local];
-/** `local *= 4`: a position to a byte offset. */
-const toBytes = (local: number): WasmCode => ['local.get', local, 'i32.const', 2, 'i32.shl', 'local.set', local];
-/** A loop run while `a <u b` (locals), `body` inside (depth 0 = the loop, 1 = past it). */
-const whileBelow = (a: number, b: number, body: WasmCode): WasmCode => [
-  'block', 'loop', 'local.get', a, 'local.get', b, 'i32.ge_u', 'br_if', 1, ...body, 'br', 0, 'end', 'end',
-];
-
-/** Pushes the code of the sample whose int32 is at `address + offset`, the feature's codes at local `codes`. */
-function codeOf(w: Width, codes: number, address: WasmCode, offset = 0): WasmCode {
-  const shift: WasmCode = w === 1 ? [] : ['i32.const', w === 2 ? 1 : 2, 'i32.shl'];
-  const load: WasmCode = w === 1 ? ['i32.load8_u', 0, 0] : w === 2 ? ['i32.load16_u', 1, 0] : ['i32.load', 2, 0];
-  return [...address, 'i32.load', 2, offset, ...shift, 'local.get', codes, 'i32.add', ...load];
-}
-
-function sameCode(w: Width): WasmFunction {
-  // params: 0 codes, 1 samples, 2 start, 3 end; locals: 4 p (address of the sample), 5 e, 6 first
-  const differs = (offset: number): WasmCode => [...codeOf(w, 0, get(4), offset), 'local.get', 6, 'i32.xor'];
-  return {
-    name: `same_code_${w}`, params: ['i32', 'i32', 'i32', 'i32'], results: ['i32'], locals: ['i32', 'i32', 'i32'],
-    code: [
-      ...toBytes(2), ...toBytes(3), ...at(1, 2), 'local.set', 4, ...at(1, 3), 'local.set', 5,
-      ...codeOf(w, 0, get(4)), 'local.set', 6, ...bump(4, 4),
-      // Four samples per branch, on an OR of differences: most features differ early or not at all.
-      'block', 'loop',
-      'local.get', 5, 'local.get', 4, 'i32.sub', 'i32.const', 16, 'i32.lt_u', 'br_if', 1,
-      ...differs(0), ...differs(4), 'i32.or', ...differs(8), 'i32.or', ...differs(12), 'i32.or',
-      'if', 'i32.const', 0, 'return', 'end',
-      ...bump(4, 16), 'br', 0, 'end', 'end',
-      ...whileBelow(4, 5, [...differs(0), 'if', 'i32.const', 0, 'return', 'end', ...bump(4, 4)]),
-      'i32.const', 1,
-    ],
-  };
-}
-
-function histDense(w: Width, copies: 1 | 4): WasmFunction {
-  // params: 0 codes, 1 samples, 2 sy, 3 sw, 4 start, 5 end, 6 hist4, 7 stride, 8 nClasses;
-  // locals: 9 i (byte offset of the position), 10 a (a bin's address), 11 e4 (end of the groups of four)
-  const add = (k: number): WasmCode => [
-    ...codeOf(w, 0, at(1, 9), 4 * k), 'local.get', 8, 'i32.mul', ...at(2, 9), 'i32.load', 2, 4 * k, 'i32.add',
-    'i32.const', 2, 'i32.shl', 'local.get', 6, 'i32.add',
-    ...(k > 0 ? ['local.get', 7, 'i32.const', k, 'i32.mul', 'i32.add'] : []), 'local.tee', 10,
-    'local.get', 10, 'i32.load', 2, 0, ...at(3, 9), 'i32.load', 2, 4 * k, 'i32.add', 'i32.store', 2, 0,
-  ];
-  const code: WasmCode = [
-    'local.get', 6, 'i32.const', 0, 'local.get', 7, 'i32.const', copies, 'i32.mul', 'memory.fill', 0,
-    ...toBytes(4), ...toBytes(5), 'local.get', 4, 'local.set', 9,
-  ];
-  if (copies === 4) {
-    // Four histograms: consecutive samples often share a bin (most pixels are 0), and four
-    // copies keep four adds in flight instead of a chain through one memory cell.
-    code.push('local.get', 5, 'i32.const', 12, 'i32.gt_u', 'if',
-      'local.get', 5, 'i32.const', 12, 'i32.sub', 'local.set', 11,
-      ...whileBelow(9, 11, [...add(0), ...add(1), ...add(2), ...add(3), ...bump(9, 16)]), 'end');
-  }
-  code.push(...whileBelow(9, 5, [...add(0), ...bump(9, 4)]));
-  return { name: `hist_dense${copies}_${w}`, params: Array(9).fill('i32'), results: [], locals: ['i32', 'i32', 'i32'], code };
-}
-
-function merge(copies: 1 | 4): WasmFunction {
-  // params: 0 hist4, 1 stride, 2 hist, 3 present, 4 nCodes, 5 nClasses;
-  // locals: 6 code, 7 k (byte offset of an int32 bin), 8 c, 9 v, 10 weight, 11 m
-  const sum: WasmCode = ['local.get', 0, 'local.get', 7, 'i32.add', 'i32.load', 2, 0];
-  for (let k = 1; k < copies; k++) sum.push('local.get', 0, 'local.get', 7, 'i32.add', 'local.get', 1, 'i32.const', k, 'i32.mul', 'i32.add', 'i32.load', 2, 0, 'i32.add');
-  return {
-    name: `merge${copies}`, params: Array(6).fill('i32'), results: ['i32'], locals: Array(6).fill('i32'),
-    code: [
-      ...whileBelow(6, 4, [
-        'i32.const', 0, 'local.set', 10, 'i32.const', 0, 'local.set', 8,
-        ...whileBelow(8, 5, [
-          ...sum, 'local.set', 9,
-          'local.get', 2, 'local.get', 7, 'i32.const', 1, 'i32.shl', 'i32.add', 'local.get', 9, 'f64.convert_i32_s', 'f64.store', 3, 0,
-          'local.get', 10, 'local.get', 9, 'i32.add', 'local.set', 10,
-          ...bump(7, 4), ...bump(8, 1),
-        ]),
-        // Weights are positive, so a code is present exactly when it carries weight.
-        'local.get', 10, 'if',
-        'local.get', 3, 'local.get', 11, 'i32.const', 2, 'i32.shl', 'i32.add', 'local.get', 6, 'i32.store', 2, 0,
-        ...bump(11, 1), 'end',
-        ...bump(6, 1),
-      ]),
-      'local.get', 11,
-    ],
-  };
-}
-
-function histMarked(w: Width): WasmFunction {
-  // params: 0 codes, 1 samples, 2 sy, 3 sw, 4 start, 5 end, 6 hist, 7 mark, 8 present, 9 stamp, 10 nClasses, 11 counts;
-  // locals: 12 i (byte offset of the position), 13 code, 14 row (address of the code's float64 row), 15 c, 16 m
-  const countAt: WasmCode = ['local.get', 11, 'local.get', 13, 'i32.const', 2, 'i32.shl', 'i32.add'];
-  return {
-    name: `hist_marked_${w}`, params: Array(12).fill('i32'), results: ['i32'], locals: Array(5).fill('i32'),
-    code: [
-      ...toBytes(4), ...toBytes(5), 'local.get', 4, 'local.set', 12,
-      ...whileBelow(12, 5, [
-        ...codeOf(w, 0, at(1, 12)), 'local.set', 13,
-        'local.get', 13, 'local.get', 10, 'i32.mul', 'i32.const', 3, 'i32.shl', 'local.get', 6, 'i32.add', 'local.set', 14,
-        'local.get', 7, 'local.get', 13, 'i32.const', 2, 'i32.shl', 'i32.add', 'i32.load', 2, 0, 'local.get', 9, 'i32.ne', 'if',
-        'local.get', 7, 'local.get', 13, 'i32.const', 2, 'i32.shl', 'i32.add', 'local.get', 9, 'i32.store', 2, 0,
-        'local.get', 8, 'local.get', 16, 'i32.const', 2, 'i32.shl', 'i32.add', 'local.get', 13, 'i32.store', 2, 0,
-        ...bump(16, 1),
-        'i32.const', 0, 'local.set', 15,
-        ...whileBelow(15, 10, ['local.get', 14, 'local.get', 15, 'i32.const', 3, 'i32.shl', 'i32.add', 'f64.const', 0, 'f64.store', 3, 0, ...bump(15, 1)]),
-        'local.get', 11, 'if', ...countAt, 'i32.const', 0, 'i32.store', 2, 0, 'end',
-        'end',
-        ...at(2, 12), 'i32.load', 2, 0, 'i32.const', 3, 'i32.shl', 'local.get', 14, 'i32.add', 'local.tee', 14,
-        'local.get', 14, 'f64.load', 3, 0, ...at(3, 12), 'i32.load', 2, 0, 'f64.convert_i32_s', 'f64.add', 'f64.store', 3, 0,
-        'local.get', 11, 'if', ...countAt, ...countAt, 'i32.load', 2, 0, 'i32.const', 1, 'i32.add', 'i32.store', 2, 0, 'end',
-        ...bump(12, 4),
-      ]),
-      'local.get', 16,
-    ],
-  };
-}
-
-function countCodes(w: Width): WasmFunction {
-  // params: 0 codes, 1 samples, 2 start, 3 end, 4 counts, 5 nCodes; locals: 6 a
-  return {
-    name: `count_codes_${w}`, params: Array(6).fill('i32'), results: [], locals: ['i32'],
-    code: [
-      'local.get', 4, 'i32.const', 0, 'local.get', 5, 'i32.const', 2, 'i32.shl', 'memory.fill', 0,
-      ...toBytes(2), ...toBytes(3),
-      ...whileBelow(2, 3, [
-        ...codeOf(w, 0, at(1, 2)), 'i32.const', 2, 'i32.shl', 'local.get', 4, 'i32.add', 'local.tee', 6,
-        'local.get', 6, 'i32.load', 2, 0, 'i32.const', 1, 'i32.add', 'i32.store', 2, 0,
-        ...bump(2, 4),
-      ]),
-    ],
-  };
 }
 
 function compact(w: Width): WasmFunction {
@@ -325,22 +184,15 @@ let compiled: WebAssembly.Module | undefined;
 
 /** The kernels for codes of `codeBytes` bytes, over `memory` (a forest's shared memory). */
 export function treeKernels(memory: WebAssembly.Memory, codeBytes: Width): TreeKernels {
-  compiled ??= assembleModule(
-    [...WIDTHS.flatMap((w) => [sameCode(w), histDense(w, 1), histDense(w, 4), histMarked(w), countCodes(w), compact(w), partition(w)]), merge(1), merge(4), transposeBytes(), scan()],
-    1,
-    true,
-  );
+  if (!compiled) {
+    const parts = [...WIDTHS.flatMap((w, i) => [...histogramParts(w, i === 0), compact(w), partition(w)]), transposeBytes(), scan()];
+    const names = parts.map((p) => p.name);
+    compiled = assembleModule([...parts, ...WIDTHS.map((w) => histogramKernel(w, (name) => names.indexOf(name)))], 1, true);
+  }
   const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports as Record<string, (...args: number[]) => number>;
   const w = codeBytes;
-  const dense1 = e[`hist_dense1_${w}`], dense4 = e[`hist_dense4_${w}`], merge1 = e.merge1, merge4 = e.merge4;
-  // Fixed arities, no rest arguments: V8 then calls the exports without its generic JS-to-wasm wrapper.
   return {
-    sameCode: e[`same_code_${w}`],
-    histDense: (copies, codes, samples, sy, sw, start, end, hist4, stride, nClasses) =>
-      void (copies === 4 ? dense4 : dense1)(codes, samples, sy, sw, start, end, hist4, stride, nClasses),
-    merge: (copies, hist4, stride, hist, present, nCodes, nClasses) => (copies === 4 ? merge4 : merge1)(hist4, stride, hist, present, nCodes, nClasses),
-    histMarked: e[`hist_marked_${w}`],
-    countCodes: e[`count_codes_${w}`] as TreeKernels['countCodes'],
+    histogram: e[`histogram_${w}`],
     compact: e[`compact_${w}`] as TreeKernels['compact'],
     partition: e[`partition_${w}`],
     transposeBytes: e.transpose_bytes as TreeKernels['transposeBytes'],

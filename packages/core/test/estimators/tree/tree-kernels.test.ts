@@ -22,7 +22,7 @@ const CODES = { 1: Uint8Array, 2: Uint16Array, 4: Uint32Array };
 
 /** A memory with: codes at 0 (`rows` of them), then int32 arrays of `rows` at the returned addresses. */
 function setup(width: 1 | 2 | 4, rows: number, nCodes: number, seed: number, constant = false) {
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
   const k = treeKernels(memory, width);
   const rand = rng(seed);
   const codes = new CODES[width](memory.buffer, 0, rows) as Codes;
@@ -42,36 +42,43 @@ function setup(width: 1 | 2 | 4, rows: number, nCodes: number, seed: number, con
 }
 
 describe('tree kernels match the TypeScript loops', () => {
-  it.each(WIDTHS)('sameCode, %i-byte codes, constant and not, every tail length', (w) => {
+  // histogram's arguments after the node's: nCodes, nClasses, copies, hist4, hist, mark, present, stamp, counts.
+  const MiB = 2 ** 20, HIST4 = MiB, HIST = 4 * MiB, MARK = 8 * MiB, PRESENT = 10 * MiB, COUNTS = 12 * MiB;
+
+  it.each(WIDTHS)('histogram returns 1 exactly when the node is constant in the feature, %i-byte codes, every tail length', (w) => {
     for (let seed = 1; seed <= 40; seed++) {
-      const nCodes = w === 1 ? 256 : w === 2 ? 60_000 : 3_000_000;
-      const { k, codes, samples, n, rand } = setup(w, 200, nCodes, seed, seed % 2 === 0);
+      const nCodes = w === 1 ? 256 : w === 2 ? 60_000 : 70_000;
+      const { k, codes, samples, sy, sw, n, rand } = setup(w, 200, nCodes, seed, seed % 2 === 0);
       // One differing sample at a random place in some constant runs.
       if (seed % 4 === 0) codes[samples.view[rand(n)]] ^= 1;
       const start = rand(8), end = start + 2 + rand(n - start - 2);
       let same = true;
       for (let i = start + 1; i < end; i++) if (codes[samples.view[i]] !== codes[samples.view[start]]) same = false;
-      expect(k.sameCode(0, samples.at, start, end), `seed ${seed}`).toBe(same ? 1 : 0);
+      const m = k.histogram(0, samples.at, sy.at, sw.at, start, end, nCodes, 3, 0, HIST4, HIST, MARK, PRESENT, seed, 0);
+      expect(m === 1, `seed ${seed}`).toBe(same);
     }
   });
 
-  it.each(WIDTHS)('the dense histograms (one and four copies) and their merge, %i-byte codes', (w) => {
-    for (const copies of [1, 4] as const) {
+  it.each(WIDTHS)('the dense histograms (one and four copies), with and without counts, %i-byte codes', (w) => {
+    for (const copies of [1, 4]) {
       for (let seed = 1; seed <= 10; seed++) {
-        const nCodes = 20 + seed, C = 3;
+        const nCodes = 20 + seed, C = 3, withCounts = seed % 2 === 0;
         const { memory, k, samples, sy, sw, codes, n } = setup(w, 3000, nCodes, seed);
         const start = seed, end = n - seed;
         // Some codes carry one class only: a code is present by its total weight, not by one bin.
         for (let i = 0; i < n; i++) if (codes[samples.view[i]] % 3 === 0) sy.view[i] = 0;
-        const hist4 = 65536 * 8, hist = 65536 * 9, present = 65536 * 10, stride = 4 * nCodes * C;
-        new Int32Array(memory.buffer, hist4, 4 * nCodes * C).fill(-7); // the kernel clears it
-        k.histDense(copies, 0, samples.at, sy.at, sw.at, start, end, hist4, stride, C);
-        const m = k.merge(copies, hist4, stride, hist, present, nCodes, C);
-        const want = new Float64Array(nCodes * C);
-        for (let i = start; i < end; i++) want[codes[samples.view[i]] * C + sy.view[i]] += sw.view[i];
+        new Int32Array(memory.buffer, HIST4, 4 * nCodes * C).fill(-7); // the kernel clears it
+        new Int32Array(memory.buffer, COUNTS, nCodes).fill(5);
+        const m = k.histogram(0, samples.at, sy.at, sw.at, start, end, nCodes, C, copies, HIST4, HIST, MARK, PRESENT, 0, withCounts ? COUNTS : 0);
+        const want = new Float64Array(nCodes * C), count = new Int32Array(nCodes);
+        for (let i = start; i < end; i++) {
+          want[codes[samples.view[i]] * C + sy.view[i]] += sw.view[i];
+          count[codes[samples.view[i]]]++;
+        }
         const wantPresent = [...Array(nCodes).keys()].filter((c) => want[c * C] + want[c * C + 1] + want[c * C + 2] > 0);
-        expect(new Float64Array(memory.buffer, hist, nCodes * C)).toEqual(want);
-        expect([...new Int32Array(memory.buffer, present, m)]).toEqual(wantPresent);
+        expect(new Float64Array(memory.buffer, HIST, nCodes * C)).toEqual(want);
+        expect([...new Int32Array(memory.buffer, PRESENT, m)]).toEqual(wantPresent);
+        if (withCounts) expect(new Int32Array(memory.buffer, COUNTS, nCodes)).toEqual(count);
       }
     }
   });
@@ -79,13 +86,12 @@ describe('tree kernels match the TypeScript loops', () => {
   it.each(WIDTHS)('the marked histogram, with and without counts, stamps reused, %i-byte codes', (w) => {
     const nCodes = 500, C = 2;
     const { memory, k, samples, sy, sw, codes, n } = setup(w, 400, nCodes, 7);
-    const hist = 65536 * 8, mark = 65536 * 9, present = 65536 * 10, counts = 65536 * 11;
-    const histView = new Float64Array(memory.buffer, hist, nCodes * C), countView = new Int32Array(memory.buffer, counts, nCodes);
+    const histView = new Float64Array(memory.buffer, HIST, nCodes * C), countView = new Int32Array(memory.buffer, COUNTS, nCodes);
     histView.fill(99); // stale rows from earlier builds are cleared on first sight
     sy.view.forEach((v, i) => (sy.view[i] = v % C));
     for (let stamp = 1; stamp <= 6; stamp++) {
       const start = 10 * stamp, end = n - 5 * stamp, withCounts = stamp % 2 === 0;
-      const m = k.histMarked(0, samples.at, sy.at, sw.at, start, end, hist, mark, present, stamp, C, withCounts ? counts : 0);
+      const m = k.histogram(0, samples.at, sy.at, sw.at, start, end, nCodes, C, 0, HIST4, HIST, MARK, PRESENT, stamp, withCounts ? COUNTS : 0);
       const seen: number[] = [], want = new Map<number, number[]>();
       for (let i = start; i < end; i++) {
         const code = codes[samples.view[i]];
@@ -96,23 +102,12 @@ describe('tree kernels match the TypeScript loops', () => {
         want.get(code)![sy.view[i]] += sw.view[i];
         want.get(code)![2]++;
       }
-      expect([...new Int32Array(memory.buffer, present, m)]).toEqual(seen);
+      expect([...new Int32Array(memory.buffer, PRESENT, m)]).toEqual(seen);
       for (const code of seen) {
         expect([histView[code * C], histView[code * C + 1]]).toEqual(want.get(code)!.slice(0, 2));
         if (withCounts) expect(countView[code]).toBe(want.get(code)![2]);
       }
     }
-  });
-
-  it.each(WIDTHS)('countCodes, %i-byte codes', (w) => {
-    const nCodes = 40;
-    const { memory, k, samples, codes, n } = setup(w, 1000, nCodes, 3);
-    const counts = 65536 * 8;
-    new Int32Array(memory.buffer, counts, nCodes).fill(5);
-    k.countCodes(0, samples.at, 3, n - 1, counts, nCodes);
-    const want = new Int32Array(nCodes);
-    for (let i = 3; i < n - 1; i++) want[codes[samples.view[i]]]++;
-    expect(new Int32Array(memory.buffer, counts, nCodes)).toEqual(want);
   });
 
   it.each(WIDTHS)('compact copies the rows and points the samples at them, %i-byte codes', (w) => {
