@@ -2,17 +2,12 @@ import type { SlotLayout } from './tree-memory.js';
 import type { TreeKernels } from './tree-kernels.js';
 
 /**
- * Per-node class histograms of one feature's codes, in a tree's slot of the forest memory,
- * reused node after node without allocation: weighted class counts per code, the codes
- * present in ascending order and, for min_samples_leaf > 1, unweighted sample counts. The
- * sample loops run in the tree kernels; the node's samples, classes and weights are the
- * slot's `samples`, `sy` and `sw`.
+ * Per-node class histograms of one feature's codes, in a tree's slot of the forest memory
+ * (`hist`, `present`, and `counts` for min_samples_leaf > 1, which the scan kernel reads),
+ * reused node after node without allocation. The sample loops run in the histogram kernel;
+ * the node's samples, classes and weights are the slot's `samples`, `sy` and `sw`.
  */
 export class NodeHistogram {
-  /** Weighted class counts, `hist[code * nClasses + class]`, valid for the present codes. */
-  readonly hist: Float64Array;
-  /** Samples per code (valid for the present codes when built with counts). */
-  readonly counts: Int32Array;
   /** The present codes, ascending; `build` returns how many. */
   readonly present: Int32Array;
   /** `mark[code] === stamp`: the code was seen in the current sparse build. */
@@ -29,8 +24,6 @@ export class NodeHistogram {
     private readonly withCounts: boolean, private readonly kernels: TreeKernels,
   ) {
     this.C = nClasses;
-    this.hist = new Float64Array(memory.buffer, this.at.hist, maxCodes * nClasses);
-    this.counts = new Int32Array(memory.buffer, this.at.counts, maxCodes);
     this.mark = new Int32Array(memory.buffer, this.at.mark, maxCodes);
     this.present = new Int32Array(memory.buffer, this.at.present, maxCodes);
     // The slot served earlier trees: their stamps would pass for this tree's.
@@ -41,7 +34,7 @@ export class NodeHistogram {
    * One drawn feature's class histogram over the node's samples (`codes`: address of the
    * feature's code of sample 0, `nCodes` possible). Returns 1 when every sample has the same
    * code (a read-only pass that stops at the first difference, cheaper than a histogram for
-   * the many pixels constant in a node); otherwise fills {@link hist} (and {@link counts}
+   * the many pixels constant in a node); otherwise fills the slot's `hist` (and `counts`
    * when asked for) for the codes present, lists them ascending in {@link present} and
    * returns how many.
    */
