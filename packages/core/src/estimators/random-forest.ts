@@ -5,8 +5,9 @@ import { Estimator, type HasPredictProba } from './base.js';
 import { RandomState, SKLEARN_MAX_INT } from '../random/numpy-random-state.js';
 import { param, parseParams } from './params.js';
 import { allocate, binData } from './tree/binned-data.js';
+import { releaseCodesMemory } from './tree/tree-memory.js';
 import type { TreeArrays, TreeOptions } from './tree/build-tree.js';
-import { buildForest, forestThreads, sumTreeProba } from './tree/tree-pool.js';
+import { buildForest, forestThreads, sumTreeProba, type ForestJob } from './tree/tree-pool.js';
 
 const NAME = 'RandomForestClassifier';
 
@@ -102,22 +103,29 @@ export class RandomForestClassifier extends Estimator<RandomForestClassifierPara
     const rs = new RandomState(p.random_state ?? randomInt(0, 0xffffffff));
     const seeds = Array.from({ length: p.n_estimators }, () => rs.randint(0, SKLEARN_MAX_INT));
     const options = treeOptions(p, X.rows, X.cols, classes.length);
-    if (this.onStepModel) {
-      const block = Math.max(1, Math.ceil(seeds.length / 10));
-      const trees: TreeArrays[] = [];
-      for (let start = 0; start < seeds.length; start += block) {
-        trees.push(...(await buildForest({ data, y: codes, options, seeds: seeds.slice(start, start + block) }, threads)));
-        const snapshot = this.cloneWith();
-        Object.assign(snapshot, { trees: [...trees], classes, nFeatures: X.cols });
-        await this.onStepModel(trees.length, snapshot);
-      }
-      this.trees = trees;
-    } else {
-      this.trees = await buildForest({ data, y: codes, options, seeds }, threads);
+    try {
+      this.trees = await this.grow({ data, y: codes, options, seeds }, threads, classes, X.cols);
+    } finally {
+      releaseCodesMemory(data.memory);
     }
     this.classes = classes;
     this.nFeatures = X.cols;
     return this;
+  }
+
+  /** The trees of `job`, in blocks reported to {@link onStepModel} when it is set. */
+  private async grow(job: ForestJob, threads: number, classes: Int32Array, nFeatures: number): Promise<TreeArrays[]> {
+    if (!this.onStepModel) return buildForest(job, threads);
+    const { seeds } = job;
+    const block = Math.max(1, Math.ceil(seeds.length / 10));
+    const trees: TreeArrays[] = [];
+    for (let start = 0; start < seeds.length; start += block) {
+      trees.push(...(await buildForest({ ...job, seeds: seeds.slice(start, start + block) }, threads)));
+      const snapshot = this.cloneWith();
+      Object.assign(snapshot, { trees: [...trees], classes, nFeatures });
+      await this.onStepModel(trees.length, snapshot);
+    }
+    return trees;
   }
 
   /**

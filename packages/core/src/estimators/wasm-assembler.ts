@@ -1,8 +1,8 @@
 /**
  * Just enough of the WebAssembly binary format to build a module from instruction
- * listings written in TypeScript: one imported memory (`env.memory`), exported functions
- * over i32, f64 and v128, structured control flow, loads, stores and arithmetic (of SIMD only
- * 128-bit loads, the f64x2 multiply and add, lane extraction and the byte shuffle). It lets a hot loop run as
+ * listings written in TypeScript: one imported memory (`env.memory`, optionally shared), exported functions
+ * over i32, f32, f64 and v128, structured control flow, calls, loads, stores, arithmetic, bulk memory copy and fill (of SIMD only
+ * 128-bit loads and stores, f32x4 and f64x2 arithmetic, lane extraction and the byte shuffle). It lets a hot loop run as
  * WebAssembly (no bounds checks, tight registers) without a compiler toolchain in the build. WebAssembly float arithmetic is IEEE 754 with no fused or reordered
  * operations, so a listing computes exactly what the same TypeScript expression would.
  */
@@ -40,6 +40,12 @@ const OPCODES: Record<string, [number | number[], ...('u' | 's' | 'f' | 'b')[]]>
   'f64.add': [0xa0], 'f64.mul': [0xa2], 'f64.convert_i32_u': [0xb8],
   'v128.load': [[0xfd, 0x00], 'u', 'u'], 'f64x2.extract_lane': [[0xfd, 0x21], 'b'], 'f64x2.mul': [[0xfd, 0xf2, 0x01]],
   'f64x2.add': [[0xfd, 0xf0, 0x01]], 'i8x16.shuffle': [[0xfd, 0x0d], ...Array<'b'>(16).fill('b')],
+  // Integer loads and stores, compares and bulk memory (the tree kernels').
+  return: [0x0f], call: [0x10, 'u'], 'i32.load': [0x28, 'u', 'u'], 'i32.store': [0x36, 'u', 'u'], 'i32.store8': [0x3a, 'u', 'u'],
+  'i32.eqz': [0x45], 'i32.eq': [0x46], 'i32.ne': [0x47], 'i32.gt_u': [0x4b], 'i32.le_u': [0x4d],
+  'i32.mul': [0x6c], 'i32.or': [0x72], 'i32.xor': [0x73], 'f64.convert_i32_s': [0xb7],
+  'memory.copy': [[0xfc, 0x0a], 'b', 'b'], 'memory.fill': [[0xfc, 0x0b], 'b'], 'i32.lt_s': [0x48],
+  'f64.gt': [0x64], 'f64.le': [0x65], 'f64.neg': [0x9a], 'f64.sub': [0xa1], 'f64.div': [0xa3],
 };
 
 /**

@@ -33,30 +33,31 @@ export class WorkerPool {
    * answers one; `onReply` gets each answer with its request. Workers go back to the idle
    * pool when every request is answered, and are terminated when one fails (a
    * {@link WorkerFailure} answer, an uncaught error, or an exit), which rejects naming it.
+   * @param message - what is posted for a request to the worker of index `slot` (the request itself by default)
    */
-  async run<Q, A>(threads: number, requests: Q[], onReply: (request: Q, reply: A) => void): Promise<void> {
+  async run<Q, A>(threads: number, requests: Q[], onReply: (request: Q, reply: A) => void, message: (request: Q, slot: number) => unknown = (request) => request): Promise<void> {
     if (requests.length === 0) return;
     const workers = this.take(Math.min(threads, requests.length));
     try {
       await new Promise<void>((resolve, reject) => {
         let next = 0, done = 0;
-        const send = (worker: Worker): Q | undefined => {
+        const send = (worker: Worker, slot: number): Q | undefined => {
           if (next >= requests.length) return undefined;
           const request = requests[next++];
-          worker.postMessage(request);
+          worker.postMessage(message(request, slot));
           return request;
         };
-        for (const worker of workers) {
+        for (const [slot, worker] of workers.entries()) {
           let current: Q | undefined;
           worker.on('message', (reply: A | WorkerFailure) => {
             if ((reply as WorkerFailure).kind === 'failed') return reject(new Error(`a ${this.name} worker failed: ${(reply as WorkerFailure).message}`));
             onReply(current!, reply as A);
             if (++done === requests.length) return resolve();
-            current = send(worker);
+            current = send(worker, slot);
           });
           worker.on('error', (err) => reject(new Error(`a ${this.name} worker failed: ${err.message}`, { cause: err })));
           worker.on('exit', (code) => reject(new Error(`a ${this.name} worker exited with code ${code} before its work was done`)));
-          current = send(worker);
+          current = send(worker, slot);
         }
       });
     } catch (err) {

@@ -1,7 +1,8 @@
 import { RandomState } from '../../random/numpy-random-state.js';
 import { RAND_R_MAX } from '../../random/our-rand-r.js';
 import type { BinnedData } from './binned-data.js';
-import { LOCAL_ROWS, Splitter, type SplitterOptions } from './splitter.js';
+import { Splitter, type SplitterOptions } from './splitter.js';
+import { LOCAL_ROWS, reserveSlots, slotLayout } from './tree-memory.js';
 
 /** How trees grow, resolved to counts (fractions already multiplied by the number of rows). */
 export interface TreeOptions extends SplitterOptions {
@@ -36,17 +37,19 @@ const EPSILON = 2.220446049250313e-16;
  * Grows one tree as scikit-learn 1.2's forest does with the tree seed `seed` (one of the
  * forest's `random_state.randint(MAX_INT)` draws): bootstrap counts from
  * `RandomState(seed).randint(0, n, n)`, splitter seed from a fresh `RandomState(seed)`,
- * then `DepthFirstTreeBuilder`. Pure and synchronous; worker threads call it.
+ * then `DepthFirstTreeBuilder`. Synchronous; worker threads call it, each in its own slot of
+ * the data's memory.
  * @param y - class index (0..nClasses-1) per row
+ * @param slot - the slot of `data.memory` to grow in, reserved with {@link reserveTreeSlots}
  */
-export function buildTree(data: BinnedData, y: Int32Array, options: TreeOptions, seed: number): TreeArrays {
+export function buildTree(data: BinnedData, y: Int32Array, options: TreeOptions, seed: number, slot: number): TreeArrays {
   const rows = data.rows;
   const weights = new Int32Array(rows);
   if (options.bootstrap) {
     const rs = new RandomState(seed);
     for (let k = 0; k < rows; k++) weights[rs.randint(0, rows)] += 1;
   } else weights.fill(1);
-  const splitter = new Splitter(data, y, weights, options, new RandomState(seed).randint(0, RAND_R_MAX));
+  const splitter = new Splitter(data, y, weights, options, new RandomState(seed).randint(0, RAND_R_MAX), slot);
   const tree = new TreeStore(options.nClasses);
   const maxDepth = options.maxDepth ?? 0x7fffffff;
   const minSplit = options.minSamplesSplit, minLeaf = options.minSamplesLeaf;
@@ -84,6 +87,15 @@ export function buildTree(data: BinnedData, y: Int32Array, options: TreeOptions,
     }
   }
   return tree.finish();
+}
+
+/**
+ * Makes room in `data.memory` for `slots` trees of `options` growing at once (slots
+ * `0..slots-1`).
+ * @throws RangeError when the codes and the slots pass WebAssembly's 4 GiB.
+ */
+export function reserveTreeSlots(data: BinnedData, options: TreeOptions, slots: number): void {
+  reserveSlots(data.memory, data.slotsAt, slotLayout(data.rows, data.cols, data.codeBytes, data.maxCodes, options.nClasses), slots);
 }
 
 /** Growable node arrays. */

@@ -1,6 +1,8 @@
 import { OurRandR } from '../../random/our-rand-r.js';
-import { FEATURE_THRESHOLD, type BinnedData, type CodeArray } from './binned-data.js';
+import { FEATURE_THRESHOLD, type BinnedData } from './binned-data.js';
 import { NodeHistogram } from './node-histogram.js';
+import { treeKernels, type TreeKernels } from './tree-kernels.js';
+import { slotAddresses, slotLayout, type SlotLayout } from './tree-memory.js';
 
 /** Settings of one node-split search, resolved to counts (scikit-learn's `max_features_`). */
 export interface SplitterOptions {
@@ -12,7 +14,8 @@ export interface SplitterOptions {
 
 /**
  * scikit-learn 1.2's `BestSplitter` with the gini criterion, searching each drawn feature
- * with a class histogram over its codes instead of a sort. Features are drawn in exactly
+ * with a class histogram over its codes instead of a sort. Its sample arrays live in one
+ * slot of the forest memory, where the tree kernels scan and move them. Features are drawn in exactly
  * scikit-learn's way: the same Fisher-Yates draws from `our_rand_r`, the same bookkeeping of
  * constant features inherited by children, so a seeded tree equals scikit-learn's. Every
  * candidate split between consecutive present values is scored with scikit-learn's
@@ -25,20 +28,16 @@ export class Splitter {
   /** Class index and weight (a bootstrap count) of `samples[i]`, moved with it. */
   private readonly sy: Int32Array;
   private readonly sw: Int32Array;
-  /** Scratch for the right side of a partition. */
-  private readonly spare: Int32Array;
-  private readonly spareY: Int32Array;
-  private readonly spareW: Int32Array;
   private readonly features: Int32Array;
   private readonly constantFeatures: Int32Array;
   private readonly rng: OurRandR;
 
-  private readonly codes: CodeArray;
-  private readonly rowCodes: CodeArray;
-  /** Rows of the current subtree, copied row-major (see {@link compact}). */
-  private readonly block: CodeArray;
-  /** The codes split search reads: the column-major {@link codes}, or the {@link block}. */
-  private active: CodeArray;
+  private readonly kernels: TreeKernels;
+  /** Byte addresses of the slot's arrays: samples and their spares, the block of a compacted subtree's rows. */
+  private readonly at: SlotLayout;
+  private readonly rowCodesAt: number;
+  private readonly codeBytes: number;
+  /** Whether the samples point into the block (a compacted subtree's node) or the columns. */
   private local = false;
   private readonly cols: number;
   private readonly values: Float64Array;
@@ -69,20 +68,26 @@ export class Splitter {
   improvement = 0;
   private readonly bestLeft: Float64Array;
   private bestWl = 0;
+  /** The scan kernel's answer: the best split's code and next present code, and its left weight. */
+  private readonly resultCodes: Int32Array;
+  private readonly resultWl: Float64Array;
 
   /**
    * @param weights - integer weight per training row (bootstrap counts); rows with weight 0 are left out, as scikit-learn does
    * @param randState - scikit-learn's `rand_r_state`, drawn from the tree's RandomState
+   * @param slot - the slot of the forest memory to grow in (reserved with `reserveSlots`), one per thread
    */
-  constructor(data: BinnedData, y: Int32Array, weights: Int32Array, options: SplitterOptions, randState: number) {
+  constructor(data: BinnedData, y: Int32Array, weights: Int32Array, options: SplitterOptions, randState: number, slot: number) {
     let n = 0;
     for (let i = 0; i < data.rows; i++) if (weights[i] !== 0) n++;
-    this.samples = new Int32Array(n);
-    this.sy = new Int32Array(n);
-    this.sw = new Int32Array(n);
-    this.spare = new Int32Array(n);
-    this.spareY = new Int32Array(n);
-    this.spareW = new Int32Array(n);
+    const { memory } = data;
+    const layout = slotLayout(data.rows, data.cols, data.codeBytes, data.maxCodes, options.nClasses);
+    const slotAt = data.slotsAt + slot * layout.bytes;
+    if (slotAt + layout.bytes > memory.buffer.byteLength) throw new RangeError(`tree memory slot ${slot} was not reserved`);
+    this.at = slotAddresses(layout, slotAt);
+    this.samples = new Int32Array(memory.buffer, this.at.samples, n);
+    this.sy = new Int32Array(memory.buffer, this.at.sy, n);
+    this.sw = new Int32Array(memory.buffer, this.at.sw, n);
     let wTotal = 0;
     for (let i = 0, j = 0; i < data.rows; i++) {
       if (weights[i] === 0) continue;
@@ -95,11 +100,10 @@ export class Splitter {
     this.features = Int32Array.from({ length: data.cols }, (_, f) => f);
     this.constantFeatures = new Int32Array(data.cols);
     this.rng = new OurRandR(randState);
-    this.codes = data.codes;
-    this.rowCodes = data.rowCodes;
-    this.active = data.codes;
+    this.kernels = treeKernels(memory, data.codeBytes);
+    this.rowCodesAt = data.rowCodesAt;
+    this.codeBytes = data.codeBytes;
     this.cols = data.cols;
-    this.block = new (data.rowCodes.constructor as new (n: number) => CodeArray)(Math.min(n, LOCAL_ROWS) * data.cols);
     this.values = data.values;
     this.offsets = data.offsets;
     this.rows = data.rows;
@@ -107,10 +111,12 @@ export class Splitter {
     this.C = options.nClasses;
     this.maxFeatures = options.maxFeatures;
     this.minLeaf = options.minSamplesLeaf;
-    this.histogram = new NodeHistogram(data.maxCodes, this.C, this.minLeaf > 1);
-    this.left = new Float64Array(this.C);
-    this.total = new Float64Array(this.C);
-    this.bestLeft = new Float64Array(this.C);
+    this.histogram = new NodeHistogram(memory, this.at, data.maxCodes, this.C, this.minLeaf > 1, this.kernels);
+    this.left = new Float64Array(memory.buffer, this.at.left, this.C);
+    this.total = new Float64Array(memory.buffer, this.at.total, this.C);
+    this.bestLeft = new Float64Array(memory.buffer, this.at.bestLeft, this.C);
+    this.resultCodes = new Int32Array(memory.buffer, this.at.result, 2);
+    this.resultWl = new Float64Array(memory.buffer, this.at.result + 8, 1);
   }
 
   /** Number of samples with positive weight (the root's size). */
@@ -125,24 +131,21 @@ export class Splitter {
    * growth finishes a subtree before the next one starts, so one block serves them all.
    */
   compact(start: number, end: number): void {
-    const { samples, rowCodes, block, cols } = this;
-    for (let i = start, j = 0; i < end; i++, j += cols) {
-      const row = samples[i] * cols;
-      block.set(rowCodes.subarray(row, row + cols), j);
-      samples[i] = j;
-    }
+    this.kernels.compact(this.rowCodesAt, this.at.block, this.at.samples, start, end, this.cols);
     this.useBlock(true);
   }
 
   /** Reads from the block (a compacted subtree's node) or the columns (any other node). */
   useBlock(local: boolean): void {
     this.local = local;
-    this.active = local ? this.block : this.codes;
   }
 
-  /** Offset of feature `f`'s codes: samples hold a row index (columns) or a row offset (block). */
-  private base(f: number): number {
-    return this.local ? f : f * this.rows;
+  /**
+   * Byte address of feature `f`'s code of sample 0: samples hold a row index (columns, from
+   * byte 0) or a row offset (block), so a sample's code is at this plus the sample times the code bytes.
+   */
+  private codesOf(f: number): number {
+    return this.local ? this.at.block + f * this.codeBytes : f * this.rows * this.codeBytes;
   }
 
   /** Sums the class weights of `samples[start, end)` into {@link total} and {@link wNode}. */
@@ -184,10 +187,8 @@ export class Splitter {
       }
       fJ += found;
       const f = features[fJ];
-      const base = this.base(f), nCodes = this.offsets[f + 1] - this.offsets[f];
-      const m = this.histogram.sameCode(this.active, base, this.samples, start, end)
-        ? 1
-        : this.histogram.build(this.active, base, this.samples, this.sy, this.sw, start, end, nCodes);
+      const codes = this.codesOf(f), nCodes = this.offsets[f + 1] - this.offsets[f];
+      const m = this.histogram.build(codes, start, end, nCodes);
       if (this.isConstant(f, m)) {
         swap(features, fJ, total);
         found++;
@@ -215,74 +216,29 @@ export class Splitter {
     return this.values[o + present[m - 1]] <= this.values[o + present[0]] + FEATURE_THRESHOLD;
   }
 
-  /** Scores every split between consecutive present codes of `f`; returns the best proxy so far. */
+  /** Scores every split between consecutive present codes of `f` (in the scan kernel); returns the best proxy so far. */
   private scan(f: number, m: number, nNode: number, bestProxy: number): number {
-    const { hist, counts, present } = this.histogram;
-    const { left, total, values, C, minLeaf } = this;
-    const o = this.offsets[f];
-    const wNode = this.wNode;
-    left.fill(0);
-    let wl = 0, nl = 0;
-    for (let k = 0; k < m - 1; k++) {
-      const code = present[k];
-      const h = code * C;
-      for (let c = 0; c < C; c++) {
-        left[c] += hist[h + c];
-        wl += hist[h + c];
-      }
-      const next = present[k + 1];
-      // Both sides hold a present code, so min_samples_leaf = 1 always holds.
-      if (minLeaf > 1) {
-        nl += counts[code];
-        if (nl < minLeaf || nNode - nl < minLeaf) continue;
-      }
-      if (this.nearTies && values[o + next] <= values[o + code] + FEATURE_THRESHOLD) continue;
-      const wr = wNode - wl;
-      let sqL = 0, sqR = 0;
-      for (let c = 0; c < C; c++) {
-        const a = left[c];
-        sqL += a * a;
-        const b = total[c] - a;
-        sqR += b * b;
-      }
-      const proxy = -wr * (1 - sqR / (wr * wr)) - wl * (1 - sqL / (wl * wl));
-      if (proxy > bestProxy) {
-        bestProxy = proxy;
-        const a = values[o + code], b = values[o + next];
-        let threshold = a / 2 + b / 2;
-        if (threshold === b || threshold === Infinity || threshold === -Infinity) threshold = a;
-        this.bestFeature = f;
-        this.bestCode = code;
-        this.bestThreshold = threshold;
-        this.bestLeft.set(left);
-        this.bestWl = wl;
-      }
+    const at = this.at, o = this.offsets[f];
+    const proxy = this.kernels.scan(at.hist, at.counts, at.present, m, this.C, at.total, at.left, at.bestLeft,
+      this.values.byteOffset + 8 * o, this.nearTies ? 1 : 0, this.minLeaf, nNode, this.wNode, bestProxy, at.result);
+    if (proxy > bestProxy) {
+      const code = this.resultCodes[0], values = this.values;
+      const a = values[o + code], b = values[o + this.resultCodes[1]];
+      let threshold = a / 2 + b / 2;
+      if (threshold === b || threshold === Infinity || threshold === -Infinity) threshold = a;
+      this.bestFeature = f;
+      this.bestCode = code;
+      this.bestThreshold = threshold;
+      this.bestWl = this.resultWl[0];
     }
-    return bestProxy;
+    return proxy;
   }
 
   /** Moves the best split's left samples first and computes the children's impurities. */
   private partition(start: number, end: number, impurity: number): void {
-    const { active: codes, samples, sy, sw, spare, spareY, spareW } = this;
-    const base = this.base(this.bestFeature), last = this.bestCode;
+    const at = this.at;
     // Stable: samples stay in ascending row order, so column reads run forward in memory.
-    let p = start, r = 0;
-    for (let i = start; i < end; i++) {
-      const s = samples[i];
-      if (codes[base + s] <= last) {
-        samples[p] = s;
-        sy[p] = sy[i];
-        sw[p++] = sw[i];
-      } else {
-        spare[r] = s;
-        spareY[r] = sy[i];
-        spareW[r++] = sw[i];
-      }
-    }
-    samples.set(spare.subarray(0, r), p);
-    sy.set(spareY.subarray(0, r), p);
-    sw.set(spareW.subarray(0, r), p);
-    this.bestPos = p;
+    this.bestPos = this.kernels.partition(this.codesOf(this.bestFeature), at.samples, at.sy, at.sw, at.spare, at.spareY, at.spareW, start, end, this.bestCode);
     const wl = this.bestWl, wr = this.wNode - wl;
     const right = this.left;
     for (let c = 0; c < this.C; c++) right[c] = this.total[c] - this.bestLeft[c];
@@ -292,9 +248,6 @@ export class Splitter {
     this.improvement = (w / this.wTotal) * (impurity - (wr / w) * this.impurityRight - (wl / w) * this.impurityLeft);
   }
 }
-
-/** Subtrees of at most this many samples are compacted: 1024 MNIST rows take 784 KiB, within L2. */
-export const LOCAL_ROWS = 1024;
 
 /** Gini impurity of weighted class counts summing to `w`, in scikit-learn's order of operations. */
 function gini(counts: Float64Array, w: number): number {

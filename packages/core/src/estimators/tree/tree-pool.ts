@@ -3,12 +3,12 @@ import { kernelThreads } from '../../kernels/kernel-settings.js';
 import { WorkerPool } from '../../kernels/worker-pool.js';
 import type { NumericArray } from '../../matrix.js';
 import type { BinnedData } from './binned-data.js';
-import { buildTree, type TreeArrays, type TreeOptions } from './build-tree.js';
+import { buildTree, reserveTreeSlots, type TreeArrays, type TreeOptions } from './build-tree.js';
 import { accumulateProba } from './predict.js';
 
 /** The trees of one forest to grow: shared inputs and one seed per tree. */
 export interface ForestJob {
-  /** Binned training data; on SharedArrayBuffers when more than one thread builds. */
+  /** Binned training data; its values and offsets on SharedArrayBuffers when more than one thread builds. */
   data: BinnedData;
   /** Class index per row; on a SharedArrayBuffer when more than one thread builds. */
   y: Int32Array;
@@ -16,9 +16,12 @@ export interface ForestJob {
   seeds: number[];
 }
 
-/** The message a tree worker receives: grow tree `index`, or sum the trees' probabilities over rows. */
+/**
+ * The message a tree worker receives: grow tree `index` in slot `slot` of the data's memory
+ * (the worker's own), or sum the trees' probabilities over rows.
+ */
 export type TreeRequest =
-  | { kind: 'grow'; index: number; seed: number; data: BinnedData; y: Int32Array; options: TreeOptions }
+  | { kind: 'grow'; index: number; seed: number; data: BinnedData; y: Int32Array; options: TreeOptions; slot: number }
   | {
       kind: 'predict';
       trees: TreeArrays[];
@@ -58,12 +61,14 @@ export function idleTreeWorkers(): Worker[] {
  */
 export async function buildForest(job: ForestJob, threads: number): Promise<TreeArrays[]> {
   const nWorkers = Math.min(threads, job.seeds.length);
-  if (nWorkers <= 1) return job.seeds.map((seed) => buildTree(job.data, job.y, job.options, seed));
+  reserveTreeSlots(job.data, job.options, Math.max(1, nWorkers));
+  if (nWorkers <= 1) return job.seeds.map((seed) => buildTree(job.data, job.y, job.options, seed, 0));
   const trees: TreeArrays[] = new Array(job.seeds.length);
-  const requests = job.seeds.map((seed, index) => ({ kind: 'grow' as const, index, seed, data: job.data, y: job.y, options: job.options }));
+  const requests = job.seeds.map((seed, index) => ({ kind: 'grow' as const, index, seed, data: job.data, y: job.y, options: job.options, slot: 0 }));
+  // Each worker grows its trees in its own slot of the working arrays in the shared memory.
   await pool.run<(typeof requests)[number], TreeReply>(nWorkers, requests, (request, reply) => {
     if (reply.kind === 'grown') trees[request.index] = reply.tree;
-  });
+  }, (request, slot) => ({ ...request, slot }));
   return trees;
 }
 

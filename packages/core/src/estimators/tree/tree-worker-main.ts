@@ -3,12 +3,13 @@ import { buildTree } from './build-tree.js';
 import { accumulateProba } from './predict.js';
 import type { TreeRequest } from './tree-pool.js';
 
-// One tree or one block of rows per message; the binned data and rows arrive on
+// One tree or one block of rows per message; the binned data (in shared WebAssembly
+// memory, a tree growing in the slot the request names) and rows arrive on
 // SharedArrayBuffers, a tree leaves by transfer, probabilities are written in place.
 parentPort!.on('message', (request: TreeRequest) => {
   try {
     if (request.kind === 'grow') {
-      const tree = buildTree(request.data, request.y, request.options, request.seed);
+      const tree = buildTree(request.data, request.y, request.options, request.seed, request.slot);
       const buffers = [tree.feature.buffer, tree.threshold.buffer, tree.left.buffer, tree.right.buffer, tree.proba.buffer] as ArrayBuffer[];
       parentPort!.postMessage({ kind: 'grown', index: request.index, tree }, buffers);
     } else {
