@@ -32,7 +32,8 @@ function judge(plan: Plan, id: string, number: number, label: FoldLabel, curve: 
  * the folds go on.
  */
 export class MeanPruning {
-  private rungs: number[] = [];
+  /** The trial's completed rungs; undefined until read (a trial run again after its worker died keeps the promotions it won). */
+  private rungs: number[] | undefined;
 
   constructor(
     private readonly plan: Plan,
@@ -44,6 +45,9 @@ export class MeanPruning {
   /** True when the trial stops at the last step of `mean`. */
   async judge(mean: Array<[number, number]>): Promise<boolean> {
     const [trials, reports] = await Promise.all([this.study.trials(this.id), this.study.reports(this.id)]);
+    // A run of this trial that a dead worker left got through these rungs: they are not judged again
+    // against the trials that reached them since (ASHA promotes once).
+    this.rungs ??= reports.rungs.get(`${this.number}:mean`) ?? [];
     const j = judge(this.plan, this.id, this.number, 'mean', mean, this.rungs, { trials, reports });
     this.rungs = j.rungs;
     await this.study.savePruning(this.id, this.number, 'mean', j.rungs, j.estimates);
@@ -71,7 +75,10 @@ export class FoldPruning {
     private readonly fold: number,
     private readonly study: StudyStore,
     private snapshot: Snapshot,
-  ) {}
+  ) {
+    // The rungs an earlier run of this trial (its worker died) got through stand.
+    this.rungs = snapshot.reports.rungs.get(`${number}:${fold}`) ?? [];
+  }
 
   static async start(plan: Plan, id: string, number: number, fold: number, study: StudyStore): Promise<FoldPruning> {
     const [trials, reports] = await Promise.all([study.trials(id), study.reports(id)]);
