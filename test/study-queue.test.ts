@@ -162,26 +162,11 @@ describe('a TPE study through the queue', () => {
   it('of a built-in in lockstep, with workers SIGKILLed mid-trial, ends with every trial recorded once and each step of its mean curve stored once', async () => {
     const cluster = await studyCluster({ workers: 2, lockMs: 2000, stalledMs: 1000 });
     try {
-      const spec = mlpStudy({ estimator: { name: 'MLPClassifier', params: { hidden_layer_sizes: [32], max_iter: 12, random_state: 0, tol: 0, n_iter_no_change: 100 } }, search: { kind: 'tpe', n_trials: 10, seed: 2, parallel: 2 }, cv: { n_splits: 2, subset: 1500 } });
+      const spec = mlpStudy({ estimator: { name: 'MLPClassifier', params: { hidden_layer_sizes: [32], max_iter: 12, random_state: 0, tol: 0, n_iter_no_change: 100 } }, search: { kind: 'tpe', n_trials: 10, seed: 2, parallel: 2 }, cv: { n_splits: 2, subset: 3000 } });
       const r = await request(cluster.api.app).post('/api/experiments').send(spec);
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       const id = r.body.id as string;
-      let kills = 0;
-      const killer = (async () => {
-        while (kills < 6) {
-          const v = (await request(cluster.api.app).get(`/api/experiments/${id}`)).body;
-          if (['completed', 'failed', 'cancelled'].includes(v.status)) return;
-          if (v.progress?.running?.length) {
-            const w = cluster.workers[kills % 2];
-            await w.kill('SIGKILL');
-            kills++;
-            w.start();
-          }
-          await new Promise((res) => setTimeout(res, 1500));
-        }
-      })();
-      const view = await cluster.ended(id, 240_000);
-      await killer;
+      const { view, kills } = await killWorkersDuring(cluster, id, 6, 400);
       expect(view.status, view.error).toBe('completed');
       expect(kills).toBeGreaterThan(0);
       const states: string[] = view.result.cv_results.trial_state;
@@ -210,22 +195,7 @@ describe('a TPE study through the queue', () => {
       const r = await request(cluster.api.app).post('/api/experiments').send(spec);
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       const id = r.body.id as string;
-      let kills = 0;
-      const killer = (async () => {
-        while (kills < 20) {
-          const v = (await request(cluster.api.app).get(`/api/experiments/${id}`)).body;
-          if (['completed', 'failed', 'cancelled'].includes(v.status)) return;
-          if (v.progress?.running?.length) {
-            const w = cluster.workers[kills % 2];
-            await w.kill('SIGKILL');
-            kills++;
-            w.start();
-          }
-          await new Promise((res) => setTimeout(res, 500));
-        }
-      })();
-      const view = await cluster.ended(id, 240_000);
-      await killer;
+      const { view, kills } = await killWorkersDuring(cluster, id, 20, 500);
       expect(view.status, view.error).toBe('completed');
       // The issue's count: 20 SIGKILLs during the study.
       expect(kills).toBe(20);
@@ -248,3 +218,27 @@ describe('a TPE study through the queue', () => {
     }
   }, 300_000);
 });
+
+/**
+ * SIGKILLs the cluster's two workers in turn (each started again at once) while study `id` has a
+ * trial running, up to `most` times, one every `everyMs` at most; resolves with the study's end.
+ */
+async function killWorkersDuring(cluster: TestCluster, id: string, most: number, everyMs: number) {
+  let kills = 0;
+  const killer = (async () => {
+    while (kills < most) {
+      const v = (await request(cluster.api.app).get(`/api/experiments/${id}`)).body;
+      if (['completed', 'failed', 'cancelled'].includes(v.status)) return;
+      if (v.progress?.running?.length) {
+        const w = cluster.workers[kills % 2];
+        await w.kill('SIGKILL');
+        kills++;
+        w.start();
+      }
+      await new Promise((res) => setTimeout(res, everyMs));
+    }
+  })();
+  const view = await cluster.ended(id, 240_000);
+  await killer;
+  return { view, kills };
+}
