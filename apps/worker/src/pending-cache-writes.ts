@@ -9,26 +9,10 @@ import type { CacheStore } from '@gridfold/core';
  */
 export class PendingCacheWrites implements CacheStore {
   private readonly pending: Array<Promise<void>> = [];
-  private early: { keys: string[]; values: Promise<Array<Uint8Array | null>> } | undefined;
 
   constructor(private readonly cache: CacheStore) {}
 
-  /**
-   * Starts reading `keys` now, for a {@link getMany} of the same keys later: sent right behind
-   * another command on the same connection (the task's `beginTask`), both are answered in one
-   * round trip.
-   */
-  prefetch(keys: string[]): void {
-    const values = this.cache.getMany(keys);
-    // Awaited by the getMany that asks for these keys, if one does; a task that does not run never asks.
-    values.catch(() => {});
-    this.early = { keys, values };
-  }
-
   getMany(keys: string[]): Promise<Array<Uint8Array | null>> {
-    const early = this.early;
-    this.early = undefined;
-    if (early && early.keys.length === keys.length && early.keys.every((k, i) => k === keys[i])) return early.values;
     return this.cache.getMany(keys);
   }
 

@@ -45,27 +45,4 @@ describe('PendingCacheWrites', () => {
     const { cache } = manualCache();
     expect(await new PendingCacheWrites(cache).getMany(['hit', 'miss'])).toEqual([new Uint8Array([1]), null]);
   });
-
-  it('answers a read of the keys it prefetched from that read, once; any other read goes to the cache', async () => {
-    const reads: string[][] = [];
-    const cache: CacheStore = { getMany: async (keys) => (reads.push(keys), keys.map((k) => (k === 'hit' ? new Uint8Array([1]) : null))), setMany: async () => {} };
-    const pending = new PendingCacheWrites(cache);
-    pending.prefetch(['hit', 'miss']);
-    expect(reads).toEqual([['hit', 'miss']]);
-    expect(await pending.getMany(['hit', 'miss'])).toEqual([new Uint8Array([1]), null]);
-    expect(reads).toHaveLength(1);
-    // Used once: the same keys again, and other keys, are read afresh.
-    await pending.getMany(['hit', 'miss']);
-    pending.prefetch(['a']);
-    await pending.getMany(['b']);
-    expect(reads).toEqual([['hit', 'miss'], ['hit', 'miss'], ['a'], ['b']]);
-  });
-
-  it('keeps a failed prefetch from counting as unhandled; the read that asks for it gets the failure', async () => {
-    const cache: CacheStore = { getMany: () => Promise.reject(new Error('connection lost')), setMany: async () => {} };
-    const pending = new PendingCacheWrites(cache);
-    pending.prefetch(['a']);
-    await new Promise((r) => setTimeout(r, 10));
-    await expect(pending.getMany(['a'])).rejects.toThrow('connection lost');
-  });
 });

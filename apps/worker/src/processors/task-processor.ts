@@ -1,4 +1,4 @@
-import { cachedFitAndScore, roundPlan, taskCacheKeys, type Dataset, type Plan } from '@gridfold/core';
+import { cachedFitAndScore, roundPlan, type Plan } from '@gridfold/core';
 import { LruMap, type ExperimentStore, type FitJobData } from '@gridfold/queue';
 import type { SandboxedJob } from 'bullmq';
 import { PendingCacheWrites } from '../pending-cache-writes.js';
@@ -16,19 +16,15 @@ export async function processTask(job: SandboxedJob, data: FitJobData, signal?: 
   const { experimentId: id, prefix, task, generation, fingerprint } = data;
   const run = { generation, fingerprint };
   const store = storeFor(prefix);
-  const begin = store.beginTask(id, task.index, config.workerId ?? String(process.pid), run);
-  // The plan and data (this process's caches after the first task) and the cells' cache read go
-  // out while beginTask is answered: one round trip for both instead of two. A task that is not
-  // to run (done, cancelled, retried) drops them unused.
-  const ready = prepareTask(store, data);
-  ready.catch(() => {});
-  const began = await begin;
-  if (began === 'done') return { task: task.index, already: true };
-  if (began !== 'run') return { skipped: began };
+  const begin = await store.beginTask(id, task.index, config.workerId ?? String(process.pid), run);
+  if (begin === 'done') return { task: task.index, already: true };
+  if (begin !== 'run') return { skipped: begin };
   const started = Date.now();
   let ended = false;
   try {
-    const { plan, dataset, cache } = await ready;
+    const base = await planFor(store, id);
+    const plan = task.round === undefined ? base : await roundPlanFor(store, id, base, task.round);
+    const dataset = await datasetFor(plan, prefix, fingerprint);
     // Progress goes to Redis at most every 500 ms: a short task's end is its only news.
     let lastReport = started;
     const onProgress = (f: number) => {
@@ -36,6 +32,7 @@ export async function processTask(job: SandboxedJob, data: FitJobData, signal?: 
       lastReport = Date.now();
       void job.updateProgress(Math.round(f * 100));
     };
+    const cache = new PendingCacheWrites(cacheFor(prefix));
     const result = await cachedFitAndScore(plan, dataset, task, cache, { onProgress, signal });
     // The fresh cells' cache write and the result's store share a round trip; the task ends when both are done.
     const out = await storeTaskResult(store, id, plan, result, run, started);
@@ -51,18 +48,6 @@ export async function processTask(job: SandboxedJob, data: FitJobData, signal?: 
   } finally {
     if (!ended) await store.taskEnded(id, task.index);
   }
-}
-
-/** A task's plan, data and task cache, with its cells' cache read already sent. */
-async function prepareTask(store: ExperimentStore, data: FitJobData): Promise<{ plan: Plan; dataset: Dataset; cache: PendingCacheWrites }> {
-  const { experimentId: id, prefix, task, fingerprint } = data;
-  const base = await planFor(store, id);
-  const plan = task.round === undefined ? base : await roundPlanFor(store, id, base, task.round);
-  const dataset = await datasetFor(plan, prefix, fingerprint);
-  const cache = new PendingCacheWrites(cacheFor(prefix));
-  const keys = taskCacheKeys(plan, dataset, task);
-  if (keys) cache.prefetch(keys);
-  return { plan, dataset, cache };
 }
 
 const roundPlans = new LruMap<string, Promise<Plan>>(64);

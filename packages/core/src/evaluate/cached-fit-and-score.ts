@@ -27,13 +27,6 @@ export function cellKey(plan: Plan, dataset: Dataset, cv: ResolvedCv, fold: numb
   });
 }
 
-/** The cache keys of a task's cells, in its cells' order; null when the plan does not cache (cache off, or no cv). */
-export function taskCacheKeys(plan: Plan, dataset: Dataset, task: Task): string[] | null {
-  const cv = plan.cv;
-  if (!plan.cache || !cv) return null;
-  return task.cells.map((cell) => cellKey(plan, dataset, cv, task.fold, plan.grid.at(cell)));
-}
-
 interface CachedCell {
   result: Omit<CellResult, 'cell'>;
   oof?: OofOutputs;
@@ -62,9 +55,10 @@ function unpackCell(bytes: Uint8Array): CachedCell {
  * plain fitAndScore.
  */
 export async function cachedFitAndScore(plan: Plan, dataset: Dataset, task: Task, cache: CacheStore | null, options: FitAndScoreOptions = {}): Promise<TaskResult> {
-  const keys = cache && taskCacheKeys(plan, dataset, task);
-  if (!cache || !keys) return fitAndScore(plan, dataset, task, options);
+  if (!cache || !plan.cache || !plan.cv) return fitAndScore(plan, dataset, task, options);
   const started = performance.now();
+  const cv = plan.cv;
+  const keys = task.cells.map((cell) => cellKey(plan, dataset, cv, task.fold, plan.grid.at(cell)));
   const stored = await cache.getMany(keys);
   const hits = new Map<number, CachedCell>();
   stored.forEach((v, i) => v !== null && hits.set(task.cells[i], unpackCell(v)));
