@@ -54,16 +54,13 @@ export class ApiClient {
     const init = { headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() }, body: JSON.stringify(spec) };
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= retry.retries;
-      let res: Response;
-      try {
-        res = await this.send('POST', path, init);
-      } catch (err) {
+      // No answer (the API could not be reached) is sent again like a 503, until the last try.
+      const res = await this.send('POST', path, init).catch((err: Error) => {
         if (last) throw err;
-        await sleep(Math.min(8000, retry.backoffMs * 2 ** attempt));
-        continue;
-      }
-      if (last || (res.status !== 503 && res.status !== 409)) return this.parse('POST', path, res);
-      await res.body?.cancel();
+        return undefined;
+      });
+      if (res && (last || (res.status !== 503 && res.status !== 409))) return this.parse('POST', path, res);
+      await res?.body?.cancel();
       await sleep(Math.min(8000, retry.backoffMs * 2 ** attempt));
     }
   }
