@@ -19,7 +19,9 @@
  * With `--submit-only`: how long the submit takes, how long until every task is queued (a flow
  * over 2,000 tasks is queued in chunks behind its aggregate's gate, queue enqueue.ts), and the
  * Redis bytes a queued task takes; then the sweep is cancelled (no in-process run).
- * Run: npx tsx bench/huge-sweep.ts [--tasks 10000] [--ms 100] [--sample 500] [--inprocess-full]
+ * A task here is one (cell, fold) fit; with the spec's default `batch_size` "auto", a sweep of
+ * more than 2,000 of them runs several to a queue job (`--batch-size 1`: one fit a job).
+ * Run: npx tsx bench/huge-sweep.ts [--tasks 10000] [--ms 100] [--sample 500] [--inprocess-full] [--batch-size auto|N]
  *      npx tsx bench/huge-sweep.ts --tasks 100000 --ms 1 --submit-only
  *      npx tsx bench/huge-sweep.ts --tasks 100000 --ms 1 --sample 5000
  */
@@ -43,6 +45,7 @@ const { values: args } = parseArgs({
     sample: { type: 'string', default: '500' },
     'inprocess-full': { type: 'boolean', default: false },
     'submit-only': { type: 'boolean', default: false },
+    'batch-size': { type: 'string', default: 'auto' },
     'redis-port': { type: 'string', default: '7290' },
     'api-port': { type: 'string', default: '7291' },
   },
@@ -50,6 +53,8 @@ const { values: args } = parseArgs({
 const FOLDS = 5;
 const TASKS = Number(args.tasks);
 const MS = Number(args.ms);
+// Fits per queue job (the spec's batch_size): "auto" batches past 2,000 fits; 1 runs one fit a job.
+const BATCH = args['batch-size'] === 'auto' ? 'auto' : Number(args['batch-size']);
 if (TASKS % (FOLDS * 100) !== 0) throw new Error(`--tasks must be a multiple of ${FOLDS * 100}, got ${TASKS}`);
 const BIN = fileURLToPath(new URL('../apps/cli/bin/gridfold.js', import.meta.url));
 const PLUGIN = fileURLToPath(new URL('./plugins/busy.ts', import.meta.url));
@@ -67,6 +72,7 @@ const specFor = (tasks: number) => ({
   param_grid: { a: Array.from({ length: 100 }, (_, i) => i), b: Array.from({ length: tasks / FOLDS / 100 }, (_, i) => i) },
   cv: { n_splits: FOLDS },
   refit: false,
+  batch_size: BATCH,
 });
 
 const quantile = (xs: number[], q: number) => {
@@ -182,7 +188,7 @@ try {
     const res = await fetch(`${served.url}/api/experiments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
     if (res.status === 201) {
       const { id, tasks } = (await res.json()) as { id: string; tasks: number };
-      console.log(`submitted ${spec.name} (${tasks} tasks) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(`submitted ${spec.name} (${tasks} queue jobs, batch_size ${spec.batch_size}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       return id;
     }
     // Past the API's 10 s Redis deadline (a huge flow's one MULTI, or a plugin check in a child

@@ -31,6 +31,8 @@ const spec = checkSpec({
   param_grid: { alpha: Array.from({ length: 30 }, (_, i) => (i + 1) * 1e-5), random_state: Array.from({ length: 100 }, (_, i) => i) },
   cv: { n_splits: 2 },
   refit: false,
+  // One fit a task, so that tasks and (cell, fold) fits are the same count here.
+  batch_size: 1,
 });
 const plan = planExperiment(spec);
 const score = (cell: number, fold: number) => (cell % 97) / 97 + fold * 0.002;

@@ -47,6 +47,17 @@ describe('distributed runner (real Redis, real worker processes)', () => {
     expect(result.cv_results!.params).toHaveLength(6);
   });
 
+  it('runs single fits batched several to a job (batch_size) with the same cv_results as --local', async () => {
+    cluster = new TestCluster({ workers: 2 });
+    const spec = { name: 'sgd-batched', dataset: { source: 'mnist' }, estimator: { name: 'SGDClassifier', params: { random_state: 42, max_iter: 5, tol: null } }, param_grid: { alpha: [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1] }, cv: { n_splits: 3, subset: 1000 }, refit: { subset: 1000 }, batch_size: 4 };
+    const local = await runExperiment({ ...spec, batch_size: 1 });
+    const { id, result } = await runThrough(cluster, spec);
+    expect(comparable(result)).toEqual(comparable(local));
+    // 6 cells x 3 folds = 18 fits, 4 to a job within a fold: jobs of 4 and 2 cells, 2 a fold.
+    expect((await request(cluster.api.app).get(`/api/experiments/${id}`).expect(200)).body.progress).toMatchObject({ done: 6, total: 6 });
+    expect(result.cv_results!.params).toHaveLength(6);
+  });
+
   it('runs concurrent jobs of one worker in a sandboxed child each, with the same cv_results', async () => {
     cluster = new TestCluster({ workers: 1, concurrency: 2 });
     const local = await runExperiment(smallGrid);

@@ -44,7 +44,11 @@ export class JobTimeLimits {
   /** The limit of the job with `data`, milliseconds. */
   async limitMs(data: JobData): Promise<number> {
     switch (data.kind) {
-      case 'fit':
+      case 'fit': {
+        // A batch (spec batch_size) is several fits one after another: the limit is per fit.
+        const fits = data.task.batch ? data.task.cells.length : 1;
+        return fits * (secondsToMs((await this.timeoutsOf(data))?.fit_s) ?? this.defaults.fit);
+      }
       case 'trial':
         // A trial is its folds, fitted one after another in one job: the fit limit bounds the whole trial.
         return secondsToMs((await this.timeoutsOf(data))?.fit_s) ?? this.defaults.fit;

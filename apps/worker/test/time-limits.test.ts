@@ -42,6 +42,12 @@ describe('JobTimeLimits', () => {
     expect(await Promise.all((['fit', 'aggregate', 'refit'] as const).map((k) => limits.limitMs(data(k, 'own'))))).toEqual([2500, 2000, 60_000]);
   });
 
+  it('gives a batch of fits (spec batch_size) the fit limit once per fit', async () => {
+    const batch = { ...data('fit', 'own'), task: { index: 0, fold: 0, cells: [3, 4, 5], batch: true } } as JobData;
+    expect(await limits.limitMs(batch)).toBe(3 * 2500);
+    expect(await limits.limitMs({ ...batch, experimentId: 'plain' })).toBe(3 * 1000);
+  });
+
   it("falls back to the worker's limit for an experiment it cannot read", async () => {
     expect(await limits.limitMs(data('fit', 'missing'))).toBe(1000);
   });

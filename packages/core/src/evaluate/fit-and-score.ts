@@ -41,15 +41,16 @@ interface FitHooks {
 
 /**
  * Fits and scores one task: rebuilds the fold (nothing but indices travel), fits each cell
- * (or, for a group of cells that share a fit, the shared step once) and scores it. A failing
- * cell is a recorded result per the plan's error_score, unless that is "raise".
+ * (or, for a group of cells that share a fit, the shared step once; a batch's cells one by
+ * one) and scores it. A failing cell is a recorded result per the plan's error_score, unless
+ * that is "raise".
  */
 export async function fitAndScore(plan: Plan, dataset: Dataset, task: Task, options: FitAndScoreOptions = {}): Promise<TaskResult> {
   const started = performance.now();
   if (!plan.cv) throw new Error('fitAndScore needs a plan with cross-validation');
   const fold = foldData(dataset, plan.cv, task.fold);
   const cellParams = task.cells.map((c) => plan.grid.at(c));
-  if (task.cells.length > 1) {
+  if (task.cells.length > 1 && !task.batch) {
     const cells = await scoreGroup(plan, cellParams, task.cells, fold, task.fold);
     return { task: task.index, fold: task.fold, cells, ms: performance.now() - started };
   }

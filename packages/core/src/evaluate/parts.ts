@@ -99,7 +99,8 @@ export const MIN_PART_ROWS = 2000;
  * {@link MIN_PART_ROWS} test rows a part.
  */
 export function autoTaskParts(plan: Plan, slots: number): number {
-  if (!plan.cv || !splitsQueries(plan)) return 1;
+  // A batch's cells are single fits, one after another: its queries are not split.
+  if (!plan.cv || plan.batchSize > 1 || !splitsQueries(plan)) return 1;
   const all = plan.dataset.source === 'mnist' ? 60_000 : null;
   const rows = plan.cv.subset != null ? Math.min(plan.cv.subset, all ?? plan.cv.subset) : all;
   if (rows == null) return 1;

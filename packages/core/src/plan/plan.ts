@@ -19,6 +19,8 @@ export interface Task {
   fold: number;
   /** Grid cell indices (rows of cv_results) this task scores. */
   cells: number[];
+  /** The cells are independent fits run one after another in one job (spec `batch_size`), not a group that shares a fit. */
+  batch?: true;
 }
 
 /** The refit step, resolved: the best params refit on the first `subset` training rows, scored on the test split. */
@@ -63,6 +65,8 @@ export interface Plan {
   cache: boolean;
   /** Whether cells that share a fit may run as one task. */
   groupCells: boolean;
+  /** Single fits per task, 1 when not batched (spec `batch_size`, resolved). */
+  batchSize: number;
   /** sha256 of the spec's plugin bundles, in spec order: part of every task cache key, so an edited plugin recomputes. */
   plugins: string[];
   /** The experiment's share of the workers against others queued at the same time (spec `priority`). */
@@ -123,13 +127,45 @@ export function planExperiment(spec: ExperimentSpec, options: PlanOptions = {}):
     refit: resolveRefit(spec.refit, target),
     cache: spec.cache,
     groupCells: spec.group_cells,
+    batchSize: 1,
     plugins: pluginShas(spec),
     artifacts: spec.artifacts ?? {},
     priority: spec.priority ?? 1,
   };
   // Successive halving plans its rounds as they come (plan/halving-rounds.ts), a study its trials; nothing to run up front.
   if (!cv || spec.search.kind === 'halving' || spec.search.kind === 'tpe') return plan;
-  return { ...plan, tasks: options.groups ? tasksOfGroups(options.groups, grid.size, cv) : tasksFor(plan, grid, cv) };
+  const tasks = options.groups ? tasksOfGroups(options.groups, grid.size, cv) : tasksFor(plan, grid, cv);
+  const batchSize = batchable(spec, tasks) ? resolveBatchSize(spec.batch_size, tasks.length) : 1;
+  return { ...plan, batchSize, tasks: batchSize > 1 ? batchTasks(tasks, batchSize) : tasks };
+}
+
+/** Most jobs a sweep is cut into when its `batch_size` is "auto": past this many single fits, they are batched. */
+export const AUTO_BATCH_JOBS = 2000;
+
+/** The fits per task of a spec's `batch_size` for `tasks` single fits. */
+export function resolveBatchSize(setting: ExperimentSpec['batch_size'], tasks: number): number {
+  if (setting !== 'auto') return setting;
+  return tasks > AUTO_BATCH_JOBS ? Math.ceil(tasks / AUTO_BATCH_JOBS) : 1;
+}
+
+/**
+ * Whether a sweep's tasks may be batched: each is one cell (no group sharing a fit), and the
+ * spec does not split tasks by their queries. Decided from the tasks, not by asking the
+ * estimator, so a process without the spec's plugins (given their groups) batches the same.
+ */
+function batchable(spec: ExperimentSpec, tasks: Task[]): boolean {
+  return tasks.every((t) => t.cells.length === 1) && !(typeof spec.split_queries === 'number' && spec.split_queries > 1);
+}
+
+/** Consecutive single-cell tasks of the same fold, `size` at most to a task, renumbered from 0. */
+function batchTasks(tasks: Task[], size: number): Task[] {
+  const out: Task[] = [];
+  for (const t of tasks) {
+    const last = out.at(-1);
+    if (last && last.fold === t.fold && last.cells.length < size) last.cells.push(...t.cells);
+    else out.push({ index: out.length, fold: t.fold, cells: [...t.cells], batch: true });
+  }
+  return out;
 }
 
 /**
@@ -138,7 +174,8 @@ export function planExperiment(spec: ExperimentSpec, options: PlanOptions = {}):
  */
 export function cellGroups(plan: Pick<Plan, 'tasks'>): number[][] {
   const first = plan.tasks.length ? plan.tasks[0].fold : 0;
-  return plan.tasks.filter((t) => t.fold === first).map((t) => t.cells);
+  // A batch is single fits: its cells are groups of one (the plan batches them again).
+  return plan.tasks.filter((t) => t.fold === first).flatMap((t) => (t.batch ? t.cells.map((c) => [c]) : [t.cells]));
 }
 
 function tasksOfGroups(groups: number[][], cells: number, cv: ResolvedCv): Task[] {

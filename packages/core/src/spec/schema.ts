@@ -266,6 +266,15 @@ export const experimentSpecSchema = z
      */
     split_queries: z.union([z.literal('auto'), z.number().int().min(1).max(16)]).optional(),
     /**
+     * (cell, fold) fits of one fold run as one queue job, as joblib's `batch_size`: the queue's
+     * cost of a job (its fetch and completion, the store's checks, the task cache's round trips)
+     * is paid once per batch instead of once per fit. "auto" (the default) batches a sweep of
+     * more than 2,000 single fits into 2,000 jobs or fewer, and nothing smaller; 1 never batches.
+     * Cells grouped to share a fit (KNeighborsClassifier's, with `group_cells`) are not batched,
+     * nor a halving search's or a study's. Results are identical either way.
+     */
+    batch_size: z.union([z.literal('auto'), z.number().int().min(1).max(1000)]).default('auto'),
+    /**
      * Wall-clock limits of this experiment's fit tasks and refit, seconds, instead of the
      * workers' defaults: a job past its limit is stopped and recorded as failed with the reason.
      */
