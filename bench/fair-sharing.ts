@@ -86,12 +86,14 @@ try {
   if (cancel.status !== 200) throw new Error(`cancel: ${cancel.status} ${JSON.stringify(cancel.body)}`);
 
   const own = (SMALL * MS) / WORKERS;
+  // A big sweep's job is batch_size fits ("auto": BIG / 2,000 past 2,000 fits): what a worker finishes before it takes a small task.
+  const jobMs = (BIG / last.total) * MS;
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   console.log(`fair sharing: ${WORKERS} workers, tasks of ${MS} ms (sleep), small sweep ${SMALL} tasks, big sweep ${BIG} tasks (submitted in ${s(submitMs)})`);
   console.log(`small sweep alone:          ${alone.map(s).join(' / ')} (median ${s(median(alone))}; its work alone is ${s(own)} on ${WORKERS} workers)`);
-  console.log(`small sweep beside the big: ${beside.map(s).join(' / ')} (median ${s(median(beside))}; +${s(median(beside) - median(alone))}, one task per worker is ${s(MS)})`);
-  console.log(`FIFO bound: with ${median(queuedAhead)} big tasks queued ahead, a first-come queue would make it wait about ${s((median(queuedAhead) * MS) / WORKERS)}`);
-  console.log(`big sweep: ${last.done} of ${last.total} tasks done when cancelled`);
+  console.log(`small sweep beside the big: ${beside.map(s).join(' / ')} (median ${s(median(beside))}; +${s(median(beside) - median(alone))}, one big job per worker is ${s(jobMs)}: ${BIG / last.total} fits of ${MS} ms)`);
+  console.log(`FIFO bound: with ${median(queuedAhead)} big jobs queued ahead, a first-come queue would make it wait about ${s((median(queuedAhead) * jobMs) / WORKERS)}`);
+  console.log(`big sweep: ${last.done} of ${last.total} jobs (${BIG} fits, batch_size "auto") done when cancelled`);
 } finally {
   await cluster.close();
   rmSync(cacheDir, { recursive: true, force: true });
