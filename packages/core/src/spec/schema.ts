@@ -170,6 +170,9 @@ const pruner = z.discriminatedUnion('kind', [
     .refine((p) => p.bootstrap_count === 0 || p.max_resource !== 'auto', { path: ['bootstrap_count'], error: 'needs a number max_resource (Optuna refuses bootstrap_count with max_resource "auto")' }),
 ]);
 
+/** What a spec's `batch_size` may be, said with the value given. */
+const BATCH_ALLOWED = { error: (iss: { input?: unknown }) => `${JSON.stringify(iss.input)} is not allowed: "auto", or a whole number of fits from 1 to 1000` };
+
 /** A job's time limit in a spec: seconds, at least 1, at most 7 days. */
 const LIMIT_ALLOWED = { error: 'seconds, from 1 to 604800 (7 days)' };
 const timeLimit = z.number(LIMIT_ALLOWED).min(1, LIMIT_ALLOWED).max(604_800, LIMIT_ALLOWED);
@@ -273,7 +276,7 @@ export const experimentSpecSchema = z
      * Cells grouped to share a fit (KNeighborsClassifier's, with `group_cells`) are not batched,
      * nor a halving search's or a study's. Results are identical either way.
      */
-    batch_size: z.union([z.literal('auto'), z.number().int().min(1).max(1000)]).default('auto'),
+    batch_size: z.union([z.literal('auto'), z.number(BATCH_ALLOWED).int(BATCH_ALLOWED).min(1, BATCH_ALLOWED).max(1000, BATCH_ALLOWED)], BATCH_ALLOWED).default('auto'),
     /**
      * Wall-clock limits of this experiment's fit tasks and refit, seconds, instead of the
      * workers' defaults: a job past its limit is stopped and recorded as failed with the reason.

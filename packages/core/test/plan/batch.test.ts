@@ -75,7 +75,8 @@ describe('batch_size: single fits run several to a job', () => {
   });
 
   it('refuses a batch_size that is not "auto" or 1..1000, naming it', () => {
-    expect(() => sweep(3, { batch_size: 0 })).toThrow(/batch_size/);
-    expect(() => sweep(3, { batch_size: 'big' })).toThrow(/batch_size/);
+    expect(() => sweep(3, { batch_size: 0 })).toThrow('batch_size: 0 is not allowed: "auto", or a whole number of fits from 1 to 1000');
+    expect(() => sweep(3, { batch_size: 'big' })).toThrow('batch_size: "big" is not allowed: "auto", or a whole number of fits from 1 to 1000');
+    expect(() => sweep(3, { batch_size: 2.5 })).toThrow('batch_size: 2.5 is not allowed');
   });
 });
