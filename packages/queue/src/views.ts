@@ -62,6 +62,11 @@ export interface ExperimentLinks {
 export interface ExperimentCreated {
   id: string;
   tasks: number;
+  /**
+   * The (cell, fold) fits those tasks run, for a grid or random search: more than `tasks` where
+   * cells share a fit or run in batches (spec `batch_size`). Absent from a replayed answer.
+   */
+  fits?: number;
   links: ExperimentLinks;
   /** Set (200) when the submission's Idempotency-Key had already made this experiment: nothing new was created. */
   replayed?: true;

@@ -173,7 +173,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
   // on) gets the same experiment, and a retry of a refused one is checked again.
   router.post('/', deps.guard, deps.submitLimiter, async (req, res) => {
     const key = req.get('idempotency-key');
-    const answer = (created: { id: string; tasks: number }) => void res.status(201).json({ id: created.id, tasks: created.tasks, links: links(created.id, shards) });
+    const answer = (created: Created) => void res.status(201).json({ id: created.id, tasks: created.tasks, ...(created.fits !== undefined && { fits: created.fits }), links: links(created.id, shards) });
     if (key === undefined) {
       const created = await submit(req, res);
       return created && answer(created);
@@ -183,7 +183,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
     const body = bodyHash(req.body);
     const held = await deps.idempotency.claim(key, body);
     if (held) return answerHeld(res, key, held, body);
-    let created: { id: string; tasks: number } | undefined;
+    let created: Created | undefined;
     try {
       created = await submit(req, res);
     } finally {
@@ -195,7 +195,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
   });
 
   /** Checks, stores and queues a submission: its experiment, or undefined when it was refused (and answered). */
-  async function submit(req: Request, res: Response): Promise<{ id: string; tasks: number } | undefined> {
+  async function submit(req: Request, res: Response): Promise<Created | undefined> {
     let spec;
     let plan: Plan;
     let groups: number[][] | undefined;
@@ -231,8 +231,10 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       await purgeExperiment(store, shards.queueOf(id), id).catch(() => {});
       throw err;
     }
-    log.info({ experiment: id, name: spec.name, tasks: plan.tasks.length }, 'experiment submitted');
-    return { id, tasks: plan.tasks.length };
+    // (cell, fold) fits: more than the tasks where cells share a fit (grouped) or run in batches (batch_size).
+    const fits = plan.tasks.reduce((n, t) => n + t.cells.length, 0);
+    log.info({ experiment: id, name: spec.name, tasks: plan.tasks.length, fits }, 'experiment submitted');
+    return { id, tasks: plan.tasks.length, ...(plan.tasks.length > 0 && { fits }) };
   }
 
   router.get('/', async (req, res) => {
@@ -348,6 +350,13 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
 
   router.use(redisFullHandler(log));
   return router;
+}
+
+/** A submission's experiment: its id, fit tasks (queue jobs) and, for a grid or random search, the (cell, fold) fits they run. */
+interface Created {
+  id: string;
+  tasks: number;
+  fits?: number;
 }
 
 /** How long a running experiment's `redis_bytes` is reused, milliseconds. */

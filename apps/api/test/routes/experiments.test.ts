@@ -51,6 +51,20 @@ describe('/api/experiments error answers', () => {
   });
 });
 
+describe('POST /api/experiments answer', () => {
+  const t = openTestApp();
+  afterAll(() => t.cleanup());
+
+  it('says how many (cell, fold) fits its tasks run: grouped KNN cells, and batches of single fits', async () => {
+    // 4 KNN cells x 3 folds = 12 fits, grouped into one neighbour search a fold: 3 tasks.
+    const knn = await request(t.app).post('/api/experiments').send({ ...spec, param_grid: { n_neighbors: [1, 2, 3, 4] } }).expect(201);
+    expect(knn.body).toMatchObject({ tasks: 3, fits: 12 });
+    // 6 SGD cells x 3 folds = 18 single fits, 4 to a job within a fold (batch_size): 2 jobs a fold.
+    const sgd = { ...spec, estimator: { name: 'SGDClassifier' }, param_grid: { alpha: [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1] }, batch_size: 4 };
+    expect((await request(t.app).post('/api/experiments').send(sgd).expect(201)).body).toMatchObject({ tasks: 6, fits: 18 });
+  });
+});
+
 describe('GET /api/experiments limit', () => {
   const t = openTestApp();
   afterAll(() => t.cleanup());
