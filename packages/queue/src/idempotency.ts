@@ -28,6 +28,8 @@ export interface IdempotencyClaim {
   state: 'pending' | 'created';
   id?: string;
   tasks?: number;
+  /** The (cell, fold) fits of those tasks, when the answer said them. */
+  fits?: number;
 }
 
 /**
@@ -74,8 +76,8 @@ export class IdempotencyKeys {
   }
 
   /** Records the experiment the claim made; the key answers with it for {@link SETTLED_TTL_S}. */
-  async settle(key: string, body: string, id: string, tasks: number): Promise<void> {
-    await this.redis.set(this.redisKey(key), JSON.stringify({ body, state: 'created', id, tasks } satisfies IdempotencyClaim), 'EX', SETTLED_TTL_S);
+  async settle(key: string, body: string, id: string, tasks: number, fits?: number): Promise<void> {
+    await this.redis.set(this.redisKey(key), JSON.stringify({ body, state: 'created', id, tasks, ...(fits !== undefined && { fits }) } satisfies IdempotencyClaim), 'EX', SETTLED_TTL_S);
   }
 
   /** Gives the key up (the submission was refused or failed): the same key may be sent again. */

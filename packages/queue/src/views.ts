@@ -64,7 +64,7 @@ export interface ExperimentCreated {
   tasks: number;
   /**
    * The (cell, fold) fits those tasks run, for a grid or random search: more than `tasks` where
-   * cells share a fit or run in batches (spec `batch_size`). Absent from a replayed answer.
+   * cells share a fit or run in batches (spec `batch_size`).
    */
   fits?: number;
   links: ExperimentLinks;

@@ -164,7 +164,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       return void res.status(410).json({ error: `experiment ${id}, which this Idempotency-Key made, has been deleted; a new submission needs a new key`, id });
     }
     res.set('Idempotent-Replayed', 'true');
-    res.status(200).json({ id, tasks: held.tasks ?? 0, links: links(id, shards), replayed: true });
+    res.status(200).json({ id, tasks: held.tasks ?? 0, ...(held.fits !== undefined && { fits: held.fits }), links: links(id, shards), replayed: true });
   }
 
   // A submission. With an Idempotency-Key, the key is claimed before any work, settled with the
@@ -188,7 +188,7 @@ export function experimentRoutes(deps: ExperimentRoutesDeps): Router {
       created = await submit(req, res);
     } finally {
       // Settled before the answer: the answer may be lost (a 503 already sent, a dropped connection), the experiment is not.
-      if (created) await deps.idempotency.settle(key, body, created.id, created.tasks);
+      if (created) await deps.idempotency.settle(key, body, created.id, created.tasks, created.fits);
       else await deps.idempotency.release(key).catch((err: Error) => log.warn({ err: err.message }, 'could not release an Idempotency-Key (it expires by itself)'));
     }
     if (created) answer(created);

@@ -3,7 +3,7 @@ import { submittedWork } from '../../src/commands/run-remote.js';
 
 // What `gridfold run` says of a submission: its tasks, and the fits they run when those differ.
 describe('submittedWork', () => {
-  it('counts tasks alone when each runs one fit, or when the API does not say (a replayed answer)', () => {
+  it('counts tasks alone when each runs one fit, or when the API does not say (a halving search, a study)', () => {
     expect(submittedWork(12, 12)).toBe('12 tasks');
     expect(submittedWork(1, 1)).toBe('1 task');
     expect(submittedWork(7)).toBe('7 tasks');
