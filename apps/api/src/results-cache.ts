@@ -1,5 +1,5 @@
 import { aggregateResults, planExperiment, type ExperimentSpec, type Plan, type SearchSummary, type TaskResult } from '@gridfold/core';
-import { LruMap, type ExperimentRecord, type ExperimentStore } from '@gridfold/queue';
+import { LruMap, storedSpec, type ExperimentRecord, type ExperimentStore } from '@gridfold/queue';
 
 /** Settings of {@link ResultsCache}. */
 export interface ResultsCacheOptions {
@@ -63,7 +63,7 @@ export class ResultsCache {
 
   /** The record's plan (its stored spec was checked when it was taken; its task groups are the ones its plugins gave). */
   plan(record: Pick<ExperimentRecord, 'id' | 'spec' | 'generation'> & { groups?: number[][] }): Plan {
-    return this.plans.getOrSet(`${record.id}:${record.generation}`, () => planExperiment(record.spec as ExperimentSpec, { groups: record.groups }));
+    return this.plans.getOrSet(`${record.id}:${record.generation}`, () => planExperiment(storedSpec(record.spec) as ExperimentSpec, { groups: record.groups }));
   }
 
   /**
