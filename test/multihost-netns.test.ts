@@ -234,7 +234,7 @@ describe.skipIf(unavailable !== null && !required)('multi-host: API + Redis, two
       expect(l.status, `${spec} --local: ${l.error}`).toBe('completed');
       expect(r.status, `${spec} via ${apiUrl}: ${r.error}\n${remote.stderr()}`).toBe('completed');
       expect(comparable(r)).toEqual(comparable(l));
-      expect(remote.stderr()).toMatch(/submitted experiment \S+ \(\d+ tasks\)/);
+      expect(remote.stderr()).toMatch(/submitted experiment \S+ \((\d+ fits in )?\d+ tasks\)/);
     }
     // Example 1's six cells and example 3's four, cv=4 each (their spec.json files).
     expect((await runs[0].remote.result).cv_results!.params).toHaveLength(6);
@@ -275,7 +275,7 @@ describe.skipIf(unavailable !== null && !required)('multi-host: API + Redis, two
     // The reference sleeps through the same 6 tasks in turn: run it meanwhile.
     const local = gridfold(['run', specPath, '--local', '--json']);
     const remote = gridfold(['run', specPath, '--api', apiUrl, '--json'], { GRIDFOLD_TOKEN: TOKEN });
-    const [, id, tasks] = await waitFor(async () => /submitted experiment (\S+) \((\d+) tasks\)/.exec(remote.stderr()) ?? undefined, 60_000, 'the CLI to submit the sweep');
+    const [, id, tasks] = await waitFor(async () => /submitted experiment (\S+) \((?:\d+ fits in )?(\d+) tasks\)/.exec(remote.stderr()) ?? undefined, 60_000, 'the CLI to submit the sweep');
     expect(Number(tasks)).toBe(6);
 
     // A task that w1 began less than a second ago (so it has over a second of sleep left): cut w1's cable now.

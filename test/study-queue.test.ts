@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluatePlugin, runExperiment } from '@gridfold/core';
-import { hostModules, keys, TaskMetrics } from '@gridfold/queue';
+import { hostModules, keys, QUEUE, TaskMetrics } from '@gridfold/queue';
+import { Queue } from 'bullmq';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePlugin, type PluginBundle } from '../apps/cli/src/local-files.js';
@@ -141,6 +142,11 @@ describe('a TPE study through the queue', () => {
       await waitFor(async () => ((await request(cluster.api.app).get(`/api/experiments/${id}`)).body.progress?.done >= 4 ? true : undefined), 60_000, 'four trials to end');
       expect((await request(cluster.api.app).delete(`/api/experiments/${id}`)).status).toBe(200);
       await cluster.ended(id, 30_000);
+      // A trial running at the cancel may still end before its worker stops it (within the cancel
+      // check and its grace): the trials that stand are read once no job of the study runs.
+      const queue = new Queue(QUEUE, { connection: cluster.redis, prefix: cluster.prefix });
+      await waitFor(async () => ((await queue.getActiveCount()) === 0 ? true : undefined), 30_000, 'the cancelled study\'s jobs to stop');
+      await queue.close();
       const before = (await cluster.api.store.study().trials(id)).filter((t) => t.state === 'complete' || t.state === 'pruned');
       expect(before.length).toBeGreaterThanOrEqual(4);
       const retry = await request(cluster.api.app).post(`/api/experiments/${id}/retry`);
