@@ -37,8 +37,8 @@ export interface ChaosOptions {
    * When to kill. `'timed'`: every 300-900 ms, a random worker, whatever it is doing (one still
    * loading after its restart too). `'progress'`: kill k of n once k / (n + 1) of the tasks have
    * results, a random worker among those running one of the sweep's tasks (the store's running
-   * entries): every kill then lands inside a task, and the sweep cannot end before the kills
-   * however fast the machine is. @defaultValue 'timed'
+   * entries), frozen and seen still inside that task before it is killed: every kill then lands
+   * inside a task, and the sweep cannot end before the kills however fast the machine is. @defaultValue 'timed'
    */
   pace?: 'timed' | 'progress';
   /** Kills stop after this long, in milliseconds. @defaultValue 150000 */
@@ -115,16 +115,35 @@ export async function runChaos(cluster: TestCluster, options: ChaosOptions): Pro
       victim = cluster.workers[Math.floor(random() * cluster.workers.length)];
     } else {
       const due = Math.ceil(((killTimes.length + 1) * body.tasks) / (wanted + 1));
+      // A worker's running entry, of a task started since its last restart (an older entry is the task it was killed in), whose result is not stored.
+      const unfinishedTaskOf = async (w: WorkerProcess): Promise<boolean> => {
+        const running = Object.entries(await store.runningTasks(body.id)).filter(([, r]) => r.worker === w.id && r.since >= (restartedAt.get(w) ?? 0));
+        for (const [task] of running) if (!(await cluster.redis.hexists(resultsKey, task))) return true;
+        return false;
+      };
       victim = await waitFor<WorkerProcess | null>(async () => {
         // Every result stored: nothing left to kill a worker in.
         if (stored >= body.tasks) return null;
         if (stored < due) return undefined;
-        // A worker's entry older than its restart is the task it was killed in, not one it runs.
         const running = Object.values(await store.runningTasks(body.id));
         const busy = cluster.workers.filter((w) => running.some((r) => r.worker === w.id && r.since >= (restartedAt.get(w) ?? 0)));
-        return busy.length ? busy[Math.floor(random() * busy.length)] : undefined;
+        if (!busy.length) return undefined;
+        // Frozen first (SIGSTOP to its process group), then looked at again: a task of a few tens of milliseconds
+        // often ended between a look and the kill (CI once saw none of 3 paced kills redeliver a task). A worker still
+        // in its task once frozen is killed inside it; one that got past it is let go on (SIGCONT) and looked for again.
+        const candidate = busy[Math.floor(random() * busy.length)];
+        candidate.signal('SIGSTOP');
+        // Writes it sent just before the freeze reach Redis before the look.
+        await new Promise((r) => setTimeout(r, 100));
+        if (await unfinishedTaskOf(candidate)) return candidate;
+        candidate.signal('SIGCONT');
+        return undefined;
       }, Math.max(0, killForMs - (Date.now() - started)), `${due} results and a worker running a task for kill ${killTimes.length + 1}`, 50).catch(() => null);
-      if (!victim || (await ended())) break;
+      if (!victim) break;
+      if (await ended()) {
+        victim.signal('SIGCONT');
+        break;
+      }
     }
     killTimes.push(Date.now());
     await victim.kill('SIGKILL');

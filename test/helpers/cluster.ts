@@ -50,6 +50,17 @@ export class WorkerProcess {
     return pids;
   }
 
+  /** Sends `signal` to the worker's process group without waiting, e.g. SIGSTOP to freeze it and SIGCONT to let it go on. */
+  signal(signal: NodeJS.Signals): void {
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // it ended meanwhile
+    }
+  }
+
   /** SIGKILL the worker and its sandboxed children, as a dying host would. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
