@@ -7,6 +7,10 @@ import { defineConfig } from 'vitest/config';
 // - `integration`: everything that starts Redis servers, worker processes or Chromium, or counts
 //   what a kill did. These run one file at a time, as before: with two at once,
 //   test/reliability.test.ts saw a task started twice after a Redis restart under the extra load.
+//   They share one fork (isolate: false): a fresh process per file cost 1.3 s of start and imports
+//   each, 108 s of the group's 682 s; one process keeps the modules loaded (the group took 621 s).
+//   A test here must therefore not lean on a cold process (the late-answer test did: a warm one
+//   submitted within its 20 ms deadline) nor leave state behind for the next file.
 const shared = {
   // onnxruntime-node is not thread-safe across worker_threads; forks keep one runtime per process.
   pool: 'forks' as const,
@@ -27,6 +31,7 @@ export default defineConfig({
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['packages/core/test/**', '**/node_modules/**'],
           maxWorkers: 1,
+          isolate: false,
           sequence: { groupOrder: 1 },
         },
       },
