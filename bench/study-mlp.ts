@@ -23,6 +23,8 @@ import { printProposalTimes, runPython } from './optuna-side.js';
  *   npx tsx bench/study-mlp.ts --quick --seeds 2 --trials 6   (a 2-cell grid: checks the bench runs; bench/out/study-mlp-quick*.json)
  *   npx tsx bench/study-mlp.ts --gridfold-only --seeds 5   (gridfold's studies again after a change on its side: the grids and
  *     Optuna's studies kept from bench/out/study-mlp.json, which is rewritten with the new gridfold runs, as is the record)
+ *   npx tsx bench/study-mlp.ts --gridfold-only --seed-from 5 --seeds 10   (more gridfold seeds, 5-14: the file's gridfold runs of
+ *     other seeds are kept beside them, and the tables are over all of them)
  *
  * Design. gridfold's MLP draws scikit-learn's initial weights and shuffles but trains in float32
  * on TF.js, so its scores are close to, not equal to, scikit-learn's (the grid's cells are printed
@@ -38,10 +40,11 @@ import { printProposalTimes, runPython } from './optuna-side.js';
  * reduction_factor 4) unless --asha says otherwise. numpy runs one BLAS thread, as TF.js WASM does. Raw results: bench/out/study-mlp.json; the dashboard's record of
  * the run (its /bench/study-mlp page): bench/results/study-mlp.json.
  */
-const { values: args } = parseArgs({ options: { seeds: { type: 'string' }, trials: { type: 'string' }, quick: { type: 'boolean', default: false }, summarize: { type: 'boolean', default: false }, 'gridfold-only': { type: 'boolean', default: false }, asha: { type: 'string' }, samplers: { type: 'string', default: 'tpe,random' } } });
+const { values: args } = parseArgs({ options: { seeds: { type: 'string' }, trials: { type: 'string' }, quick: { type: 'boolean', default: false }, summarize: { type: 'boolean', default: false }, 'gridfold-only': { type: 'boolean', default: false }, asha: { type: 'string' }, samplers: { type: 'string', default: 'tpe,random' }, 'seed-from': { type: 'string', default: '0' } } });
 const N_SEEDS = Number(args.seeds ?? 10);
 const TRIALS = Number(args.trials ?? 80);
-const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => i);
+const SEED_FROM = Number(args['seed-from']);
+const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => SEED_FROM + i);
 const EPOCHS = 20;
 const ROWS = 3000;
 const OUT = fileURLToPath(new URL('./out/', import.meta.url));
@@ -92,7 +95,9 @@ const grids: { gridfold?: Grid; sklearn?: Grid } = {};
 const ASHA: Record<string, number> = args.asha ? JSON.parse(args.asha) : {};
 const VARIANT = args.quick ? '-quick' : args.asha ? '-asha' : '';
 const RAW = `${OUT}study-mlp${VARIANT}.json`;
-const save = () => writeFileSync(RAW, JSON.stringify({ objective: 'mlp-mnist', rows: ROWS, epochs: EPOCHS, trials: TRIALS, seeds: SEEDS, space: SPACE, grid: GRID, fixed: FIXED, arms: ARMS, grids, runs }));
+/** The seed of each gridfold run, in order (a --gridfold-only run may keep an earlier run's seeds beside its own). */
+let gridfoldSeeds: number[] = [];
+const save = () => writeFileSync(RAW, JSON.stringify({ objective: 'mlp-mnist', rows: ROWS, epochs: EPOCHS, trials: TRIALS, seeds: SEEDS, gridfold_seeds: gridfoldSeeds, space: SPACE, grid: GRID, fixed: FIXED, arms: ARMS, grids, runs }));
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const bestOf = (xs: Array<number | null>) => Math.max(-Infinity, ...xs.filter((x): x is number => x !== null));
@@ -102,6 +107,7 @@ if (args.summarize) {
   const saved = JSON.parse(readFileSync(RAW, 'utf8'));
   Object.assign(grids, saved.grids);
   Object.assign(runs, saved.runs);
+  gridfoldSeeds = saved.gridfold_seeds ?? saved.seeds.slice(0, saved.runs.gridfold.length);
 } else {
   // scikit-learn's side: its grid, then the studies, in one python process next to this one.
   const gridParams: Params[] = [];
@@ -119,6 +125,14 @@ if (args.summarize) {
     Object.assign(grids, kept.grids);
     runs.optuna = kept.runs.optuna;
     runs.random = kept.runs.random;
+    // gridfold's runs of seeds this run does not redo stay (files before gridfold_seeds: the runs of kept.seeds, in order).
+    const keptSeeds: number[] = kept.gridfold_seeds ?? kept.seeds.slice(0, kept.runs.gridfold.length);
+    for (const [i, seed] of keptSeeds.entries()) {
+      if (SEEDS.includes(seed)) continue;
+      runs.gridfold.push(kept.runs.gridfold[i]);
+      gridfoldSeeds.push(seed);
+    }
+    if (gridfoldSeeds.length) console.log(`  gridfold seeds ${gridfoldSeeds.join(', ')} kept from ${OUT}study-mlp.json`);
   }
   const pythonDone = kept ? Promise.resolve() : (async () => {
     const t = performance.now();
@@ -157,7 +171,8 @@ if (args.summarize) {
     for (const c of r.curves ?? []) if (c.fold !== 'mean') epochs[c.cell] += c.steps.length;
     const values = cv.mean_test_score.map((v, i) => (cv.trial_state![i] === 'complete' ? v : null));
     const pruned = cv.trial_state!.map((st, i): [number, number] | null => (st === 'pruned' ? [cv.pruned_step![i]!, cv.pruned_value![i]!] : null));
-      runs.gridfold.push({ values, epochs, states: cv.trial_state!, pruned, params: cv.params, s: (performance.now() - t) / 1000 });
+    runs.gridfold.push({ values, epochs, states: cv.trial_state!, pruned, params: cv.params, s: (performance.now() - t) / 1000 });
+    gridfoldSeeds.push(seed);
     const used = process.cpuUsage(cpu);
     console.log(`  gridfold tpe+asha seed ${seed}: best ${bestOf(values).toFixed(4)}, ${sum(epochs)} epochs, ${values.filter((v) => v !== null).length} complete, ${((performance.now() - t) / 1000).toFixed(0)} s (cpu ${((used.user + used.system) / 1e6).toFixed(0)} s)`);
     save();
@@ -213,6 +228,13 @@ const reach = runs.gridfold.map((r) => byEpochs(r, third));
 const m = meanSe(reach);
 const seedsIn = reach.filter((v) => v >= gridBest - 0.005).length;
 console.log(`\ntarget: gridfold TPE + ASHA after at most ${third} epochs (a third of the grid's): ${fmt(m)} vs grid best ${gridBest.toFixed(4)} -> gap ${((gridBest - m.mean) * 100).toFixed(2)} pp (mean over seeds) -> ${gridBest - m.mean <= 0.005 ? 'HOLDS' : 'MISSED'}; ${seedsIn} of ${reach.length} seeds within 0.5 pp`);
+console.log(`  per seed, gap to the grid's best in pp: ${reach.map((v, i) => `${gridfoldSeeds[i] ?? i}: ${((gridBest - v) * 100).toFixed(2)}`).join(', ')}`);
+if (SEED_FROM && !args.summarize) {
+  // This run's seeds alone: e.g. seeds held out from an exploration of earlier seeds.
+  const own = reach.filter((_, i) => SEEDS.includes(gridfoldSeeds[i]));
+  const mo = meanSe(own);
+  console.log(`  this run's seeds (${SEEDS[0]}-${SEEDS.at(-1)}) alone: ${fmt(mo)} -> gap ${((gridBest - mo.mean) * 100).toFixed(2)} pp -> ${gridBest - mo.mean <= 0.005 ? 'HOLDS' : 'MISSED'}`);
+}
 const kBest = Math.max(...k.scores);
 const mk = meanSe(runs.optuna.map((r) => byEpochs(r, k.epochs / 3)));
 if (runs.optuna.length) console.log(`  Optuna TPE + SHA, same rule against scikit-learn's grid: ${fmt(mk)} vs ${kBest.toFixed(4)} -> gap ${((kBest - mk.mean) * 100).toFixed(2)} pp`);
@@ -242,7 +264,7 @@ if (runs.optuna.length) console.log(`  Optuna TPE + SHA, same rule against sciki
       `MLPClassifier (20 epochs, a report per epoch) on the first ${ROWS.toLocaleString('en')} MNIST training images, 3-fold cross-validation, searched over hidden units, learning_rate_init, alpha and batch_size: ` +
       `gridfold's TPE + ASHA on gridfold's MLP; Optuna 3.1's TPESampler + SuccessiveHalvingPruner and RandomSampler + SuccessiveHalvingPruner on scikit-learn's MLP (close to, not equal to, gridfold's); ` +
       `the exhaustive ${g.params.length}-cell grid on each side for reference. ${TRIALS} trials per study; means over seeds (${arms.map(([a, rs]) => `${a} ${seedsOf(rs)}`).join(', ')}).`,
-    command: 'npx tsx bench/study-mlp.ts' + (args['gridfold-only'] ? ' --gridfold-only' : '') + (N_SEEDS !== 10 || TRIALS !== 80 ? ` --seeds ${N_SEEDS} --trials ${TRIALS}` : '') + (args.asha ? ` --asha '${args.asha}'` : '') + (args.samplers !== 'tpe,random' ? ` --samplers ${args.samplers}` : ''),
+    command: 'npx tsx bench/study-mlp.ts' + (args['gridfold-only'] ? ' --gridfold-only' : '') + (SEED_FROM ? ` --seed-from ${SEED_FROM}` : '') + (N_SEEDS !== 10 || TRIALS !== 80 ? ` --seeds ${N_SEEDS} --trials ${TRIALS}` : '') + (args.asha ? ` --asha '${args.asha}'` : '') + (args.samplers !== 'tpe,random' ? ` --samplers ${args.samplers}` : ''),
     date: new Date().toISOString().slice(0, 10),
     study: {
       label: 'gridfold TPE + ASHA, seed 0',
