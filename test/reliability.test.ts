@@ -73,6 +73,8 @@ describe('faults', () => {
     // The new process takes submissions too; both sweeps end, the first identical to an in-process run.
     const second = await api.json('/api/experiments', grid);
     expect(second.status).toBe(201);
+    // A second worker for the rest of both sweeps (the new process is up, the first sweep seen running).
+    cluster.addWorker();
     const ended = (key: string) =>
       waitFor(async () => {
         const r = await api!.json(`/api/experiments/${key}`);
