@@ -11,12 +11,23 @@ import { defineConfig } from 'vitest/config';
 //   each, 108 s of the group's 682 s; one process keeps the modules loaded (the group took 621 s).
 //   A test here must therefore not lean on a cold process (the late-answer test did: a warm one
 //   submitted within its 20 ms deadline) nor leave state behind for the next file.
+// - `isolated`: the few integration files that must import a module fresh, after setting the
+//   environment its configuration is read from at import (a sandbox's) or mocking its imports;
+//   one process per file, after the shared group (in one fork, dataset-for.test.ts got the
+//   context module another file had loaded, with that file's data directory).
 const shared = {
   // onnxruntime-node is not thread-safe across worker_threads; forks keep one runtime per process.
   pool: 'forks' as const,
   testTimeout: 60_000,
   hookTimeout: 60_000,
 };
+
+/** Integration files that set a module's environment before importing it, or mock its imports (see `isolated` above). */
+const ISOLATED = [
+  'apps/worker/test/processors/dataset-for.test.ts',
+  'apps/worker/test/processors/trial-pruning.test.ts',
+  'apps/worker/test/processors/job-processor.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -29,11 +40,14 @@ export default defineConfig({
           ...shared,
           name: 'integration',
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['packages/core/test/**', '**/node_modules/**'],
+          exclude: ['packages/core/test/**', '**/node_modules/**', ...ISOLATED],
           maxWorkers: 1,
           isolate: false,
           sequence: { groupOrder: 1 },
         },
+      },
+      {
+        test: { ...shared, name: 'isolated', include: ISOLATED, maxWorkers: 1, sequence: { groupOrder: 2 } },
       },
     ],
   },

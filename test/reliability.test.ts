@@ -49,8 +49,12 @@ describe('faults', () => {
     expect(comparable(view.result)).toEqual(comparable(local));
     const tally = tallyExecutions(await new ExperimentStore(cluster.redis, cluster.prefix).executions(body.id), body.tasks);
     console.info(`redis restart: sweep finished ${((Date.now() - downAt) / 1000).toFixed(1)} s after the stop; ${describeTally(tally)}`);
-    // A 1.5 s stop is shorter than the 5 s lock: no task loses its worker, none runs twice.
-    expect(tally).toMatchObject({ storedTwice: 0, neverStored: 0, startedTwice: 0, computedTwice: 0 });
+    // A 1.5 s stop is shorter than the 5 s lock: no task loses its worker, none is computed twice. The start
+    // counter may count one start twice per worker: an increment Redis applied (and kept in its AOF) whose
+    // answer the stop cut off is sent again by ioredis on reconnect (autoResendUnfulfilledCommands); CI saw
+    // "started twice 1" with every task computed once.
+    expect(tally).toMatchObject({ storedTwice: 0, neverStored: 0, computedTwice: 0 });
+    expect(tally.extraStarts).toBeLessThanOrEqual(2);
   });
 
   it('a real API process SIGKILLed mid-sweep and started again loses nothing', async () => {
