@@ -42,15 +42,16 @@ export class DenseRows {
   readonly cols: number;
   readonly format: DenseRowsFormat;
   readonly memory: WebAssembly.Memory;
-  /** Byte address of class k's weights: weightsAt + 8 * cols * k; averaged weights follow all weights. */
+  /** Byte address of class k's weights: weightsAt + 8 * cols * k; averaged weights follow all weights, then the L1 penalties' q. */
   readonly weightsAt: number;
   readonly averageAt: number;
+  readonly penaltyAt: number;
   private readonly rowsAt: number;
   private readonly rowBytes: number;
   /** Byte address of this thread's dots (its slot). */
   private readonly outAt: number;
   private readonly sharedPages: number | undefined;
-  private readonly generic: { add: Function; addAverage: Function; dot: Function };
+  private readonly generic: { add: Function; addAverage: Function; dot: Function; l1: Function };
   private readonly chunkKernels = new Map<string, Function[]>();
   /** The dots of the last {@link dotKernels} call, per active problem. */
   readonly out: Float64Array;
@@ -80,13 +81,13 @@ export class DenseRows {
     this.cols = cols;
     this.format = format;
     this.memory = memory;
-    ({ weightsAt: this.weightsAt, averageAt: this.averageAt, rowsAt: this.rowsAt } = place(rows, cols, format, problems, slots));
+    ({ weightsAt: this.weightsAt, averageAt: this.averageAt, penaltyAt: this.penaltyAt, rowsAt: this.rowsAt } = place(rows, cols, format, problems, slots));
     this.rowBytes = format === 'floats' ? 8 * cols : cols;
     this.outAt = 16 * CHUNK * slot;
     this.sharedPages = slots > 1 ? memory.buffer.byteLength / 65536 : undefined;
     this.out = new Float64Array(memory.buffer, this.outAt, 2 * CHUNK);
-    const e = this.instantiate([addKernel(format, cols), addAverageKernel(format, cols), dotKernel(format, cols)]);
-    this.generic = { add: e.add, addAverage: e.add_average, dot: e.dot };
+    const e = this.instantiate([addKernel(format, cols), addAverageKernel(format, cols), dotKernel(format, cols), l1Kernel(cols)]);
+    this.generic = { add: e.add, addAverage: e.add_average, dot: e.dot, l1: e.l1 };
   }
   /** Class k's (unscaled) weights, a view into the memory. */
   weights(k: number): Float64Array {
@@ -95,6 +96,33 @@ export class DenseRows {
 
   averageWeights(k: number): Float64Array {
     return new Float64Array(this.memory.buffer, this.averageAt + 8 * this.cols * k, this.cols);
+  }
+
+  /** Class k's q of the L1 penalty (the penalty applied to each weight so far), a view into the memory. */
+  penalties(k: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.penaltyAt + 8 * this.cols * k, this.cols);
+  }
+
+  /**
+   * scikit-learn's `l1penalty` (truncated gradient with cumulative penalty, Tsuruoka et al. 2009)
+   * on class k's weights over every column, as its dense `ArrayDataset` visits them: for each j,
+   * z = w[j]; w[j] = max(0, z - (u + q[j]) / wscale) where wscale * z > 0, min(0, z + (u - q[j]) /
+   * wscale) where wscale * z < 0; q[j] += wscale * (w[j] - z). Two columns a step in WebAssembly
+   * SIMD, each lane's arithmetic the same IEEE operations as the scalar loop (both branches are
+   * computed, and the lane's own chosen by its compares).
+   */
+  l1(k: number, wscale: number, u: number): void {
+    const at = 8 * this.cols * k;
+    this.generic.l1(this.weightsAt + at, this.penaltyAt + at, wscale, u);
+    if (this.cols % 2 === 1) {
+      const j = this.cols - 1;
+      const w = new Float64Array(this.memory.buffer, this.weightsAt + at + 8 * j, 1);
+      const q = new Float64Array(this.memory.buffer, this.penaltyAt + at + 8 * j, 1);
+      const z = w[0];
+      if (wscale * z > 0) w[0] = Math.max(0, z - (u + q[0]) / wscale);
+      else if (wscale * z < 0) w[0] = Math.min(0, z + (u - q[0]) / wscale);
+      q[0] += wscale * (w[0] - z);
+    }
   }
 
   rowAt(i: number): number {
@@ -139,12 +167,13 @@ export class DenseRows {
   }
 }
 
-/** Byte addresses: every slot's dots first, then all weights, all averaged weights, the rows. */
+/** Byte addresses: every slot's dots first, then all weights, all averaged weights, all L1 q vectors, the rows. */
 function place(rows: number, cols: number, format: DenseRowsFormat, problems: number, slots: number) {
   const weightsAt = 16 * CHUNK * slots;
   const averageAt = weightsAt + 8 * cols * problems;
-  const rowsAt = averageAt + 8 * cols * problems;
-  return { weightsAt, averageAt, rowsAt, bytes: rowsAt + (format === 'floats' ? 8 * cols : cols) * rows };
+  const penaltyAt = averageAt + 8 * cols * problems;
+  const rowsAt = penaltyAt + 8 * cols * problems;
+  return { weightsAt, averageAt, penaltyAt, rowsAt, bytes: rowsAt + (format === 'floats' ? 8 * cols : cols) * rows };
 }
 
 
@@ -242,4 +271,34 @@ function addAverageKernel(f: DenseRowsFormat, cols: number): WasmFunction {
       'local.get', A, ...value(f, X, J, OFF), 'f64.mul', 'local.get', C, 'f64.mul', 'f64.add', 'f64.store', 3, 0,
     ]),
   };
+}
+
+/**
+ * `l1(w, q, wscale, u)`: {@link DenseRows.l1} over the first 2 * floor(cols / 2) columns, two
+ * a step (the last column of an odd count is left to the caller).
+ */
+function l1Kernel(cols: number): WasmFunction {
+  const [W, Q, WS, U, OFF, Z, QV, WSV, UV, ZERO, SZ, NEW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const pairs = Math.floor(cols / 2);
+  const code: WasmCode = ['local.get', WS, 'f64x2.splat', 'local.set', WSV, 'local.get', U, 'f64x2.splat', 'local.set', UV, 'f64.const', 0, 'f64x2.splat', 'local.set', ZERO];
+  if (pairs > 0) {
+    code.push(
+      'loop',
+      'local.get', W, 'local.get', OFF, 'i32.add', 'v128.load', 3, 0, 'local.set', Z,
+      'local.get', Q, 'local.get', OFF, 'i32.add', 'v128.load', 3, 0, 'local.set', QV,
+      'local.get', WSV, 'local.get', Z, 'f64x2.mul', 'local.set', SZ,
+      // wscale * z > 0: max(0, z - (u + q) / wscale)
+      'local.get', ZERO, 'local.get', Z, 'local.get', UV, 'local.get', QV, 'f64x2.add', 'local.get', WSV, 'f64x2.div', 'f64x2.sub', 'f64x2.max',
+      // wscale * z < 0: min(0, z + (u - q) / wscale); neither: z
+      'local.get', ZERO, 'local.get', Z, 'local.get', UV, 'local.get', QV, 'f64x2.sub', 'local.get', WSV, 'f64x2.div', 'f64x2.add', 'f64x2.min',
+      'local.get', Z, 'local.get', SZ, 'local.get', ZERO, 'f64x2.lt', 'v128.bitselect',
+      'local.get', SZ, 'local.get', ZERO, 'f64x2.gt', 'v128.bitselect', 'local.set', NEW,
+      'local.get', W, 'local.get', OFF, 'i32.add', 'local.get', NEW, 'v128.store', 3, 0,
+      // q += wscale * (w - z)
+      'local.get', Q, 'local.get', OFF, 'i32.add', 'local.get', QV, 'local.get', WSV, 'local.get', NEW, 'local.get', Z, 'f64x2.sub', 'f64x2.mul', 'f64x2.add', 'v128.store', 3, 0,
+      'local.get', OFF, 'i32.const', 16, 'i32.add', 'local.tee', OFF, 'i32.const', 16 * pairs, 'i32.lt_u', 'br_if', 0,
+      'end',
+    );
+  }
+  return { name: 'l1', params: ['i32', 'i32', 'f64', 'f64'], results: [], locals: ['i32', 'v128', 'v128', 'v128', 'v128', 'v128', 'v128', 'v128'], code };
 }

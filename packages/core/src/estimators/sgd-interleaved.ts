@@ -87,7 +87,7 @@ export async function interleavedSgdOn(
   onEpoch?: (epoch: number, snapshot: EpochSnapshot) => Promise<void>,
 ): Promise<PlainSgdResult[]> {
   const K = ys.length;
-  const { rows: n, cols: d } = rows;
+  const { rows: n } = rows;
   const l1 = o.penalty === 'l1' || o.penalty === 'elasticnet';
   const l1Ratio = o.penalty === 'l2' ? 0 : o.penalty === 'l1' ? 1 : o.l1Ratio;
   const { alpha, loss, learningRate, validationMask: mask } = o;
@@ -99,7 +99,7 @@ export async function interleavedSgdOn(
   }
   const problems: Problem[] = ys.map((y, at) => ({
     k: ks[at], y, seed: seeds[at], order: Int32Array.from({ length: n }, (_, i) => i),
-    w: rows.weights(ks[at]), aw: o.average > 0 ? rows.averageWeights(ks[at]) : null, q: l1 ? new Float64Array(d) : null,
+    w: rows.weights(ks[at]), aw: o.average > 0 ? rows.averageWeights(ks[at]) : null, q: l1 ? rows.penalties(ks[at]).fill(0) : null,
     wscale: 1, intercept: 0, averageA: 0, averageB: 1, averageIntercept: 0, u: 0, eta: o.eta0, t: 1,
     sumloss: 0, bestLoss: Infinity, bestScore: -Infinity, noImprovement: 0, nIter: 0,
   }));
@@ -200,16 +200,8 @@ export async function interleavedSgdOn(
       p.averageIntercept += (p.intercept - p.averageIntercept) / steps;
     }
     if (p.q !== null) {
-      const { w, q } = p;
-      const wscale = p.wscale;
       p.u += l1Ratio * eta * alpha;
-      const u = p.u;
-      for (let j = 0; j < d; j++) {
-        const z = w[j];
-        if (wscale * z > 0) w[j] = Math.max(0, w[j] - (u + q[j]) / wscale);
-        else if (wscale * z < 0) w[j] = Math.min(0, w[j] + (u - q[j]) / wscale);
-        q[j] += wscale * (w[j] - z);
-      }
+      rows.l1(p.k, p.wscale, p.u);
     }
     p.t += 1;
     return changed;

@@ -46,6 +46,9 @@ const OPCODES: Record<string, [number | number[], ...('u' | 's' | 'f' | 'b')[]]>
   'i32.mul': [0x6c], 'i32.or': [0x72], 'i32.xor': [0x73], 'f64.convert_i32_s': [0xb7],
   'memory.copy': [[0xfc, 0x0a], 'b', 'b'], 'memory.fill': [[0xfc, 0x0b], 'b'], 'i32.lt_s': [0x48],
   'f64.gt': [0x64], 'f64.le': [0x65], 'f64.neg': [0x9a], 'f64.sub': [0xa1], 'f64.div': [0xa3],
+  // float64 SIMD lane-wise compares, selects and arithmetic (SGD's L1 penalty); min and max are IEEE 754-2019's, as Math.min and Math.max.
+  'f64x2.splat': [[0xfd, 0x14]], 'f64x2.lt': [[0xfd, 0x49]], 'f64x2.gt': [[0xfd, 0x4a]], 'v128.bitselect': [[0xfd, 0x52]],
+  'f64x2.sub': [[0xfd, 0xf1, 0x01]], 'f64x2.div': [[0xfd, 0xf3, 0x01]], 'f64x2.min': [[0xfd, 0xf4, 0x01]], 'f64x2.max': [[0xfd, 0xf5, 0x01]],
 };
 
 /**
