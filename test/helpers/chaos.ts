@@ -133,11 +133,16 @@ export async function runChaos(cluster: TestCluster, options: ChaosOptions): Pro
         // in its task once frozen is killed inside it; one that got past it is let go on (SIGCONT) and looked for again.
         const candidate = busy[Math.floor(random() * busy.length)];
         candidate.signal('SIGSTOP');
-        // Writes it sent just before the freeze reach Redis before the look.
-        await new Promise((r) => setTimeout(r, 100));
-        if (await unfinishedTaskOf(candidate)) return candidate;
-        candidate.signal('SIGCONT');
-        return undefined;
+        let inTask = false;
+        try {
+          // Writes it sent just before the freeze reach Redis before the look.
+          await new Promise((r) => setTimeout(r, 100));
+          inTask = await unfinishedTaskOf(candidate);
+        } finally {
+          // Never left frozen: only a worker about to be killed stays stopped.
+          if (!inTask) candidate.signal('SIGCONT');
+        }
+        return inTask ? candidate : undefined;
       }, Math.max(0, killForMs - (Date.now() - started)), `${due} results and a worker running a task for kill ${killTimes.length + 1}`, 50).catch(() => null);
       if (!victim) break;
       if (await ended()) {
