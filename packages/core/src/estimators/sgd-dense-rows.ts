@@ -55,6 +55,8 @@ export class DenseRows {
   private readonly chunkKernels = new Map<string, Function[]>();
   /** The dots of the last {@link dotKernels} call, per active problem. */
   readonly out: Float64Array;
+  /** The whole memory as float64 (the memory never grows), for the odd last column of {@link l1}. */
+  private readonly f64: Float64Array;
 
   /**
    * Copies X's rows into a new memory with room for `problems` weight vectors (and their
@@ -86,6 +88,7 @@ export class DenseRows {
     this.outAt = 16 * CHUNK * slot;
     this.sharedPages = slots > 1 ? memory.buffer.byteLength / 65536 : undefined;
     this.out = new Float64Array(memory.buffer, this.outAt, 2 * CHUNK);
+    this.f64 = new Float64Array(memory.buffer);
     const e = this.instantiate([addKernel(format, cols), addAverageKernel(format, cols), dotKernel(format, cols), l1Kernel(cols)]);
     this.generic = { add: e.add, addAverage: e.add_average, dot: e.dot, l1: e.l1 };
   }
@@ -115,13 +118,12 @@ export class DenseRows {
     const at = 8 * this.cols * k;
     this.generic.l1(this.weightsAt + at, this.penaltyAt + at, wscale, u);
     if (this.cols % 2 === 1) {
-      const j = this.cols - 1;
-      const w = new Float64Array(this.memory.buffer, this.weightsAt + at + 8 * j, 1);
-      const q = new Float64Array(this.memory.buffer, this.penaltyAt + at + 8 * j, 1);
-      const z = w[0];
-      if (wscale * z > 0) w[0] = Math.max(0, z - (u + q[0]) / wscale);
-      else if (wscale * z < 0) w[0] = Math.min(0, z + (u - q[0]) / wscale);
-      q[0] += wscale * (w[0] - z);
+      // The last column, as the kernel's lanes do it (indices into the float64 view).
+      const f = this.f64, w = (this.weightsAt + at) / 8 + this.cols - 1, q = (this.penaltyAt + at) / 8 + this.cols - 1;
+      const z = f[w];
+      if (wscale * z > 0) f[w] = Math.max(0, z - (u + f[q]) / wscale);
+      else if (wscale * z < 0) f[w] = Math.min(0, z + (u - f[q]) / wscale);
+      f[q] += wscale * (f[w] - z);
     }
   }
 
