@@ -87,7 +87,7 @@ describe('results never mix', () => {
     // sandbox reads B: before the fix it computed the remaining tasks on B.
     await waitFor(async () => ((await cluster!.redis.hlen(resultsKey)) >= 1 ? true : undefined), 60_000, 'a task to finish on A', 20);
     const first = cluster.workers[0];
-    process.kill(-first.child.pid!, 'SIGSTOP');
+    first.signal('SIGSTOP');
     try {
       copyFileSync(join(dir, 'b.csv'), join(dir, 'train.csv'));
       cluster.addWorker();
@@ -105,7 +105,7 @@ describe('results never mix', () => {
       expect(done.status).toBe('failed');
       expect(done.error).toContain('every cell failed; nothing to refit');
     } finally {
-      process.kill(-first.child.pid!, 'SIGCONT');
+      first.signal('SIGCONT');
     }
   });
 

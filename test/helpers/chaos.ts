@@ -115,10 +115,11 @@ export async function runChaos(cluster: TestCluster, options: ChaosOptions): Pro
       victim = cluster.workers[Math.floor(random() * cluster.workers.length)];
     } else {
       const due = Math.ceil(((killTimes.length + 1) * body.tasks) / (wanted + 1));
-      // A worker's running entry, of a task started since its last restart (an older entry is the task it was killed in), whose result is not stored.
+      // A running entry of w's own, of a task started since its last restart (an older entry is the task it was killed in).
+      const runsNow = (r: { worker: string; since: number }, w: WorkerProcess) => r.worker === w.id && r.since >= (restartedAt.get(w) ?? 0);
+      // Such an entry whose result is not stored.
       const unfinishedTaskOf = async (w: WorkerProcess): Promise<boolean> => {
-        const running = Object.entries(await store.runningTasks(body.id)).filter(([, r]) => r.worker === w.id && r.since >= (restartedAt.get(w) ?? 0));
-        for (const [task] of running) if (!(await cluster.redis.hexists(resultsKey, task))) return true;
+        for (const [task, r] of Object.entries(await store.runningTasks(body.id))) if (runsNow(r, w) && !(await cluster.redis.hexists(resultsKey, task))) return true;
         return false;
       };
       victim = await waitFor<WorkerProcess | null>(async () => {
@@ -126,7 +127,7 @@ export async function runChaos(cluster: TestCluster, options: ChaosOptions): Pro
         if (stored >= body.tasks) return null;
         if (stored < due) return undefined;
         const running = Object.values(await store.runningTasks(body.id));
-        const busy = cluster.workers.filter((w) => running.some((r) => r.worker === w.id && r.since >= (restartedAt.get(w) ?? 0)));
+        const busy = cluster.workers.filter((w) => running.some((r) => runsNow(r, w)));
         if (!busy.length) return undefined;
         // Frozen first (SIGSTOP to its process group), then looked at again: a task of a few tens of milliseconds
         // often ended between a look and the kill (CI once saw none of 3 paced kills redeliver a task). A worker still
