@@ -21,9 +21,13 @@ import { printProposalTimes, runPython } from './optuna-side.js';
  *   npx tsx bench/study-vs-optuna.ts --objective svc-digits [--seeds 10] [--trials 60]
  *   npx tsx bench/study-vs-optuna.ts --objective sgd-mnist [--seeds 10] [--trials 40] [--max-iter 10]
  *   npx tsx bench/study-vs-optuna.ts --objective sgd-mnist --report
+ *   npx tsx bench/study-vs-optuna.ts --objective sgd-mnist --seeds 10 --max-iter 10 --resume
  * Optuna's two samplers run in two python processes, both at the same time as gridfold's studies.
  * --report prints the tables and writes the record from the raw results of an earlier (or still
- * running) run, over the seeds every sampler has finished.
+ * running) run, over the seeds every sampler has finished. --resume keeps the raw results of an
+ * earlier run with the same objective, trials and max_iter and runs only the seeds each sampler
+ * has not finished (a stopped run goes on where it was; without it a run starts from seed 0 and
+ * overwrites the raw file).
  * svc-digits: SVC(C, gamma) on scikit-learn's 8x8 digits (1,797 images, written to
  *   bench/out/digits.csv by python), C log-uniform [1e-3, 1e3], gamma log-uniform [1e-5, 1e-1].
  * sgd-mnist: StandardScaler + SGDClassifier(random_state=42) on the first 10,000 MNIST training
@@ -35,7 +39,7 @@ import { printProposalTimes, runPython } from './optuna-side.js';
  * the run (its /bench/study-<objective> page) to bench/results/study-<objective>.json.
  */
 const { values: args } = parseArgs({
-  options: { objective: { type: 'string', default: 'svc-digits' }, seeds: { type: 'string' }, trials: { type: 'string' }, 'max-iter': { type: 'string' }, report: { type: 'boolean', default: false } },
+  options: { objective: { type: 'string', default: 'svc-digits' }, seeds: { type: 'string' }, trials: { type: 'string' }, 'max-iter': { type: 'string' }, report: { type: 'boolean', default: false }, resume: { type: 'boolean', default: false } },
 });
 const OBJECTIVE = args.objective as 'svc-digits' | 'sgd-mnist';
 if (OBJECTIVE !== 'svc-digits' && OBJECTIVE !== 'sgd-mnist') throw new Error('--objective svc-digits | sgd-mnist');
@@ -107,6 +111,9 @@ console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s in all`);
 /** 1. The estimators agree; 2. the studies. Returns the raw results (also saved as they come). */
 async function study(): Promise<Raw> {
   const seeds = Array.from({ length: N_SEEDS }, (_, i) => i);
+  const raw: Raw = args.resume ? resumed(seeds) : { objective: OBJECTIVE, trials: TRIALS, seeds, max_iter: MAX_ITER, space: SPACE, runs: { gridfold: [], tpe: [], random: [] } };
+  const todo = (sampler: Sampler) => seeds.filter((seed) => !raw.runs[sampler].some((r) => r.seed === seed));
+  if (args.resume) console.log(`resuming ${RAW}: seeds to run ${Object.keys(SAMPLERS).map((k) => `${k} [${todo(k as Sampler).join(', ')}]`).join(', ')}`);
   if (OBJECTIVE === 'svc-digits' && !existsSync(DIGITS)) {
     await new Promise<void>((resolve, reject) => {
       const code = `import pandas as pd\nfrom sklearn.datasets import load_digits\nX, y = load_digits(return_X_y=True)\ndf = pd.DataFrame(X.astype(int), columns=[f"p{i}" for i in range(64)])\ndf["label"] = y\ndf.to_csv(${JSON.stringify(DIGITS)}, index=False)\n`;
@@ -128,17 +135,16 @@ async function study(): Promise<Raw> {
   if (!agree) console.log('  the estimators differ: the comparison below compares more than the search');
 
   // 2. The studies: Optuna's TPE and random, each in a python process, while gridfold's run here.
-  const raw: Raw = { objective: OBJECTIVE, trials: TRIALS, seeds, max_iter: MAX_ITER, space: SPACE, runs: { gridfold: [], tpe: [], random: [] } };
   const save = () => writeFileSync(RAW, JSON.stringify(raw));
   const optunaDone = (['tpe', 'random'] as const).map((sampler) =>
-    python({ mode: 'study', seeds, trials: TRIALS, samplers: [sampler] }, (v) => {
+    todo(sampler).length === 0 ? Promise.resolve([]) : python({ mode: 'study', seeds: todo(sampler), trials: TRIALS, samplers: [sampler] }, (v) => {
       const r = v as Run & { sampler: Sampler };
       raw.runs[sampler].push({ seed: r.seed, values: r.values, params: r.params, s: r.s });
       console.log(`  optuna ${sampler} seed ${r.seed}: best ${Math.max(...r.values).toFixed(4)} in ${r.s.toFixed(0)} s`);
       save();
     }),
   );
-  for (const seed of seeds) {
+  for (const seed of todo('gridfold')) {
     // A study here can run for minutes on promises alone, never reaching libuv's poll phase: without
     // this turn the python processes would not get their stdin's end (nor we their lines) until
     // every gridfold study had finished (seen: both waited 16 min on stdin with sgd-mnist).
@@ -153,6 +159,16 @@ async function study(): Promise<Raw> {
   }
   await Promise.all(optunaDone);
   return raw;
+}
+
+/** The raw results of an earlier run of the same study, its seeds widened to `seeds`; throws when the run differs. */
+function resumed(seeds: number[]): Raw {
+  if (!existsSync(RAW)) throw new Error(`--resume: ${RAW} does not exist (run without --resume first)`);
+  const old = JSON.parse(readFileSync(RAW, 'utf8')) as Raw;
+  for (const [what, was, now] of [['objective', old.objective, OBJECTIVE], ['trials', old.trials, TRIALS], ['max_iter', old.max_iter, MAX_ITER], ['space', JSON.stringify(old.space), JSON.stringify(SPACE)]] as const) {
+    if (was !== now) throw new Error(`--resume: ${RAW} was run with ${what} ${was}, this run has ${now}: pass the same options or run without --resume`);
+  }
+  return { ...old, seeds: [...new Set([...old.seeds, ...seeds])].sort((a, b) => a - b) };
 }
 
 /** Every sampler's finished trials, pooled (for the proposal times). */
