@@ -82,6 +82,41 @@ describe('final failures', () => {
     expect(record.status).toBe('failed');
     expect(record.error).toBe(`refit job failed: experiment ${id} has no aggregated results`);
   });
+
+  it('a fit task whose worker is killed inside it more often than GRIDFOLD_MAX_STALLS allows fails with a reason naming the setting; the others complete', async () => {
+    // GRIDFOLD_MAX_STALLS=0: the first kill inside a task is one more than allowed.
+    cluster = new TestCluster({ workers: 1, lockMs: 2000, stalledMs: 1000, env: { GRIDFOLD_MAX_STALLS: '0' } });
+    const [worker] = cluster.workers;
+    const { body } = await request(cluster.api.app)
+      .post('/api/experiments')
+      .send({ ...tiny, name: 'stall-limit', param_grid: { n_neighbors: [1] }, cv: { n_splits: 2, subset: 4000 } })
+      .expect(201);
+    const results = keys(cluster.prefix).results(body.id);
+    // Frozen, then seen still inside its task (a running entry whose result is not stored), then killed.
+    const killed = await waitFor(async () => {
+      const running = Object.entries(await cluster!.api.store.runningTasks(body.id)).filter(([, r]) => r.worker === worker.id);
+      if (!running.length) return undefined;
+      worker.signal('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 100));
+      const [task] = running[0];
+      if (!(await cluster!.redis.hexists(results, task))) return Number(task);
+      worker.signal('SIGCONT');
+      return undefined;
+    }, 30_000, 'the worker inside a task', 20);
+    await worker.kill('SIGKILL');
+    worker.start();
+    const view = await cluster.ended(body.id, 60_000);
+    expect(view.status).toBe('completed');
+    expect(view.result.errors).toEqual([
+      {
+        cell: 0,
+        fold: killed,
+        error: 'its worker stopped while running it (killed, out of memory or crashed) 1 time, more than GRIDFOLD_MAX_STALLS (0) allows: given up, as a job that stops its worker every time would stop workers forever',
+      },
+    ]);
+    // The other fold has its score.
+    expect(view.result.cv_results[`split${1 - killed}_test_score`][0]).toEqual(expect.any(Number));
+  });
 });
 
 /**

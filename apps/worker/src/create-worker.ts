@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createLogger, resolveLogFormat, type LogSettings, type TfjsBackendName } from '@gridfold/core';
+import { createLogger, DEFAULT_MAX_STALLS, resolveLogFormat, type LogSettings, type TfjsBackendName } from '@gridfold/core';
 import { ExperimentStore, keyPrefixFor, LruMap, QUEUE, TaskMetrics, WorkerRegistry, type JobData, type WorkerJob } from '@gridfold/queue';
 import { DelayedError, FlowProducer, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -39,7 +39,7 @@ export interface WorkerDeps {
   lockDuration?: number;
   /** How often to look for jobs whose worker died, milliseconds. @defaultValue 15000 */
   stalledInterval?: number;
-  /** Redeliveries after stalls before a job fails. @defaultValue 5 */
+  /** Redeliveries after stalls before a job fails (`GRIDFOLD_MAX_STALLS`). @defaultValue 5 (DEFAULT_MAX_STALLS) */
   maxStalledCount?: number;
   /**
    * Native threads per fit task, aggregate and halving step (onnxruntime, trees grown at
@@ -192,12 +192,13 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
       signal?.removeEventListener('abort', cancel);
     }
   };
+  const maxStalledCount = deps.maxStalledCount ?? DEFAULT_MAX_STALLS;
   const workerOptions = {
     connection: deps.connection,
     concurrency,
     lockDuration: deps.lockDuration ?? 30_000,
     stalledInterval: deps.stalledInterval ?? 15_000,
-    maxStalledCount: deps.maxStalledCount ?? 5,
+    maxStalledCount,
     removeOnComplete: { count: keep.completed, age: keep.hours * 3600 },
     removeOnFail: { count: keep.failed, age: keep.hours * 3600 },
   };
@@ -234,7 +235,7 @@ export function createWorker(deps: WorkerDeps): GridfoldWorker {
   const flows = new LruMap<string, FlowProducer>(4, (f) => void f.close());
   // By queue prefix: a study's next trial goes to the failed trial's own queue (its experiment's shard).
   const flowsFor = (queuePrefix: string) => flows.getOrSet(queuePrefix, () => new FlowProducer({ connection: deps.connection, prefix: queuePrefix }));
-  const recordFailure = onFinalFailure(storeFor, log, flowsFor);
+  const recordFailure = onFinalFailure(storeFor, log, flowsFor, maxStalledCount);
   // Counts go to Redis at most once a second per worker, not once per task.
   const metrics = new TaskMetrics(deps.connection, prefix, METRICS_FLUSH_MS);
   const counts = countTasks(metrics, log);

@@ -24,6 +24,7 @@ export async function runWorkerMain(config: GridfoldConfig): Promise<void> {
     refitThreads: config.refitThreads,
     lockDuration: config.lockMs,
     stalledInterval: config.stalledMs,
+    maxStalledCount: config.maxStalls,
     timeLimits: { fit: config.fitTimeoutMs, aggregate: config.aggregateTimeoutMs, refit: config.refitTimeoutMs },
     dataDir: config.dataDir,
     cacheMax: config.cacheMax,

@@ -7,6 +7,8 @@ import { TFJS_BACKENDS, type TfjsBackendName } from '../kernels/kernel-settings.
 
 /** Default most fits (candidates x folds) a spec may ask for (`GRIDFOLD_MAX_CELL_FOLDS`); `MAX_CELL_FOLDS` of plan/check-search-size.ts. */
 export const DEFAULT_MAX_CELL_FOLDS = 20_000;
+/** Default redeliveries of a job whose worker stopped while running it (`GRIDFOLD_MAX_STALLS`). */
+export const DEFAULT_MAX_STALLS = 5;
 /** How logs are written: `pretty` (one line per entry, for people), `json` (pino's JSON lines), `auto` (pretty when stderr is a terminal, else JSON). */
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 /** One of {@link LOG_FORMATS}. */
@@ -54,6 +56,12 @@ export interface GridfoldConfig {
   lockMs: number;
   /** How often a worker looks for jobs whose worker died, milliseconds. `GRIDFOLD_STALLED_MS`. @defaultValue 15000 */
   stalledMs: number;
+  /**
+   * Times a job may be redelivered because its worker stopped while running it (killed, out of
+   * memory, crashed) before it fails for good: the next stop fails it, as a job that kills its
+   * worker would otherwise kill workers forever. `GRIDFOLD_MAX_STALLS`. @defaultValue 5
+   */
+  maxStalls: number;
   /** Wall-clock limit of a fit task, milliseconds; a spec's `timeouts.fit_s` overrides it. `GRIDFOLD_FIT_TIMEOUT_MS`. @defaultValue 7200000 (2 h) */
   fitTimeoutMs: number;
   /** Wall-clock limit of an aggregate or halving step, milliseconds. `GRIDFOLD_AGGREGATE_TIMEOUT_MS`. @defaultValue 600000 (10 min) */
@@ -187,6 +195,7 @@ export const CONFIG_VARIABLES: ConfigVariables = {
   queueShards: { env: 'GRIDFOLD_QUEUE_SHARDS', schema: integer(1, 64, 'queues'), fallback: none },
   lockMs: { env: 'GRIDFOLD_LOCK_MS', schema: count('milliseconds'), fallback: () => 30_000 },
   stalledMs: { env: 'GRIDFOLD_STALLED_MS', schema: count('milliseconds'), fallback: () => 15_000 },
+  maxStalls: { env: 'GRIDFOLD_MAX_STALLS', schema: integer(0, 1000, 'redeliveries'), fallback: () => DEFAULT_MAX_STALLS },
   fitTimeoutMs: { env: 'GRIDFOLD_FIT_TIMEOUT_MS', schema: timerMs, fallback: () => 7_200_000 },
   aggregateTimeoutMs: { env: 'GRIDFOLD_AGGREGATE_TIMEOUT_MS', schema: timerMs, fallback: () => 600_000 },
   refitTimeoutMs: { env: 'GRIDFOLD_REFIT_TIMEOUT_MS', schema: timerMs, fallback: () => 14_400_000 },
