@@ -34,8 +34,9 @@ export interface ChaosOptions {
   /** The sweep. @defaultValue {@link chaosSpec} */
   spec?: typeof chaosSpec;
   /**
-   * When to kill. `'timed'`: every 300-900 ms, a random worker, whatever it is doing (one still
-   * loading after its restart too). `'progress'`: kill k of n once k / (n + 1) of the tasks have
+   * When to kill. `'timed'`: 300-900 ms after the last kill, as soon as a worker has started a task
+   * since its last restart that no kill was aimed at before, a random such worker (in its task or
+   * just past it: not frozen to check). `'progress'`: kill k of n once k / (n + 1) of the tasks have
    * results, a random worker among those running one of the sweep's tasks (the store's running
    * entries), frozen and seen still inside that task before it is killed: every kill then lands
    * inside a task, and the sweep cannot end before the kills however fast the machine is. @defaultValue 'timed'
@@ -104,19 +105,36 @@ export async function runChaos(cluster: TestCluster, options: ChaosOptions): Pro
   })();
   const store = new ExperimentStore(cluster.redis, cluster.prefix);
   const restartedAt = new Map<WorkerProcess, number>();
+  /** Tasks a timed kill was aimed at. */
+  const hitTasks = new Set<string>();
   const killTimes: number[] = [];
   const started = Date.now();
   const ended = async () => TERMINAL.includes((await request(cluster.api.app).get(`/api/experiments/${body.id}`)).body.status);
   while (killTimes.length < wanted && Date.now() - started < killForMs) {
     let victim: WorkerProcess | null;
+    // A running entry of w's own, of a task started since its last restart (an older entry is the task it was killed in).
+    const runsNow = (r: { worker: string; since: number }, w: WorkerProcess) => r.worker === w.id && r.since >= (restartedAt.get(w) ?? 0);
     if (pace === 'timed') {
       await new Promise((r) => setTimeout(r, 300 + random() * 600));
       if (await ended()) break;
-      victim = cluster.workers[Math.floor(random() * cluster.workers.length)];
+      // A worker that has started a task since its restart, waited for: a restarted worker loads for ~1.5 s
+      // (longer on a busy machine), more than the pause, so a victim drawn from all of them was mostly one
+      // still loading, holding no job (CI printed "started twice 0" for 20 kills). A task already hit once is
+      // spared: the redelivered task is the restarted worker's first, which it spends loading the data, so
+      // aiming at fresh starts hit the same task again and again until BullMQ failed it as a poison pill
+      // (stalled more than maxStalledCount, 5: seen, cells 0 and 1 lost). Failures here are independent.
+      victim = await waitFor<WorkerProcess | null>(async () => {
+        if (stored >= body.tasks) return null;
+        const running = Object.entries(await store.runningTasks(body.id)).filter(([task]) => !hitTasks.has(task));
+        const busy = cluster.workers.filter((w) => running.some(([, r]) => runsNow(r, w)));
+        if (!busy.length) return undefined;
+        const chosen = busy[Math.floor(random() * busy.length)];
+        for (const [task, r] of running) if (runsNow(r, chosen)) hitTasks.add(task);
+        return chosen;
+      }, Math.max(0, killForMs - (Date.now() - started)), `a worker running a task for kill ${killTimes.length + 1}`, 50).catch(() => null);
+      if (!victim) break;
     } else {
       const due = Math.ceil(((killTimes.length + 1) * body.tasks) / (wanted + 1));
-      // A running entry of w's own, of a task started since its last restart (an older entry is the task it was killed in).
-      const runsNow = (r: { worker: string; since: number }, w: WorkerProcess) => r.worker === w.id && r.since >= (restartedAt.get(w) ?? 0);
       // Such an entry whose result is not stored.
       const unfinishedTaskOf = async (w: WorkerProcess): Promise<boolean> => {
         for (const [task, r] of Object.entries(await store.runningTasks(body.id))) if (runsNow(r, w) && !(await cluster.redis.hexists(resultsKey, task))) return true;
@@ -157,15 +175,20 @@ export async function runChaos(cluster: TestCluster, options: ChaosOptions): Pro
     victim.start();
   }
   const kills = killTimes.length;
-  const view = await waitFor(async () => {
-    const r = await request(cluster.api.app).get(`/api/experiments/${body.id}`);
-    return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
-  }, finishMs, 'the sweep to finish after the kills');
+  let view;
+  try {
+    view = await waitFor(async () => {
+      const r = await request(cluster.api.app).get(`/api/experiments/${body.id}`);
+      return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
+    }, finishMs, 'the sweep to finish after the kills');
+  } finally {
+    // Stopped before any assertion can fail: a watcher still polling when the cluster closes is an unhandled rejection.
+    watching = false;
+    await watcher;
+  }
   expect(kills).toBeGreaterThanOrEqual(wanted);
   expect(view.status, view.error).toBe('completed');
   expect(comparable(view.result)).toEqual(comparable(undisturbed));
-  watching = false;
-  await watcher;
   const faultLine = await faultDone;
   // Executions as the processors counted them: each kill takes down one worker running at
   // most one task (concurrency 1), so it can cost at most one start, and a task whose result
