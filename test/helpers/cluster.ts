@@ -65,14 +65,10 @@ export class WorkerProcess {
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
     if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      try {
-        process.kill(-child.pid!, signal);
-      } catch {
-        resolve();
-      }
-    });
+    // A group that ended before the signal still emits its exit.
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.signal(signal);
+    return exited;
   }
 }
 
