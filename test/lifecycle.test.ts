@@ -89,7 +89,7 @@ describe('final failures', () => {
     const [worker] = cluster.workers;
     const { body } = await request(cluster.api.app)
       .post('/api/experiments')
-      .send({ ...tiny, name: 'stall-limit', param_grid: { n_neighbors: [1] }, cv: { n_splits: 2, subset: 4000 } })
+      .send({ ...tiny, name: 'stall-limit', param_grid: { n_neighbors: [1] }, cv: { n_splits: 2, subset: 2000 } })
       .expect(201);
     const results = keys(cluster.prefix).results(body.id);
     // Frozen, then seen still inside its task (a running entry whose result is not stored), then killed.
