@@ -3,8 +3,9 @@ import { runChaos } from './helpers/chaos.js';
 import { TestCluster } from './helpers/cluster.js';
 
 /**
- * Chaos: a sweep of 200 tasks on 2 worker processes while a random worker is SIGKILLed (with
- * its sandboxed children) at random moments at least 20 times and restarted each time. The
+ * Chaos: a sweep of 200 tasks on 2 worker processes while a worker is SIGKILLed (with its
+ * sandboxed children) at least 20 times and restarted each time: every other kill inside a task
+ * no kill hit before, the others at whatever moment they fall (runChaos's `'timed'` pace). The
  * run is bounded: kills stop after 20 or 150 s, the whole test after 300 s. The same scenario
  * runs on a Redis Cluster, with a master killed too, in test/redis-cluster-chaos.test.ts.
  */
