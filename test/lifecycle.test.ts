@@ -5,6 +5,7 @@ import { FlowProducer } from 'bullmq';
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recordWhenEnded, TestCluster, viewWhenEnded, waitFor, type WorkerProcess } from './helpers/cluster.js';
+import { frozenInTask } from './helpers/chaos.js';
 import { comparable } from './helpers/compare.js';
 import { mnistIdxDir } from './helpers/data-dir.js';
 
@@ -91,17 +92,10 @@ describe('final failures', () => {
       .post('/api/experiments')
       .send({ ...tiny, name: 'stall-limit', param_grid: { n_neighbors: [1] }, cv: { n_splits: 2, subset: 2000 } })
       .expect(201);
-    const results = keys(cluster.prefix).results(body.id);
     // Frozen, then seen still inside its task (a running entry whose result is not stored), then killed.
     const killed = await waitFor(async () => {
-      const running = Object.entries(await cluster!.api.store.runningTasks(body.id)).filter(([, r]) => r.worker === worker.id);
-      if (!running.length) return undefined;
-      worker.signal('SIGSTOP');
-      await new Promise((r) => setTimeout(r, 100));
-      const [task] = running[0];
-      if (!(await cluster!.redis.hexists(results, task))) return Number(task);
-      worker.signal('SIGCONT');
-      return undefined;
+      const running = Object.values(await cluster!.api.store.runningTasks(body.id)).some((r) => r.worker === worker.id);
+      return running ? frozenInTask(cluster!, cluster!.api.store, worker, body.id) : undefined;
     }, 30_000, 'the worker inside a task', 20);
     await worker.kill('SIGKILL');
     worker.start();

@@ -73,6 +73,33 @@ function undisturbedRun(spec: typeof chaosSpec): Promise<ExperimentResult> {
 }
 
 /**
+ * Freezes `worker` (SIGSTOP to its process group) and looks for a running entry of its own in
+ * experiment `id`, of a task begun at or after `since` (an older entry is the task a killed worker
+ * was in), whose result is not stored. Returns that task's index with the worker left frozen, to be
+ * killed inside it; otherwise lets the worker go on (SIGCONT, also when the look fails) and returns
+ * undefined, to be looked for again.
+ */
+export async function frozenInTask(cluster: TestCluster, store: ExperimentStore, worker: WorkerProcess, id: string, since = 0): Promise<number | undefined> {
+  worker.signal('SIGSTOP');
+  let task: number | undefined;
+  try {
+    // Writes it sent just before the freeze reach Redis before the look.
+    await new Promise((r) => setTimeout(r, 100));
+    const results = keys(cluster.prefix).results(id);
+    for (const [t, r] of Object.entries(await store.runningTasks(id))) {
+      if (r.worker === worker.id && r.since >= since && !(await cluster.redis.hexists(results, t))) {
+        task = Number(t);
+        break;
+      }
+    }
+  } finally {
+    // Never left frozen: only a worker about to be killed stays stopped.
+    if (task === undefined) worker.signal('SIGCONT');
+  }
+  return task;
+}
+
+/**
  * Chaos: submits a sweep to `cluster` (an in-process API and worker processes with short locks),
  * SIGKILLs its workers (with their sandboxed children) `kills` times while it runs, restarting each,
  * and checks what at-least-once delivery must still give: the sweep completes with the results of
@@ -142,11 +169,6 @@ export async function runChaos(cluster: TestCluster, options: ChaosOptions): Pro
       }
     } else {
       const due = Math.ceil(((killTimes.length + 1) * body.tasks) / (wanted + 1));
-      // Such an entry whose result is not stored.
-      const unfinishedTaskOf = async (w: WorkerProcess): Promise<boolean> => {
-        for (const [task, r] of Object.entries(await store.runningTasks(body.id))) if (runsNow(r, w) && !(await cluster.redis.hexists(resultsKey, task))) return true;
-        return false;
-      };
       victim = await waitFor<WorkerProcess | null>(async () => {
         // Every result stored: nothing left to kill a worker in.
         if (stored >= body.tasks) return null;
@@ -154,21 +176,10 @@ export async function runChaos(cluster: TestCluster, options: ChaosOptions): Pro
         const running = Object.values(await store.runningTasks(body.id));
         const busy = cluster.workers.filter((w) => running.some((r) => runsNow(r, w)));
         if (!busy.length) return undefined;
-        // Frozen first (SIGSTOP to its process group), then looked at again: a task of a few tens of milliseconds
-        // often ended between a look and the kill (CI once saw none of 3 paced kills redeliver a task). A worker still
-        // in its task once frozen is killed inside it; one that got past it is let go on (SIGCONT) and looked for again.
+        // Frozen first, then looked at again (frozenInTask): a task of a few tens of milliseconds often ended between a
+        // look and the kill (CI once saw none of 3 paced kills redeliver a task).
         const candidate = busy[Math.floor(random() * busy.length)];
-        candidate.signal('SIGSTOP');
-        let inTask = false;
-        try {
-          // Writes it sent just before the freeze reach Redis before the look.
-          await new Promise((r) => setTimeout(r, 100));
-          inTask = await unfinishedTaskOf(candidate);
-        } finally {
-          // Never left frozen: only a worker about to be killed stays stopped.
-          if (!inTask) candidate.signal('SIGCONT');
-        }
-        return inTask ? candidate : undefined;
+        return (await frozenInTask(cluster, store, candidate, body.id, restartedAt.get(candidate))) === undefined ? undefined : candidate;
       }, Math.max(0, killForMs - (Date.now() - started)), `${due} results and a worker running a task for kill ${killTimes.length + 1}`, 50).catch(() => null);
       if (!victim) break;
       if (await ended()) {
