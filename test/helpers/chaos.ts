@@ -38,8 +38,8 @@ export interface ChaosOptions {
    * as soon as a worker has started a task since its last restart that no kill was aimed at before, a
    * random such worker (in its task or just past it: not frozen to check); the others a random worker
    * whatever it is doing (one still loading after its restart too). Half the kills then land in a
-   * task, and the test takes about 50 s instead of 75 s with all of them aimed. `'progress'`: kill k of n once k / (n + 1) of the tasks have
-   * results, a random worker among those running one of the sweep's tasks (the store's running
+   * task, and the test takes about 50 s instead of 75 s with all of them aimed. `'progress'`: kill
+   * k of n once k / (n + 1) of the tasks have results, a random worker among those running one of the sweep's tasks (the store's running
    * entries), frozen and seen still inside that task before it is killed: every kill then lands
    * inside a task, and the sweep cannot end before the kills however fast the machine is. @defaultValue 'timed'
    */
